@@ -1,0 +1,77 @@
+import { globalGrants, hashSecret, loadUserAccess, validateApiToken, validateSessionToken, type Principal, type Services } from "@ops/domain";
+import { encodeHexLowerCase } from "@oslojs/encoding";
+
+type Cached = { principal: Principal; until: number };
+
+/**
+ * Turns a session token or API token into a Principal. Results are cached for a few
+ * seconds (the hot path of every request); any change to a user's sessions, tokens,
+ * roles or status drops that user's entries here and, through pub/sub, on every node.
+ */
+export function createPrincipalResolver(services: Services, ttlMs = 5_000) {
+  const cache = new Map<string, Cached>();
+  const byUser = new Map<string, Set<string>>();
+
+  function remember(key: string, principal: Principal) {
+    if (cache.size > 10_000) {
+      cache.clear();
+      byUser.clear();
+    }
+    cache.set(key, { principal, until: Date.now() + ttlMs });
+    let keys = byUser.get(principal.userId);
+    if (!keys) byUser.set(principal.userId, (keys = new Set()));
+    keys.add(key);
+  }
+
+  async function resolve(token: string, ip: string | null): Promise<Principal | null> {
+    const key = encodeHexLowerCase(hashSecret(token));
+    const hit = cache.get(key);
+    if (hit && hit.until > Date.now()) return hit.principal;
+    if (hit) cache.delete(key);
+    const principal = token.startsWith("ops_") ? await fromApiToken(token, ip) : await fromSession(token);
+    if (principal) remember(key, principal);
+    return principal;
+  }
+
+  async function fromSession(token: string): Promise<Principal | null> {
+    const row = await validateSessionToken(services.db, token, services.identity);
+    if (!row) return null;
+    const access = await loadUserAccess(services.db, row.user.id);
+    return {
+      userId: row.user.id,
+      email: row.user.email,
+      displayName: row.user.displayName,
+      via: "session",
+      sessionId: row.session.id,
+      // A role that requires MFA grants nothing until the user has enrolled.
+      grants: access.requireMfa && !row.user.mfaEnabledAt ? [] : globalGrants(access.permissions),
+    };
+  }
+
+  async function fromApiToken(token: string, ip: string | null): Promise<Principal | null> {
+    const row = await validateApiToken(services.db, token, ip);
+    if (!row) return null;
+    const access = await loadUserAccess(services.db, row.user.id);
+    // A token never carries more than its owner holds today.
+    const owned = new Set(access.permissions);
+    return {
+      userId: row.user.id,
+      email: row.user.email,
+      displayName: row.user.displayName,
+      via: "token",
+      tokenId: row.token.id,
+      grants: globalGrants(row.token.permissions.filter((p) => owned.has(p as never))),
+    };
+  }
+
+  function invalidateUsers(userIds: string[]) {
+    for (const id of userIds) {
+      for (const key of byUser.get(id) ?? []) cache.delete(key);
+      byUser.delete(id);
+    }
+  }
+
+  return { resolve, invalidateUsers };
+}
+
+export type PrincipalResolver = ReturnType<typeof createPrincipalResolver>;

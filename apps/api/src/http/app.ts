@@ -1,0 +1,146 @@
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { createExpressMiddleware } from "@trpc/server/adapters/express";
+import express, { type NextFunction, type Request, type Response } from "express";
+import helmet from "helmet";
+import type { Config } from "../config";
+import type { Logger } from "../logger";
+import { httpRequests, registry } from "../metrics";
+import { appRouter } from "../routers/root";
+import type { ApiServices } from "../services";
+import type { Context } from "../trpc";
+import { originCheck } from "./origin-check";
+import { cookieJar, readSessionCookie } from "./session-cookie";
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      id: string;
+    }
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+function errorBody(req: Request, status: number, code: string, message: string) {
+  return { error: { message, code, data: { code, httpStatus: status, requestId: req.id } } };
+}
+
+export function createApp(opts: { config: Config; services: ApiServices; log: Logger; webDist?: string | null }) {
+  const { config, services, log } = opts;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", config.OPS_TRUST_PROXY);
+  app.set("etag", false);
+
+  app.use((req, res, next) => {
+    const incoming = req.headers["x-request-id"];
+    req.id = typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader("X-Request-Id", req.id);
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const route = req.path.startsWith("/trpc") ? "/trpc" : req.route ? req.path : req.path.startsWith("/assets/") ? "/assets" : "other";
+      httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      log.info({ requestId: req.id, method: req.method, url: req.originalUrl.split("?")[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "request");
+    });
+    next();
+  });
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          imgSrc: ["'self'", "data:"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          scriptSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: null,
+        },
+      },
+      strictTransportSecurity: config.publicUrl.startsWith("https://"),
+    }),
+  );
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.get("/readyz", async (req, res) => {
+    const { postgres, redis } = await services.ping();
+    const failures = [postgres, redis].filter(Boolean);
+    if (failures.length) {
+      res.status(503).json({ status: "unavailable", reasons: failures });
+      return;
+    }
+    res.json({ status: "ready", postgres: "ok", redis: services.redis ? "ok" : "not configured" });
+  });
+  app.get("/metrics", async (_req, res) => {
+    res.setHeader("Content-Type", registry.contentType);
+    res.send(await registry.metrics());
+  });
+
+  app.use(
+    "/trpc",
+    originCheck(config.publicUrl),
+    createExpressMiddleware({
+      router: appRouter,
+      maxBodySize: config.OPS_BODY_LIMIT_KB * 1024,
+      allowMethodOverride: false,
+      async createContext({ req, res }): Promise<Context> {
+        const auth = req.headers.authorization;
+        const bearer = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : null;
+        const sessionToken = bearer ?? readSessionCookie(req);
+        const ip = req.ip ?? null;
+        const principal = sessionToken ? await services.principals.resolve(sessionToken, ip) : null;
+        return {
+          services,
+          principal,
+          meta: { ip, userAgent: req.headers["user-agent"]?.slice(0, 512) ?? null, requestId: req.id },
+          cookies: cookieJar(req, res),
+          sessionToken,
+        };
+      },
+      onError({ error, path, req }) {
+        if (error.code === "INTERNAL_SERVER_ERROR") {
+          log.error({ requestId: req.id, path, err: error.cause ?? error }, "unexpected error");
+        }
+      },
+    }),
+  );
+
+  // Unknown API-ish paths answer JSON 404, never the SPA.
+  app.use(["/api", "/trpc"], (req, res) => {
+    res.status(404).json(errorBody(req, 404, "NOT_FOUND", `No such endpoint: ${req.method} ${req.path}`));
+  });
+
+  const webDist = opts.webDist;
+  if (webDist && existsSync(join(webDist, "index.html"))) {
+    app.use(express.static(webDist, { index: false, maxAge: "1h", immutable: false }));
+    app.get(/.*/, (_req, res) => {
+      res.setHeader("Cache-Control", "no-cache");
+      res.sendFile(join(webDist, "index.html"));
+    });
+  } else {
+    app.get("/", (_req, res) => {
+      res.type("text/plain").send("OpsConductor API is running. The dashboard is not built: run `pnpm build`.\n");
+    });
+  }
+
+  app.use((req: Request, res: Response) => {
+    res.status(404).json(errorBody(req, 404, "NOT_FOUND", `No such endpoint: ${req.method} ${req.path}`));
+  });
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { status?: number; type?: string };
+    if (e.type === "entity.too.large") return void res.status(413).json(errorBody(req, 413, "PAYLOAD_TOO_LARGE", "Request body too large"));
+    if (e.type === "entity.parse.failed") return void res.status(400).json(errorBody(req, 400, "PARSE_ERROR", "Malformed JSON body"));
+    log.error({ requestId: req.id, err }, "unexpected error");
+    res.status(500).json(errorBody(req, 500, "INTERNAL_SERVER_ERROR", `Internal error (request id ${req.id})`));
+  });
+
+  return app;
+}

@@ -1,0 +1,27 @@
+import type { Request, Response } from "express";
+import type { SessionCookieJar } from "../trpc";
+
+export const SESSION_COOKIE = "ops_session";
+
+export function readSessionCookie(req: Request): string | null {
+  const header = req.headers.cookie;
+  if (!header) return null;
+  for (const part of header.split(";")) {
+    const [name, ...rest] = part.trim().split("=");
+    if (name === SESSION_COOKIE) return decodeURIComponent(rest.join("="));
+  }
+  return null;
+}
+
+/** HttpOnly, SameSite=Lax, Secure when the request came over https (DESIGN.md decision 1). */
+export function cookieJar(req: Request, res: Response): SessionCookieJar {
+  const secure = req.secure;
+  return {
+    set(token, expiresAt) {
+      res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: "lax", secure, path: "/", expires: expiresAt });
+    },
+    clear() {
+      res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: "lax", secure, path: "/" });
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import { router } from "../trpc";
+import { communicationRouter } from "./communication/router";
+import { identityRouter } from "./identity/router";
+
+/** Procedure paths are `<domain>.<area>.<verb>` (issue #2, point 9). */
+export const appRouter = router({
+  identity: identityRouter,
+  communication: communicationRouter,
+});
+
+export type AppRouter = typeof appRouter;

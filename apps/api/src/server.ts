@@ -1,0 +1,100 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from "@ops/db";
+import { ensureBuiltinRoles, ensureFirstAdmin, generateSecureRandomString } from "@ops/domain";
+import { startWorker, type WorkerHandle } from "@ops/worker";
+import type { Config } from "./config";
+import { createApp } from "./http/app";
+import type { Logger } from "./logger";
+import { createServices, type ApiServices } from "./services";
+
+export type RunningServer = {
+  url: string;
+  databaseUrl: string;
+  services: ApiServices;
+  stop: () => Promise<void>;
+};
+
+const defaultWebDist = fileURLToPath(new URL("../../web/dist", import.meta.url));
+
+/**
+ * Starts one node: Postgres (embedded unless DATABASE_URL), migrations, built-in roles
+ * and the first admin, the HTTP API with the dashboard, and optionally a worker.
+ */
+export async function startServer(config: Config, log: Logger, opts: { withWorker: boolean }): Promise<RunningServer> {
+  const started = Date.now();
+  let embedded: EmbeddedDatabase | null = null;
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      port: config.OPS_EMBEDDED_PG_PORT,
+      password: embeddedPassword(config.dataDir),
+      log: (line) => log.warn({ postgres: line }, "embedded postgres"),
+    });
+    databaseUrl = embedded.url;
+    log.info({ dataDir: config.dataDir, port: config.OPS_EMBEDDED_PG_PORT }, "embedded postgres started");
+  }
+
+  let services: ApiServices | null = null;
+  let server: Server | null = null;
+  let worker: WorkerHandle | null = null;
+  const stop = async () => {
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    server?.closeAllConnections();
+    await worker?.stop().catch((e: Error) => log.warn({ err: e.message }, "worker stop failed"));
+    await services?.close().catch(() => {});
+    await embedded?.stop().catch((e: Error) => log.warn({ err: e.message }, "embedded postgres stop failed"));
+  };
+
+  try {
+    await migrateDatabase(databaseUrl);
+    services = await createServices(config, databaseUrl, log);
+    await ensureBuiltinRoles(services.db);
+    const admin = await ensureFirstAdmin(services.db, { email: config.OPS_ADMIN_EMAIL, password: config.OPS_ADMIN_PASSWORD });
+    if (admin?.generatedPassword) {
+      // Printed once, to the terminal only (never to the JSON log).
+      process.stdout.write(
+        `\n  First administrator created.\n    email:    ${admin.email}\n    password: ${admin.generatedPassword}\n  Sign in and change it (Profile > Password). It is not shown again.\n\n`,
+      );
+    } else if (admin) {
+      log.info({ email: admin.email }, "first administrator created from OPS_ADMIN_EMAIL");
+    }
+
+    const webDist = config.OPS_WEB_DIST ? resolve(config.OPS_WEB_DIST) : defaultWebDist;
+    const app = createApp({ config, services, log, webDist });
+    server = await new Promise<Server>((ok, fail) => {
+      const s = app.listen(config.PORT, config.HOST, () => ok(s));
+      s.once("error", fail);
+    });
+    server.keepAliveTimeout = 65_000;
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : config.PORT;
+    if (opts.withWorker) {
+      worker = await startWorker({
+        databaseUrl,
+        db: services.db,
+        identity: services.identity,
+        log,
+        concurrency: config.OPS_WORKER_CONCURRENCY,
+      });
+    }
+    const url = `http://localhost:${port}`;
+    log.info({ url, ms: Date.now() - started, worker: opts.withWorker, redis: !!config.REDIS_URL, embedded: !!embedded }, "OpsConductor ready");
+    return { url, databaseUrl, services, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function embeddedPassword(dataDir: string): string {
+  const file = join(dataDir, "postgres.password");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const password = generateSecureRandomString(20);
+  writeFileSync(file, password + "\n", { mode: 0o600 });
+  return password;
+}

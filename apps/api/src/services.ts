@@ -1,0 +1,88 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { createDb } from "@ops/db";
+import { createLoginThrottle, generateMasterKey, parseMasterKeys, type MasterKeys, type Services } from "@ops/domain";
+import type { Config } from "./config";
+import type { Logger } from "./logger";
+import { createPrincipalResolver, type PrincipalResolver } from "./auth/resolve-principal";
+
+const PRINCIPALS_CHANNEL = "ops:principals-changed";
+
+export type ApiServices = Services & {
+  principals: PrincipalResolver;
+  redis: Redis | null;
+  ping(): Promise<{ postgres: string | null; redis: string | null }>;
+  close(): Promise<void>;
+};
+
+/** Everything long-lived a node needs, wired once (single node, or many with Redis). */
+export async function createServices(config: Config, databaseUrl: string, log: Logger): Promise<ApiServices> {
+  const { db, sql, close: closeDb } = createDb(databaseUrl, { max: 20 });
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : null;
+  const subscriber = redis?.duplicate() ?? null;
+  redis?.on("error", (e) => log.warn({ err: e.message }, "redis error"));
+  subscriber?.on("error", () => {});
+
+  const services = {
+    db,
+    masterKeys: loadMasterKeys(config, log),
+    throttle: createLoginThrottle(redis ?? undefined),
+    identity: {
+      sessionIdleMinutes: config.OPS_SESSION_IDLE_MINUTES,
+      sessionAbsoluteHours: config.OPS_SESSION_ABSOLUTE_HOURS,
+      publicUrl: config.publicUrl,
+    },
+    redis,
+  } as ApiServices;
+  services.principals = createPrincipalResolver(services);
+  services.onPrincipalsChanged = (userIds) => {
+    services.principals.invalidateUsers(userIds);
+    void redis?.publish(PRINCIPALS_CHANNEL, JSON.stringify(userIds)).catch(() => {});
+  };
+  if (subscriber) {
+    await subscriber.subscribe(PRINCIPALS_CHANNEL);
+    subscriber.on("message", (_channel, message: string) => {
+      try {
+        services.principals.invalidateUsers(JSON.parse(message) as string[]);
+      } catch {
+        /* ignore malformed */
+      }
+    });
+  }
+  services.ping = async () => {
+    const [postgres, r] = await Promise.all([
+      sql`SELECT 1`.then(() => null, (e: Error) => `postgres: ${e.message}`),
+      redis ? redis.ping().then(() => null, (e: Error) => `redis: ${e.message}`) : Promise.resolve(null),
+    ]);
+    return { postgres, redis: r };
+  };
+  services.close = async () => {
+    subscriber?.disconnect();
+    redis?.disconnect();
+    await closeDb();
+  };
+  return services;
+}
+
+/** OPS_MASTER_KEY, else a key file generated in the data directory (mode 0600). */
+export function loadMasterKeys(config: Config, log: Logger): MasterKeys {
+  if (config.OPS_MASTER_KEY) {
+    try {
+      return parseMasterKeys(config.OPS_MASTER_KEY);
+    } catch (e) {
+      throw new Error(`Invalid configuration: OPS_MASTER_KEY ${(e as Error).message}`);
+    }
+  }
+  const file = join(config.dataDir, "master.key");
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, generateMasterKey() + "\n", { mode: 0o600 });
+    log.warn(
+      { file },
+      "GENERATED A MASTER KEY in the data directory. Secrets are encrypted with it: back it up, or set OPS_MASTER_KEY. Losing it loses every stored secret.",
+    );
+  }
+  chmodSync(file, 0o600);
+  return parseMasterKeys(readFileSync(file, "utf8").trim());
+}

@@ -1,0 +1,3 @@
+export * from "./run-worker";
+export * from "./heartbeat";
+export { tasks, type TaskIdentifier } from "./tasks/registry";

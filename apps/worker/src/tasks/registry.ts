@@ -1,0 +1,28 @@
+import type { Task, TaskList } from "graphile-worker";
+import type { z } from "zod";
+import * as sessionsCleanup from "./sessions-cleanup";
+import type { TaskDeps } from "./types";
+
+type TaskModule = { identifier: string; payload: z.ZodType; handler: (payload: never, deps: TaskDeps) => Promise<void> };
+
+/** Every task the workers run (STYLE.md 8). */
+export const tasks = [sessionsCleanup] as const satisfies readonly TaskModule[];
+
+export type TaskIdentifier = (typeof tasks)[number]["identifier"];
+
+/** Handlers parse their payload at run time: an old job may not match the new type. */
+export function buildTaskList(deps: TaskDeps): TaskList {
+  const list: TaskList = {};
+  for (const t of tasks as readonly TaskModule[]) {
+    const task: Task = async (raw) => {
+      const parsed = t.payload.safeParse(raw ?? {});
+      if (!parsed.success) {
+        deps.log.error({ task: t.identifier, issues: parsed.error.issues }, "job payload does not match its schema; dropped");
+        return;
+      }
+      await t.handler(parsed.data as never, deps);
+    };
+    list[t.identifier] = task;
+  }
+  return list;
+}

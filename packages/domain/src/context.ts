@@ -1,0 +1,40 @@
+import type { Database, Tx } from "@ops/db";
+import type { MasterKeys } from "./crypto/secret-box";
+import type { Principal } from "./permissions";
+import type { LoginThrottle } from "./identity/throttle";
+
+export type IdentitySettings = {
+  /** A session unused for this long ends. */
+  sessionIdleMinutes: number;
+  /** A session ends this long after sign-in, however active. */
+  sessionAbsoluteHours: number;
+  /** Public base URL, for setup links. */
+  publicUrl: string;
+};
+
+/** Long-lived services shared by every request of a process (API or worker). */
+export type Services = {
+  db: Database;
+  masterKeys: MasterKeys;
+  throttle: LoginThrottle;
+  identity: IdentitySettings;
+  /** Tells other nodes that cached principals for these users are stale. */
+  onPrincipalsChanged?: (userIds: string[]) => void;
+};
+
+export type RequestMeta = { ip: string | null; userAgent: string | null; requestId: string | null };
+
+/** What a domain verb receives: `verb({ ctx, input })`. */
+export type DomainContext = {
+  services: Services;
+  principal: Principal | null;
+  meta: RequestMeta;
+};
+
+export type VerbArgs<I> = { ctx: DomainContext; input: I };
+
+export function inTransaction<T>(ctx: DomainContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return ctx.services.db.transaction(fn);
+}
+
+export const systemMeta: RequestMeta = { ip: null, userAgent: "system", requestId: null };

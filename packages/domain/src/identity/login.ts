@@ -1,0 +1,148 @@
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { loginChallenges, recoveryCodes, users } from "@ops/db";
+import { appendAudit } from "../audit/append";
+import type { DomainContext, VerbArgs } from "../context";
+import { generateSecureRandomString, hashSecret, secretMatches } from "../crypto/random";
+import { Unauthorized } from "../errors";
+import { verifyAgainstDummy, verifyPassword } from "./password";
+import { loadUserAccess } from "./principal";
+import { createSession, deleteSession } from "./sessions";
+import { hashRecoveryCode, openTotpKey, verifyTotp } from "./totp";
+
+const WRONG = "Wrong email or password";
+const CHALLENGE_TTL_MS = 5 * 60_000;
+const CHALLENGE_ATTEMPTS = 5;
+
+export type LoginOutcome =
+  | { status: "signed-in"; token: string; expiresAt: Date; cookieExpiresAt: Date; userId: string; mfaEnrolmentRequired: boolean }
+  | { status: "mfa-required"; challenge: string };
+
+/**
+ * Password step of sign-in. Unknown email, missing password and wrong password cost the
+ * same (one argon2 verify) and answer the same message; the audit log keeps the reason.
+ */
+export async function login({ ctx, input }: VerbArgs<{ email: string; password: string; previousSessionToken?: string | null }>): Promise<LoginOutcome> {
+  const email = input.email.trim().toLowerCase();
+  const { throttle } = ctx.services;
+  try {
+    await throttle.check(email, ctx.meta.ip);
+  } catch (e) {
+    await appendAudit(ctx.services.db, ctx, { action: "identity.auth.login", outcome: "denied", actorLabel: email, actorUserId: null, changes: { reason: "throttled" } });
+    throw e;
+  }
+
+  const [user] = await ctx.services.db.select().from(users).where(sql`lower(${users.email}) = ${email}`).limit(1);
+  let reason: string | null = null;
+  if (!user || !user.passwordHash) {
+    await verifyAgainstDummy(input.password);
+    reason = user ? "password not set" : "unknown email";
+  } else if (!(await verifyPassword(user.passwordHash, input.password))) {
+    reason = "wrong password";
+  } else if (user.disabledAt) {
+    reason = "user disabled";
+  }
+  if (reason || !user) {
+    await throttle.recordFailure(email, ctx.meta.ip);
+    await appendAudit(ctx.services.db, ctx, {
+      action: "identity.auth.login",
+      outcome: "failure",
+      actorLabel: email,
+      actorUserId: user?.id ?? null,
+      objectType: user ? "user" : undefined,
+      objectId: user?.id,
+      changes: { reason },
+    });
+    throw new Unauthorized(WRONG);
+  }
+  await throttle.recordSuccess(email, ctx.meta.ip);
+
+  if (user.mfaEnabledAt && user.mfaSecret) {
+    const id = generateSecureRandomString();
+    const secret = generateSecureRandomString();
+    await ctx.services.db.insert(loginChallenges).values({
+      id,
+      secretHash: hashSecret(secret),
+      userId: user.id,
+      ip: ctx.meta.ip,
+      userAgent: ctx.meta.userAgent,
+      expiresAt: new Date(Date.now() + CHALLENGE_TTL_MS),
+    });
+    await appendAudit(ctx.services.db, ctx, {
+      action: "identity.auth.login.password",
+      actorLabel: user.email,
+      actorUserId: user.id,
+      objectType: "user",
+      objectId: user.id,
+      changes: { next: "mfa" },
+    });
+    return { status: "mfa-required", challenge: `${id}.${secret}` };
+  }
+  return startSession(ctx, user, input.previousSessionToken ?? null, "password");
+}
+
+/** Second step for users with MFA: a TOTP code or an unused recovery code. */
+export async function loginWithMfa({ ctx, input }: VerbArgs<{ challenge: string; code: string; previousSessionToken?: string | null }>): Promise<LoginOutcome> {
+  const db = ctx.services.db;
+  const [id, secret] = input.challenge.split(".");
+  const [challenge] = id ? await db.select().from(loginChallenges).where(eq(loginChallenges.id, id)).limit(1) : [];
+  if (!challenge || !secret || !secretMatches(secret, challenge.secretHash) || challenge.expiresAt.getTime() < Date.now() || challenge.attempts >= CHALLENGE_ATTEMPTS) {
+    if (challenge) await db.delete(loginChallenges).where(eq(loginChallenges.id, challenge.id));
+    throw new Unauthorized("This sign-in has expired; enter your password again");
+  }
+  const [user] = await db.select().from(users).where(eq(users.id, challenge.userId)).limit(1);
+  if (!user || user.disabledAt || !user.mfaSecret) throw new Unauthorized("This sign-in has expired; enter your password again");
+  await ctx.services.throttle.check(user.email, ctx.meta.ip);
+
+  const code = input.code.trim();
+  let method: "totp" | "recovery-code" | null = null;
+  if (/^\d{6}$/.test(code)) {
+    if (verifyTotp(openTotpKey(ctx.services.masterKeys, user.mfaSecret), code)) method = "totp";
+  } else {
+    const used = await db
+      .update(recoveryCodes)
+      .set({ usedAt: new Date() })
+      .where(and(eq(recoveryCodes.userId, user.id), eq(recoveryCodes.codeHash, hashRecoveryCode(code)), isNull(recoveryCodes.usedAt)))
+      .returning({ id: recoveryCodes.id });
+    if (used.length > 0) method = "recovery-code";
+  }
+  if (!method) {
+    await db.update(loginChallenges).set({ attempts: challenge.attempts + 1 }).where(eq(loginChallenges.id, challenge.id));
+    await ctx.services.throttle.recordFailure(user.email, ctx.meta.ip);
+    await appendAudit(db, ctx, { action: "identity.auth.login.mfa", outcome: "failure", actorLabel: user.email, actorUserId: user.id, objectType: "user", objectId: user.id });
+    throw new Unauthorized("That code is not valid");
+  }
+  await db.delete(loginChallenges).where(eq(loginChallenges.id, challenge.id));
+  return startSession(ctx, user, input.previousSessionToken ?? null, method);
+}
+
+async function startSession(
+  ctx: DomainContext,
+  user: typeof users.$inferSelect,
+  previousSessionToken: string | null,
+  method: string,
+): Promise<LoginOutcome> {
+  const access = await loadUserAccess(ctx.services.db, user.id);
+  return ctx.services.db.transaction(async (tx) => {
+    // Rotation on login: whatever session this browser had is ended, never reused.
+    const previousId = previousSessionToken?.split(".")[0];
+    if (previousId) await deleteSession(tx, previousId);
+    const s = await createSession(tx, user.id, ctx.meta, ctx.services.identity);
+    await appendAudit(tx, ctx, {
+      action: "identity.auth.login",
+      actorLabel: user.email,
+      actorUserId: user.id,
+      objectType: "session",
+      objectId: s.sessionId,
+      changes: { method },
+    });
+    const idleEnd = Date.now() + ctx.services.identity.sessionIdleMinutes * 60_000;
+    return {
+      status: "signed-in" as const,
+      token: s.token,
+      expiresAt: new Date(Math.min(idleEnd, s.absoluteExpiresAt.getTime())),
+      cookieExpiresAt: s.absoluteExpiresAt,
+      userId: user.id,
+      mfaEnrolmentRequired: access.requireMfa && !user.mfaEnabledAt,
+    };
+  });
+}

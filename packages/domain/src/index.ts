@@ -1,0 +1,18 @@
+export * from "./errors";
+export * from "./permissions";
+export * from "./context";
+export * from "./crypto/random";
+export * from "./crypto/secret-box";
+export * from "./audit/append";
+export * from "./audit/verify";
+export * from "./identity/password";
+export * from "./identity/throttle";
+export * from "./identity/sessions";
+export * from "./identity/principal";
+export * from "./identity/api-token-auth";
+export * from "./identity/bootstrap";
+export * from "./schemas/common";
+export * as identitySchemas from "./schemas/identity";
+export * as communicationSchemas from "./schemas/communication";
+export * from "./identity/totp";
+export * from "./identity/login";
