@@ -8,10 +8,13 @@ const bool = z
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const schema = z.object({
-  PORT: int(1, 65535).default(3000),
+  // 0 picks a free port (tests, benchmarks).
+  PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Namespaces every Redis key and channel, so several installations can share one Redis. */
+  OPS_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,40}$/).default("ops:"),
   OPS_DATA_DIR: z.string().min(1).default(".data"),
   OPS_EMBEDDED_PG_PORT: int(1, 65535).default(54329),
   OPS_ADMIN_EMAIL: z.email().optional(),

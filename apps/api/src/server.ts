@@ -81,7 +81,8 @@ export async function startServer(config: Config, log: Logger, opts: { withWorke
         concurrency: config.OPS_WORKER_CONCURRENCY,
       });
     }
-    const url = `http://localhost:${port}`;
+    const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "localhost" : config.HOST;
+    const url = `http://${host}:${port}`;
     log.info({ url, ms: Date.now() - started, worker: opts.withWorker, redis: !!config.REDIS_URL, embedded: !!embedded }, "OpsConductor ready");
     return { url, databaseUrl, services, stop };
   } catch (e) {

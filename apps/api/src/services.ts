@@ -7,7 +7,6 @@ import type { Config } from "./config";
 import type { Logger } from "./logger";
 import { createPrincipalResolver, type PrincipalResolver } from "./auth/resolve-principal";
 
-const PRINCIPALS_CHANNEL = "ops:principals-changed";
 
 export type ApiServices = Services & {
   principals: PrincipalResolver;
@@ -21,13 +20,14 @@ export async function createServices(config: Config, databaseUrl: string, log: L
   const { db, sql, close: closeDb } = createDb(databaseUrl, { max: 20 });
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : null;
   const subscriber = redis?.duplicate() ?? null;
+  const PRINCIPALS_CHANNEL = `${config.OPS_REDIS_PREFIX}principals-changed`;
   redis?.on("error", (e) => log.warn({ err: e.message }, "redis error"));
   subscriber?.on("error", () => {});
 
   const services = {
     db,
     masterKeys: loadMasterKeys(config, log),
-    throttle: createLoginThrottle(redis ?? undefined),
+    throttle: createLoginThrottle(redis ?? undefined, config.OPS_REDIS_PREFIX),
     identity: {
       sessionIdleMinutes: config.OPS_SESSION_IDLE_MINUTES,
       sessionAbsoluteHours: config.OPS_SESSION_ABSOLUTE_HOURS,

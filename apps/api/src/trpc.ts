@@ -69,7 +69,13 @@ const t = initTRPC
   .meta<Meta>()
   .create({
     isDev: false,
-    errorFormatter({ shape, error }) {
+    errorFormatter({ shape, error, ctx }) {
+      // Last line of defence: an unexpected error's own message never reaches a client
+      // (e.g. a failure while building the context, before errorMapping runs).
+      if (error.code === "INTERNAL_SERVER_ERROR" && !error.message.startsWith("Internal error")) {
+        const id = ctx?.meta.requestId;
+        shape = { ...shape, message: `Internal error${id ? ` (request id ${id})` : ""}` };
+      }
       const zod = error.cause instanceof ZodError ? error.cause : null;
       const invalid = error.cause instanceof Invalid ? error.cause : null;
       const fieldErrors = zod ? fieldErrorsOf(zod) : invalid?.field ? { [invalid.field]: [invalid.message] } : undefined;

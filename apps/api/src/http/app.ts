@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { TRPCError } from "@trpc/server";
 import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
@@ -95,7 +96,12 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
         const bearer = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : null;
         const sessionToken = bearer ?? readSessionCookie(req);
         const ip = req.ip ?? null;
-        const principal = sessionToken ? await services.principals.resolve(sessionToken, ip) : null;
+        let principal = null;
+        try {
+          principal = sessionToken ? await services.principals.resolve(sessionToken, ip) : null;
+        } catch (e) {
+          throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Internal error (request id ${req.id})`, cause: e });
+        }
         return {
           services,
           principal,

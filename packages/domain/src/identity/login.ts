@@ -122,10 +122,11 @@ async function startSession(
   method: string,
 ): Promise<LoginOutcome> {
   const access = await loadUserAccess(ctx.services.db, user.id);
-  return ctx.services.db.transaction(async (tx) => {
+  let previousOwner: string | null = null;
+  const outcome = await ctx.services.db.transaction(async (tx) => {
     // Rotation on login: whatever session this browser had is ended, never reused.
     const previousId = previousSessionToken?.split(".")[0];
-    if (previousId) await deleteSession(tx, previousId);
+    if (previousId) previousOwner = await deleteSession(tx, previousId);
     const s = await createSession(tx, user.id, ctx.meta, ctx.services.identity);
     await appendAudit(tx, ctx, {
       action: "identity.auth.login",
@@ -145,4 +146,6 @@ async function startSession(
       mfaEnrolmentRequired: access.requireMfa && !user.mfaEnabledAt,
     };
   });
+  if (previousOwner) ctx.services.onPrincipalsChanged?.([previousOwner]);
+  return outcome;
 }

@@ -64,8 +64,10 @@ export function sessionExpiry(s: { lastSeenAt: Date; absoluteExpiresAt: Date }, 
   return new Date(Math.min(idle, s.absoluteExpiresAt.getTime()));
 }
 
-export async function deleteSession(db: Executor, id: string): Promise<void> {
-  await db.delete(sessions).where(eq(sessions.id, id));
+/** Ends one session; returns its owner (to drop their cached principals) or null. */
+export async function deleteSession(db: Executor, id: string): Promise<string | null> {
+  const [row] = await db.delete(sessions).where(eq(sessions.id, id)).returning({ userId: sessions.userId });
+  return row?.userId ?? null;
 }
 
 export async function deleteUserSessions(db: Executor, userId: string, exceptSessionId?: string): Promise<number> {

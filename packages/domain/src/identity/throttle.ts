@@ -18,10 +18,10 @@ export type LoginThrottle = {
 
 export const LOGIN_LIMITS = { perAccountHour: 100, perIpHour: 300, freeConsecutive: 5, maxDelaySeconds: 900 };
 
-export function createLoginThrottle(redis?: Redis): LoginThrottle {
+export function createLoginThrottle(redis?: Redis, prefix = "ops:"): LoginThrottle {
   const make = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract =>
     redis
-      ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration })
+      ? new RateLimiterRedis({ storeClient: redis, keyPrefix: prefix + keyPrefix, points, duration })
       : new RateLimiterMemory({ keyPrefix, points, duration });
   const perAccount = make("login_fail_account", LOGIN_LIMITS.perAccountHour, 3600);
   const perIp = make("login_fail_ip", LOGIN_LIMITS.perIpHour, 3600);

@@ -1,3 +1,7 @@
 import { router } from "../../trpc";
+import { auditRouter } from "./audit/router";
 
-export const communicationRouter = router({});
+/** communication: audit log today; notifications later. */
+export const communicationRouter = router({
+  audit: auditRouter,
+});

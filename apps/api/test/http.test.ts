@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, trpcHttp, type TestApp } from "./helpers/harness";
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app?.close());
+
+describe("platform endpoints", () => {
+  it("answers /healthz and /readyz with Postgres checked", async () => {
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${app.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: "ready", postgres: "ok", redis: "not configured" });
+  });
+
+  it("exposes Prometheus metrics with per-procedure counts and durations", async () => {
+    await trpcHttp(app, "identity.auth.me", { method: "GET" });
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    expect(text).toContain('ops_trpc_calls_total{procedure="identity.auth.me",type="query",code="UNAUTHORIZED"}');
+    expect(text).toContain("ops_trpc_duration_seconds_bucket");
+    expect(text).toContain("ops_process_resident_memory_bytes");
+  });
+
+  it("echoes a request id, or makes one, and sends security headers", async () => {
+    const given = await fetch(`${app.url}/healthz`, { headers: { "x-request-id": "abc-123" } });
+    expect(given.headers.get("x-request-id")).toBe("abc-123");
+    const made = await fetch(`${app.url}/healthz`, { headers: { "x-request-id": "bad id with spaces" } });
+    expect(made.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(made.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(made.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(made.headers.get("x-powered-by")).toBeNull();
+  });
+});
+
+describe("session cookie", () => {
+  it("is HttpOnly, SameSite=Lax, not Secure over http", async () => {
+    const res = await trpcHttp(app, "identity.auth.login", { input: { email: app.admin.email, password: app.admin.password } });
+    expect(res.status).toBe(200);
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith("ops_session="))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).not.toMatch(/Secure/i);
+    expect(res.json.result.data).toMatchObject({ status: "signed-in" });
+    expect(res.json.result.data.sessionToken).toBeUndefined();
+  });
+
+  it("is Secure behind an https proxy", async () => {
+    const proxied = await startTestApp({ env: { OPS_TRUST_PROXY: "true", OPS_PUBLIC_URL: "https://ops.example.test" } });
+    try {
+      const res = await trpcHttp(proxied, "identity.auth.login", {
+        input: { email: proxied.admin.email, password: proxied.admin.password },
+        origin: "https://ops.example.test",
+        headers: { "x-forwarded-proto": "https" },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.getSetCookie().join()).toMatch(/Secure/);
+      expect(res.headers.get("strict-transport-security")).toContain("max-age");
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it("rotates the session at login and ends it server-side at logout", async () => {
+    const first = await app.login(app.admin.email, app.admin.password);
+    const again = await trpcHttp(app, "identity.auth.login", { cookie: first.cookie, input: { email: app.admin.email, password: app.admin.password } });
+    const second = again.headers.getSetCookie().find((c) => c.startsWith("ops_session="))!.split(";")[0]!;
+    expect(second).not.toBe(first.cookie);
+    // The old session was replaced, not kept alive beside the new one.
+    expect((await trpcHttp(app, "identity.auth.me", { method: "GET", cookie: first.cookie })).status).toBe(401);
+    expect((await trpcHttp(app, "identity.auth.me", { method: "GET", cookie: second })).status).toBe(200);
+    const out = await trpcHttp(app, "identity.auth.logout", { cookie: second });
+    expect(out.status).toBe(200);
+    expect(out.headers.getSetCookie().join()).toMatch(/ops_session=;/);
+    expect((await trpcHttp(app, "identity.auth.me", { method: "GET", cookie: second })).status).toBe(401);
+  });
+});
+
+describe("cross-origin mutations", () => {
+  it("refuses a mutation from another Origin, or a cookie request with no Origin", async () => {
+    const { cookie } = await app.login(app.admin.email, app.admin.password);
+    const evil = await trpcHttp(app, "identity.auth.logout", { cookie, origin: "https://evil.example" });
+    expect(evil.status).toBe(403);
+    expect(evil.json.error.message).toBe("Cross-origin request refused");
+    const none = await trpcHttp(app, "identity.auth.logout", { cookie, origin: null });
+    expect(none.status).toBe(403);
+    // The session survived both attempts.
+    expect((await trpcHttp(app, "identity.auth.me", { method: "GET", cookie })).status).toBe(200);
+  });
+
+  it("lets a non-browser client without cookie or Origin sign in (CLI flow)", async () => {
+    const res = await trpcHttp(app, "identity.auth.login", {
+      origin: null,
+      input: { email: app.admin.email, password: app.admin.password, client: "cli" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.getSetCookie()).toEqual([]);
+    const token = res.json.result.data.sessionToken as string;
+    const me = await trpcHttp(app, "identity.auth.me", { method: "GET", bearer: token });
+    expect(me.json.result.data.email).toBe(app.admin.email);
+  });
+});
+
+describe("bad input gets a clear answer, never a 500", () => {
+  it("400 for a missing body and for malformed JSON", async () => {
+    const res = await trpcHttp(app, "identity.auth.login", {});
+    expect(res.status).toBe(400);
+    const broken = await fetch(`${app.url}/trpc/identity.auth.login`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: app.url },
+      body: '{"email": "a@b.c", "password": ',
+    });
+    expect(broken.status).toBe(400);
+    const body = (await broken.json()) as { error: { message: string } };
+    expect(body.error.message).not.toMatch(/at .*\.ts/);
+  });
+
+  it("400 with field errors for wrong types", async () => {
+    const res = await trpcHttp(app, "identity.auth.login", { input: { email: 42, password: ["x"] } });
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.json.error.data.fieldErrors)).toEqual(expect.arrayContaining(["email", "password"]));
+    expect(res.json.error.message).toContain("email");
+  });
+
+  it("401 without a session, 401 with a forged token", async () => {
+    expect((await trpcHttp(app, "identity.auth.me", { method: "GET" })).status).toBe(401);
+    expect((await trpcHttp(app, "identity.auth.me", { method: "GET", bearer: "abc.def" })).status).toBe(401);
+    expect((await trpcHttp(app, "identity.auth.me", { method: "GET", bearer: "ops_abc.def" })).status).toBe(401);
+  });
+
+  it("403 when a viewer calls an admin procedure", async () => {
+    const viewer = await app.createUser({ roles: ["viewer"] });
+    const { cookie } = await app.login(viewer.email, viewer.password);
+    const res = await trpcHttp(app, "identity.users.list", { method: "GET", cookie, input: {} });
+    expect(res.status).toBe(403);
+    expect(res.json.error.message).toContain("users.read");
+  });
+
+  it("404 for unknown procedures and paths", async () => {
+    const proc = await trpcHttp(app, "identity.nope.missing", { input: {} });
+    expect(proc.status).toBe(404);
+    const path = await fetch(`${app.url}/api/v0/whatever`);
+    expect(path.status).toBe(404);
+    expect(((await path.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+  });
+
+  it("413 for an oversized body", async () => {
+    const res = await trpcHttp(app, "identity.auth.login", { input: { email: "a@b.c", password: "x".repeat(2 * 1024 * 1024) } });
+    expect(res.status).toBe(413);
+  });
+
+  it("500 is generic, carries the request id, and leaks nothing", async () => {
+    const { cookie } = await app.login(app.admin.email, app.admin.password);
+    // Break the database under the running app, as an outage or a bad migration would.
+    await app.db.execute(`ALTER TABLE identity.roles RENAME COLUMN require_mfa TO require_mfa_gone` as never);
+    try {
+      const res = await trpcHttp(app, "identity.auth.me", { method: "GET", cookie, headers: { "x-request-id": "req-500" } });
+      expect(res.status).toBe(500);
+      expect(res.json.error.message).toBe("Internal error (request id req-500)");
+      expect(res.text).not.toMatch(/require_mfa|column|postgres|\.ts:/i);
+    } finally {
+      await app.db.execute(`ALTER TABLE identity.roles RENAME COLUMN require_mfa_gone TO require_mfa` as never);
+    }
+  });
+});

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// The README's two commands, on a machine with only Node.js and npm:
+//   npm start  -> install, build the dashboard, run API + worker + dashboard (embedded Postgres)
+//   npm test   -> install, build the dashboard, run every test
+// pnpm comes from the npm registry through npx (corepack cannot verify it here).
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const PNPM = ["-y", "pnpm@10.34.8"];
+const command = process.argv[2];
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", ...opts });
+  if (r.status !== 0) {
+    console.error(`\n${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal})`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+function install() {
+  const quiet = process.env.CI ? [] : ["--reporter=append-only"];
+  run("npx", [...PNPM, "install", "--frozen-lockfile", "--prefer-offline", ...quiet]);
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function buildWeb() {
+  const web = join(root, "apps/web");
+  const index = join(web, "dist/index.html");
+  const stale = !existsSync(index) || newestMtime(join(web, "src")) > statSync(index).mtimeMs;
+  if (stale) run("npx", [...PNPM, "--filter", "@ops/web", "build"]);
+}
+
+if (command === "start") {
+  install();
+  buildWeb();
+  const child = spawn(process.execPath, ["--import", "tsx", "apps/api/src/main.ts", ...process.argv.slice(3)], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  // The child owns shutdown (it stops its embedded Postgres); pass signals through.
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => child.kill(sig));
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else if (command === "test") {
+  install();
+  buildWeb();
+  mkdirSync(join(root, ".tmp"), { recursive: true });
+  const report = join(root, ".tmp/vitest.json");
+  const r = spawnSync(
+    process.execPath,
+    ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(3)],
+    { cwd: root, stdio: "inherit" },
+  );
+  if (existsSync(report)) {
+    const j = JSON.parse(readFileSync(report, "utf8"));
+    const skipped = j.numPendingTests + j.numTodoTests;
+    console.log(`\ntests: ${j.numPassedTests} passed, ${j.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ""}`);
+    if (j.numTotalTests === 0) {
+      console.error("no test ran");
+      process.exit(1);
+    }
+  }
+  process.exit(r.status ?? 1);
+} else {
+  console.error("usage: node tooling/scripts/ops.mjs start|test");
+  process.exit(2);
+}
