@@ -7,8 +7,9 @@ export class DomainError extends Error {
 }
 export class NotFound extends DomainError {
   override name = "NotFound";
-  constructor(what: string) {
-    super(`${what} not found`);
+  /** `new NotFound("User")` says "User not found"; pass `message` to say more. */
+  constructor(what: string, message?: string) {
+    super(message ?? `${what} not found`);
   }
 }
 export class Conflict extends DomainError {
