@@ -6,7 +6,8 @@ import type { Access } from "../src/trpc";
 import { startTestApp } from "./helpers/harness";
 
 type ProcedureDef = { _def: { meta?: { access?: Access }; type: string } };
-const procedures = Object.entries(appRouter._def.procedures as Record<string, ProcedureDef>);
+// tRPC keeps a flat map of "domain.area.verb" -> procedure beside the nested record.
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, ProcedureDef>);
 
 /** The only procedures anyone may call without signing in. */
 const PUBLIC = ["identity.auth.login", "identity.auth.loginMfa", "identity.auth.logout", "identity.setup.inspect", "identity.setup.complete"];

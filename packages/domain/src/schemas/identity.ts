@@ -61,6 +61,14 @@ export const changePasswordInput = z.object({
   newPassword,
 });
 export const completeSetupInput = z.object({ token: z.string().min(1).max(200), password: newPassword });
+export const profileView = z.object({ displayName: z.string(), timeZone: z.string(), theme: z.enum(["light", "dark"]) });
+export type ProfileView = z.infer<typeof profileView>;
+export const changePasswordResult = z.object({ otherSessionsEnded: z.number().int() });
+
+// setup links
+export const setupTokenInput = z.object({ token: z.string().min(1).max(200) });
+export const setupInspectResult = z.object({ email: z.string() });
+export const completeSetupResult = z.object({ email: z.string() });
 
 // sessions
 export const sessionView = z.object({
@@ -75,11 +83,18 @@ export const sessionView = z.object({
 });
 export type SessionView = z.infer<typeof sessionView>;
 export const revokeSessionInput = z.object({ id: z.string().min(1).max(64) });
+export const revokeSessionResult = z.object({ current: z.boolean() });
+export const revokeAllSessionsResult = z.object({ ended: z.number().int() });
 
 // MFA
 export const mfaEnrolStart = z.object({ secret: z.string(), uri: z.string(), qrSvg: z.string() });
 export const mfaEnrolConfirmInput = z.object({ code: totpCode });
 export const mfaDisableInput = z.object({ password: z.string().min(1).max(256) });
+export const mfaRegenerateRecoveryCodesInput = z.object({ password: z.string().min(1).max(256) });
+/** Shown once; only their hashes are stored. */
+export const mfaRecoveryCodesResult = z.object({ recoveryCodes: z.array(z.string()) });
+export const mfaStatus = z.object({ enabled: z.boolean(), recoveryCodesLeft: z.number().int(), required: z.boolean() });
+export const mfaDisableResult = z.object({ enabled: z.literal(false) });
 
 // users
 export const userView = z.object({
@@ -130,6 +145,11 @@ export const createRoleInput = z.object({
   permissions: z.array(permission).max(200),
   requireMfa: z.boolean().default(false),
 });
+export const roleIdInput = z.object({ id: uuid });
+export const roleList = z.array(roleView);
+export const permissionCatalogue = z.array(
+  z.object({ domain: z.string(), permissions: z.array(z.object({ permission, description: z.string() })) }),
+);
 export const updateRoleInput = z.object({
   id: uuid,
   name: roleName.optional(),
@@ -159,3 +179,4 @@ export const createTokenInput = z.object({
 });
 export const createTokenResult = z.object({ token: z.string(), view: tokenView });
 export const tokenIdInput = z.object({ id: uuid });
+export const tokenList = z.array(tokenView);

@@ -1,0 +1,90 @@
+import { execFile } from "node:child_process";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { startTestApp, trpcHttp, type TestApp } from "./helpers/harness";
+
+const run = promisify(execFile);
+const apiDir = resolve(import.meta.dirname, "..");
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+async function auditVerifyCli(): Promise<{ code: number; stdout: string }> {
+  try {
+    const { stdout } = await run(process.execPath, ["--import", "tsx", "src/cli/audit-verify.ts"], { cwd: apiDir, env: { ...process.env, DATABASE_URL: app.databaseUrl } });
+    return { code: 0, stdout };
+  } catch (e) {
+    const err = e as { code: number; stdout: string };
+    return { code: err.code, stdout: err.stdout };
+  }
+}
+
+describe("audit log", () => {
+  it("lists entries newest first with filters and server-side pagination", async () => {
+    const admin = await app.adminCaller();
+    for (const name of ["alpha", "beta", "gamma"]) await admin.identity.roles.create({ name: `audit-${name}`, permissions: ["jobs.read"] });
+    const u = await app.createUser({});
+    await admin.identity.users.update({ id: u.id, displayName: "Renamed" });
+
+    const roles = await admin.communication.audit.list({ action: "identity.roles", pageSize: 2 });
+    expect(roles.total).toBe(3);
+    expect(roles.items).toHaveLength(2);
+    expect(roles.items[0]!.changes).toMatchObject({ name: "audit-gamma" });
+    expect(roles.items[0]!.id).toBeGreaterThan(roles.items[1]!.id);
+    const page2 = await admin.communication.audit.list({ action: "identity.roles", pageSize: 2, page: 2 });
+    expect(page2.items.map((e) => e.changes?.name)).toEqual(["audit-alpha"]);
+
+    const byObject = await admin.communication.audit.list({ objectType: "user", objectId: u.id });
+    expect(byObject.items.map((e) => e.action)).toEqual(["identity.users.update"]);
+    expect(byObject.items[0]!.actorLabel).toBe(app.admin.email);
+
+    const byActor = await admin.communication.audit.list({ actor: "ADMIN@example", action: "identity.users.update" });
+    expect(byActor.total).toBe(1);
+    const future = await admin.communication.audit.list({ from: new Date(Date.now() + 3_600_000).toISOString() });
+    expect(future.total).toBe(0);
+    const failures = await admin.communication.audit.list({ outcome: "failure" });
+    expect(failures.items.every((e) => e.outcome === "failure")).toBe(true);
+  });
+
+  it("is for audit readers only", async () => {
+    const viewer = await app.createUser({ roles: ["viewer"] });
+    const { cookie } = await app.login(viewer.email, viewer.password);
+    expect((await trpcHttp(app, "communication.audit.list", { method: "GET", cookie, input: {} })).status).toBe(403);
+    expect((await trpcHttp(app, "communication.audit.verify", { method: "GET", cookie })).status).toBe(403);
+  });
+
+  it("refuses raw UPDATE and DELETE", async () => {
+    await expect(app.db.execute(sql`UPDATE communication.audit_log SET action = 'forged'`)).rejects.toThrow();
+    await expect(app.db.execute(sql`DELETE FROM communication.audit_log`)).rejects.toThrow();
+    const [row] = await app.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM communication.audit_log WHERE action = 'forged'`);
+    expect(row!.n).toBe(0);
+  });
+
+  it("verify reports OK, then the first tampered entry; so does the CLI", async () => {
+    const admin = await app.adminCaller();
+    await admin.identity.roles.create({ name: "chain-check", permissions: ["jobs.read"] });
+    const ok = await admin.communication.audit.verify();
+    expect(ok.ok).toBe(true);
+    expect(ok.firstBrokenId).toBeNull();
+    expect(ok.entries).toBeGreaterThan(0);
+    const cliOk = await auditVerifyCli();
+    expect(cliOk).toEqual({ code: 0, stdout: `audit chain OK: ${ok.entries} entries\n` });
+
+    const [target] = await app.db.execute<{ id: number }>(sql`SELECT min(id)::int AS id FROM communication.audit_log WHERE action = 'identity.roles.create'`);
+    await app.db.execute(sql`ALTER TABLE communication.audit_log DISABLE TRIGGER audit_log_no_update`);
+    await app.db.execute(sql`UPDATE communication.audit_log SET action = 'identity.roles.read' WHERE id = ${target!.id}`);
+    await app.db.execute(sql`ALTER TABLE communication.audit_log ENABLE TRIGGER audit_log_no_update`);
+
+    const broken = await admin.communication.audit.verify();
+    expect(broken).toMatchObject({ ok: false, firstBrokenId: target!.id });
+    const cliBroken = await auditVerifyCli();
+    expect(cliBroken).toEqual({ code: 1, stdout: `audit chain BROKEN at entry #${target!.id}\n` });
+  }, 60_000);
+});
