@@ -1,0 +1,7 @@
+import type { Command } from "commander";
+import { registerAuthCommands } from "./auth";
+import { registerTokenCommands } from "./tokens";
+import { registerUserCommands } from "./users";
+
+/** Every command group, one file each; a new domain adds one line here. */
+export const commandGroups: ((program: Command) => void)[] = [registerAuthCommands, registerTokenCommands, registerUserCommands];

@@ -1,0 +1,31 @@
+import { createTRPCClient, httpBatchLink, type TRPCClient } from "@trpc/client";
+import type { AppRouter } from "@ops/api";
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+
+export type OpsClient = TRPCClient<AppRouter>;
+export type OpsInputs = inferRouterInputs<AppRouter>;
+export type OpsOutputs = inferRouterOutputs<AppRouter>;
+
+export type OpsClientOptions = {
+  /** Base URL of the OpsConductor server, e.g. https://ops.example.com (no /trpc). */
+  url: string;
+  /** API token (or a CLI session token) sent as Bearer; omit for public procedures only. */
+  token?: string | null;
+  /** A fetch to use instead of the global one (tests, proxies, custom agents). */
+  fetch?: typeof globalThis.fetch;
+};
+
+/** A fully typed tRPC client for the whole API: `client.identity.auth.me.query()`. */
+export function createOpsClient(opts: OpsClientOptions): OpsClient {
+  const base = opts.url.replace(/\/+$/, "");
+  const authorization = opts.token ? `Bearer ${opts.token}` : undefined;
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: `${base}/trpc`,
+        headers: () => (authorization ? { Authorization: authorization } : {}),
+        ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      }),
+    ],
+  });
+}
