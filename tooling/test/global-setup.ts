@@ -1,20 +1,35 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { resolve } from "node:path";
 import type { TestProject } from "vitest/node";
 import { createTemplateDatabase, dropDatabase, startEmbeddedPostgres, withDatabase, type EmbeddedDatabase } from "../../packages/db/src/index";
 
 /// <reference path="./provided.d.ts" />
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
 /**
  * Real Postgres for every test: DATABASE_URL's server when set (CI), else an embedded
- * one. Migrates one template database; each test file clones it (helpers/harness.ts).
+ * one of this run's own (own directory and port, so parallel runs never collide).
+ * Migrates one template database; each test file clones it (helpers/harness.ts).
  */
 export default async function setup(project: TestProject) {
   let embedded: EmbeddedDatabase | null = null;
+  let embeddedDir: string | null = null;
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const dataDir = resolve(".tmp/test-postgres");
-    mkdirSync(dataDir, { recursive: true });
-    embedded = await startEmbeddedPostgres({ dataDir, port: 54400, password: "test" });
+    embeddedDir = resolve(`.tmp/test-postgres-${process.pid}`);
+    mkdirSync(embeddedDir, { recursive: true });
+    embedded = await startEmbeddedPostgres({ dataDir: embeddedDir, port: await freePort(), password: "test" });
     serverUrl = withDatabase(embedded.url, "postgres");
   }
   const template = `ops_template_${process.pid}`;
@@ -25,5 +40,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await dropDatabase(serverUrl, template).catch(() => {});
     await embedded?.stop();
+    if (embeddedDir) rmSync(embeddedDir, { recursive: true, force: true });
   };
 }

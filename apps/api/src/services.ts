@@ -18,7 +18,7 @@ export type ApiServices = Services & {
 /** Everything long-lived a node needs, wired once (single node, or many with Redis). */
 export async function createServices(config: Config, databaseUrl: string, log: Logger): Promise<ApiServices> {
   const { db, sql, close: closeDb } = createDb(databaseUrl, { max: 20 });
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : null;
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: false }) : null;
   const subscriber = redis?.duplicate() ?? null;
   const PRINCIPALS_CHANNEL = `${config.OPS_REDIS_PREFIX}principals-changed`;
   redis?.on("error", (e) => log.warn({ err: e.message }, "redis error"));
@@ -41,7 +41,9 @@ export async function createServices(config: Config, databaseUrl: string, log: L
     void redis?.publish(PRINCIPALS_CHANNEL, JSON.stringify(userIds)).catch(() => {});
   };
   if (subscriber) {
-    await subscriber.subscribe(PRINCIPALS_CHANNEL);
+    // Not awaited: a Redis outage must not stop the API from starting; /readyz reports it
+    // and ioredis re-subscribes when Redis returns.
+    subscriber.subscribe(PRINCIPALS_CHANNEL).catch((e: Error) => log.warn({ err: e.message }, "redis subscribe failed"));
     subscriber.on("message", (_channel, message: string) => {
       try {
         services.principals.invalidateUsers(JSON.parse(message) as string[]);

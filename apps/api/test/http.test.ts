@@ -164,3 +164,20 @@ describe("bad input gets a clear answer, never a 500", () => {
     }
   });
 });
+
+describe("readiness names what is down", () => {
+  it("answers 503 with the reason when Redis is unreachable", async () => {
+    const broken = await startTestApp({ env: { REDIS_URL: "redis://127.0.0.1:1" } });
+    try {
+      const res = await fetch(`${broken.url}/readyz`);
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { status: string; reasons: string[] };
+      expect(body.status).toBe("unavailable");
+      expect(body.reasons.join()).toMatch(/^redis: /);
+      // Liveness is separate: the process is alive, just not ready.
+      expect((await fetch(`${broken.url}/healthz`)).status).toBe(200);
+    } finally {
+      await broken.close();
+    }
+  });
+});
