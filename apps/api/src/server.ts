@@ -77,6 +77,7 @@ export async function startServer(config: Config, log: Logger, opts: { withWorke
         databaseUrl,
         db: services.db,
         identity: services.identity,
+        masterKeys: services.masterKeys,
         log,
         concurrency: config.OPS_WORKER_CONCURRENCY,
       });

@@ -1,8 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { Redis } from "ioredis";
 import { createDb } from "@ops/db";
-import { createLoginThrottle, generateMasterKey, parseMasterKeys, type MasterKeys, type Services } from "@ops/domain";
+import { createLoginThrottle, loadMasterKeys, type MasterKeys, type Services } from "@ops/domain";
 import type { Config } from "./config";
 import type { Logger } from "./logger";
 import { createPrincipalResolver, type PrincipalResolver } from "./auth/resolve-principal";
@@ -26,7 +24,7 @@ export async function createServices(config: Config, databaseUrl: string, log: L
 
   const services = {
     db,
-    masterKeys: loadMasterKeys(config, log),
+    masterKeys: loadApiMasterKeys(config, log),
     throttle: createLoginThrottle(redis ?? undefined, config.OPS_REDIS_PREFIX),
     identity: {
       sessionIdleMinutes: config.OPS_SESSION_IDLE_MINUTES,
@@ -67,24 +65,14 @@ export async function createServices(config: Config, databaseUrl: string, log: L
   return services;
 }
 
-/** OPS_MASTER_KEY, else a key file generated in the data directory (mode 0600). */
-export function loadMasterKeys(config: Config, log: Logger): MasterKeys {
-  if (config.OPS_MASTER_KEY) {
-    try {
-      return parseMasterKeys(config.OPS_MASTER_KEY);
-    } catch (e) {
-      throw new Error(`Invalid configuration: OPS_MASTER_KEY ${(e as Error).message}`);
-    }
-  }
-  const file = join(config.dataDir, "master.key");
-  if (!existsSync(file)) {
-    mkdirSync(config.dataDir, { recursive: true });
-    writeFileSync(file, generateMasterKey() + "\n", { mode: 0o600 });
-    log.warn(
-      { file },
-      "GENERATED A MASTER KEY in the data directory. Secrets are encrypted with it: back it up, or set OPS_MASTER_KEY. Losing it loses every stored secret.",
-    );
-  }
-  chmodSync(file, 0o600);
-  return parseMasterKeys(readFileSync(file, "utf8").trim());
+export function loadApiMasterKeys(config: Config, log: Logger): MasterKeys {
+  return loadMasterKeys({
+    envKey: config.OPS_MASTER_KEY,
+    dataDir: config.dataDir,
+    onGenerated: (file) =>
+      log.warn(
+        { file },
+        "GENERATED A MASTER KEY in the data directory. Secrets are encrypted with it: back it up, or set OPS_MASTER_KEY. Losing it loses every stored secret.",
+      ),
+  });
 }

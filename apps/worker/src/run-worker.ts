@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { EventEmitter } from "node:events";
 import { run, Logger as GwLogger, type Runner, type WorkerEvents } from "graphile-worker";
 import type { Database } from "@ops/db";
-import type { IdentitySettings } from "@ops/domain";
+import type { IdentitySettings, MasterKeys } from "@ops/domain";
 import type { Logger } from "pino";
 import { beat, HEARTBEAT_MS, markStopped, registerWorker, sweepDeadWorkers } from "./heartbeat";
 import { buildTaskList } from "./tasks/registry";
@@ -17,6 +17,7 @@ export async function startWorker(opts: {
   databaseUrl: string;
   db: Database;
   identity: IdentitySettings;
+  masterKeys: MasterKeys;
   log: Logger;
   concurrency: number;
 }): Promise<WorkerHandle> {
@@ -37,7 +38,7 @@ export async function startWorker(opts: {
     noHandleSignals: true,
     pollInterval: 1000,
     logger: gwLogger,
-    taskList: buildTaskList({ db: opts.db, identity: opts.identity, log, workerId: id }),
+    taskList: buildTaskList({ db: opts.db, identity: opts.identity, masterKeys: opts.masterKeys, log, workerId: id }),
     crontab: "*/5 * * * * identity:sessions-cleanup ?max=1&jobKey=sessions-cleanup",
   });
   await registerWorker(opts.db, id, hostname(), queueWorkerIds);

@@ -48,3 +48,7 @@ export * from "./identity/setup/create-setup-token";
 export * from "./identity/setup/setup-tokens";
 export * from "./identity/setup/inspect-setup-token";
 export * from "./identity/setup/complete-setup";
+export * from "./jobs/catalog";
+export * from "./jobs/enqueue";
+export * from "./communication/emit-event";
+export * from "./crypto/master-key-file";

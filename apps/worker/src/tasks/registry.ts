@@ -1,6 +1,7 @@
 import type { Task, TaskList } from "graphile-worker";
 import type { z } from "zod";
 import * as sessionsCleanup from "./sessions-cleanup";
+// assets tasks: one import line each, added by their owners.
 import type { TaskDeps } from "./types";
 
 type TaskModule = { identifier: string; payload: z.ZodType; handler: (payload: never, deps: TaskDeps) => Promise<void> };

@@ -1,5 +1,12 @@
 import type { Database } from "@ops/db";
-import type { IdentitySettings } from "@ops/domain";
+import type { IdentitySettings, MasterKeys } from "@ops/domain";
 import type { Logger } from "pino";
 
-export type TaskDeps = { db: Database; identity: IdentitySettings; log: Logger; workerId: string };
+export type TaskDeps = {
+  db: Database;
+  identity: IdentitySettings;
+  /** Secrets are opened only here, in worker memory, at the moment of use. */
+  masterKeys: MasterKeys;
+  log: Logger;
+  workerId: string;
+};

@@ -1,3 +1,4 @@
 export * from "./identity";
 export * from "./communication";
+export * from "./assets";
 export * from "./automation";

@@ -1,0 +1,5 @@
+export * from "./schema";
+export * from "./credentials";
+export * from "./targets";
+export * from "./connection-tests";
+export * from "./discovery";

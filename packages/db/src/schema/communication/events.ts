@@ -1,0 +1,21 @@
+import { bigint, index, jsonb, text } from "drizzle-orm/pg-core";
+import { tstz } from "../columns";
+import { communication } from "./audit-log";
+
+/**
+ * Domain events outbox: written in the transaction of the change, delivered to
+ * notifications later (DESIGN.md data flow). `deliveredAt` is set by the dispatcher.
+ */
+export const domainEvents = communication.table(
+  "domain_events",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    type: text("type").notNull(),
+    objectType: text("object_type"),
+    objectId: text("object_id"),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull().default({}),
+    at: tstz("at").notNull().defaultNow(),
+    deliveredAt: tstz("delivered_at"),
+  },
+  (t) => [index("domain_events_type_idx").on(t.type, t.id), index("domain_events_undelivered_idx").on(t.id)],
+);

@@ -1,0 +1,29 @@
+import { sql } from "drizzle-orm";
+import type { Executor } from "@ops/db";
+import { JOBS, type JobIdentifier, type JobPayload } from "./catalog";
+
+export type EnqueueOptions = { queueName?: string; runAt?: Date; maxAttempts?: number; jobKey?: string; priority?: number };
+
+/**
+ * Enqueues a job in the caller's transaction (DESIGN.md decision 4): a committed change
+ * always gets its job, a rolled-back one never runs.
+ */
+export async function enqueueJob<J extends JobIdentifier>(tx: Executor, identifier: J, payload: JobPayload<J>, opts: EnqueueOptions = {}) {
+  const parsed = JOBS[identifier].parse(payload);
+  await tx.execute(sql`SELECT graphile_worker.add_job(
+    ${identifier}::text,
+    ${JSON.stringify(parsed)}::json,
+    queue_name => ${opts.queueName ?? null}::text,
+    run_at => ${opts.runAt?.toISOString() ?? null}::timestamptz,
+    max_attempts => ${opts.maxAttempts ?? 3}::int,
+    job_key => ${opts.jobKey ?? null}::text,
+    priority => ${opts.priority ?? 0}::int
+  )`);
+}
+
+/** Many jobs of one kind in one statement (e.g. a connection test per selected target). */
+export async function enqueueJobs<J extends JobIdentifier>(tx: Executor, identifier: J, payloads: JobPayload<J>[], opts: { maxAttempts?: number } = {}) {
+  if (payloads.length === 0) return;
+  const specs = payloads.map((p) => ({ identifier, payload: JOBS[identifier].parse(p), max_attempts: opts.maxAttempts ?? 3 }));
+  await tx.execute(sql`SELECT graphile_worker.add_jobs(ARRAY(SELECT json_populate_recordset(null::graphile_worker.job_spec, ${JSON.stringify(specs)}::json)))`);
+}
