@@ -1,0 +1,40 @@
+import type { z } from "zod";
+import { isApiError } from "./trpc";
+
+export type FieldErrors = Record<string, string[]>;
+
+/** What to tell the user about a failed call; never a stack. */
+export function describeError(e: unknown): string {
+  if (isApiError(e)) {
+    if (e.data?.httpStatus === 429) {
+      const wait = e.data.retryAfter;
+      return wait ? `Too many attempts. Try again in ${formatWait(wait)}.` : e.message || "Too many attempts. Try again later.";
+    }
+    return e.message;
+  }
+  if (e instanceof Error) return e.message;
+  return "Something went wrong";
+}
+
+function formatWait(seconds: number): string {
+  if (seconds < 90) return seconds === 1 ? "1 second" : `${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minutes`;
+}
+
+export function serverFieldErrors(e: unknown): FieldErrors {
+  if (isApiError(e)) return (e.data?.fieldErrors as FieldErrors | undefined) ?? {};
+  return {};
+}
+
+/** Client-side check with the shared schema; paths joined with "." like the server's. */
+export function validate<T extends z.ZodType>(schema: T, value: unknown): { ok: true; data: z.infer<T> } | { ok: false; errors: FieldErrors } {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const errors: FieldErrors = {};
+  for (const issue of parsed.error.issues) {
+    const key = issue.path.join(".") || "_";
+    (errors[key] ??= []).push(issue.message);
+  }
+  return { ok: false, errors };
+}

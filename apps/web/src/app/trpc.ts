@@ -1,0 +1,30 @@
+import { QueryClient } from "@tanstack/react-query";
+import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
+// Type-only: the server code never reaches the bundle.
+import type { AppRouter } from "@ops/api";
+
+export type ApiError = TRPCClientError<AppRouter>;
+
+export function isApiError(e: unknown): e is ApiError {
+  return e instanceof TRPCClientError;
+}
+
+export const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 15_000,
+      // Auth and permission answers will not change by retrying.
+      retry: (count, e) => !(isApiError(e) && [401, 403, 404, 400].includes(e.data?.httpStatus ?? 0)) && count < 2,
+      refetchOnWindowFocus: false,
+    },
+  },
+});
+
+export const trpcClient = createTRPCClient<AppRouter>({
+  // No transformer: dates travel as ISO strings. Cookies carry the session.
+  links: [httpBatchLink({ url: "/trpc", fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }) })],
+});
+
+export const trpc = createTRPCOptionsProxy<AppRouter>({ client: trpcClient, queryClient });
+export type Trpc = typeof trpc;

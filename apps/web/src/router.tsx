@@ -1,0 +1,35 @@
+import { createRouter } from "@tanstack/react-router";
+import { queryClient, trpc } from "./app/trpc";
+import { appLayoutRoute } from "./routes/app-layout";
+import { auditRoute } from "./routes/audit/audit-route";
+import { homeRoute } from "./routes/home";
+import { loginRoute } from "./routes/login";
+import { profileMfaRoute, profileRoute, profileSessionsRoute } from "./routes/profile/profile-routes";
+import { rolesRoute } from "./routes/roles/roles-route";
+import { setupRoute } from "./routes/setup";
+import { tokensRoute } from "./routes/tokens/tokens-route";
+import { usersRoute } from "./routes/users/users-route";
+import { rootRoute } from "./routes/root";
+import { RouteError } from "./routes/route-error";
+
+const routeTree = rootRoute.addChildren([
+  loginRoute,
+  setupRoute,
+  appLayoutRoute.addChildren([homeRoute, usersRoute, rolesRoute, tokensRoute, profileRoute, profileMfaRoute, profileSessionsRoute, auditRoute]),
+]);
+
+export const router = createRouter({
+  routeTree,
+  context: { queryClient, trpc },
+  defaultPreload: "intent",
+  defaultErrorComponent: RouteError,
+  // Loaders prefetch into the QueryClient; let it decide freshness.
+  defaultPreloadStaleTime: 0,
+  scrollRestoration: true,
+});
+
+declare module "@tanstack/react-router" {
+  interface Register {
+    router: typeof router;
+  }
+}

@@ -1,0 +1,166 @@
+import { identitySchemas } from "../app/schemas";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { createRoute, useNavigate, useRouter } from "@tanstack/react-router";
+import { useEffect, useState, type FormEvent } from "react";
+import { z } from "zod";
+import { describeError, serverFieldErrors, validate, type FieldErrors } from "../app/errors";
+import { applyTheme, rememberedTheme } from "../app/theme";
+import { trpc } from "../app/trpc";
+import { ErrorAlert, Field, inputClass } from "../components/form";
+import { AuthCard } from "./auth-card";
+import { rootRoute } from "./root";
+
+export const loginRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/login",
+  validateSearch: z.object({ redirect: z.string().optional(), setup: z.literal(true).optional() }),
+  component: LoginPage,
+});
+
+/** Only follow redirects back into this app. */
+function safeRedirect(target: string | undefined): string {
+  if (!target) return "/";
+  try {
+    const url = new URL(target, window.location.origin);
+    if (url.origin !== window.location.origin || url.pathname.startsWith("/login")) return "/";
+    return url.pathname + url.search + url.hash;
+  } catch {
+    return "/";
+  }
+}
+
+function LoginPage() {
+  const search = loginRoute.useSearch();
+  const router = useRouter();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [code, setCode] = useState("");
+  const [challenge, setChallenge] = useState<string | null>(null);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => applyTheme(rememberedTheme()), []);
+
+  const finish = async (status: "signed-in" | "mfa-enrolment-required") => {
+    await queryClient.resetQueries();
+    if (status === "mfa-enrolment-required") {
+      await navigate({ to: "/profile/mfa" });
+      return;
+    }
+    router.history.push(safeRedirect(search.redirect));
+  };
+  const onFailure = (e: unknown) => {
+    setError(describeError(e));
+    setErrors(serverFieldErrors(e));
+  };
+
+  const login = useMutation(
+    trpc.identity.auth.login.mutationOptions({
+      onSuccess: async (result) => {
+        if (result.status === "mfa-required") {
+          setChallenge(result.challenge);
+          setError(null);
+          return;
+        }
+        await finish(result.status);
+      },
+      onError: onFailure,
+    }),
+  );
+  const loginMfa = useMutation(
+    trpc.identity.auth.loginMfa.mutationOptions({
+      onSuccess: async (result) => {
+        if (result.status === "mfa-required") return setError("That code was not accepted. Try again.");
+        await finish(result.status);
+      },
+      onError: onFailure,
+    }),
+  );
+
+  const submitPassword = (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const checked = validate(identitySchemas.loginInput, { email, password });
+    if (!checked.ok) return setErrors(checked.errors);
+    setErrors({});
+    login.mutate(checked.data);
+  };
+  const submitCode = (e: FormEvent) => {
+    e.preventDefault();
+    if (!challenge) return;
+    setError(null);
+    const checked = validate(identitySchemas.loginMfaInput, { challenge, code });
+    if (!checked.ok) return setErrors(checked.errors);
+    setErrors({});
+    loginMfa.mutate(checked.data);
+  };
+
+  if (challenge) {
+    return (
+      <AuthCard title="Two-factor authentication">
+        <form onSubmit={submitCode} noValidate>
+          <p className="text-body-secondary small">Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>
+          <ErrorAlert error={error} />
+          <Field id="code" label="Code" errors={errors}>
+            {(invalid) => (
+              <input
+                id="code"
+                className={inputClass(invalid) + " font-monospace"}
+                autoComplete="one-time-code"
+                inputMode="text"
+                autoFocus
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+              />
+            )}
+          </Field>
+          <button type="submit" className="btn btn-primary w-100" disabled={loginMfa.isPending}>
+            {loginMfa.isPending ? "Checking…" : "Verify"}
+          </button>
+          <button
+            type="button"
+            className="btn btn-link w-100 mt-2"
+            onClick={() => {
+              setChallenge(null);
+              setCode("");
+              setPassword("");
+            }}
+          >
+            Start over
+          </button>
+        </form>
+      </AuthCard>
+    );
+  }
+
+  return (
+    <AuthCard title="Sign in">
+      <form onSubmit={submitPassword} noValidate data-testid="login-form">
+        {search.setup && <div className="alert alert-success py-2">Your password is set. Sign in to continue.</div>}
+        <ErrorAlert error={error} />
+        <Field id="email" label="Email" errors={errors}>
+          {(invalid) => (
+            <input id="email" type="email" className={inputClass(invalid)} autoComplete="username" autoFocus value={email} onChange={(e) => setEmail(e.target.value)} />
+          )}
+        </Field>
+        <Field id="password" label="Password" errors={errors}>
+          {(invalid) => (
+            <input
+              id="password"
+              type="password"
+              className={inputClass(invalid)}
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
+        </Field>
+        <button type="submit" className="btn btn-primary w-100" disabled={login.isPending}>
+          {login.isPending ? "Signing in…" : "Sign in"}
+        </button>
+      </form>
+    </AuthCard>
+  );
+}

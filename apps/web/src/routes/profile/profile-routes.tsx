@@ -1,0 +1,25 @@
+import { createRoute } from "@tanstack/react-router";
+import { appLayoutRoute } from "../app-layout";
+import { MfaPage } from "./mfa-page";
+import { ProfilePage } from "./profile-page";
+import { SessionsPage } from "./sessions-page";
+
+export const profileRoute = createRoute({
+  getParentRoute: () => appLayoutRoute,
+  path: "/profile",
+  component: ProfilePage,
+});
+
+export const profileMfaRoute = createRoute({
+  getParentRoute: () => appLayoutRoute,
+  path: "/profile/mfa",
+  loader: ({ context }) => context.queryClient.ensureQueryData(context.trpc.identity.mfa.status.queryOptions()),
+  component: MfaPage,
+});
+
+export const profileSessionsRoute = createRoute({
+  getParentRoute: () => appLayoutRoute,
+  path: "/profile/sessions",
+  loader: ({ context }) => context.queryClient.ensureQueryData(context.trpc.identity.sessions.list.queryOptions()),
+  component: SessionsPage,
+});

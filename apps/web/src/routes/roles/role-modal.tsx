@@ -1,0 +1,109 @@
+import type { Permission } from "@ops/domain/permissions";
+import type { RoleView } from "@ops/domain/schemas/identity";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { describeError, serverFieldErrors, validate, type FieldErrors } from "../../app/errors";
+import { identitySchemas } from "../../app/schemas";
+import { trpc } from "../../app/trpc";
+import { ErrorAlert, Field, inputClass } from "../../components/form";
+import { Modal } from "../../components/modal";
+import { PermissionChecklist } from "../../components/permission-checklist";
+
+/** Create or edit a role. Built-in roles keep their permissions; only "Require MFA" changes. */
+export function RoleModal(props: { role: RoleView | null; readOnly: boolean; onClose: () => void; onSaved: () => void }) {
+  const role = props.role;
+  const builtin = !!role?.builtin;
+  const [name, setName] = useState(role?.name ?? "");
+  const [description, setDescription] = useState(role?.description ?? "");
+  const [permissions, setPermissions] = useState<Permission[]>(role?.permissions ?? []);
+  const [requireMfa, setRequireMfa] = useState(role?.requireMfa ?? false);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<string | null>(null);
+  const handlers = {
+    onSuccess: () => {
+      props.onSaved();
+      props.onClose();
+    },
+    onError: (e: unknown) => {
+      setError(describeError(e));
+      setErrors(serverFieldErrors(e));
+    },
+  };
+  const catalogue = useQuery(trpc.identity.roles.catalogue.queryOptions());
+  const create = useMutation(trpc.identity.roles.create.mutationOptions(handlers));
+  const update = useMutation(trpc.identity.roles.update.mutationOptions(handlers));
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    if (!role) {
+      const checked = validate(identitySchemas.createRoleInput, { name, description, permissions, requireMfa });
+      if (!checked.ok) return setErrors(checked.errors);
+      setErrors({});
+      return create.mutate(checked.data);
+    }
+    const input = builtin ? { id: role.id, requireMfa } : { id: role.id, name, description, permissions, requireMfa };
+    const checked = validate(identitySchemas.updateRoleInput, input);
+    if (!checked.ok) return setErrors(checked.errors);
+    setErrors({});
+    update.mutate(checked.data);
+  };
+  const pending = create.isPending || update.isPending;
+  const title = props.readOnly ? `Role ${role?.name}` : role ? `Edit role ${role.name}` : "New role";
+
+  return (
+    <Modal
+      title={title}
+      size="lg"
+      onClose={props.onClose}
+      footer={
+        <>
+          <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
+            {props.readOnly ? "Close" : "Cancel"}
+          </button>
+          {!props.readOnly && (
+            <button type="submit" form="role-form" className="btn btn-primary" disabled={pending}>
+              {pending ? "Saving…" : "Save"}
+            </button>
+          )}
+        </>
+      }
+    >
+      <form id="role-form" onSubmit={submit} noValidate>
+        <ErrorAlert error={error} />
+        {builtin && <div className="alert alert-info py-2">This is a built-in role: its permissions are fixed. You can still require MFA for its members.</div>}
+        <div className="row">
+          <div className="col-md-5">
+            <Field id="role-name" name="name" label="Name" errors={errors}>
+              {(invalid) => (
+                <input id="role-name" className={inputClass(invalid)} value={name} disabled={builtin || props.readOnly} onChange={(e) => setName(e.target.value)} />
+              )}
+            </Field>
+          </div>
+          <div className="col-md-7">
+            <Field id="role-description" name="description" label="Description" errors={errors}>
+              {(invalid) => (
+                <input
+                  id="role-description"
+                  className={inputClass(invalid)}
+                  value={description}
+                  disabled={builtin || props.readOnly}
+                  onChange={(e) => setDescription(e.target.value)}
+                />
+              )}
+            </Field>
+          </div>
+        </div>
+        <div className="form-check form-switch mb-3">
+          <input className="form-check-input" type="checkbox" role="switch" id="role-mfa" checked={requireMfa} disabled={props.readOnly} onChange={(e) => setRequireMfa(e.target.checked)} />
+          <label className="form-check-label" htmlFor="role-mfa">
+            Require MFA for members of this role
+          </label>
+        </div>
+        <h3 className="h6">Permissions</h3>
+        {errors.permissions && <div className="invalid-feedback d-block mb-2">{errors.permissions.join(" ")}</div>}
+        <PermissionChecklist idPrefix="role-perm" groups={catalogue.data} value={permissions} onChange={setPermissions} readOnly={builtin || props.readOnly} />
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,120 @@
+import { useMutation } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { describeError, serverFieldErrors, validate, type FieldErrors } from "../../app/errors";
+import { identitySchemas } from "../../app/schemas";
+import { trpc } from "../../app/trpc";
+import { CopyBox } from "../../components/copy-box";
+import { ErrorAlert, Field, inputClass } from "../../components/form";
+import { Modal } from "../../components/modal";
+import { RolePicker } from "./role-picker";
+
+export function CreateUserModal(props: { onClose: () => void; onCreated: () => void }) {
+  const [email, setEmail] = useState("");
+  const [displayName, setDisplayName] = useState("");
+  const [roleIds, setRoleIds] = useState<string[]>([]);
+  const [mode, setMode] = useState<"password" | "setup-link">("setup-link");
+  const [password, setPassword] = useState("");
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<string | null>(null);
+  const [setupLink, setSetupLink] = useState<string | null>(null);
+
+  const create = useMutation(
+    trpc.identity.users.create.mutationOptions({
+      onSuccess: (result) => {
+        props.onCreated();
+        if (result.setupLink) setSetupLink(result.setupLink);
+        else props.onClose();
+      },
+      onError: (e) => {
+        setError(describeError(e));
+        setErrors(serverFieldErrors(e));
+      },
+    }),
+  );
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const checked = validate(identitySchemas.createUserInput, {
+      email,
+      displayName,
+      roleIds,
+      mode,
+      password: mode === "password" ? password : undefined,
+    });
+    if (!checked.ok) return setErrors(checked.errors);
+    setErrors({});
+    create.mutate(checked.data);
+  };
+
+  if (setupLink) {
+    return (
+      <Modal
+        title="User created"
+        onClose={props.onClose}
+        footer={
+          <button type="button" className="btn btn-primary" onClick={props.onClose}>
+            Done
+          </button>
+        }
+      >
+        <p>Send this one-time setup link to the user. It is shown only now; it lets them choose their password.</p>
+        <CopyBox value={setupLink} testId="setup-link" />
+      </Modal>
+    );
+  }
+
+  return (
+    <Modal
+      title="New user"
+      onClose={props.onClose}
+      footer={
+        <>
+          <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" form="create-user-form" className="btn btn-primary" disabled={create.isPending} data-testid="create-user-submit">
+            {create.isPending ? "Creating…" : "Create user"}
+          </button>
+        </>
+      }
+    >
+      <form id="create-user-form" onSubmit={submit} noValidate>
+        <ErrorAlert error={error} />
+        <Field id="new-user-email" name="email" label="Email" errors={errors}>
+          {(invalid) => <input id="new-user-email" type="email" className={inputClass(invalid)} value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />}
+        </Field>
+        <Field id="new-user-name" name="displayName" label="Display name" errors={errors}>
+          {(invalid) => <input id="new-user-name" className={inputClass(invalid)} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />}
+        </Field>
+        <div className="mb-3">
+          <span className="form-label d-block">Roles</span>
+          <RolePicker value={roleIds} onChange={setRoleIds} idPrefix="new-user-role" />
+          {errors.roleIds && <div className="invalid-feedback d-block">{errors.roleIds.join(" ")}</div>}
+        </div>
+        <fieldset className="mb-3">
+          <legend className="form-label fs-6">How will they sign in?</legend>
+          <div className="form-check">
+            <input className="form-check-input" type="radio" id="mode-setup" checked={mode === "setup-link"} onChange={() => setMode("setup-link")} />
+            <label className="form-check-label" htmlFor="mode-setup">
+              Send a one-time setup link (they choose a password)
+            </label>
+          </div>
+          <div className="form-check">
+            <input className="form-check-input" type="radio" id="mode-password" checked={mode === "password"} onChange={() => setMode("password")} />
+            <label className="form-check-label" htmlFor="mode-password">
+              Set an initial password
+            </label>
+          </div>
+        </fieldset>
+        {mode === "password" && (
+          <Field id="new-user-password" name="password" label="Initial password" errors={errors} help="At least 12 characters.">
+            {(invalid) => (
+              <input id="new-user-password" type="password" autoComplete="new-password" className={inputClass(invalid)} value={password} onChange={(e) => setPassword(e.target.value)} />
+            )}
+          </Field>
+        )}
+      </form>
+    </Modal>
+  );
+}
