@@ -69,6 +69,7 @@ if (command === "start") {
       console.error("no test ran");
       process.exit(1);
     }
+    if (j.numFailedTests > 0 || j.numFailedTestSuites > 0) process.exit(1);
   }
   process.exit(r.status ?? 1);
 } else {

