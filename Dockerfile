@@ -1,0 +1,60 @@
+# syntax=docker/dockerfile:1
+# OpsConductor image: one image, two roles. The API runs
+#   node --import tsx apps/api/src/main.ts api
+# and a worker runs
+#   node --import tsx apps/worker/src/main.ts
+# (TypeScript at run time through tsx: docs/adr/0006-typescript-at-runtime-with-tsx.md).
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# --- deps: every workspace dependency, from the lockfile only ------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH CI=true
+RUN npm install -g pnpm@10.34.8
+# Manifests first, so source edits do not invalidate the install layer.
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+COPY apps/api/package.json apps/api/
+COPY apps/web/package.json apps/web/
+COPY apps/worker/package.json apps/worker/
+COPY packages/db/package.json packages/db/
+COPY packages/domain/package.json packages/domain/
+COPY packages/sdk/package.json packages/sdk/
+COPY bench/package.json bench/
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
+    pnpm config set store-dir /pnpm/store && pnpm install --frozen-lockfile
+
+# --- build: the dashboard (static files served by the API) ---------------------------
+FROM deps AS build
+COPY . .
+RUN pnpm --filter @ops/web build
+
+# --- prod-deps: runtime dependencies of api and worker only ----------------------------
+FROM deps AS prod-deps
+COPY . .
+# Drops dev dependencies (vite, vitest, drizzle-kit, playwright-core...) but keeps tsx,
+# which api and worker list as a runtime dependency.
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
+    pnpm install --frozen-lockfile --prod --filter @ops/api... --filter @ops/worker...
+
+# --- runtime ------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    PORT=3000 \
+    HOST=0.0.0.0 \
+    OPS_DATA_DIR=/var/lib/opsconductor \
+    OPS_WEB_DIST=/app/apps/web/dist
+WORKDIR /app
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=prod-deps /app/apps/api ./apps/api
+COPY --from=prod-deps /app/apps/worker ./apps/worker
+COPY --from=prod-deps /app/packages/db ./packages/db
+COPY --from=prod-deps /app/packages/domain ./packages/domain
+COPY --from=prod-deps /app/package.json /app/pnpm-workspace.yaml ./
+COPY --from=build /app/apps/web/dist ./apps/web/dist
+# Never run as root; the data directory is only used without DATABASE_URL (embedded Postgres).
+RUN mkdir -p /var/lib/opsconductor && chown node:node /var/lib/opsconductor
+USER node
+EXPOSE 3000
+# Exec form so SIGTERM reaches node directly (graceful stop, workers hand jobs back).
+CMD ["node", "--import", "tsx", "apps/api/src/main.ts", "api"]

