@@ -78,7 +78,8 @@ export const BUILTIN_ROLES = {
       "notifications.manage",
     ] as Permission[],
   },
-  viewer: { description: "Reads inventory, jobs and runs; changes nothing", permissions: READ_ONLY },
+  // Credential metadata (names, user names, fingerprints) is for those who run the estate.
+  viewer: { description: "Reads inventory, jobs and runs; changes nothing", permissions: READ_ONLY.filter((p) => p !== "credentials.read") },
 } satisfies Record<string, { description: string; permissions: Permission[] }>;
 
 export type BuiltinRole = keyof typeof BUILTIN_ROLES;

@@ -1,0 +1,74 @@
+import { eq, sql } from "drizzle-orm";
+import type { Executor } from "@ops/db";
+import { credentials } from "@ops/db";
+import { appendAudit } from "../../audit/append";
+import type { DomainContext, Services } from "../../context";
+import { DomainError, NotFound } from "../../errors";
+import { open, type MasterKeys } from "../../crypto/secret-box";
+import type { CredentialKindValue } from "../../schemas/assets-credentials";
+
+export type CredentialUse = {
+  /** Why it is opened, e.g. "connection-test", "discovery", "run"; kept in the audit log. */
+  purpose: string;
+  targetId?: string;
+  /** Who caused the use (the user who started the test or run); null for the system. */
+  actor: { userId: string; label: string } | null;
+  requestId?: string;
+};
+
+export type OpenedCredential = {
+  kind: CredentialKindValue;
+  username: string;
+  secret: string;
+  passphrase: string | null;
+};
+
+/** The stored secret cannot be opened here: a master key is missing or differs. */
+export class CredentialUnavailable extends DomainError {
+  override name = "CredentialUnavailable";
+}
+
+/**
+ * The only function that decrypts a credential. Called by the worker at the moment it
+ * signs in; the plain text must stay in that worker's memory (never logged, never
+ * stored, never sent back). Every call is audited and stamps lastUsedAt.
+ */
+export async function openCredentialForUse(
+  db: Executor,
+  masterKeys: MasterKeys,
+  credentialId: string,
+  use: CredentialUse,
+): Promise<OpenedCredential> {
+  const [row] = await db.select().from(credentials).where(eq(credentials.id, credentialId)).limit(1);
+  if (!row) throw new NotFound("Credential");
+  // The audit entry names the actor given by the caller, not an API principal.
+  const ctx: DomainContext = {
+    services: { db, masterKeys } as unknown as Services,
+    principal: null,
+    meta: { ip: null, userAgent: "worker", requestId: use.requestId ?? null },
+  };
+  const audit = { objectType: "credential", objectId: row.id, actorUserId: use.actor?.userId ?? null, actorLabel: use.actor?.label ?? "system" };
+  const changes = { purpose: use.purpose, targetId: use.targetId ?? null };
+
+  let opened: OpenedCredential;
+  try {
+    opened = {
+      kind: row.kind,
+      username: row.username,
+      secret: open(masterKeys, row.secret),
+      passphrase: row.passphrase === null ? null : open(masterKeys, row.passphrase),
+    };
+  } catch {
+    // Neither the key material nor the cipher error goes anywhere: only what to fix.
+    await appendAudit(db, ctx, { ...audit, action: "assets.credentials.use", outcome: "failure", changes: { ...changes, reason: "undecryptable" } });
+    throw new CredentialUnavailable(
+      `Credential "${row.name}" is sealed with master key version ${row.keyVersion}, which this process cannot open: ` +
+        `give it the same OPS_MASTER_KEY as the API (including version ${row.keyVersion})`,
+    );
+  }
+  await db.transaction(async (tx) => {
+    await tx.update(credentials).set({ lastUsedAt: sql`now()` }).where(eq(credentials.id, row.id));
+    await appendAudit(tx, ctx, { ...audit, action: "assets.credentials.use", changes });
+  });
+  return opened;
+}

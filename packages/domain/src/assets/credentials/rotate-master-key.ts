@@ -1,0 +1,141 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "@ops/db";
+import { Conflict, Invalid } from "../../errors";
+import { open, seal, type MasterKeys } from "../../crypto/secret-box";
+
+export type RotateMasterKeyInput = {
+  db: Database;
+  masterKeys: MasterKeys;
+  /** Versions the operator wants to drop from OPS_MASTER_KEY; refused while anything still uses one. */
+  retire?: number[];
+  /** Rows re-sealed per transaction. */
+  batchSize?: number;
+  onProgress?: (p: { table: "credentials" | "mfa"; done: number }) => void;
+};
+
+export type RotateMasterKeyReport = {
+  current: number;
+  credentialsResealed: number;
+  mfaSecretsResealed: number;
+  /** Secrets per key version after the rotation (should be only `current`). */
+  remaining: Record<number, number>;
+  /** Loaded versions that no stored secret uses any more: safe to drop from OPS_MASTER_KEY. */
+  removable: number[];
+  retired: number[];
+};
+
+/**
+ * Re-seals every stored secret under the current (highest) master key version, in
+ * batches so no transaction holds thousands of row locks and an interrupted run simply
+ * resumes where it stopped. Secrets: assets.credentials (secret, passphrase) and
+ * identity.users.mfa_secret.
+ */
+export async function rotateMasterKey(input: RotateMasterKeyInput): Promise<RotateMasterKeyReport> {
+  const { db, masterKeys } = input;
+  const current = masterKeys.current;
+  const batchSize = input.batchSize ?? 500;
+  const retire = [...new Set(input.retire ?? [])].sort((a, b) => a - b);
+  if (retire.includes(current)) {
+    throw new Invalid(`Version ${current} is the current master key: add a newer version before retiring it`, "retire");
+  }
+
+  const before = await countByVersion(db);
+  const missing = Object.keys(before)
+    .map(Number)
+    .filter((v) => v !== current && !masterKeys.keys.has(v));
+  if (missing.length) {
+    throw new Conflict(
+      `Secrets are sealed with master key version ${missing.join(", ")}, which OPS_MASTER_KEY does not hold: add ${missing.map((v) => `${v}:<key>`).join(", ")} back and run again`,
+    );
+  }
+
+  let credentialsResealed = 0;
+  // SKIP LOCKED lets the API keep editing credentials meanwhile; the closing pass waits
+  // for any row that was locked so nothing is left behind.
+  for (const skipLocked of [true, false]) {
+    for (;;) {
+      const n = await resealCredentialBatch(db, masterKeys, batchSize, skipLocked);
+      credentialsResealed += n;
+      if (n) input.onProgress?.({ table: "credentials", done: credentialsResealed });
+      if (n < batchSize) break;
+    }
+  }
+  let mfaSecretsResealed = 0;
+  for (const skipLocked of [true, false]) {
+    for (;;) {
+      const n = await resealMfaBatch(db, masterKeys, batchSize, skipLocked);
+      mfaSecretsResealed += n;
+      if (n) input.onProgress?.({ table: "mfa", done: mfaSecretsResealed });
+      if (n < batchSize) break;
+    }
+  }
+
+  const remaining = await countByVersion(db);
+  const stillRetired = retire.filter((v) => (remaining[v] ?? 0) > 0);
+  if (stillRetired.length) {
+    const n = stillRetired.reduce((sum, v) => sum + (remaining[v] ?? 0), 0);
+    throw new Conflict(`${n} secret(s) still use master key version ${stillRetired.join(", ")}; keep it in OPS_MASTER_KEY and run the rotation again`);
+  }
+  const removable = [...masterKeys.keys.keys()].filter((v) => v !== current && !(remaining[v] ?? 0)).sort((a, b) => a - b);
+  return { current, credentialsResealed, mfaSecretsResealed, remaining, removable, retired: retire };
+}
+
+async function resealCredentialBatch(db: Database, keys: MasterKeys, batchSize: number, skipLocked: boolean): Promise<number> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.execute<{ id: string; secret: string; passphrase: string | null }>(sql`
+      SELECT id, secret, passphrase FROM assets.credentials
+      WHERE key_version <> ${keys.current}
+      ORDER BY id LIMIT ${batchSize}
+      FOR UPDATE ${skipLocked ? sql`SKIP LOCKED` : sql``}`);
+    if (rows.length === 0) return 0;
+    const values = rows.map(
+      (r) => sql`(${r.id}::uuid, ${reseal(keys, r.secret, `credential ${r.id}`)}, ${r.passphrase === null ? null : reseal(keys, r.passphrase, `credential ${r.id}`)}::text)`,
+    );
+    await tx.execute(sql`
+      UPDATE assets.credentials c
+      SET secret = v.secret, passphrase = v.passphrase, key_version = ${keys.current}
+      FROM (VALUES ${sql.join(values, sql`, `)}) AS v(id, secret, passphrase)
+      WHERE c.id = v.id`);
+    return rows.length;
+  });
+}
+
+async function resealMfaBatch(db: Database, keys: MasterKeys, batchSize: number, skipLocked: boolean): Promise<number> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.execute<{ id: string; mfa_secret: string }>(sql`
+      SELECT id, mfa_secret FROM identity.users
+      WHERE mfa_secret IS NOT NULL AND split_part(mfa_secret, ':', 1) <> ${`v${keys.current}`}
+      ORDER BY id LIMIT ${batchSize}
+      FOR UPDATE ${skipLocked ? sql`SKIP LOCKED` : sql``}`);
+    if (rows.length === 0) return 0;
+    const values = rows.map((r) => sql`(${r.id}::uuid, ${reseal(keys, r.mfa_secret, `the MFA secret of user ${r.id}`)})`);
+    await tx.execute(sql`
+      UPDATE identity.users u SET mfa_secret = v.mfa_secret
+      FROM (VALUES ${sql.join(values, sql`, `)}) AS v(id, mfa_secret)
+      WHERE u.id = v.id`);
+    return rows.length;
+  });
+}
+
+function reseal(keys: MasterKeys, sealed: string, what: string): string {
+  let plain: string;
+  try {
+    plain = open(keys, sealed);
+  } catch {
+    const version = sealed.slice(0, sealed.indexOf(":"));
+    throw new Conflict(`Cannot decrypt ${what} with master key ${version}: OPS_MASTER_KEY's key for that version is not the one that sealed it`);
+  }
+  return seal(keys, plain);
+}
+
+/** Stored secrets per master key version, across every sealed column. */
+export async function countByVersion(db: Database): Promise<Record<number, number>> {
+  const rows = await db.execute<{ version: number; n: number }>(sql`
+    SELECT version, sum(n)::int AS n FROM (
+      SELECT key_version AS version, count(*) AS n FROM assets.credentials GROUP BY key_version
+      UNION ALL
+      SELECT substring(mfa_secret FROM '^v([0-9]+):')::int, count(*) FROM identity.users
+      WHERE mfa_secret IS NOT NULL GROUP BY 1
+    ) s GROUP BY version`);
+  return Object.fromEntries(rows.map((r) => [Number(r.version), Number(r.n)]));
+}
