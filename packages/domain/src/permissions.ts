@@ -96,6 +96,15 @@ export type Principal = {
   sessionId?: string;
   tokenId?: string;
   grants: Grant[];
+  /** What `identity.auth.me` shows, kept with the cached principal so `me` costs no query. */
+  profile?: PrincipalProfile;
+};
+export type PrincipalProfile = {
+  timeZone: string;
+  theme: "light" | "dark";
+  mfaEnabled: boolean;
+  mfaRequired: boolean;
+  roles: { id: string; name: string }[];
 };
 export type Grant = { permission: Permission; scope: { kind: "global" } | { kind: "targetGroup"; groupId: string } };
 

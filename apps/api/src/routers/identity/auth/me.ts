@@ -1,23 +1,27 @@
 import { eq } from "drizzle-orm";
 import { users } from "@ops/db";
-import { identitySchemas as s, loadUserAccess, NotFound } from "@ops/domain";
+import { identitySchemas as s, loadUserAccess, NotFound, type Principal, type PrincipalProfile } from "@ops/domain";
+import type { Executor } from "@ops/db";
 import { authedProcedure } from "../../../trpc";
 
+/** The hot path of every page load: answered from the cached principal when it can be. */
 export const me = authedProcedure.output(s.me).query(async ({ ctx }) => {
-  const [user] = await ctx.services.db.select().from(users).where(eq(users.id, ctx.principal.userId)).limit(1);
-  if (!user) throw new NotFound("User");
-  const access = await loadUserAccess(ctx.services.db, user.id);
+  const p = ctx.principal;
+  const profile = p.profile ?? (await loadProfile(ctx.services.db, p));
   return {
-    id: user.id,
-    email: user.email,
-    displayName: user.displayName,
-    timeZone: user.timeZone,
-    theme: user.theme,
-    mfaEnabled: !!user.mfaEnabledAt,
-    mfaRequired: access.requireMfa,
-    roles: access.roles,
+    id: p.userId,
+    email: p.email,
+    displayName: p.displayName,
+    ...profile,
     // What this caller can do now: a token's subset, or nothing until required MFA is set up.
-    permissions: ctx.principal.grants.map((g) => g.permission),
-    via: ctx.principal.via,
+    permissions: p.grants.map((g) => g.permission),
+    via: p.via,
   };
 });
+
+async function loadProfile(db: Executor, p: Principal): Promise<PrincipalProfile> {
+  const [user] = await db.select().from(users).where(eq(users.id, p.userId)).limit(1);
+  if (!user) throw new NotFound("User");
+  const access = await loadUserAccess(db, user.id);
+  return { timeZone: user.timeZone, theme: user.theme, mfaEnabled: !!user.mfaEnabledAt, mfaRequired: access.requireMfa, roles: access.roles };
+}
