@@ -1,10 +1,12 @@
 import { router } from "../trpc";
+import { assetsRouter } from "./assets/router";
 import { communicationRouter } from "./communication/router";
 import { identityRouter } from "./identity/router";
 
 /** Procedure paths are `<domain>.<area>.<verb>` (issue #2, point 9). */
 export const appRouter = router({
   identity: identityRouter,
+  assets: assetsRouter,
   communication: communicationRouter,
 });
 

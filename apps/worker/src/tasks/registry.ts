@@ -2,12 +2,14 @@ import type { Task, TaskList } from "graphile-worker";
 import type { z } from "zod";
 import * as sessionsCleanup from "./sessions-cleanup";
 // assets tasks: one import line each, added by their owners.
+import * as connectionTest from "./connection-test";
+import * as discoveryScan from "./discovery-scan";
 import type { TaskDeps } from "./types";
 
 type TaskModule = { identifier: string; payload: z.ZodType; handler: (payload: never, deps: TaskDeps) => Promise<void> };
 
 /** Every task the workers run (STYLE.md 8). */
-export const tasks = [sessionsCleanup] as const satisfies readonly TaskModule[];
+export const tasks = [sessionsCleanup, connectionTest, discoveryScan] as const satisfies readonly TaskModule[];
 
 export type TaskIdentifier = (typeof tasks)[number]["identifier"];
 

@@ -1,0 +1,36 @@
+import { createHash } from "node:crypto";
+import ssh2, { type ParsedKey } from "ssh2";
+
+/**
+ * Parsed private keys, kept only while a batch is being worked through: parsing (and
+ * bcrypt-pbkdf for a passphrase) costs far more CPU than using the key, and a batch of
+ * 100 targets usually shares one credential. An entry unused for IDLE_MS is dropped,
+ * so decrypted keys do not linger in worker memory.
+ */
+const IDLE_MS = 30_000;
+const MAX_ENTRIES = 64;
+const cache = new Map<string, { key: ParsedKey; lastUsed: number }>();
+
+export function parsePrivateKey(credentialId: string, secret: string, passphrase: string | null): ParsedKey {
+  const now = Date.now();
+  for (const [k, v] of cache) if (now - v.lastUsed > IDLE_MS) cache.delete(k);
+  // Keyed by the material too: a credential edited mid-batch is parsed afresh.
+  const id = credentialId + ":" + createHash("sha256").update(secret).update("\0").update(passphrase ?? "").digest("base64");
+  const hit = cache.get(id);
+  if (hit) {
+    hit.lastUsed = now;
+    return hit.key;
+  }
+  const parsed = ssh2.utils.parseKey(secret, passphrase ?? undefined);
+  if (parsed instanceof Error) throw new Error(`the private key cannot be read: ${parsed.message}`);
+  const key = Array.isArray(parsed) ? parsed[0]! : parsed;
+  if (!key.isPrivateKey()) throw new Error("the credential holds a public key, not a private key");
+  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+  cache.set(id, { key, lastUsed: now });
+  return key;
+}
+
+/** Drops every parsed key (worker shutdown, tests). */
+export function clearParsedKeys(): void {
+  cache.clear();
+}
