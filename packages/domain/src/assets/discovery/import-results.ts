@@ -1,0 +1,93 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { credentials, discoveryResults, discoveryScans, groups, targetGroups, targets } from "@ops/db";
+import { appendAudit } from "../../audit/append";
+import { inTransaction, type VerbArgs } from "../../context";
+import { Forbidden, NotFound } from "../../errors";
+import { can } from "../../permissions";
+import type { ImportResultsInput } from "../../schemas/assets-discovery";
+
+const MAX_NAME_SUFFIX = 50;
+
+/**
+ * Selected results become targets in one step: named from reverse DNS (or the address),
+ * made unique; in the group, with the labels and credential given; pinned to the host
+ * key the scan saw, which the user had in front of them when choosing to import.
+ */
+export async function importResults({ ctx, input }: VerbArgs<ImportResultsInput>) {
+  if (!can(ctx.principal, "targets.manage")) throw new Forbidden('Importing creates targets: you need the "targets.manage" permission too');
+  return inTransaction(ctx, async (tx) => {
+    const [scan] = await tx.select({ id: discoveryScans.id }).from(discoveryScans).where(eq(discoveryScans.id, input.scanId));
+    if (!scan) throw new NotFound("Scan");
+    if (input.groupId) {
+      const [g] = await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, input.groupId));
+      if (!g) throw new NotFound("Group");
+    }
+    if (input.credentialId) {
+      const [c] = await tx.select({ id: credentials.id }).from(credentials).where(eq(credentials.id, input.credentialId));
+      if (!c) throw new NotFound("Credential");
+    }
+    const ids = [...new Set(input.resultIds)];
+    const rows = await tx
+      .select()
+      .from(discoveryResults)
+      .where(and(eq(discoveryResults.scanId, input.scanId), inArray(discoveryResults.id, ids)))
+      .orderBy(sql`${discoveryResults.address}::inet`, discoveryResults.port)
+      .for("update");
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const skipped: { resultId: string; reason: string }[] = [];
+    for (const id of ids) if (!byId.has(id)) skipped.push({ resultId: id, reason: "not a result of this scan" });
+    const todo = rows.filter((r) => {
+      if (r.importedAt) skipped.push({ resultId: r.id, reason: "already imported" });
+      else if (r.match !== "new") skipped.push({ resultId: r.id, reason: `already a target (${r.match.replace(/_/g, " ")})` });
+      else return true;
+      return false;
+    });
+    if (!todo.length) return { targetIds: [], skipped };
+
+    // Unique names (case-insensitive, like the index): try the base, base-port, base-2...
+    const candidatesOf = (r: (typeof todo)[number]) => {
+      const base = (r.reverseDns ?? r.address).replace(/\.$/, "");
+      const list = [base, ...(r.port !== 22 ? [`${base}-${r.port}`] : [])];
+      for (let i = 2; i <= MAX_NAME_SUFFIX; i++) list.push(`${base}-${i}`);
+      return list;
+    };
+    const all = todo.flatMap(candidatesOf).map((n) => n.toLowerCase());
+    const taken = new Set(
+      (await tx.select({ n: sql<string>`lower(${targets.name})` }).from(targets).where(inArray(sql`lower(${targets.name})`, all))).map((r) => r.n),
+    );
+    const now = new Date();
+    const values = todo.map((r) => {
+      const name = candidatesOf(r).find((n) => !taken.has(n.toLowerCase())) ?? `${r.address}-${r.port}-${r.id.slice(0, 8)}`;
+      taken.add(name.toLowerCase());
+      return {
+        name,
+        address: r.address,
+        port: r.port,
+        labels: input.labels ?? {},
+        credentialId: input.credentialId ?? null,
+        description: r.banner ? `Discovered: ${r.banner}` : "Discovered",
+        hostKeyType: r.hostKeyType,
+        hostKeyFingerprint: r.hostKeyFingerprint,
+        hostKeyPinnedAt: r.hostKeyFingerprint ? now : null,
+      };
+    });
+    const created = await tx.insert(targets).values(values).returning({ id: targets.id, address: targets.address, port: targets.port });
+    if (input.groupId) await tx.insert(targetGroups).values(created.map((t) => ({ targetId: t.id, groupId: input.groupId! })));
+    for (const [i, r] of todo.entries()) {
+      await tx.update(discoveryResults).set({ targetId: created[i]!.id, importedAt: now, match: "known" }).where(eq(discoveryResults.id, r.id));
+    }
+    await appendAudit(tx, ctx, {
+      action: "assets.discovery.import",
+      objectType: "discovery_scan",
+      objectId: input.scanId,
+      changes: {
+        targets: created.map((t, i) => ({ id: t.id, name: values[i]!.name, address: t.address, port: t.port })),
+        groupId: input.groupId ?? null,
+        labels: input.labels ?? {},
+        credentialId: input.credentialId ?? null,
+        skipped: skipped.length,
+      },
+    });
+    return { targetIds: created.map((t) => t.id), skipped };
+  });
+}

@@ -1,0 +1,12 @@
+export * from "./address-spec";
+export * from "./plan-scan";
+export * from "./scan-view";
+export * from "./start-scan";
+export * from "./cancel-scan";
+export * from "./get-scan";
+export * from "./list-scans";
+export * from "./list-results";
+export * from "./import-results";
+export * from "./allowed-networks";
+export * from "./scan-progress";
+export * as assetsDiscoverySchemas from "../../schemas/assets-discovery";
