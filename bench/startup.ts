@@ -1,7 +1,7 @@
 // Cold-ish start of the real run command with embedded Postgres: initialise once, stop
 // with SIGTERM, start again and time spawn -> /readyz 200; then RSS after 10 s idle.
-import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,7 +14,7 @@ const READY_TIMEOUT_MS = 60_000;
 const IDLE_MS = 10_000;
 
 export async function startup() {
-  console.log("\n== startup: `node --import tsx apps/api/src/main.ts all` with embedded Postgres");
+  console.log("\n== startup: `node apps/api/dist/main.mjs all` (the bundle npm start runs) with embedded Postgres");
   const dataDir = mkdtempSync(join(tmpdir(), "ops-startup-"));
   // As root, embedded Postgres runs as a `postgres` user that must reach the cluster.
   chmodSync(dataDir, 0o755);
@@ -74,7 +74,11 @@ export async function startup() {
 }
 
 function launch(env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/api/src/main.ts", "all"], { cwd: repoRoot, env, stdio: ["ignore", "ignore", "pipe"] });
+  // Measure what `npm start` runs: the plain-JavaScript bundle, built if missing.
+  if (!existsSync(join(repoRoot, "apps/api/dist/main.mjs"))) {
+    execFileSync(process.execPath, ["tooling/scripts/build-server.mjs"], { cwd: repoRoot, stdio: "inherit" });
+  }
+  const child = spawn(process.execPath, ["apps/api/dist/main.mjs", "all"], { cwd: repoRoot, env, stdio: ["ignore", "ignore", "pipe"] });
   // Keep the first stderr line of each run (a crash's headline), not the whole dump.
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The README's two commands, on a machine with only Node.js and npm:
-//   npm start  -> install, build the dashboard, run API + worker + dashboard (embedded Postgres)
+//   npm start  -> install, build the dashboard and the server bundle, run API + worker +
+//                 dashboard (embedded Postgres unless DATABASE_URL)
 //   npm test   -> install, build the dashboard, run every test
 // pnpm comes from the npm registry through npx (corepack cannot verify it here).
 import { spawn, spawnSync } from "node:child_process";
@@ -41,10 +42,18 @@ function buildWeb() {
   if (stale) run("npx", [...PNPM, "--filter", "@ops/web", "build"]);
 }
 
+function buildServer() {
+  const bundle = join(root, "apps/api/dist/main.mjs");
+  const sources = ["apps/api/src", "apps/worker/src", "packages/db/src", "packages/domain/src", "packages/db/migrations"];
+  const newest = Math.max(...sources.map((d) => newestMtime(join(root, d))));
+  if (!existsSync(bundle) || newest > statSync(bundle).mtimeMs) run(process.execPath, ["tooling/scripts/build-server.mjs"]);
+}
+
 if (command === "start") {
   install();
   buildWeb();
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/api/src/main.ts", ...process.argv.slice(3)], {
+  buildServer();
+  const child = spawn(process.execPath, ["--enable-source-maps", "apps/api/dist/main.mjs", ...process.argv.slice(3)], {
     cwd: root,
     stdio: "inherit",
   });

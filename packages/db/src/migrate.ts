@@ -1,10 +1,14 @@
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { Logger, runMigrations } from "graphile-worker";
 import postgres from "postgres";
 
-const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url));
+// Beside this file in the source tree; from apps/*/dist when bundled (build-server.mjs).
+const migrationsFolder = ["../migrations", "../../../packages/db/migrations"]
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((dir) => existsSync(`${dir}/meta/_journal.json`))!;
 
 /** Applies the committed drizzle migrations and graphile-worker's own schema. */
 export async function migrateDatabase(url: string): Promise<void> {
