@@ -2,11 +2,15 @@ import { createRouter } from "@tanstack/react-router";
 import { queryClient, trpc } from "./app/trpc";
 import { appLayoutRoute } from "./routes/app-layout";
 import { auditRoute } from "./routes/audit/audit-route";
+import { credentialsRoute } from "./routes/credentials/credentials-route";
+import { discoveryRoute, scanRoute } from "./routes/discovery/discovery-route";
+import { groupsRoute } from "./routes/groups/groups-route";
 import { homeRoute } from "./routes/home";
 import { loginRoute } from "./routes/login";
 import { profileMfaRoute, profileRoute, profileSessionsRoute } from "./routes/profile/profile-routes";
 import { rolesRoute } from "./routes/roles/roles-route";
 import { setupRoute } from "./routes/setup";
+import { targetDetailRoute, targetsRoute } from "./routes/targets/targets-route";
 import { tokensRoute } from "./routes/tokens/tokens-route";
 import { usersRoute } from "./routes/users/users-route";
 import { rootRoute } from "./routes/root";
@@ -15,7 +19,22 @@ import { RouteError } from "./routes/route-error";
 const routeTree = rootRoute.addChildren([
   loginRoute,
   setupRoute,
-  appLayoutRoute.addChildren([homeRoute, usersRoute, rolesRoute, tokensRoute, profileRoute, profileMfaRoute, profileSessionsRoute, auditRoute]),
+  appLayoutRoute.addChildren([
+    homeRoute,
+    targetsRoute,
+    targetDetailRoute,
+    groupsRoute,
+    credentialsRoute,
+    discoveryRoute,
+    scanRoute,
+    usersRoute,
+    rolesRoute,
+    tokensRoute,
+    profileRoute,
+    profileMfaRoute,
+    profileSessionsRoute,
+    auditRoute,
+  ]),
 ]);
 
 export const router = createRouter({

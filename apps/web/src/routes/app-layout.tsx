@@ -1,7 +1,7 @@
 import type { Permission } from "@ops/domain/permissions";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { createRoute, Link, Outlet, redirect, useNavigate, useRouterState } from "@tanstack/react-router";
-import { KeyRound, LayoutDashboard, LogOut, Menu, Moon, ScrollText, ShieldCheck, Sun, User, Users } from "lucide-react";
+import { FolderTree, KeyRound, LayoutDashboard, LockKeyhole, LogOut, Menu, Moon, Radar, ScrollText, Server, ShieldCheck, Sun, User, Users } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { allows } from "../app/access";
 import { applyTheme } from "../app/theme";
@@ -35,6 +35,10 @@ export const appLayoutRoute = createRoute({
 type NavItem = { to: string; label: string; icon: typeof Users; needs?: Permission };
 const NAV: NavItem[] = [
   { to: "/", label: "Dashboard", icon: LayoutDashboard },
+  { to: "/targets", label: "Targets", icon: Server, needs: "targets.read" },
+  { to: "/groups", label: "Groups", icon: FolderTree, needs: "targets.read" },
+  { to: "/credentials", label: "Credentials", icon: LockKeyhole, needs: "credentials.read" },
+  { to: "/discovery", label: "Discovery", icon: Radar, needs: "discovery.read" },
   { to: "/users", label: "Users", icon: Users, needs: "users.read" },
   { to: "/roles", label: "Roles", icon: ShieldCheck, needs: "roles.read" },
   { to: "/audit", label: "Audit log", icon: ScrollText, needs: "audit.read" },

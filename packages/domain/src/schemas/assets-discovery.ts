@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { DISCOVERY_MATCHES, DISCOVERY_SCAN_STATUSES } from "@ops/db";
+import type * as db from "@ops/db";
+
+// Copied from the schema (a type-only import keeps database code out of the dashboard
+// bundle); the checks below fail to compile if the two ever differ.
+export const DISCOVERY_SCAN_STATUSES = ["queued", "running", "done", "cancelled", "failed"] as const;
+export const DISCOVERY_MATCHES = ["new", "known", "known_different_key"] as const;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+true satisfies Same<(typeof DISCOVERY_SCAN_STATUSES)[number], (typeof db.DISCOVERY_SCAN_STATUSES)[number]>;
+true satisfies Same<(typeof DISCOVERY_MATCHES)[number], (typeof db.DISCOVERY_MATCHES)[number]>;
 import { parseSpec } from "../assets/discovery/address-spec";
 import { isoDate, pageInput, pageOf, uuid } from "./common";
 

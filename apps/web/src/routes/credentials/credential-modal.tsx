@@ -1,0 +1,145 @@
+import type { CredentialView } from "@ops/domain/schemas/assets-credentials";
+import { useMutation } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { describeError, serverFieldErrors, validate, type FieldErrors } from "../../app/errors";
+import { credentialSchemas } from "../../app/schemas";
+import { trpc } from "../../app/trpc";
+import { ErrorAlert, Field, inputClass } from "../../components/form";
+import { Modal } from "../../components/modal";
+
+type Kind = credentialSchemas.CredentialKindValue;
+const { CREDENTIAL_KIND_VALUES, CREDENTIAL_KIND_LABELS, KINDS_NEEDING_USERNAME } = credentialSchemas;
+
+/**
+ * Create or edit a credential. Secrets are write-only: the secret fields start empty, and
+ * on edit an empty secret keeps the stored one. Server messages ("Wrong passphrase")
+ * appear beside their field.
+ */
+export function CredentialModal(props: { credential?: CredentialView; onClose: () => void; onSaved: () => void }) {
+  const editing = props.credential;
+  const [kind, setKind] = useState<Kind>(editing?.kind ?? "ssh_key");
+  const [name, setName] = useState(editing?.name ?? "");
+  const [username, setUsername] = useState(editing?.username ?? "");
+  const [description, setDescription] = useState(editing?.description ?? "");
+  const [secret, setSecret] = useState("");
+  const [passphrase, setPassphrase] = useState("");
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<string | null>(null);
+
+  const onError = (e: unknown) => {
+    const fields = serverFieldErrors(e);
+    setErrors(fields);
+    // A message that sits beside its field need not be repeated on top.
+    setError(Object.keys(fields).length ? null : describeError(e));
+  };
+  const onSuccess = () => {
+    props.onSaved();
+    props.onClose();
+  };
+  const create = useMutation(trpc.assets.credentials.create.mutationOptions({ onSuccess, onError }));
+  const update = useMutation(trpc.assets.credentials.update.mutationOptions({ onSuccess, onError }));
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const withUser = KINDS_NEEDING_USERNAME.includes(kind) || kind === "become_password";
+    if (editing) {
+      const checked = validate(credentialSchemas.updateCredentialInput, {
+        id: editing.id,
+        name,
+        username: withUser ? username : undefined,
+        description,
+        secret: secret || undefined,
+        passphrase: kind === "ssh_key" && secret ? passphrase || undefined : undefined,
+      });
+      if (!checked.ok) return setErrors(checked.errors);
+      setErrors({});
+      return update.mutate(checked.data);
+    }
+    const checked = validate(credentialSchemas.createCredentialInput, {
+      name,
+      kind,
+      username: withUser ? username : "",
+      description,
+      secret,
+      passphrase: kind === "ssh_key" && passphrase ? passphrase : undefined,
+    });
+    if (!checked.ok) return setErrors(checked.errors);
+    setErrors({});
+    create.mutate(checked.data);
+  };
+
+  const busy = create.isPending || update.isPending;
+  const keepHelp = editing ? "Leave empty to keep the stored secret." : undefined;
+  return (
+    <Modal
+      title={editing ? `Edit ${editing.name}` : "New credential"}
+      size="lg"
+      onClose={props.onClose}
+      footer={
+        <>
+          <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" form="credential-form" className="btn btn-primary" disabled={busy} data-testid="credential-submit">
+            {busy ? "Saving…" : editing ? "Save" : "Create credential"}
+          </button>
+        </>
+      }
+    >
+      <form id="credential-form" onSubmit={submit} noValidate autoComplete="off">
+        <ErrorAlert error={error} />
+        <Field id="credential-name" name="name" label="Name" errors={errors}>
+          {(invalid) => <input id="credential-name" className={inputClass(invalid)} value={name} onChange={(e) => setName(e.target.value)} autoFocus />}
+        </Field>
+        <Field id="credential-kind" name="kind" label="Kind" errors={errors} help={editing ? "The kind cannot change; make a new credential instead." : undefined}>
+          {(invalid) => (
+            <select id="credential-kind" className={inputClass(invalid, "form-select")} value={kind} disabled={!!editing} onChange={(e) => setKind(e.target.value as Kind)}>
+              {CREDENTIAL_KIND_VALUES.map((k) => (
+                <option key={k} value={k}>
+                  {CREDENTIAL_KIND_LABELS[k]}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {kind !== "generic_secret" && (
+          <Field id="credential-username" name="username" label="User name" errors={errors} help={kind === "become_password" ? "Optional: the user to become (default root)." : undefined}>
+            {(invalid) => <input id="credential-username" className={inputClass(invalid)} value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" />}
+          </Field>
+        )}
+        {kind === "ssh_key" ? (
+          <>
+            <Field id="credential-secret" name="secret" label="Private key" errors={errors} help={keepHelp ?? "OpenSSH, PEM or PuTTY format."}>
+              {(invalid) => (
+                <textarea
+                  id="credential-secret"
+                  rows={6}
+                  className={inputClass(invalid, "form-control font-monospace small")}
+                  value={secret}
+                  onChange={(e) => setSecret(e.target.value)}
+                  placeholder="-----BEGIN OPENSSH PRIVATE KEY-----"
+                  spellCheck={false}
+                />
+              )}
+            </Field>
+            <Field id="credential-passphrase" name="passphrase" label="Passphrase (if the key is encrypted)" errors={errors}>
+              {(invalid) => <input id="credential-passphrase" type="password" className={inputClass(invalid)} value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="new-password" />}
+            </Field>
+          </>
+        ) : kind === "generic_secret" ? (
+          <Field id="credential-secret" name="secret" label="Secret" errors={errors} help={keepHelp}>
+            {(invalid) => <textarea id="credential-secret" rows={3} className={inputClass(invalid, "form-control font-monospace")} value={secret} onChange={(e) => setSecret(e.target.value)} spellCheck={false} />}
+          </Field>
+        ) : (
+          <Field id="credential-secret" name="secret" label="Password" errors={errors} help={keepHelp}>
+            {(invalid) => <input id="credential-secret" type="password" className={inputClass(invalid)} value={secret} onChange={(e) => setSecret(e.target.value)} autoComplete="new-password" />}
+          </Field>
+        )}
+        <Field id="credential-description" name="description" label="Description" errors={errors}>
+          {(invalid) => <input id="credential-description" className={inputClass(invalid)} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        </Field>
+      </form>
+    </Modal>
+  );
+}

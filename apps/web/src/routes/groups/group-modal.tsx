@@ -1,0 +1,73 @@
+import { useMutation } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { describeError, serverFieldErrors, validate, type FieldErrors } from "../../app/errors";
+import { targetSchemas } from "../../app/schemas";
+import { trpc } from "../../app/trpc";
+import { GroupSelect, type FlatGroup } from "../../components/asset-pickers";
+import { ErrorAlert, Field, inputClass } from "../../components/form";
+import { Modal } from "../../components/modal";
+
+/** Create a group (under a parent), or rename / move / describe one. */
+export function GroupModal(props: { group?: FlatGroup; parentId?: string | null; onClose: () => void; onSaved: () => void }) {
+  const g = props.group;
+  const [name, setName] = useState(g?.name ?? "");
+  const [description, setDescription] = useState(g?.description ?? "");
+  const [parentId, setParentId] = useState(g?.parentId ?? props.parentId ?? "");
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<string | null>(null);
+  const onError = (e: unknown) => {
+    const fields = serverFieldErrors(e);
+    setErrors(fields);
+    setError(Object.keys(fields).length ? null : describeError(e));
+  };
+  const onSuccess = () => {
+    props.onSaved();
+    props.onClose();
+  };
+  const create = useMutation(trpc.assets.groups.create.mutationOptions({ onSuccess, onError }));
+  const update = useMutation(trpc.assets.groups.update.mutationOptions({ onSuccess, onError }));
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    if (g) {
+      const checked = validate(targetSchemas.updateGroupInput, { id: g.id, name, description, parentId: parentId || null });
+      if (!checked.ok) return setErrors(checked.errors);
+      setErrors({});
+      return update.mutate(checked.data);
+    }
+    const checked = validate(targetSchemas.createGroupInput, { name, description, parentId: parentId || null });
+    if (!checked.ok) return setErrors(checked.errors);
+    setErrors({});
+    create.mutate(checked.data);
+  };
+  const busy = create.isPending || update.isPending;
+  return (
+    <Modal
+      title={g ? `Edit ${g.name}` : "New group"}
+      onClose={props.onClose}
+      footer={
+        <>
+          <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" form="group-form" className="btn btn-primary" disabled={busy} data-testid="group-submit">
+            {g ? "Save" : "Create group"}
+          </button>
+        </>
+      }
+    >
+      <form id="group-form" onSubmit={submit} noValidate>
+        <ErrorAlert error={error} />
+        <Field id="group-name" name="name" label="Name" errors={errors}>
+          {(invalid) => <input id="group-name" className={inputClass(invalid)} value={name} onChange={(e) => setName(e.target.value)} autoFocus />}
+        </Field>
+        <Field id="group-parent" name="parentId" label="Parent group" errors={errors}>
+          {() => <GroupSelect id="group-parent" value={parentId} onChange={setParentId} emptyLabel="None (top level)" exclude={g?.id} />}
+        </Field>
+        <Field id="group-description" name="description" label="Description" errors={errors}>
+          {(invalid) => <input id="group-description" className={inputClass(invalid)} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        </Field>
+      </form>
+    </Modal>
+  );
+}

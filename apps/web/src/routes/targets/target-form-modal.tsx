@@ -1,0 +1,209 @@
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { allows } from "../../app/access";
+import { describeError, serverFieldErrors, validate, type FieldErrors } from "../../app/errors";
+import { targetSchemas } from "../../app/schemas";
+import { trpc } from "../../app/trpc";
+import { useMe } from "../../app/use-me";
+import { CredentialSelect, GroupChecklist } from "../../components/asset-pickers";
+import { ErrorAlert, Field, inputClass } from "../../components/form";
+import { LabelsEditor, type Labels } from "../../components/labels-editor";
+import { Modal } from "../../components/modal";
+
+const { OS_FAMILIES } = targetSchemas;
+
+export type TargetFormValue = {
+  id?: string;
+  name: string;
+  address: string;
+  port: number;
+  osFamily: (typeof OS_FAMILIES)[number];
+  description: string;
+  labels: Labels;
+  groupIds: string[];
+  credentialId: string | null;
+  becomeCredentialId: string | null;
+  jumpHostId: string | null;
+  hostKeyFingerprint?: string | null;
+};
+
+/** "labels.env" -> "labels": per-entry messages sit under the editor they came from. */
+function foldNested(errors: FieldErrors): FieldErrors {
+  const out: FieldErrors = {};
+  for (const [key, messages] of Object.entries(errors)) {
+    const root = /^(labels|groupIds)\./.test(key) ? key.slice(0, key.indexOf(".")) : key;
+    (out[root] ??= []).push(...messages);
+  }
+  return out;
+}
+
+/** Add or edit one target; the server's field errors appear beside their fields. */
+export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () => void; onSaved: (id: string) => void }) {
+  const editing = !!props.initial?.id;
+  // Pinning a key up front is a trust decision: the API wants hostkeys.accept for it.
+  const canPin = allows(useMe(), "hostkeys.accept");
+  const [v, setV] = useState<TargetFormValue>(
+    props.initial ?? {
+      name: "",
+      address: "",
+      port: 22,
+      osFamily: "linux",
+      description: "",
+      labels: {},
+      groupIds: [],
+      credentialId: null,
+      becomeCredentialId: null,
+      jumpHostId: null,
+      hostKeyFingerprint: "",
+    },
+  );
+  const [portText, setPortText] = useState(String(v.port));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<string | null>(null);
+  const set = <K extends keyof TargetFormValue>(key: K, value: TargetFormValue[K]) => setV((old) => ({ ...old, [key]: value }));
+  const jumpHosts = useQuery(trpc.assets.targets.list.queryOptions({ page: 1, pageSize: 100, sort: "name", dir: "asc" }));
+
+  const onError = (e: unknown) => {
+    setError(describeError(e));
+    setErrors(foldNested(serverFieldErrors(e)));
+  };
+  const onSuccess = (r: { id: string }) => {
+    props.onSaved(r.id);
+    props.onClose();
+  };
+  const create = useMutation(trpc.assets.targets.create.mutationOptions({ onSuccess, onError }));
+  const update = useMutation(trpc.assets.targets.update.mutationOptions({ onSuccess, onError }));
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const body = {
+      name: v.name,
+      address: v.address,
+      port: portText.trim() === "" ? Number.NaN : Number(portText),
+      osFamily: v.osFamily,
+      description: v.description,
+      labels: v.labels,
+      groupIds: v.groupIds,
+      credentialId: v.credentialId || null,
+      becomeCredentialId: v.becomeCredentialId || null,
+      jumpHostId: v.jumpHostId || null,
+      expectedHostKeyFingerprint: v.hostKeyFingerprint?.trim() || undefined,
+    };
+    if (editing) {
+      const checked = validate(targetSchemas.updateTargetInput, { id: props.initial!.id!, ...body });
+      if (!checked.ok) return setErrors(foldNested(checked.errors));
+      setErrors({});
+      return update.mutate(checked.data);
+    }
+    const checked = validate(targetSchemas.createTargetInput, body);
+    if (!checked.ok) return setErrors(foldNested(checked.errors));
+    setErrors({});
+    create.mutate(checked.data);
+  };
+
+  const busy = create.isPending || update.isPending;
+  return (
+    <Modal
+      title={editing ? `Edit ${props.initial!.name}` : "Add target"}
+      size="lg"
+      onClose={props.onClose}
+      footer={
+        <>
+          <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" form="target-form" className="btn btn-primary" disabled={busy} data-testid="target-submit">
+            {busy ? "Saving…" : editing ? "Save" : "Add target"}
+          </button>
+        </>
+      }
+    >
+      <form id="target-form" onSubmit={submit} noValidate>
+        <ErrorAlert error={error} />
+        <div className="row">
+          <div className="col-12 col-md-6">
+            <Field id="target-name" name="name" label="Name" errors={errors}>
+              {(invalid) => <input id="target-name" className={inputClass(invalid)} value={v.name} onChange={(e) => set("name", e.target.value)} autoFocus />}
+            </Field>
+          </div>
+          <div className="col-8 col-md-4">
+            <Field id="target-address" name="address" label="Address" errors={errors}>
+              {(invalid) => <input id="target-address" className={inputClass(invalid)} value={v.address} onChange={(e) => set("address", e.target.value)} placeholder="host or IP" />}
+            </Field>
+          </div>
+          <div className="col-4 col-md-2">
+            <Field id="target-port" name="port" label="Port" errors={errors}>
+              {(invalid) => <input id="target-port" inputMode="numeric" className={inputClass(invalid)} value={portText} onChange={(e) => setPortText(e.target.value)} />}
+            </Field>
+          </div>
+          <div className="col-12 col-md-6">
+            <Field id="target-os" name="osFamily" label="OS family" errors={errors}>
+              {(invalid) => (
+                <select id="target-os" className={inputClass(invalid, "form-select")} value={v.osFamily} onChange={(e) => set("osFamily", e.target.value as TargetFormValue["osFamily"])}>
+                  {OS_FAMILIES.map((f) => (
+                    <option key={f} value={f}>
+                      {f}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          </div>
+          <div className="col-12 col-md-6">
+            <Field id="target-jump" name="jumpHostId" label="Jump host" errors={errors}>
+              {(invalid) => (
+                <select id="target-jump" className={inputClass(invalid, "form-select")} value={v.jumpHostId ?? ""} onChange={(e) => set("jumpHostId", e.target.value || null)}>
+                  <option value="">None (connect directly)</option>
+                  {(jumpHosts.data?.items ?? [])
+                    .filter((t) => t.id !== v.id)
+                    .map((t) => (
+                      <option key={t.id} value={t.id}>
+                        {t.name} ({t.address})
+                      </option>
+                    ))}
+                </select>
+              )}
+            </Field>
+          </div>
+        </div>
+        <Field id="target-description" name="description" label="Description" errors={errors}>
+          {(invalid) => <textarea id="target-description" rows={2} className={inputClass(invalid)} value={v.description} onChange={(e) => set("description", e.target.value)} />}
+        </Field>
+        <Field id="target-labels" name="labels" label="Labels" errors={errors}>
+          {(invalid) => <LabelsEditor id="target-labels" value={v.labels} onChange={(l) => set("labels", l)} invalid={invalid} />}
+        </Field>
+        <div className="mb-3">
+          <span className="form-label d-block">Groups</span>
+          <GroupChecklist idPrefix="target-group" value={v.groupIds} onChange={(ids) => set("groupIds", ids)} />
+          {errors.groupIds && <div className="invalid-feedback d-block">{errors.groupIds.join(" ")}</div>}
+        </div>
+        <div className="row">
+          <div className="col-12 col-md-6">
+            <Field id="target-credential" name="credentialId" label="Credential" errors={errors}>
+              {() => <CredentialSelect id="target-credential" value={v.credentialId ?? ""} onChange={(id) => set("credentialId", id || null)} kinds={["ssh_key", "ssh_password"]} />}
+            </Field>
+          </div>
+          <div className="col-12 col-md-6">
+            <Field id="target-become" name="becomeCredentialId" label="Become credential" errors={errors}>
+              {() => <CredentialSelect id="target-become" value={v.becomeCredentialId ?? ""} onChange={(id) => set("becomeCredentialId", id || null)} kinds={["become_password", "ssh_password"]} />}
+            </Field>
+          </div>
+        </div>
+        {!editing && canPin && (
+          <Field
+            id="target-fingerprint"
+            name="expectedHostKeyFingerprint"
+            label="Expected host key fingerprint (optional)"
+            errors={errors}
+            help="SHA256:… as printed by ssh-keygen -lf. Without it the first key seen is trusted and pinned."
+          >
+            {(invalid) => (
+              <input id="target-fingerprint" className={inputClass(invalid, "form-control font-monospace")} value={v.hostKeyFingerprint ?? ""} onChange={(e) => set("hostKeyFingerprint", e.target.value)} placeholder="SHA256:…" />
+            )}
+          </Field>
+        )}
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,259 @@
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
+import { ArrowDown, ArrowUp, Download, Plus, Search, Upload } from "lucide-react";
+import { useEffect, useState } from "react";
+import { allows } from "../../app/access";
+import { describeError } from "../../app/errors";
+import { targetSchemas } from "../../app/schemas";
+import { trpc, trpcClient } from "../../app/trpc";
+import { useFormatDate } from "../../app/use-format-date";
+import { useMe } from "../../app/use-me";
+import { GroupSelect } from "../../components/asset-pickers";
+import { LabelChips } from "../../components/labels-editor";
+import { Pager } from "../../components/pager";
+import { Empty, LoadError, Loading } from "../../components/states";
+import { BulkBar } from "./bulk-bar";
+import { ImportModal } from "./import-modal";
+import { StatusBadge, statusLabel } from "./status-badge";
+import { TargetFormModal } from "./target-form-modal";
+import { TARGET_STATUSES, targetsListInput, type TargetsSearch } from "./targets-route";
+
+const route = getRouteApi("/app/targets");
+
+export function TargetsPage() {
+  const fmt = useFormatDate();
+  const search = route.useSearch();
+  const navigate = useNavigate({ from: "/targets" });
+  const me = useMe();
+  const canManage = allows(me, "targets.manage");
+  const canTest = allows(me, "targets.test");
+  // Selection only leads to the bulk bar, which needs one of these.
+  const canSelect = canManage || canTest;
+  const queryClient = useQueryClient();
+  const [searchText, setSearchText] = useState(search.search ?? "");
+  const [labelDraft, setLabelDraft] = useState("");
+  const [labelBad, setLabelBad] = useState(false);
+  const [creating, setCreating] = useState(false);
+  const [importing, setImporting] = useState(false);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [error, setError] = useState<string | null>(null);
+  const [exporting, setExporting] = useState(false);
+
+  const setSearch = (patch: Partial<TargetsSearch>) => navigate({ search: (s) => ({ ...s, ...patch, page: patch.page ?? 1 }) });
+
+  useEffect(() => {
+    const t = setTimeout(() => {
+      if ((search.search ?? "") !== searchText) void setSearch({ search: searchText || undefined });
+    }, 300);
+    return () => clearTimeout(t);
+  }, [searchText]);
+
+  const list = useQuery({ ...trpc.assets.targets.list.queryOptions(targetsListInput(search)), placeholderData: keepPreviousData });
+  const refresh = () => queryClient.invalidateQueries(trpc.assets.targets.pathFilter());
+
+  const labels = search.labels ?? [];
+  const statuses = search.status ?? [];
+  const addLabelFilter = () => {
+    if (!targetSchemas.labelPair.safeParse(labelDraft).success) return setLabelBad(labelDraft.trim() !== "");
+    setLabelBad(false);
+    setLabelDraft("");
+    if (!labels.includes(labelDraft.trim())) void setSearch({ labels: [...labels, labelDraft.trim()] });
+  };
+  const toggleStatus = (s: (typeof TARGET_STATUSES)[number]) =>
+    setSearch({ status: statuses.includes(s) ? statuses.filter((x) => x !== s) : [...statuses, s] });
+  const sortBy = (sort: TargetsSearch["sort"]) => setSearch({ sort, dir: search.sort === sort && search.dir === "asc" ? "desc" : "asc", page: search.page });
+
+  const exportCsv = async () => {
+    setExporting(true);
+    setError(null);
+    try {
+      const { page: _page, pageSize: _size, ...filters } = targetsListInput(search);
+      const result = await trpcClient.assets.targets.exportCsv.query(filters);
+      const csv = typeof result === "string" ? result : result.csv;
+      const url = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `targets-${new Date().toISOString().slice(0, 10)}.csv`;
+      a.click();
+      URL.revokeObjectURL(url);
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const items = list.data?.items ?? [];
+  const allOnPage = items.length > 0 && items.every((t) => selected.has(t.id));
+  const toggleAll = () => {
+    const next = new Set(selected);
+    for (const t of items) {
+      if (allOnPage) next.delete(t.id);
+      else next.add(t.id);
+    }
+    setSelected(next);
+  };
+  const toggleOne = (id: string) => {
+    const next = new Set(selected);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setSelected(next);
+  };
+
+  const SortHeader = (p: { sort: TargetsSearch["sort"]; label: string; className?: string }) => (
+    <th className={p.className} aria-sort={search.sort === p.sort ? (search.dir === "asc" ? "ascending" : "descending") : undefined}>
+      <button type="button" className="btn btn-link p-0 text-body fw-semibold text-decoration-none text-nowrap" onClick={() => sortBy(p.sort)}>
+        {p.label} {search.sort === p.sort && (search.dir === "asc" ? <ArrowUp size={14} /> : <ArrowDown size={14} />)}
+      </button>
+    </th>
+  );
+
+  return (
+    <div>
+      <div className="d-flex flex-wrap align-items-center justify-content-between gap-2 mb-3">
+        <h1 className="h3 mb-0">Targets</h1>
+        <div className="d-flex flex-wrap gap-2">
+          <button type="button" className="btn btn-outline-secondary d-flex align-items-center gap-1" onClick={exportCsv} disabled={exporting} data-testid="export-csv">
+            <Download size={18} /> Export CSV
+          </button>
+          {canManage && (
+            <>
+              <button type="button" className="btn btn-outline-secondary d-flex align-items-center gap-1" onClick={() => setImporting(true)} data-testid="import-targets">
+                <Upload size={18} /> Import
+              </button>
+              <button type="button" className="btn btn-primary d-flex align-items-center gap-1" onClick={() => setCreating(true)} data-testid="create-target">
+                <Plus size={18} /> Add target
+              </button>
+            </>
+          )}
+        </div>
+      </div>
+
+      <div className="row g-2 mb-2">
+        <div className="col-12 col-md-5">
+          <div className="input-group">
+            <span className="input-group-text">
+              <Search size={16} aria-hidden="true" />
+            </span>
+            <input className="form-control" placeholder="Search name, address, description" aria-label="Search targets" value={searchText} onChange={(e) => setSearchText(e.target.value)} />
+          </div>
+        </div>
+        <div className="col-12 col-sm-6 col-md-3">
+          <div className="input-group">
+            <input
+              className={`form-control ${labelBad ? "is-invalid" : ""}`}
+              placeholder="Label key=value"
+              aria-label="Filter by label"
+              value={labelDraft}
+              onChange={(e) => setLabelDraft(e.target.value)}
+              onKeyDown={(e) => e.key === "Enter" && addLabelFilter()}
+            />
+            <button type="button" className="btn btn-outline-secondary" onClick={addLabelFilter}>
+              Add
+            </button>
+          </div>
+          {labelBad && <div className="invalid-feedback d-block">Filter by a label as key=value.</div>}
+        </div>
+        <div className="col-12 col-sm-6 col-md-4">
+          <GroupSelect id="filter-group" value={search.groupId ?? ""} onChange={(id) => setSearch({ groupId: id || undefined })} emptyLabel="All groups" />
+        </div>
+      </div>
+      <div className="d-flex flex-wrap align-items-center gap-2 mb-3">
+        {TARGET_STATUSES.map((s) => (
+          <button
+            key={s}
+            type="button"
+            className={`btn btn-sm rounded-pill ${statuses.includes(s) ? "btn-primary" : "btn-outline-secondary"}`}
+            aria-pressed={statuses.includes(s)}
+            onClick={() => toggleStatus(s)}
+          >
+            {statusLabel(s)}
+          </button>
+        ))}
+        {labels.map((l) => (
+          <span key={l} className="badge rounded-pill text-bg-info d-inline-flex align-items-center gap-1">
+            {l}
+            <button type="button" className="btn-close btn-close-white" style={{ fontSize: ".5rem" }} aria-label={`Remove filter ${l}`} onClick={() => setSearch({ labels: labels.filter((x) => x !== l) })} />
+          </span>
+        ))}
+      </div>
+
+      {error && (
+        <div className="alert alert-danger alert-dismissible" role="alert">
+          {error}
+          <button type="button" className="btn-close" aria-label="Dismiss" onClick={() => setError(null)} />
+        </div>
+      )}
+
+      {canSelect && selected.size > 0 && <BulkBar ids={[...selected]} canManage={canManage} canTest={canTest} onDone={refresh} onClear={() => setSelected(new Set())} />}
+
+      {list.isPending ? (
+        <Loading />
+      ) : list.isError ? (
+        <LoadError error={list.error} />
+      ) : items.length === 0 ? (
+        <Empty>{search.search || labels.length || statuses.length || search.groupId ? "No targets match these filters." : "No targets yet. Add one, import a file, or run a discovery."}</Empty>
+      ) : (
+        <>
+          <div className="table-responsive">
+            <table className="table table-hover align-middle" data-testid="targets-table">
+              <thead>
+                <tr>
+                  {canSelect && (
+                    <th style={{ width: 32 }}>
+                      <input className="form-check-input" type="checkbox" aria-label="Select all on this page" checked={allOnPage} onChange={toggleAll} />
+                    </th>
+                  )}
+                  <SortHeader sort="name" label="Name" />
+                  <SortHeader sort="address" label="Address" />
+                  <th className="d-none d-md-table-cell">OS</th>
+                  <SortHeader sort="status" label="Status" />
+                  <SortHeader sort="lastCheckedAt" label="Last check" className="d-none d-lg-table-cell" />
+                  <th className="d-none d-md-table-cell">Labels</th>
+                  <th className="d-none d-lg-table-cell">Groups</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((t) => (
+                  <tr key={t.id} data-testid="target-row">
+                    {canSelect && (
+                      <td>
+                        <input className="form-check-input" type="checkbox" aria-label={`Select ${t.name}`} checked={selected.has(t.id)} onChange={() => toggleOne(t.id)} />
+                      </td>
+                    )}
+                    <td className="fw-medium">
+                      <Link to="/targets/$id" params={{ id: t.id }}>
+                        {t.name}
+                      </Link>
+                    </td>
+                    <td className="font-monospace small text-break">
+                      {t.address}:{t.port}
+                    </td>
+                    <td className="d-none d-md-table-cell small">{t.osFamily}</td>
+                    <td>
+                      <StatusBadge status={t.status} />
+                    </td>
+                    <td className="d-none d-lg-table-cell small text-nowrap">{t.lastCheckedAt ? fmt.dateTime(t.lastCheckedAt) : "never"}</td>
+                    <td className="d-none d-md-table-cell">
+                      <LabelChips labels={t.labels} />
+                    </td>
+                    <td className="d-none d-lg-table-cell small">
+                      {t.groups.map((g) => (
+                        <span key={g.id} className="badge text-bg-secondary me-1">
+                          {g.name}
+                        </span>
+                      ))}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager page={list.data.page} pageSize={list.data.pageSize} total={list.data.total} onPage={(page) => setSearch({ page })} />
+        </>
+      )}
+      {creating && <TargetFormModal onClose={() => setCreating(false)} onSaved={refresh} />}
+      {importing && <ImportModal onClose={() => setImporting(false)} onImported={refresh} />}
+    </div>
+  );
+}
