@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import { registerAuthCommands } from "./auth";
+import { registerDiscoverCommands } from "./discover";
+import { registerTargetCommands } from "./targets";
 import { registerTokenCommands } from "./tokens";
 import { registerUserCommands } from "./users";
 
 /** Every command group, one file each; a new domain adds one line here. */
-export const commandGroups: ((program: Command) => void)[] = [registerAuthCommands, registerTokenCommands, registerUserCommands];
+export const commandGroups: ((program: Command) => void)[] = [registerAuthCommands, registerTokenCommands, registerUserCommands, registerTargetCommands, registerDiscoverCommands];
