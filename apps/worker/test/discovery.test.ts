@@ -164,6 +164,21 @@ describe("discovery", () => {
     expect(t2!.name.toLowerCase()).not.toBe(t!.name.toLowerCase());
   });
 
+  it("an importer without hostkeys.accept gets targets unpinned (trust on first use later)", async () => {
+    const [, , rsa] = sshds as [Sshd, Sshd, Sshd];
+    const operatorUser = await app.createUser({ roles: ["operator"] });
+    const operator = app.caller(await app.principalFor(operatorUser.id));
+    // The previous test imported this port already: start from "new".
+    await app.db.delete(targets).where(eq(targets.port, rsa.port));
+    const { scanId } = await operator.assets.discovery.start({ specs: ["127.0.0.1"], ports: [rsa.port] });
+    expect((await waitFor(scanId, finished)).status).toBe("done");
+    const [result] = (await operator.assets.discovery.results({ scanId, page: 1, pageSize: 10 })).items;
+    const imported = await operator.assets.discovery.importResults({ scanId, resultIds: [result!.id] });
+    const [t] = await app.db.select().from(targets).where(eq(targets.id, imported.targetIds[0]!));
+    expect(t!.hostKeyFingerprint).toBeNull();
+    expect(t!.hostKeyPinnedAt).toBeNull();
+  });
+
   it("cancel stops a big slow scan and keeps its progress", async () => {
     // 4096 addresses x 100 ports one at a time: tens of seconds if left alone.
     const ports = Array.from({ length: 100 }, (_, i) => 1 + i);

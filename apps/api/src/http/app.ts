@@ -72,9 +72,11 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
   });
   app.get("/readyz", async (req, res) => {
     const { postgres, redis } = await services.ping();
-    const failures = [postgres, redis].filter(Boolean);
+    const failures = [postgres, redis].filter((f): f is string => !!f);
     if (failures.length) {
-      res.status(503).json({ status: "unavailable", reasons: failures });
+      // Unauthenticated endpoint: name what is down, log the details (hosts, auth errors).
+      log.warn({ requestId: req.id, failures }, "not ready");
+      res.status(503).json({ status: "unavailable", reasons: failures.map((f) => `${f.split(":")[0]}: unreachable`) });
       return;
     }
     res.json({ status: "ready", postgres: "ok", redis: services.redis ? "ok" : "not configured" });
@@ -106,7 +108,7 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
           services,
           principal,
           meta: { ip, userAgent: req.headers["user-agent"]?.slice(0, 512) ?? null, requestId: req.id },
-          cookies: cookieJar(req, res),
+          cookies: cookieJar(req, res, config.publicUrl),
           sessionToken,
         };
       },

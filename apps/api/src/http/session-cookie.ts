@@ -14,8 +14,10 @@ export function readSessionCookie(req: Request): string | null {
 }
 
 /** HttpOnly, SameSite=Lax, Secure when the request came over https (DESIGN.md decision 1). */
-export function cookieJar(req: Request, res: Response): SessionCookieJar {
-  const secure = req.secure;
+export function cookieJar(req: Request, res: Response, publicUrl: string): SessionCookieJar {
+  // Behind a TLS-terminating proxy that is not trusted, req.secure is false: the public
+  // URL still says https, and the cookie must never travel in clear.
+  const secure = req.secure || publicUrl.startsWith("https://");
   return {
     set(token, expiresAt) {
       res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: "lax", secure, path: "/", expires: expiresAt });

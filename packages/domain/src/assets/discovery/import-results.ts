@@ -1,17 +1,18 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { credentials, discoveryResults, discoveryScans, groups, targetGroups, targets } from "@ops/db";
+import { discoveryResults, discoveryScans, groups, targetGroups, targets } from "@ops/db";
 import { appendAudit } from "../../audit/append";
 import { inTransaction, type VerbArgs } from "../../context";
 import { Forbidden, NotFound } from "../../errors";
 import { can } from "../../permissions";
+import { assertCredential } from "../targets/target-rules";
 import type { ImportResultsInput } from "../../schemas/assets-discovery";
 
 const MAX_NAME_SUFFIX = 50;
 
 /**
  * Selected results become targets in one step: named from reverse DNS (or the address),
- * made unique; in the group, with the labels and credential given; pinned to the host
- * key the scan saw, which the user had in front of them when choosing to import.
+ * made unique; in the group, with the labels and credential given. Holders of
+ * hostkeys.accept also pin the host key the scan saw (docs/adr/0008).
  */
 export async function importResults({ ctx, input }: VerbArgs<ImportResultsInput>) {
   if (!can(ctx.principal, "targets.manage")) throw new Forbidden('Importing creates targets: you need the "targets.manage" permission too');
@@ -22,10 +23,11 @@ export async function importResults({ ctx, input }: VerbArgs<ImportResultsInput>
       const [g] = await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, input.groupId));
       if (!g) throw new NotFound("Group");
     }
-    if (input.credentialId) {
-      const [c] = await tx.select({ id: credentials.id }).from(credentials).where(eq(credentials.id, input.credentialId));
-      if (!c) throw new NotFound("Credential");
-    }
+    // Same rules as a target edited by hand: the credential must exist and be a login kind.
+    const loginName = input.credentialId ? await assertCredential(tx, input.credentialId, "login") : null;
+    // Pinning the scanned key is a trust decision: only for hostkeys.accept holders;
+    // otherwise the first successful connection test pins it (trust on first use).
+    const pin = can(ctx.principal, "hostkeys.accept");
     const ids = [...new Set(input.resultIds)];
     const rows = await tx
       .select()
@@ -66,9 +68,9 @@ export async function importResults({ ctx, input }: VerbArgs<ImportResultsInput>
         labels: input.labels ?? {},
         credentialId: input.credentialId ?? null,
         description: r.banner ? `Discovered: ${r.banner}` : "Discovered",
-        hostKeyType: r.hostKeyType,
-        hostKeyFingerprint: r.hostKeyFingerprint,
-        hostKeyPinnedAt: r.hostKeyFingerprint ? now : null,
+        hostKeyType: pin ? r.hostKeyType : null,
+        hostKeyFingerprint: pin ? r.hostKeyFingerprint : null,
+        hostKeyPinnedAt: pin && r.hostKeyFingerprint ? now : null,
       };
     });
     const created = await tx.insert(targets).values(values).returning({ id: targets.id, address: targets.address, port: targets.port });
@@ -84,7 +86,9 @@ export async function importResults({ ctx, input }: VerbArgs<ImportResultsInput>
         targets: created.map((t, i) => ({ id: t.id, name: values[i]!.name, address: t.address, port: t.port })),
         groupId: input.groupId ?? null,
         labels: input.labels ?? {},
-        credentialId: input.credentialId ?? null,
+        // Not "credential…": the audit redactor hides values under such keys.
+        login: loginName,
+        pinnedHostKeys: pin,
         skipped: skipped.length,
       },
     });
