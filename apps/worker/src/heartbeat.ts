@@ -10,8 +10,17 @@ export async function registerWorker(db: Database, id: string, hostname: string,
   await db.insert(workers).values({ id, hostname, pid: process.pid, queueWorkerIds }).onConflictDoNothing();
 }
 
-export async function beat(db: Database, id: string) {
-  await db.update(workers).set({ heartbeatAt: sql`now()` }).where(eq(workers.id, id));
+/**
+ * Returns true when this worker had been declared dead (say, after a long database
+ * outage): it is alive again, but the sweeper already released its jobs to others.
+ */
+export async function beat(db: Database, id: string): Promise<boolean> {
+  const [row] = await db.execute<{ was_stopped: boolean }>(sql`
+    UPDATE automation.workers w SET heartbeat_at = now(), stopped_at = NULL
+    FROM (SELECT stopped_at IS NOT NULL AS was_stopped FROM automation.workers WHERE id = ${id}) before
+    WHERE w.id = ${id}
+    RETURNING before.was_stopped`);
+  return row?.was_stopped ?? false;
 }
 
 export async function markStopped(db: Database, id: string) {
@@ -23,13 +32,13 @@ export async function markStopped(db: Database, id: string) {
  * instead of after graphile-worker's 4-hour lock timeout, so live workers take them.
  */
 export async function sweepDeadWorkers(db: Database): Promise<string[]> {
-  const cutoff = new Date(Date.now() - DEAD_AFTER_MS);
   // One transaction: a worker is only marked stopped if its jobs were released too.
+  // The cutoff uses the database's clock, the one heartbeats are written with.
   return db.transaction(async (tx) => {
     const dead = await tx
       .update(workers)
       .set({ stoppedAt: sql`now()` })
-      .where(and(isNull(workers.stoppedAt), lt(workers.heartbeatAt, cutoff)))
+      .where(and(isNull(workers.stoppedAt), lt(workers.heartbeatAt, sql`now() - make_interval(secs => ${DEAD_AFTER_MS / 1000})`)))
       .returning({ id: workers.id, queueWorkerIds: workers.queueWorkerIds });
     if (dead.length === 0) return [];
     const queueIds = dead.flatMap((d) => d.queueWorkerIds);

@@ -44,7 +44,8 @@ export async function startWorker(opts: {
   await registerWorker(opts.db, id, hostname(), queueWorkerIds);
   const timer = setInterval(() => {
     void (async () => {
-      await beat(opts.db, id);
+      // A failed beat throws here, so a worker cut off from the database never sweeps.
+      if (await beat(opts.db, id)) log.warn("this worker had been declared dead; its running jobs may have been handed to others");
       const dead = await sweepDeadWorkers(opts.db);
       if (dead.length) log.warn({ dead }, "released the jobs of dead workers");
     })().catch((e: Error) => log.warn({ err: e.message }, "heartbeat failed"));

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import pino from "pino";
 import { auditLog, connectionTests, domainEvents, targets } from "@ops/db";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { ensureTestUser, freePort, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
 import { startWorker, type WorkerHandle } from "../src/run-worker";
+import { handler } from "../src/tasks/connection-test";
 
 /**
  * Connection tests against real OpenSSH sshd instances on 127.0.0.1, run by an
@@ -281,5 +282,26 @@ describe("permissions", () => {
     await expect(admin.assets.connectionTests.start({ targetIds: [crypto.randomUUID()] })).rejects.toMatchObject({ code: "NOT_FOUND" });
     const rows = await app.db.select().from(connectionTests).where(eq(connectionTests.targetId, target.id));
     expect(rows).toHaveLength(0);
+  });
+});
+
+describe("worker trouble", () => {
+  it("a test whose job fails on its last attempt ends as failed instead of running forever", async () => {
+    const t = await makeTarget({ port: sshdA.port });
+    const [row] = await app.db.insert(connectionTests).values({ targetId: t.id }).returning();
+    // Break the database under the worker, as an outage or a bad migration would.
+    await app.db.execute(sql`ALTER TABLE assets.targets RENAME COLUMN facts TO facts_gone`);
+    try {
+      const deps = { db: app.db, identity: app.services.identity, masterKeys: app.services.masterKeys, log: pino({ level: "silent" }), workerId: "test" };
+      await expect(handler({ testId: row!.id }, deps, { attempt: 1, maxAttempts: 2 })).rejects.toThrow();
+      const [retrying] = await app.db.select().from(connectionTests).where(eq(connectionTests.id, row!.id));
+      expect(retrying!.status).toBe("running");
+      await expect(handler({ testId: row!.id }, deps, { attempt: 2, maxAttempts: 2 })).rejects.toThrow();
+    } finally {
+      await app.db.execute(sql`ALTER TABLE assets.targets RENAME COLUMN facts_gone TO facts`);
+    }
+    const [final] = await app.db.select().from(connectionTests).where(eq(connectionTests.id, row!.id));
+    expect(final).toMatchObject({ status: "failed", cause: "worker error" });
+    expect(final!.finishedAt).not.toBeNull();
   });
 });

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditLog, credentials, discoveryResults, domainEvents, groups, targetGroups, targets } from "@ops/db";
+import { auditLog, credentials, discoveryResults, discoveryScans, domainEvents, groups, targetGroups, targets } from "@ops/db";
+import { claimScan } from "@ops/domain";
 import { startTestApp, trpcHttp, type TestApp } from "../../api/test/helpers/harness";
 import { startWorker, type WorkerHandle } from "../src/run-worker";
 
@@ -194,6 +195,17 @@ describe("discovery", () => {
     expect(scan.done).toBeLessThan(scan.total);
     expect(Date.now() - asked).toBeLessThan(5000);
     await expect(admin.assets.discovery.cancel({ scanId })).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("a cancelled scan whose worker died ends as cancelled when its job is retried", async () => {
+    const [scan] = await app.db
+      .insert(discoveryScans)
+      .values({ specs: ["127.0.0.1"], ports: [22], total: 1, done: 0, concurrency: 1, timeoutMs: 100, status: "running", cancelRequested: true })
+      .returning();
+    expect(await claimScan(app.db, scan!.id)).toBeNull();
+    const [after] = await app.db.select().from(discoveryScans).where(eq(discoveryScans.id, scan!.id));
+    expect(after!.status).toBe("cancelled");
+    expect(after!.finishedAt).not.toBeNull();
   });
 
   it("refuses a scan outside the allow-list, naming the network and the address", async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { workers } from "@ops/db";
 import { enqueueJob } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { sweepDeadWorkers } from "../src/heartbeat";
+import { beat, sweepDeadWorkers } from "../src/heartbeat";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -42,5 +42,10 @@ describe("dead-worker sweeper", () => {
     ]);
     // A second sweep finds nothing new.
     expect(await sweepDeadWorkers(db)).toEqual([]);
+    // A worker wrongly declared dead (e.g. after a database outage) comes back on its next beat.
+    expect(await beat(db, "dead-1")).toBe(true);
+    expect(await beat(db, "dead-1")).toBe(false);
+    const [back] = await db.select().from(workers).where(eq(workers.id, "dead-1"));
+    expect(back!.stoppedAt).toBeNull();
   });
 });

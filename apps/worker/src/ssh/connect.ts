@@ -93,28 +93,36 @@ async function attemptOnce(opts: ConnectOptions, steps: StepReport[]): Promise<S
       steps.push({ step: "auth", ok: true, ms: Math.round(performance.now() - verifiedAt), detail: `${opts.login.method} as ${opts.login.username}` });
       resolve({ client, hostKey: seen!, close: () => client.end() });
     });
-    client.connect({
-      sock,
-      username: opts.login.username,
-      readyTimeout: opts.readyTimeoutMs ?? 10_000,
-      keepaliveInterval: KEEPALIVE_MS,
-      keepaliveCountMax: 3,
-      authHandler: authMethods(opts.login),
-      hostVerifier: (keyBlob: Buffer) => {
-        seen = describeHostKey(keyBlob);
-        verifiedAt = performance.now();
-        steps.push({ step: "handshake", ok: true, ms: Math.round(verifiedAt - tcpAt), detail: seen.type });
-        const expected = opts.expectedFingerprint;
-        if (expected && expected !== seen.fingerprint) {
-          fail(
-            new SshFailure("host_key", "host key changed", `host key changed: expected ${expected}, got ${seen.fingerprint}`, false, seen),
-          );
-          return false;
-        }
-        steps.push({ step: "host_key", ok: true, ms: 0, detail: expected ? `matches the pinned ${seen.fingerprint}` : `first contact: ${seen.fingerprint}` });
-        return true;
-      },
-    });
+    // ssh2 throws synchronously on bad options (e.g. an empty user name): close the socket.
+    try {
+      connectClient();
+    } catch (e) {
+      fail(new SshFailure("auth", "authentication failed", `cannot log in: ${e instanceof Error ? e.message : String(e)}`));
+    }
+    function connectClient() {
+      client.connect({
+        sock,
+        username: opts.login.username,
+        readyTimeout: opts.readyTimeoutMs ?? 10_000,
+        keepaliveInterval: KEEPALIVE_MS,
+        keepaliveCountMax: 3,
+        authHandler: authMethods(opts.login),
+        hostVerifier: (keyBlob: Buffer) => {
+          seen = describeHostKey(keyBlob);
+          verifiedAt = performance.now();
+          steps.push({ step: "handshake", ok: true, ms: Math.round(verifiedAt - tcpAt), detail: seen.type });
+          const expected = opts.expectedFingerprint;
+          if (expected && expected !== seen.fingerprint) {
+            fail(
+              new SshFailure("host_key", "host key changed", `host key changed: expected ${expected}, got ${seen.fingerprint}`, false, seen),
+            );
+            return false;
+          }
+          steps.push({ step: "host_key", ok: true, ms: 0, detail: expected ? `matches the pinned ${seen.fingerprint}` : `first contact: ${seen.fingerprint}` });
+          return true;
+        },
+      });
+    }
   });
 }
 

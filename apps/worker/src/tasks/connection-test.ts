@@ -10,7 +10,7 @@ import { FACTS_SCRIPT, parseFacts } from "../ssh/facts";
 import { SshFailure, failureOf, type StepName } from "../ssh/failure";
 import type { SeenHostKey } from "../ssh/host-key";
 import { parsePrivateKey } from "../ssh/key-cache";
-import type { TaskDeps } from "./types";
+import type { JobAttempt, TaskDeps } from "./types";
 
 export const identifier = "assets:connection-test";
 export const payload = z.object({ testId: z.uuid() });
@@ -26,7 +26,22 @@ const PURPOSE = "connection test";
  * target's status, facts and host-key pin are written with the result in one transaction.
  * A target that fails is a result, not an error: only infrastructure trouble throws.
  */
-export async function handler({ testId }: z.infer<typeof payload>, deps: TaskDeps): Promise<void> {
+export async function handler({ testId }: z.infer<typeof payload>, deps: TaskDeps, job: JobAttempt): Promise<void> {
+  try {
+    await runTest(testId, deps);
+  } catch (e) {
+    // Out of retries: the test must end (failed), or progress would wait for it forever.
+    if (job.attempt >= job.maxAttempts) {
+      await deps.db
+        .update(connectionTests)
+        .set({ status: "failed", cause: "worker error", error: e instanceof Error ? e.message : String(e), finishedAt: sql`now()` })
+        .where(and(eq(connectionTests.id, testId), inArray(connectionTests.status, ["queued", "running"])));
+    }
+    throw e;
+  }
+}
+
+async function runTest(testId: string, deps: TaskDeps): Promise<void> {
   const [test] = await deps.db
     .update(connectionTests)
     .set({ status: "running", startedAt: sql`now()` })
@@ -88,7 +103,11 @@ async function probe(deps: TaskDeps, target: TargetRow, jump: TargetRow | null, 
         return out;
       }
     }
-    const login = await loginFor(deps, target.credentialId, target.id, actor, testId, PURPOSE).catch((e: unknown) => e as SshFailure);
+    const login = await loginFor(deps, target.credentialId, target.id, actor, testId, PURPOSE).catch((e: unknown) =>
+      // The vault's own words (e.g. "sealed with master key version 2, which this worker
+      // does not have") reach the operator; the connection below only checks the host key.
+      e instanceof SshFailure ? e : new SshFailure("auth", "credential unavailable", e instanceof Error ? e.message : String(e)),
+    );
     try {
       conn = await connectSsh({
         host: target.address,

@@ -4,9 +4,13 @@ import * as sessionsCleanup from "./sessions-cleanup";
 // assets tasks: one import line each, added by their owners.
 import * as connectionTest from "./connection-test";
 import * as discoveryScan from "./discovery-scan";
-import type { TaskDeps } from "./types";
+import type { JobAttempt, TaskDeps } from "./types";
 
-type TaskModule = { identifier: string; payload: z.ZodType; handler: (payload: never, deps: TaskDeps) => Promise<void> };
+type TaskModule = {
+  identifier: string;
+  payload: z.ZodType;
+  handler: (payload: never, deps: TaskDeps, job: JobAttempt) => Promise<void>;
+};
 
 /** Every task the workers run (STYLE.md 8). */
 export const tasks = [sessionsCleanup, connectionTest, discoveryScan] as const satisfies readonly TaskModule[];
@@ -17,13 +21,13 @@ export type TaskIdentifier = (typeof tasks)[number]["identifier"];
 export function buildTaskList(deps: TaskDeps): TaskList {
   const list: TaskList = {};
   for (const t of tasks as readonly TaskModule[]) {
-    const task: Task = async (raw) => {
+    const task: Task = async (raw, helpers) => {
       const parsed = t.payload.safeParse(raw ?? {});
       if (!parsed.success) {
         deps.log.error({ task: t.identifier, issues: parsed.error.issues }, "job payload does not match its schema; dropped");
         return;
       }
-      await t.handler(parsed.data as never, deps);
+      await t.handler(parsed.data as never, deps, { attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts });
     };
     list[t.identifier] = task;
   }

@@ -10,3 +10,6 @@ export type TaskDeps = {
   log: Logger;
   workerId: string;
 };
+
+/** Which try this is: a handler records a final failure itself rather than leave work "running". */
+export type JobAttempt = { attempt: number; maxAttempts: number };

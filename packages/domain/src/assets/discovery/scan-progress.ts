@@ -14,9 +14,18 @@ export type DiscoveredPort = {
 
 /**
  * Takes a queued scan (or one whose worker died: it starts over, dropping partial
- * results). Null when the scan is gone, finished or was cancelled while queued.
+ * results). Null when the scan is gone, finished or cancelled; a cancel asked while
+ * queued, or while its dead worker "ran" it, is finished here as cancelled.
  */
 export async function claimScan(db: Database, scanId: string) {
+  const [cancelled] = await db
+    .select({ done: discoveryScans.done, found: discoveryScans.found })
+    .from(discoveryScans)
+    .where(and(eq(discoveryScans.id, scanId), inArray(discoveryScans.status, ["queued", "running"]), eq(discoveryScans.cancelRequested, true)));
+  if (cancelled) {
+    await finishScan(db, scanId, { status: "cancelled", done: cancelled.done, found: cancelled.found });
+    return null;
+  }
   return db.transaction(async (tx) => {
     const [scan] = await tx
       .update(discoveryScans)
