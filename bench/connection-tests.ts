@@ -56,6 +56,7 @@ export async function connectionTests() {
       masterKeys: services.masterKeys,
       log: createLogger("silent"),
       concurrency: CONCURRENCY,
+      discovery: { portableSockets: false },
     });
     const admin = await db.query.users.findFirst({ where: (x, { eq }) => eq(x.email, "bench-admin@example.com") });
     const access = await loadUserAccess(db, admin!.id);

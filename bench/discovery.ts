@@ -14,7 +14,6 @@ import { createDb, migrateDatabase } from "@ops/db";
 import { generateMasterKey, getScan, parseIpv4, parseMasterKeys, setAllowedNetworks, startScan, systemMeta, type DomainContext } from "@ops/domain";
 import { startWorker } from "@ops/worker";
 import { discover } from "../apps/worker/src/discovery/discover";
-import { scannerKind } from "../apps/worker/src/discovery/tcp-scan";
 import { fmt, record } from "./lib/report";
 import { createScratchDb } from "./lib/scratch-db";
 
@@ -26,6 +25,8 @@ const SSHD_AT = [
   { address: "127.0.7.200", port: 42319 },
 ];
 const RUNS = 3;
+// The bench is not an app with a config module: it reads the same variable the worker config does.
+const PORTABLE_SOCKETS = ["1", "true", "yes"].includes(process.env.OPS_DISCOVERY_PORTABLE_SOCKETS ?? "");
 
 function startSshds(dir: string): { procs: ChildProcess[]; fingerprints: Map<string, string> } {
   const key = join(dir, "host_ed25519");
@@ -90,17 +91,19 @@ export async function discoveryBench() {
     const direct: number[] = [];
     const direct100: number[] = [];
     const tcpOnly: number[] = [];
+    let scanner = "";
     // Interleaved, so a busy spell on the machine hits both sides alike.
     for (let i = 0; i < RUNS; i++) {
       nmapDefault.push(timeNmap([]));
       nmapT4.push(timeNmap(["-T4"]));
       const t0 = performance.now();
-      const run = discover({ ranges: [{ start: parseIpv4("127.0.4.0")!, end: parseIpv4("127.0.7.255")! }], ports: PORTS, concurrency: 500, timeoutMs: 1000 });
+      const run = discover({ ranges: [{ start: parseIpv4("127.0.4.0")!, end: parseIpv4("127.0.7.255")! }], ports: PORTS, concurrency: 500, timeoutMs: 1000, portableSockets: PORTABLE_SOCKETS });
+      scanner = run.scan.kind;
       void run.scan.finished.then(() => tcpOnly.push(performance.now() - t0));
       await run.finished;
       direct.push(performance.now() - t0);
       const t1 = performance.now();
-      const run100 = discover({ ranges: [{ start: parseIpv4("127.0.4.0")!, end: parseIpv4("127.0.7.255")! }], ports: PORTS, concurrency: 100, timeoutMs: 1000 });
+      const run100 = discover({ ranges: [{ start: parseIpv4("127.0.4.0")!, end: parseIpv4("127.0.7.255")! }], ports: PORTS, concurrency: 100, timeoutMs: 1000, portableSockets: PORTABLE_SOCKETS });
       await run100.finished;
       direct100.push(performance.now() - t1);
       const found = run.drain();
@@ -120,6 +123,7 @@ export async function discoveryBench() {
       masterKeys,
       log: createLogger("silent"),
       concurrency: 2,
+      discovery: { portableSockets: PORTABLE_SOCKETS },
     });
     const ctx = { services: { db, masterKeys }, principal: null, meta: systemMeta } as unknown as DomainContext;
     await setAllowedNetworks({ ctx, input: { cidrs: [{ cidr: "127.0.0.0/8", note: "bench" }] } });
@@ -148,7 +152,7 @@ export async function discoveryBench() {
     const n4 = median(nmapT4.map((r) => r.ms));
     const ours = median(direct);
     const best = Math.min(nd, n4);
-    console.log(`  scanner: ${scannerKind}, node ${process.version}`);
+    console.log(`  scanner: ${scanner}, node ${process.version}`);
     record({ bench: "discovery", metric: "nmap -sT (default timing), wall", value: `${fmt(nd)} ms` });
     record({ bench: "discovery", metric: "nmap -sT -T4, wall", value: `${fmt(n4)} ms` });
     record({ bench: "discovery", metric: "discover() TCP connect phase only", value: `${fmt(median(tcpOnly))} ms (${fmt(nd / median(tcpOnly), 2)}x nmap default)` });

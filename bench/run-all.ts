@@ -1,13 +1,20 @@
 // `pnpm bench`: every benchmark in sequence, then one table to paste into README.md.
+import { connectionTests } from "./connection-tests";
+import { discoveryBench } from "./discovery";
+import { keyRotation } from "./key-rotation";
 import { loginImpact } from "./login-impact";
 import { meVsBare } from "./me-vs-bare";
 import { markdownTable, rows } from "./lib/report";
 import { startup } from "./startup";
+import { targetList } from "./target-list";
 import { cpus, loadavg, totalmem } from "node:os";
 
 console.log(`OpsConductor benchmarks, ${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${Math.round(totalmem() / 2 ** 30)} GiB`);
 let failed = false;
-for (const bench of [meVsBare, loginImpact, startup]) {
+// `pnpm bench -- name ...` runs only those (e.g. `pnpm bench -- discoveryBench`).
+const all = [meVsBare, loginImpact, startup, targetList, keyRotation, connectionTests, discoveryBench];
+const only = process.argv.slice(2).filter((a) => a !== "--");
+for (const bench of only.length ? all.filter((b) => only.includes(b.name)) : all) {
   // Other work on the machine skews every number: say how busy it was.
   console.log(`\n(load average before ${bench.name}: ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
   try {

@@ -28,6 +28,8 @@ const schema = z.object({
   OPS_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   OPS_WEB_DIST: z.string().optional(),
   OPS_WORKER_CONCURRENCY: int(1, 1000).default(10),
+  /** The in-process worker's discovery scans use net.Socket instead of tcp_wrap (ADR 0009). */
+  OPS_DISCOVERY_PORTABLE_SOCKETS: bool.default(false),
 });
 
 export type Config = z.infer<typeof schema> & { dataDir: string; publicUrl: string };

@@ -80,6 +80,7 @@ export async function startServer(config: Config, log: Logger, opts: { withWorke
         masterKeys: services.masterKeys,
         log,
         concurrency: config.OPS_WORKER_CONCURRENCY,
+        discovery: { portableSockets: config.OPS_DISCOVERY_PORTABLE_SOCKETS },
       });
     }
     const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "localhost" : config.HOST;

@@ -65,6 +65,7 @@ beforeAll(async () => {
     masterKeys: app.services.masterKeys,
     log: createLogger(process.env.OPS_TEST_LOG_LEVEL ?? "silent"),
     concurrency: 4,
+    discovery: { portableSockets: false },
   });
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",

@@ -4,6 +4,9 @@ import { parseMasterKeys, type MasterKeys } from "@ops/domain";
 import { z } from "zod";
 
 /** The only reader of process.env for the worker process (STYLE.md 13). */
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const schema = z.object({
@@ -15,6 +18,7 @@ const schema = z.object({
   OPS_PUBLIC_URL: z.url().optional(),
   OPS_MASTER_KEY: z.string().min(1).optional(),
   OPS_DATA_DIR: z.string().min(1).default(".data"),
+  OPS_DISCOVERY_PORTABLE_SOCKETS: bool.default(false),
 });
 
 export type WorkerConfig = z.infer<typeof schema> & { publicUrl: string; masterKeys: MasterKeys };

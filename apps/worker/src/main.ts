@@ -30,6 +30,7 @@ try {
     masterKeys: config.masterKeys,
     log,
     concurrency: config.OPS_WORKER_CONCURRENCY,
+    discovery: { portableSockets: config.OPS_DISCOVERY_PORTABLE_SOCKETS },
   });
   let stopping = false;
   const shutdown = (signal: string) => {

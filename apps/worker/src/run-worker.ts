@@ -6,6 +6,7 @@ import type { IdentitySettings, MasterKeys } from "@ops/domain";
 import type { Logger } from "pino";
 import { beat, HEARTBEAT_MS, markStopped, registerWorker, sweepDeadWorkers } from "./heartbeat";
 import { buildTaskList } from "./tasks/registry";
+import type { DiscoverySettings } from "./tasks/types";
 
 export type WorkerHandle = { id: string; stop: () => Promise<void> };
 
@@ -20,6 +21,7 @@ export async function startWorker(opts: {
   masterKeys: MasterKeys;
   log: Logger;
   concurrency: number;
+  discovery: DiscoverySettings;
 }): Promise<WorkerHandle> {
   const id = `worker-${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const log = opts.log.child({ workerId: id });
@@ -38,7 +40,7 @@ export async function startWorker(opts: {
     noHandleSignals: true,
     pollInterval: 1000,
     logger: gwLogger,
-    taskList: buildTaskList({ db: opts.db, identity: opts.identity, masterKeys: opts.masterKeys, log, workerId: id }),
+    taskList: buildTaskList({ db: opts.db, identity: opts.identity, masterKeys: opts.masterKeys, log, workerId: id, discovery: opts.discovery }),
     crontab: "*/5 * * * * identity:sessions-cleanup ?max=1&jobKey=sessions-cleanup",
   });
   await registerWorker(opts.db, id, hostname(), queueWorkerIds);

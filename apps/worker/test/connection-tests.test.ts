@@ -31,6 +31,7 @@ beforeAll(async () => {
     masterKeys: app.services.masterKeys,
     log: pino({ level: "silent" }),
     concurrency: 10,
+    discovery: { portableSockets: false },
   });
   [sshdA, sshdB] = await Promise.all([startSshd({ hostKeyType: "ed25519" }), startSshd({ hostKeyType: "rsa" })]);
   const make = async (name: string, kind: "ssh_key" | "ssh_password" | "become_password", username: string, secret: string) => {
@@ -70,7 +71,7 @@ async function testTargets(ids: string[], caller = admin) {
   const { batchId } = await caller.assets.connectionTests.start({ targetIds: ids });
   const deadline = Date.now() + 40_000;
   for (;;) {
-    const batch = await admin.assets.connectionTests.batch({ batchId });
+    const batch = await admin.assets.connectionTests.getBatch({ batchId });
     if (batch.done === batch.total) return batch;
     if (Date.now() > deadline) throw new Error(`batch not done in time: ${JSON.stringify(batch)}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -125,7 +126,7 @@ describe("a batch of targets", () => {
     // The fingerprint matches what ssh-keygen -l prints for the server's key.
     expect(t.hostKeyFingerprint).toBe(sshdA.hostKeyFingerprint);
     expect(t.hostKeyType).toBe("ssh-ed25519");
-    const history = await admin.assets.connectionTests.history({ targetId: keyT.id, page: 1, pageSize: 10 });
+    const history = await admin.assets.connectionTests.listHistory({ targetId: keyT.id, page: 1, pageSize: 10 });
     expect(history.total).toBe(1);
     expect(history.items[0]!.steps).toHaveLength(5);
   });
@@ -212,7 +213,7 @@ describe("host-key trust", () => {
     expect(t.status).toBe("reachable");
     expect(t.hostKeyFingerprint).toBe(newFp);
 
-    const history = await admin.assets.connectionTests.history({ targetId: target.id, page: 1, pageSize: 10 });
+    const history = await admin.assets.connectionTests.listHistory({ targetId: target.id, page: 1, pageSize: 10 });
     expect(history.items.map((h) => h.status)).toEqual(["passed", "failed", "failed", "passed"]);
   }, 90_000);
 
@@ -292,7 +293,7 @@ describe("worker trouble", () => {
     // Break the database under the worker, as an outage or a bad migration would.
     await app.db.execute(sql`ALTER TABLE assets.targets RENAME COLUMN facts TO facts_gone`);
     try {
-      const deps = { db: app.db, identity: app.services.identity, masterKeys: app.services.masterKeys, log: pino({ level: "silent" }), workerId: "test" };
+      const deps = { db: app.db, identity: app.services.identity, masterKeys: app.services.masterKeys, log: pino({ level: "silent" }), workerId: "test", discovery: { portableSockets: false } };
       await expect(handler({ testId: row!.id }, deps, { attempt: 1, maxAttempts: 2 })).rejects.toThrow();
       const [retrying] = await app.db.select().from(connectionTests).where(eq(connectionTests.id, row!.id));
       expect(retrying!.status).toBe("running");

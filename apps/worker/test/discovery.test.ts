@@ -84,8 +84,9 @@ beforeAll(async () => {
     masterKeys: app.services.masterKeys,
     log: pino({ level: "silent" }),
     concurrency: 4,
+    discovery: { portableSockets: false },
   });
-  await admin.assets.discovery.allowedNetworks.set({ cidrs: [{ cidr: "127.0.0.0/8", note: "loopback, for tests" }] });
+  await admin.assets.discoveryNetworks.set({ cidrs: [{ cidr: "127.0.0.0/8", note: "loopback, for tests" }] });
 });
 
 afterAll(async () => {
@@ -110,7 +111,7 @@ describe("discovery", () => {
     expect(scan.done).toBe(scan.total);
     expect(scan.progress).toBe(1);
     expect(scan.found).toBe(3);
-    const page = await admin.assets.discovery.results({ scanId: started.scanId, page: 1, pageSize: 50 });
+    const page = await admin.assets.discovery.listResults({ scanId: started.scanId, page: 1, pageSize: 50 });
     expect(page.total).toBe(3);
     const got = page.items.map((r) => ({ address: r.address, port: r.port, type: r.hostKeyType, fp: r.hostKeyFingerprint, match: r.match })).sort((a, b) => a.port - b.port);
     const want = sshds.map((s) => ({ address: "127.0.0.1", port: s.port, type: s.keyType, fp: s.fingerprint, match: "new" })).sort((a, b) => a.port - b.port);
@@ -131,12 +132,12 @@ describe("discovery", () => {
     ]);
     const { scanId } = await admin.assets.discovery.start({ specs: ["127.0.0.1"], ports: sshds.map((s) => s.port) });
     expect((await waitFor(scanId, finished)).status).toBe("done");
-    const page = await admin.assets.discovery.results({ scanId, page: 1, pageSize: 50 });
+    const page = await admin.assets.discovery.listResults({ scanId, page: 1, pageSize: 50 });
     const byPort = new Map(page.items.map((r) => [r.port, r]));
     expect(byPort.get(ed.port)!.match).toBe("known");
     expect(byPort.get(ecdsa.port)!.match).toBe("known_different_key");
     expect(byPort.get(rsa.port)!.match).toBe("new");
-    expect((await admin.assets.discovery.results({ scanId, page: 1, pageSize: 50, match: "new" })).items.map((r) => r.port)).toEqual([rsa.port]);
+    expect((await admin.assets.discovery.listResults({ scanId, page: 1, pageSize: 50, match: "new" })).items.map((r) => r.port)).toEqual([rsa.port]);
 
     const [group] = await app.db.insert(groups).values({ name: "discovered-web" }).returning();
     const [cred] = await app.db.insert(credentials).values({ name: "deploy-key", kind: "ssh_password", username: "deploy", secret: "v1:sealed", keyVersion: 1 }).returning();
@@ -158,7 +159,7 @@ describe("discovery", () => {
     const again = await admin.assets.discovery.importResults({ scanId, resultIds: [byPort.get(rsa.port)!.id] });
     expect(again).toEqual({ targetIds: [], skipped: [{ resultId: byPort.get(rsa.port)!.id, reason: "already imported" }] });
     // The same address imported from the first scan gets a unique name.
-    const first = await admin.assets.discovery.results({ scanId: firstScanId, page: 1, pageSize: 50, match: "new" });
+    const first = await admin.assets.discovery.listResults({ scanId: firstScanId, page: 1, pageSize: 50, match: "new" });
     const rsaAgain = first.items.find((r) => r.port === rsa.port)!;
     const second = await admin.assets.discovery.importResults({ scanId: firstScanId, resultIds: [rsaAgain.id] });
     const [t2] = await app.db.select().from(targets).where(eq(targets.id, second.targetIds[0]!));
@@ -173,7 +174,7 @@ describe("discovery", () => {
     await app.db.delete(targets).where(eq(targets.port, rsa.port));
     const { scanId } = await operator.assets.discovery.start({ specs: ["127.0.0.1"], ports: [rsa.port] });
     expect((await waitFor(scanId, finished)).status).toBe("done");
-    const [result] = (await operator.assets.discovery.results({ scanId, page: 1, pageSize: 10 })).items;
+    const [result] = (await operator.assets.discovery.listResults({ scanId, page: 1, pageSize: 10 })).items;
     const imported = await operator.assets.discovery.importResults({ scanId, resultIds: [result!.id] });
     const [t] = await app.db.select().from(targets).where(eq(targets.id, imported.targetIds[0]!));
     expect(t!.hostKeyFingerprint).toBeNull();
@@ -242,6 +243,6 @@ describe("discovery", () => {
     await expect(viewer.assets.discovery.start({ specs: ["127.0.0.1"] })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(viewer.assets.discovery.cancel({ scanId: firstScanId })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(viewer.assets.discovery.importResults({ scanId: firstScanId, resultIds: [firstScanId] })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(viewer.assets.discovery.allowedNetworks.set({ cidrs: [] })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(viewer.assets.discoveryNetworks.set({ cidrs: [] })).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 });

@@ -69,6 +69,7 @@ beforeAll(async () => {
     masterKeys: app.services.masterKeys,
     log: createLogger("silent"),
     concurrency: 4,
+    discovery: { portableSockets: false },
   });
 });
 
@@ -159,7 +160,7 @@ describe("opsctl targets", () => {
 describe("opsctl discover", () => {
   it("scans an allowed network and finishes with no results on a closed port", async () => {
     const admin = await app.adminCaller();
-    await admin.assets.discovery.allowedNetworks.set({ cidrs: [{ cidr: "127.0.0.0/8", note: "tests" }] });
+    await admin.assets.discoveryNetworks.set({ cidrs: [{ cidr: "127.0.0.0/8", note: "tests" }] });
     const port = await closedPort();
 
     const scan = await opsctl(["discover", "127.0.0.1", "--port", String(port), "--timeout-ms", "1000"]);

@@ -13,6 +13,8 @@ export type DiscoverOptions = {
   /** Whole SSH exchange on an open port; default max(2 s, 2 x timeoutMs). */
   sshTimeoutMs?: number;
   reverseDnsTimeoutMs?: number;
+  /** Passed to the TCP scan: net.Socket instead of tcp_wrap. Default false. */
+  portableSockets?: boolean;
 };
 
 export type Discovery = {
@@ -93,6 +95,7 @@ export function discover(opts: DiscoverOptions): Discovery {
     ports: opts.ports,
     concurrency: opts.concurrency,
     timeoutMs: opts.timeoutMs,
+    portableSockets: opts.portableSockets ?? false,
     onOpen(address, port) {
       openPorts++;
       queue.push({ address, port });

@@ -10,6 +10,7 @@ import {
   verify,
   type KeyObject,
 } from "node:crypto";
+import { fingerprintOf } from "../ssh/host-key";
 
 /**
  * Reads an SSH server's identification line and host key with the smallest exchange
@@ -19,7 +20,8 @@ import {
  * hang up after the server's KEX reply, as ssh-keyscan does.
  *
  * Host key algorithms are offered in ssh2's default order, so the key reported here is
- * the one a connection test (ssh2) will be shown and pin.
+ * the one a connection test (ssh2) will be shown and pin; the fingerprint comes from the
+ * same function a connection test pins with, so the two agree by construction.
  */
 export type SshProbeResult = {
   banner: string | null;
@@ -51,10 +53,6 @@ const MSG_IGNORE = 2;
 const MSG_DEBUG = 4;
 const MSG_KEXINIT = 20;
 const MSG_KEX_REPLY = 31;
-
-export function fingerprintOf(hostKeyBlob: Buffer): string {
-  return `SHA256:${createHash("sha256").update(hostKeyBlob).digest("base64").replace(/=+$/, "")}`;
-}
 
 export function probeSsh(address: string, port: number, timeoutMs: number): Promise<SshProbeResult> {
   return new Promise((resolve) => {

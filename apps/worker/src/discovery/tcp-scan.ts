@@ -12,11 +12,15 @@ export type ConnectScanOptions = {
   ports: readonly number[];
   concurrency: number;
   timeoutMs: number;
+  /** Use net.Socket even when the tcp_wrap binding loaded (OPS_DISCOVERY_PORTABLE_SOCKETS). Default false. */
+  portableSockets?: boolean;
   /** Called once per open port, as soon as the connect succeeds. */
   onOpen: (address: string, port: number) => void;
 };
 
 export type ConnectScan = {
+  /** Which socket layer this scan uses. */
+  readonly kind: ScannerKind;
   /** Probes finished (open, closed, unreachable or timed out). */
   readonly done: number;
   readonly open: number;
@@ -44,10 +48,11 @@ function loadTcpBinding(): TcpBinding | null {
     return null;
   }
 }
-const binding = process.env.OPS_DISCOVERY_PORTABLE_SOCKETS === "1" ? null : loadTcpBinding();
-export const scannerKind: "tcp_wrap" | "net.Socket" = binding ? "tcp_wrap" : "net.Socket";
+const tcpBinding = loadTcpBinding();
+export type ScannerKind = "tcp_wrap" | "net.Socket";
 
 export function connectScan(opts: ConnectScanOptions): ConnectScan {
+  const binding = opts.portableSockets ? null : tcpBinding;
   const nAddr = opts.addresses.length;
   const total = nAddr * opts.ports.length;
   const slots = Math.max(1, Math.min(opts.concurrency, total));
@@ -143,6 +148,7 @@ export function connectScan(opts: ConnectScanOptions): ConnectScan {
   if (total === 0) finishIfIdle();
 
   return {
+    kind: binding ? "tcp_wrap" : "net.Socket",
     get done() {
       return done;
     },

@@ -2,6 +2,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import ssh2, { type AuthenticationType, type Client, type ParsedKey } from "ssh2";
 import { failureOf, SshFailure, type StepName } from "./failure";
+import { withTimeout } from "./with-timeout";
 import { handshakeLimiter as defaultLimiter, type HandshakeLimiter } from "./handshake-limiter";
 import { describeHostKey, type SeenHostKey } from "./host-key";
 
@@ -142,6 +143,8 @@ function openStream(opts: ConnectOptions): Promise<Socket | Duplex> {
         via.forwardOut("127.0.0.1", 0, opts.host, opts.port, (err, stream) => (err ? reject(forwardError(err)) : resolve(stream))),
       ),
       timeoutMs,
+      // A channel the jump host opens after we gave up has no reader: close it, or it stays open there.
+      (late) => late.destroy(),
     );
   }
   return new Promise((resolve, reject) => {
@@ -171,15 +174,6 @@ function forwardError(err: Error & { reason?: number }): Error {
   return err;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })), ms);
-    p.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e) => (clearTimeout(timer), reject(e)),
-    );
-  });
-}
 
 function sleep(ms: number) {
   return new Promise((r) => setTimeout(r, ms));

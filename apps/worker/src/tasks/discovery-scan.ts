@@ -26,7 +26,13 @@ export async function handler({ scanId }: { scanId: string }, deps: TaskDeps): P
   }
   if (plan.probes !== scan.total) await db.update(discoveryScans).set({ total: plan.probes }).where(eq(discoveryScans.id, scanId));
 
-  const run = discover({ ranges: plan.ranges, ports: plan.ports, concurrency: scan.concurrency, timeoutMs: scan.timeoutMs });
+  const run = discover({
+    ranges: plan.ranges,
+    ports: plan.ports,
+    concurrency: scan.concurrency,
+    timeoutMs: scan.timeoutMs,
+    portableSockets: deps.discovery.portableSockets,
+  });
   let recorded = 0;
   let cancelled = false;
   let ended = false;
@@ -48,7 +54,7 @@ export async function handler({ scanId }: { scanId: string }, deps: TaskDeps): P
     }
     await flush();
     await finishScan(db, scanId, { status: cancelled ? "cancelled" : "done", done: run.scan.done, found: recorded });
-    log.info({ scanId, done: run.scan.done, total: run.scan.total, found: recorded, cancelled }, "discovery scan finished");
+    log.info({ scanId, done: run.scan.done, total: run.scan.total, found: recorded, cancelled, scanner: run.scan.kind }, "discovery scan finished");
   } catch (e) {
     run.stop();
     log.error({ scanId, err: (e as Error).message }, "discovery scan failed");

@@ -9,7 +9,11 @@ export type TaskDeps = {
   masterKeys: MasterKeys;
   log: Logger;
   workerId: string;
+  discovery: DiscoverySettings;
 };
+
+/** portableSockets: scan with net.Socket rather than Node's internal tcp_wrap binding (ADR 0009). */
+export type DiscoverySettings = { portableSockets: boolean };
 
 /** Which try this is: a handler records a final failure itself rather than leave work "running". */
 export type JobAttempt = { attempt: number; maxAttempts: number };

@@ -29,7 +29,7 @@ function lineErrors(errors: FieldErrors): FieldErrors {
 /** The networks discovery may scan; one CIDR per line, optionally followed by a note. */
 export function AllowedNetworksEditor({ canConfigure }: { canConfigure: boolean }) {
   const queryClient = useQueryClient();
-  const networks = useQuery(trpc.assets.discovery.allowedNetworks.list.queryOptions());
+  const networks = useQuery(trpc.assets.discoveryNetworks.list.queryOptions());
   const [text, setText] = useState<string | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [error, setError] = useState<string | null>(null);
@@ -38,10 +38,10 @@ export function AllowedNetworksEditor({ canConfigure }: { canConfigure: boolean 
     if (networks.data && text === null) setText(networks.data.map((n) => (n.note ? `${n.cidr} ${n.note}` : n.cidr)).join("\n"));
   }, [networks.data]);
   const save = useMutation(
-    trpc.assets.discovery.allowedNetworks.set.mutationOptions({
+    trpc.assets.discoveryNetworks.set.mutationOptions({
       onSuccess: async () => {
         setSaved(true);
-        await queryClient.invalidateQueries(trpc.assets.discovery.allowedNetworks.pathFilter());
+        await queryClient.invalidateQueries(trpc.assets.discoveryNetworks.pathFilter());
       },
       onError: (e) => {
         const fields = serverFieldErrors(e);

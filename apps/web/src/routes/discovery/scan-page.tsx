@@ -41,7 +41,7 @@ export function ScanPage() {
   });
   const running = !!scan.data && isActive(scan.data);
   const results = useQuery({
-    ...trpc.assets.discovery.results.queryOptions(resultsInput(scanId, search)),
+    ...trpc.assets.discovery.listResults.queryOptions(resultsInput(scanId, search)),
     placeholderData: keepPreviousData,
     refetchInterval: running ? 2000 : false,
   });
@@ -49,7 +49,7 @@ export function ScanPage() {
   // Results written in the scan's last moments land after the final poll: fetch once more when it ends.
   const wasRunning = useRef(running);
   useEffect(() => {
-    if (wasRunning.current && !running) void queryClient.invalidateQueries(trpc.assets.discovery.results.pathFilter());
+    if (wasRunning.current && !running) void queryClient.invalidateQueries(trpc.assets.discovery.listResults.pathFilter());
     wasRunning.current = running;
   }, [running]);
   const cancel = useMutation(trpc.assets.discovery.cancel.mutationOptions({ onSuccess: refresh, onError: (e) => setError(describeError(e)) }));

@@ -6,7 +6,7 @@ import { ProgressBar } from "../../components/progress-bar";
 /** Live progress of a connection-test batch: polls every second until every test is done. */
 export function TestBatchProgress(props: { batchId: string; onFinished?: () => void; listFailures?: boolean }) {
   const batch = useQuery({
-    ...trpc.assets.connectionTests.batch.queryOptions({ batchId: props.batchId }),
+    ...trpc.assets.connectionTests.getBatch.queryOptions({ batchId: props.batchId }),
     refetchInterval: (q) => (q.state.data && q.state.data.done >= q.state.data.total ? false : 1000),
   });
   const finished = !!batch.data && batch.data.done >= batch.data.total;

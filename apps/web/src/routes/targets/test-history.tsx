@@ -13,7 +13,7 @@ export function TestHistory({ targetId }: { targetId: string }) {
   const fmt = useFormatDate();
   const [page, setPage] = useState(1);
   const [open, setOpen] = useState<Set<string>>(new Set());
-  const history = useQuery({ ...trpc.assets.connectionTests.history.queryOptions({ targetId, page }), placeholderData: keepPreviousData });
+  const history = useQuery({ ...trpc.assets.connectionTests.listHistory.queryOptions({ targetId, page }), placeholderData: keepPreviousData });
   const toggle = (id: string) => {
     const next = new Set(open);
     if (next.has(id)) next.delete(id);

@@ -75,9 +75,12 @@ export async function importResults({ ctx, input }: VerbArgs<ImportResultsInput>
     });
     const created = await tx.insert(targets).values(values).returning({ id: targets.id, address: targets.address, port: targets.port });
     if (input.groupId) await tx.insert(targetGroups).values(created.map((t) => ({ targetId: t.id, groupId: input.groupId! })));
-    for (const [i, r] of todo.entries()) {
-      await tx.update(discoveryResults).set({ targetId: created[i]!.id, importedAt: now, match: "known" }).where(eq(discoveryResults.id, r.id));
-    }
+    // One statement for all of them (at most 1,000: the input limit), as commit-import does.
+    const links = JSON.stringify(todo.map((r, i) => ({ id: r.id, target_id: created[i]!.id })));
+    await tx.execute(sql`
+      UPDATE assets.discovery_results d SET target_id = v.target_id, imported_at = ${now.toISOString()}::timestamptz, match = 'known'
+      FROM jsonb_to_recordset(${links}::jsonb) AS v(id uuid, target_id uuid)
+      WHERE d.id = v.id`);
     await appendAudit(tx, ctx, {
       action: "assets.discovery.import",
       objectType: "discovery_scan",

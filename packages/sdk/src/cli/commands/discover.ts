@@ -90,7 +90,7 @@ type Progress = Awaited<ReturnType<OpsClient["assets"]["discovery"]["get"]["quer
 async function openResults(client: OpsClient, scanId: string) {
   const all = [];
   for (let page = 1; ; page++) {
-    const result = await client.assets.discovery.results.query({ scanId, page, pageSize: RESULTS_PAGE_SIZE, openOnly: true });
+    const result = await client.assets.discovery.listResults.query({ scanId, page, pageSize: RESULTS_PAGE_SIZE, openOnly: true });
     all.push(...result.items);
     if (result.items.length === 0 || all.length >= result.total) return all;
   }

@@ -75,12 +75,12 @@ export function registerTargetCommands(program: Command): void {
         if (targetIds.length === 0) throw new CliError(`no targets match "${selector}"`);
         const { batchId } = await client.assets.connectionTests.start.mutate({ targetIds });
         const progress = createProgressLine(ctx.out);
-        let batch = await client.assets.connectionTests.batch.query({ batchId });
+        let batch = await client.assets.connectionTests.getBatch.query({ batchId });
         for (;;) {
           progress.update(`${batch.done}/${batch.total} done, ${batch.passed} passed, ${batch.failed} failed`);
           if (batch.done >= batch.total) break;
           await sleep(POLL_MS);
-          batch = await client.assets.connectionTests.batch.query({ batchId });
+          batch = await client.assets.connectionTests.getBatch.query({ batchId });
         }
         progress.end();
         const failures = batch.tests.filter((t) => t.status === "failed");

@@ -2,7 +2,7 @@ import { assetsConnectionTestSchemas as s, getConnectionTestBatch } from "@ops/d
 import { can } from "../../../trpc";
 
 /** Polled by the dashboard while a batch runs. */
-export const batch = can("targets.read")
+export const getBatch = can("targets.read")
   .input(s.connectionTestBatchInput)
   .output(s.connectionTestBatchView)
   .query(({ ctx, input }) => getConnectionTestBatch({ ctx, input }));
