@@ -19,10 +19,15 @@ import {
 
 /**
  * The one place that creates tRPC (STYLE.md 2). Every procedure is built from exactly
- * one of `publicProcedure`, `authedProcedure` or `can(permission)`, and says so in its
- * meta; test/router-access.test.ts walks the router and fails on any that does not.
+ * one of `publicProcedure`, `authedProcedure`, `sessionProcedure` or `can(permission)`,
+ * and says so in its meta; test/router-access.test.ts walks the router and fails on any
+ * that does not.
  */
-export type Access = { kind: "public" } | { kind: "authenticated" } | { kind: "permission"; permission: Permission };
+export type Access =
+  | { kind: "public" }
+  | { kind: "authenticated" }
+  | { kind: "session" }
+  | { kind: "permission"; permission: Permission };
 export type Meta = { access?: Access };
 
 /** How procedures set or clear the browser's session cookie without touching express. */
@@ -132,6 +137,20 @@ const requirePrincipal = t.middleware(({ ctx, next }) => {
 
 /** Any signed-in user, acting on their own account (profile, own sessions, own tokens). */
 export const authedProcedure = base.meta({ access: { kind: "authenticated" } }).use(requirePrincipal);
+
+/**
+ * Signed in with a password (browser cookie or CLI session token), not an API token: for
+ * the account's own security (MFA, sessions, password), which a token must not reach.
+ */
+export const sessionProcedure = base
+  .meta({ access: { kind: "session" } })
+  .use(requirePrincipal)
+  .use(({ ctx, next }) => {
+    if (ctx.principal.via !== "session") {
+      throw new TRPCError({ code: "FORBIDDEN", message: "An API token cannot do this; sign in with your password" });
+    }
+    return next();
+  });
 
 /** Signed in and holding `permission` (STYLE.md 2: every procedure states what it needs). */
 export function can(permission: Permission) {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
-import { generateTOTP } from "@oslojs/otp";
+import { generateHOTP, generateTOTP } from "@oslojs/otp";
 import { auditLog, roles, sessions, setupTokens, userRoles, users } from "@ops/db";
 import { browserLabel, createSession, createSetupToken, validateSessionToken } from "@ops/domain";
 import { startTestApp, trpcHttp, type TestApp } from "./helpers/harness";
@@ -40,6 +40,11 @@ async function me(cookie: string) {
 
 function totpNow(secret: string): string {
   return generateTOTP(decodeBase32IgnorePadding(secret), 30, 6);
+}
+
+/** The code of the next 30 s step, still accepted (clock drift); a code once used is not. */
+function totpNext(secret: string): string {
+  return generateHOTP(decodeBase32IgnorePadding(secret), BigInt(Math.floor(Date.now() / 30_000) + 1), 6);
 }
 
 /** Signs in over HTTP with a second factor; returns the cookie or the error status. */
@@ -286,7 +291,8 @@ describe("identity.mfa", () => {
       message: "That code is not valid",
       cause: { field: "code" },
     });
-    const { recoveryCodes } = await caller.identity.mfa.enrolConfirm({ code: totpNow(start.secret) });
+    const confirmCode = totpNow(start.secret);
+    const { recoveryCodes } = await caller.identity.mfa.enrolConfirm({ code: confirmCode });
     expect(recoveryCodes).toHaveLength(10);
     expect(new Set(recoveryCodes).size).toBe(10);
     expect(await caller.identity.mfa.status()).toEqual({ enabled: true, recoveryCodesLeft: 10, required: false });
@@ -295,7 +301,9 @@ describe("identity.mfa", () => {
 
     // Password alone no longer signs in.
     await expect(app.login(user.email, user.password)).rejects.toThrow(/without a session cookie/);
-    const withTotp = await loginWithCode(user.email, user.password, totpNow(start.secret));
+    // The code that confirmed enrolment is spent; the next one signs in.
+    expect(await loginWithCode(user.email, user.password, confirmCode)).toMatchObject({ status: 401 });
+    const withTotp = await loginWithCode(user.email, user.password, totpNext(start.secret));
     expect(withTotp.status).toBe(200);
     expect((await me(withTotp.cookie!)).status).toBe(200);
 

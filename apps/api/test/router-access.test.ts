@@ -12,14 +12,29 @@ const procedures = Object.entries(appRouter._def.procedures as unknown as Record
 /** The only procedures anyone may call without signing in. */
 const PUBLIC = ["identity.auth.login", "identity.auth.loginMfa", "identity.auth.logout", "identity.setup.inspect", "identity.setup.complete"];
 
+/** The account's own security: reachable with a signed-in session, never with an API token. */
+const SESSION_ONLY = [
+  "identity.mfa.status",
+  "identity.mfa.enrolStart",
+  "identity.mfa.enrolConfirm",
+  "identity.mfa.disable",
+  "identity.mfa.regenerateRecoveryCodes",
+  "identity.sessions.list",
+  "identity.sessions.revoke",
+  "identity.sessions.revokeAll",
+  "identity.profile.changePassword",
+];
+const KINDS = ["public", "authenticated", "session", "permission"];
+
 describe("every procedure declares its access", () => {
   it("has procedures to check", () => {
     expect(procedures.length).toBeGreaterThan(20);
   });
 
-  it.each(procedures)("%s declares a permission, authentication, or public", (_path, proc) => {
+  it.each(procedures)("%s declares a permission, a session, authentication, or public", (_path, proc) => {
     const access = proc._def.meta?.access;
-    expect(access, "built from publicProcedure, authedProcedure or can(permission)").toBeDefined();
+    expect(access, "built from publicProcedure, authedProcedure, sessionProcedure or can(permission)").toBeDefined();
+    expect(KINDS).toContain(access?.kind);
     if (access?.kind === "permission") expect(isPermission(access.permission)).toBe(true);
   });
 
@@ -28,10 +43,16 @@ describe("every procedure declares its access", () => {
     expect(publicOnes.sort()).toEqual([...PUBLIC].sort());
   });
 
-  it("refuses every non-public procedure to anonymous callers and every permission procedure to a user without it", async () => {
+  it("session-only procedures are exactly the account-security ones", () => {
+    const sessionOnes = procedures.filter(([, p]) => p._def.meta?.access?.kind === "session").map(([path]) => path);
+    expect(sessionOnes.sort()).toEqual([...SESSION_ONLY].sort());
+  });
+
+  it("refuses every non-public procedure to anonymous callers, every permission procedure to a user without it, and every session procedure to an API token", async () => {
     const app = await startTestApp();
     try {
       const nobody: Principal = { userId: app.admin.id, email: "nobody@example.test", displayName: "", via: "session", grants: [] };
+      const token: Principal = { ...(await app.principalFor(app.admin.id)), via: "token", tokenId: "00000000-0000-0000-0000-000000000000" };
       for (const [path, proc] of procedures) {
         const access = proc._def.meta?.access;
         if (!access || access.kind === "public") continue;
@@ -45,6 +66,10 @@ describe("every procedure declares its access", () => {
         if (access.kind === "permission") {
           const denied = await call(nobody).then(() => null, (e: unknown) => e);
           expect(denied instanceof TRPCError && denied.code, `${path} without ${access.permission}`).toBe("FORBIDDEN");
+        }
+        if (access.kind === "session") {
+          const denied = await call(token).then(() => null, (e: unknown) => e);
+          expect(denied instanceof TRPCError && denied.code, `${path} with an API token`).toBe("FORBIDDEN");
         }
       }
     } finally {

@@ -60,8 +60,9 @@ export function createPrincipalResolver(services: Services, ttlMs = 5_000) {
     const row = await validateApiToken(services.db, token, ip);
     if (!row) return null;
     const access = await loadUserAccess(services.db, row.user.id);
-    // A token never carries more than its owner holds today.
-    const owned = new Set(access.permissions);
+    // A token never carries more than its owner holds today, and, as for sessions, a
+    // role that requires MFA grants nothing until the owner has enrolled.
+    const owned = new Set(access.requireMfa && !row.user.mfaEnabledAt ? [] : access.permissions);
     return {
       userId: row.user.id,
       email: row.user.email,

@@ -1,4 +1,5 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { z } from "zod";
 import { loginChallenges, recoveryCodes, users } from "@ops/db";
 import { appendAudit } from "../audit/append";
 import type { DomainContext, VerbArgs } from "../context";
@@ -6,12 +7,18 @@ import { generateSecureRandomString, hashSecret, secretMatches } from "../crypto
 import { Unauthorized } from "../errors";
 import { verifyAgainstDummy, verifyPassword } from "./password";
 import { loadUserAccess } from "./principal";
-import { createSession, deleteSession } from "./sessions";
-import { hashRecoveryCode, openTotpKey, verifyTotp } from "./totp";
+import { createSession, deleteSessionByToken } from "./sessions";
+import { claimTotpStep, matchTotpStep, openTotpKey, recoveryCodeHashes } from "./totp";
 
 const WRONG = "Wrong email or password";
 const CHALLENGE_TTL_MS = 5 * 60_000;
 const CHALLENGE_ATTEMPTS = 5;
+const EXPIRED = "This sign-in has expired; enter your password again";
+
+/** What a failed sign-in is audited under: never whatever was typed if it is not an email (it may be a password). */
+function actorLabelFor(email: string): string {
+  return z.email().safeParse(email).success ? email : "(not an email)";
+}
 
 export type LoginOutcome =
   | { status: "signed-in"; token: string; expiresAt: Date; cookieExpiresAt: Date; userId: string; mfaEnrolmentRequired: boolean }
@@ -27,7 +34,7 @@ export async function login({ ctx, input }: VerbArgs<{ email: string; password: 
   try {
     await throttle.check(email, ctx.meta.ip);
   } catch (e) {
-    await appendAudit(ctx.services.db, ctx, { action: "identity.auth.login", outcome: "denied", actorLabel: email, actorUserId: null, changes: { reason: "throttled" } });
+    await appendAudit(ctx.services.db, ctx, { action: "identity.auth.login", outcome: "denied", actorLabel: actorLabelFor(email), actorUserId: null, changes: { reason: "throttled" } });
     throw e;
   }
 
@@ -46,7 +53,7 @@ export async function login({ ctx, input }: VerbArgs<{ email: string; password: 
     await appendAudit(ctx.services.db, ctx, {
       action: "identity.auth.login",
       outcome: "failure",
-      actorLabel: email,
+      actorLabel: actorLabelFor(email),
       actorUserId: user?.id ?? null,
       objectType: user ? "user" : undefined,
       objectId: user?.id,
@@ -54,9 +61,9 @@ export async function login({ ctx, input }: VerbArgs<{ email: string; password: 
     });
     throw new Unauthorized(WRONG);
   }
-  await throttle.recordSuccess(email, ctx.meta.ip);
-
   if (user.mfaEnabledAt && user.mfaSecret) {
+    // The failure streak is reset only once the second factor is right too, so code
+    // guesses cannot be interleaved with a known password to keep the streak at zero.
     const id = generateSecureRandomString();
     const secret = generateSecureRandomString();
     await ctx.services.db.insert(loginChallenges).values({
@@ -77,6 +84,7 @@ export async function login({ ctx, input }: VerbArgs<{ email: string; password: 
     });
     return { status: "mfa-required", challenge: `${id}.${secret}` };
   }
+  await throttle.recordSuccess(email, ctx.meta.ip);
   return startSession(ctx, user, input.previousSessionToken ?? null, "password");
 }
 
@@ -85,33 +93,45 @@ export async function loginWithMfa({ ctx, input }: VerbArgs<{ challenge: string;
   const db = ctx.services.db;
   const [id, secret] = input.challenge.split(".");
   const [challenge] = id ? await db.select().from(loginChallenges).where(eq(loginChallenges.id, id)).limit(1) : [];
-  if (!challenge || !secret || !secretMatches(secret, challenge.secretHash) || challenge.expiresAt.getTime() < Date.now() || challenge.attempts >= CHALLENGE_ATTEMPTS) {
+  if (!challenge || !secret || !secretMatches(secret, challenge.secretHash) || challenge.expiresAt.getTime() < Date.now()) {
     if (challenge) await db.delete(loginChallenges).where(eq(loginChallenges.id, challenge.id));
-    throw new Unauthorized("This sign-in has expired; enter your password again");
+    throw new Unauthorized(EXPIRED);
   }
   const [user] = await db.select().from(users).where(eq(users.id, challenge.userId)).limit(1);
-  if (!user || user.disabledAt || !user.mfaSecret) throw new Unauthorized("This sign-in has expired; enter your password again");
+  if (!user || user.disabledAt || !user.mfaSecret) throw new Unauthorized(EXPIRED);
   await ctx.services.throttle.check(user.email, ctx.meta.ip);
+  // The attempt is counted before the code is checked, atomically, so parallel guesses
+  // on one challenge cannot exceed the cap.
+  const counted = await db
+    .update(loginChallenges)
+    .set({ attempts: sql`${loginChallenges.attempts} + 1` })
+    .where(and(eq(loginChallenges.id, challenge.id), lt(loginChallenges.attempts, CHALLENGE_ATTEMPTS)))
+    .returning({ attempts: loginChallenges.attempts });
+  if (counted.length === 0) {
+    await db.delete(loginChallenges).where(eq(loginChallenges.id, challenge.id));
+    throw new Unauthorized(EXPIRED);
+  }
 
   const code = input.code.trim();
   let method: "totp" | "recovery-code" | null = null;
   if (/^\d{6}$/.test(code)) {
-    if (verifyTotp(openTotpKey(ctx.services.masterKeys, user.mfaSecret), code)) method = "totp";
+    const step = matchTotpStep(openTotpKey(ctx.services.masterKeys, user.mfaSecret), code);
+    if (step !== null && (await claimTotpStep(db, user.id, step))) method = "totp";
   } else {
     const used = await db
       .update(recoveryCodes)
       .set({ usedAt: new Date() })
-      .where(and(eq(recoveryCodes.userId, user.id), eq(recoveryCodes.codeHash, hashRecoveryCode(code)), isNull(recoveryCodes.usedAt)))
+      .where(and(eq(recoveryCodes.userId, user.id), inArray(recoveryCodes.codeHash, recoveryCodeHashes(code)), isNull(recoveryCodes.usedAt)))
       .returning({ id: recoveryCodes.id });
     if (used.length > 0) method = "recovery-code";
   }
   if (!method) {
-    await db.update(loginChallenges).set({ attempts: challenge.attempts + 1 }).where(eq(loginChallenges.id, challenge.id));
     await ctx.services.throttle.recordFailure(user.email, ctx.meta.ip);
     await appendAudit(db, ctx, { action: "identity.auth.login.mfa", outcome: "failure", actorLabel: user.email, actorUserId: user.id, objectType: "user", objectId: user.id });
     throw new Unauthorized("That code is not valid");
   }
   await db.delete(loginChallenges).where(eq(loginChallenges.id, challenge.id));
+  await ctx.services.throttle.recordSuccess(user.email, ctx.meta.ip);
   return startSession(ctx, user, input.previousSessionToken ?? null, method);
 }
 
@@ -124,9 +144,9 @@ async function startSession(
   const access = await loadUserAccess(ctx.services.db, user.id);
   let previousOwner: string | null = null;
   const outcome = await ctx.services.db.transaction(async (tx) => {
-    // Rotation on login: whatever session this browser had is ended, never reused.
-    const previousId = previousSessionToken?.split(".")[0];
-    if (previousId) previousOwner = await deleteSession(tx, previousId);
+    // Rotation on login: whatever session this browser had is ended, never reused; only
+    // a token whose secret checks out names a session to end (an id alone is not proof).
+    if (previousSessionToken) previousOwner = await deleteSessionByToken(tx, previousSessionToken);
     const s = await createSession(tx, user.id, ctx.meta, ctx.services.identity);
     await appendAudit(tx, ctx, {
       action: "identity.auth.login",

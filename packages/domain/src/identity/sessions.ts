@@ -70,6 +70,18 @@ export async function deleteSession(db: Executor, id: string): Promise<string | 
   return row?.userId ?? null;
 }
 
+/**
+ * Ends the session a full `<id>.<secret>` token names, only if the secret matches; returns
+ * its owner or null. Expired sessions count too: ending them is harmless.
+ */
+export async function deleteSessionByToken(db: Executor, token: string): Promise<string | null> {
+  const [id, secret, extra] = token.split(".");
+  if (!id || !secret || extra !== undefined || id.length > 64 || secret.length > 64) return null;
+  const [row] = await db.select({ secretHash: sessions.secretHash }).from(sessions).where(eq(sessions.id, id)).limit(1);
+  if (!row || !secretMatches(secret, row.secretHash)) return null;
+  return deleteSession(db, id);
+}
+
 export async function deleteUserSessions(db: Executor, userId: string, exceptSessionId?: string): Promise<number> {
   const where = exceptSessionId
     ? and(eq(sessions.userId, userId), sql`${sessions.id} <> ${exceptSessionId}`)

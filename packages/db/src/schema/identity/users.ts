@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, index, integer, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, id, tstz, updatedAt } from "../columns";
 import { identity } from "./schema";
 
@@ -17,6 +17,8 @@ export const users = identity.table(
     /** TOTP secret sealed with the master key (see domain/crypto/secret-box). */
     mfaSecret: text("mfa_secret"),
     mfaEnabledAt: tstz("mfa_enabled_at"),
+    /** Last TOTP time step accepted; a code is accepted only for a later step (no replay). */
+    mfaLastStep: integer("mfa_last_step"),
     disabledAt: tstz("disabled_at"),
     isBootstrapAdmin: boolean("is_bootstrap_admin").notNull().default(false),
     createdAt: createdAt(),

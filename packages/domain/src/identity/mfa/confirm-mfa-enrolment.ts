@@ -4,7 +4,7 @@ import { appendAudit } from "../../audit/append";
 import type { VerbArgs } from "../../context";
 import { Conflict, Invalid } from "../../errors";
 import { loadSignedInUser } from "../signed-in-user";
-import { openTotpKey, verifyTotp } from "../totp";
+import { claimTotpStep, matchTotpStep, openTotpKey } from "../totp";
 import { replaceRecoveryCodes } from "./recovery-codes";
 
 /** A code from the pending key turns MFA on and issues ten recovery codes, shown once. */
@@ -12,7 +12,9 @@ export async function confirmMfaEnrolment({ ctx, input }: VerbArgs<{ code: strin
   const user = await loadSignedInUser(ctx);
   if (user.mfaEnabledAt) throw new Conflict("MFA is already enabled");
   if (!user.mfaSecret) throw new Conflict("Start MFA enrolment first");
-  if (!verifyTotp(openTotpKey(ctx.services.masterKeys, user.mfaSecret), input.code.trim())) {
+  const step = matchTotpStep(openTotpKey(ctx.services.masterKeys, user.mfaSecret), input.code.trim());
+  // The confirming code is spent like a sign-in code: it cannot then sign in as well.
+  if (step === null || !(await claimTotpStep(ctx.services.db, user.id, step))) {
     throw new Invalid("That code is not valid", "code");
   }
   const recoveryCodes = await ctx.services.db.transaction(async (tx) => {

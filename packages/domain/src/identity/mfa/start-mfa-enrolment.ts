@@ -20,7 +20,8 @@ export async function startMfaEnrolment({ ctx }: { ctx: DomainContext }): Promis
   await ctx.services.db.transaction(async (tx) => {
     const updated = await tx
       .update(users)
-      .set({ mfaSecret: sealTotpKey(ctx.services.masterKeys, key), updatedAt: new Date() })
+      // Used steps belong to the old key; a new key starts with none.
+      .set({ mfaSecret: sealTotpKey(ctx.services.masterKeys, key), mfaLastStep: null, updatedAt: new Date() })
       .where(and(eq(users.id, user.id), isNull(users.mfaEnabledAt)))
       .returning({ id: users.id });
     if (updated.length === 0) throw new Conflict(ALREADY);

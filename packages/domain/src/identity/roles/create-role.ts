@@ -5,6 +5,7 @@ import type { VerbArgs } from "../../context";
 import { Conflict } from "../../errors";
 import type { Permission } from "../../permissions";
 import type { RoleView } from "../../schemas/identity";
+import { assertHoldsAll } from "../permission-ceiling";
 import { actorOf } from "../users/user-view";
 import { loadRoleView } from "./role-view";
 
@@ -25,8 +26,9 @@ export function isUniqueViolation(e: unknown): boolean {
 }
 
 export async function createRole({ ctx, input }: VerbArgs<CreateRoleInput>): Promise<RoleView> {
-  actorOf(ctx);
+  const actor = actorOf(ctx);
   const permissions = [...new Set(input.permissions)].sort();
+  assertHoldsAll(actor, permissions, "You cannot grant permissions you do not hold");
   return ctx.services.db
     .transaction(async (tx) => {
       await assertRoleNameFree(tx, input.name);

@@ -6,6 +6,7 @@ import { Conflict, Forbidden } from "../../errors";
 import type { Permission } from "../../permissions";
 import type { RoleView } from "../../schemas/identity";
 import { rolePermissions } from "../principal";
+import { assertHoldsAll } from "../permission-ceiling";
 import { actorOf } from "../users/user-view";
 import { assertRoleNameFree, isUniqueViolation } from "./create-role";
 import { loadRoleRow, loadRoleView, roleHolderIds } from "./role-view";
@@ -19,12 +20,15 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].so
  * are fixed (bootstrap rewrites them at start), but requiring MFA for them is allowed.
  */
 export async function updateRole({ ctx, input }: VerbArgs<UpdateRoleInput>): Promise<RoleView> {
-  actorOf(ctx);
+  const actor = actorOf(ctx);
   const { view, holders } = await ctx.services.db
     .transaction(async (tx) => {
       const role = await loadRoleRow(tx, input.id);
       const current = rolePermissions(role);
       const permissions = input.permissions ? [...new Set(input.permissions)].sort() : undefined;
+      // Whoever holds the role gets what it grants, so only someone holding all of it may change it.
+      assertHoldsAll(actor, current, `You cannot edit the role "${role.name}": it holds permissions you do not hold`);
+      if (permissions) assertHoldsAll(actor, permissions, "You cannot grant permissions you do not hold");
       if (role.builtin) {
         if (input.name !== undefined && input.name !== role.name) throw new Forbidden("A built-in role cannot be renamed");
         if (permissions && !sameSet(permissions, current)) throw new Forbidden("The permissions of a built-in role cannot be changed");

@@ -21,7 +21,7 @@ const DUPLICATE = "A user with this email already exists";
 
 /** An admin adds a user with an initial password, or with a one-time setup link to hand over. */
 export async function createUser({ ctx, input }: VerbArgs<CreateUserInput>): Promise<{ user: UserView; setupLink?: string }> {
-  actorOf(ctx);
+  const actor = actorOf(ctx);
   const email = input.email.trim().toLowerCase();
   let passwordHash: string | null = null;
   if (input.mode === "password") {
@@ -36,7 +36,7 @@ export async function createUser({ ctx, input }: VerbArgs<CreateUserInput>): Pro
         .insert(users)
         .values({ email, displayName: input.displayName, passwordHash, passwordChangedAt: passwordHash ? new Date() : null })
         .returning();
-      const roleNames = await replaceUserRoles(tx, user!.id, input.roleIds);
+      const roleNames = await replaceUserRoles(tx, actor, user!.id, input.roleIds);
       const setupLink = input.mode === "setup-link" ? (await createSetupToken(tx, user!.id, ctx.services.identity.publicUrl)).link : undefined;
       await appendAudit(tx, ctx, {
         action: "identity.users.create",

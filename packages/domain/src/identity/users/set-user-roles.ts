@@ -8,7 +8,7 @@ import { countOtherActiveAdmins, holdsRole, lockAdminRole } from "./last-admin";
 import { actorOf, loadUserRow, loadUserView } from "./user-view";
 
 export async function setUserRoles({ ctx, input }: VerbArgs<{ id: string; roleIds: string[] }>): Promise<UserView> {
-  actorOf(ctx);
+  const actor = actorOf(ctx);
   const view = await ctx.services.db.transaction(async (tx) => {
     const adminRoleId = await lockAdminRole(tx);
     const user = await loadUserRow(tx, input.id, true);
@@ -17,7 +17,7 @@ export async function setUserRoles({ ctx, input }: VerbArgs<{ id: string; roleId
       throw new Conflict("This is the last active admin; make another user admin first");
     }
     const before = ((await loadUsersRoles(tx, [input.id])).get(input.id) ?? []).map((r) => r.name).sort();
-    const after = await replaceUserRoles(tx, input.id, input.roleIds);
+    const after = await replaceUserRoles(tx, actor, input.id, input.roleIds);
     await appendAudit(tx, ctx, {
       action: "identity.users.setRoles",
       objectType: "user",

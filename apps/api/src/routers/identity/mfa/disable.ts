@@ -1,7 +1,7 @@
 import { disableMfa, identitySchemas as s } from "@ops/domain";
-import { authedProcedure } from "../../../trpc";
+import { sessionProcedure } from "../../../trpc";
 
-export const disable = authedProcedure
+export const disable = sessionProcedure
   .input(s.mfaDisableInput)
   .output(s.mfaDisableResult)
   .mutation(({ ctx, input }) => disableMfa({ ctx, input }));

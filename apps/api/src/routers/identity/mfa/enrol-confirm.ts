@@ -1,7 +1,7 @@
 import { confirmMfaEnrolment, identitySchemas as s } from "@ops/domain";
-import { authedProcedure } from "../../../trpc";
+import { sessionProcedure } from "../../../trpc";
 
-export const enrolConfirm = authedProcedure
+export const enrolConfirm = sessionProcedure
   .input(s.mfaEnrolConfirmInput)
   .output(s.mfaRecoveryCodesResult)
   .mutation(({ ctx, input }) => confirmMfaEnrolment({ ctx, input }));

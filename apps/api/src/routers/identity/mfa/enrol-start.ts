@@ -1,8 +1,8 @@
 import QRCode from "qrcode";
 import { identitySchemas as s, startMfaEnrolment } from "@ops/domain";
-import { authedProcedure } from "../../../trpc";
+import { sessionProcedure } from "../../../trpc";
 
-export const enrolStart = authedProcedure.output(s.mfaEnrolStart).mutation(async ({ ctx }) => {
+export const enrolStart = sessionProcedure.output(s.mfaEnrolStart).mutation(async ({ ctx }) => {
   const { secret, uri } = await startMfaEnrolment({ ctx });
   // Rendering is presentation, so the QR code is made here rather than in the domain.
   const qrSvg = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 });

@@ -1,7 +1,7 @@
 import { identitySchemas as s, regenerateRecoveryCodes as regenerate } from "@ops/domain";
-import { authedProcedure } from "../../../trpc";
+import { sessionProcedure } from "../../../trpc";
 
-export const regenerateRecoveryCodes = authedProcedure
+export const regenerateRecoveryCodes = sessionProcedure
   .input(s.mfaRegenerateRecoveryCodesInput)
   .output(s.mfaRecoveryCodesResult)
   .mutation(({ ctx, input }) => regenerate({ ctx, input }));

@@ -1,4 +1,4 @@
 import { identitySchemas as s, mfaStatus } from "@ops/domain";
-import { authedProcedure } from "../../../trpc";
+import { sessionProcedure } from "../../../trpc";
 
-export const status = authedProcedure.output(s.mfaStatus).query(({ ctx }) => mfaStatus({ ctx }));
+export const status = sessionProcedure.output(s.mfaStatus).query(({ ctx }) => mfaStatus({ ctx }));

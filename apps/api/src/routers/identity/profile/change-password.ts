@@ -1,7 +1,7 @@
 import { changePassword as changePasswordVerb, identitySchemas as s } from "@ops/domain";
-import { authedProcedure } from "../../../trpc";
+import { sessionProcedure } from "../../../trpc";
 
-export const changePassword = authedProcedure
+export const changePassword = sessionProcedure
   .input(s.changePasswordInput)
   .output(s.changePasswordResult)
   .mutation(({ ctx, input }) => changePasswordVerb({ ctx, input }));

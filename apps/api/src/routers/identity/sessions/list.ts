@@ -1,5 +1,5 @@
 import { z } from "zod";
 import { identitySchemas as s, listMySessions } from "@ops/domain";
-import { authedProcedure } from "../../../trpc";
+import { sessionProcedure } from "../../../trpc";
 
-export const list = authedProcedure.output(z.array(s.sessionView)).query(({ ctx }) => listMySessions({ ctx }));
+export const list = sessionProcedure.output(z.array(s.sessionView)).query(({ ctx }) => listMySessions({ ctx }));

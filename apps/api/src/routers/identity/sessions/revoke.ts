@@ -1,7 +1,7 @@
 import { identitySchemas as s, revokeMySession } from "@ops/domain";
-import { authedProcedure } from "../../../trpc";
+import { sessionProcedure } from "../../../trpc";
 
-export const revoke = authedProcedure
+export const revoke = sessionProcedure
   .input(s.revokeSessionInput)
   .output(s.revokeSessionResult)
   .mutation(async ({ ctx, input }) => {
