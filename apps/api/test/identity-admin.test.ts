@@ -1,3 +1,4 @@
+import { ALL_PERMISSIONS } from "@ops/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { apiTokens, auditLog, roles } from "@ops/db";
@@ -119,7 +120,9 @@ describe("users", () => {
     const admin = await app.adminCaller();
     await expect(admin.identity.users.disable({ id: app.admin.id })).rejects.toMatchObject({ code: "BAD_REQUEST" });
 
-    const manager = await admin.identity.roles.create({ name: "user managers", permissions: ["users.read", "users.manage"] });
+    // Only someone holding every permission may act on an admin at all (identity-security
+    // 1b): a custom role with all of them, but not the admin role itself.
+    const manager = await admin.identity.roles.create({ name: "superusers", permissions: [...ALL_PERMISSIONS] });
     const m = await app.createUser({ roles: [] });
     await admin.identity.users.setRoles({ id: m.id, roleIds: [manager.id] });
     const asManager = app.caller(await app.principalFor(m.id));

@@ -86,6 +86,23 @@ describe("1. users.manage cannot hand out more than the caller holds", () => {
   });
 });
 
+describe("1b. users.manage cannot act on a user who holds more", () => {
+  it("refuses to disable, enable or rename an admin; a peer is fine", async () => {
+    const { caller } = await userWith(["users.read", "users.manage"]);
+    const admin = await app.createUser({ roles: ["admin"] });
+    await expect(caller.identity.users.disable({ id: admin.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(caller.identity.users.update({ id: admin.id, displayName: "pwned" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const [row] = await app.db.select().from(users).where(eq(users.id, admin.id));
+    expect(row!.disabledAt).toBeNull();
+    expect(row!.displayName).not.toBe("pwned");
+    const viewer = await app.createUser({ roles: ["viewer"] });
+    await expect(caller.identity.users.disable({ id: viewer.id })).rejects.toMatchObject({ code: "FORBIDDEN" }); // viewer reads targets; caller does not
+    const peer = await app.createUser({ roles: [] });
+    expect((await caller.identity.users.disable({ id: peer.id })).disabled).toBe(true);
+    expect((await caller.identity.users.enable({ id: peer.id })).disabled).toBe(false);
+  });
+});
+
 describe("2. roles.manage cannot grant more than the caller holds", () => {
   it("refuses to widen a role, to create one with foreign permissions, and to edit a role holding them", async () => {
     const { role, caller } = await userWith(["roles.read", "roles.manage"]);

@@ -86,3 +86,4 @@ export * from "./assets/groups/group-members";
 export * from "./assets/import/preview-import";
 export * from "./assets/import/commit-import";
 export * from "./assets/import/export-targets-csv";
+export * from "./identity/logout";

@@ -1,5 +1,7 @@
+import type { Executor } from "@ops/db";
 import { Forbidden } from "../errors";
 import { can, type Permission, type Principal } from "../permissions";
+import { loadUserAccess } from "./principal";
 
 /** Of `permissions`, those `principal` does not hold right now (sorted, no repeats). */
 export function permissionsNotHeld(principal: Principal, permissions: Iterable<Permission>): Permission[] {
@@ -13,4 +15,10 @@ export function permissionsNotHeld(principal: Principal, permissions: Iterable<P
 export function assertHoldsAll(principal: Principal, permissions: Iterable<Permission>, refusal: string): void {
   const missing = permissionsNotHeld(principal, permissions);
   if (missing.length) throw new Forbidden(`${refusal}: ${missing.join(", ")}`);
+}
+
+/** Acting on another account (disable, enable, rename) needs every permission it holds. */
+export async function assertOutranks(db: Executor, principal: Principal, userId: string): Promise<void> {
+  const { permissions } = await loadUserAccess(db, userId);
+  assertHoldsAll(principal, permissions, "You cannot change a user who holds permissions you do not hold");
 }

@@ -4,6 +4,7 @@ import { appendAudit } from "../../audit/append";
 import type { VerbArgs } from "../../context";
 import { Conflict, Invalid } from "../../errors";
 import type { UserView } from "../../schemas/identity";
+import { assertOutranks } from "../permission-ceiling";
 import { deleteUserSessions } from "../sessions";
 import { countOtherActiveAdmins, holdsRole, lockAdminRole } from "./last-admin";
 import { actorOf, loadUserRow, loadUserView } from "./user-view";
@@ -15,6 +16,7 @@ export async function disableUser({ ctx, input }: VerbArgs<{ id: string }>): Pro
   const view = await ctx.services.db.transaction(async (tx) => {
     const adminRoleId = await lockAdminRole(tx);
     const before = await loadUserRow(tx, input.id, true);
+    await assertOutranks(tx, ctx.principal!, input.id);
     if (before.disabledAt) return loadUserView(tx, input.id);
     if (adminRoleId && (await holdsRole(tx, input.id, adminRoleId)) && (await countOtherActiveAdmins(tx, adminRoleId, input.id)) === 0) {
       throw new Conflict("This is the last active admin; make another user admin first");
