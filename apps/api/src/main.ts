@@ -1,5 +1,6 @@
 // Entry point. `all` (default): API + one worker + dashboard on one node.
 // `api`: API and dashboard only; run workers with apps/worker.
+import { EmbeddedPostgresError } from "@ops/db";
 import { ConfigError, loadConfig } from "./config";
 import { createLogger } from "./logger";
 import { startServer } from "./server";
@@ -44,7 +45,7 @@ try {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 } catch (e) {
   const message = (e as Error).message;
-  if (message.startsWith("Invalid configuration")) console.error(message);
+  if (message.startsWith("Invalid configuration") || e instanceof EmbeddedPostgresError) console.error(message);
   else log.fatal({ err: e }, "start failed");
   process.exit(1);
 }

