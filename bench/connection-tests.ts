@@ -27,7 +27,8 @@ export async function connectionTests() {
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
   let worker: Awaited<ReturnType<typeof startWorker>> | null = null;
   try {
-    for (let i = 0; i < HOSTS; i += 10) sshds.push(...(await Promise.all(Array.from({ length: Math.min(10, HOSTS - i) }, () => startSshd()))));
+    for (let i = 0; i < HOSTS; i += 10)
+      sshds.push(...(await Promise.all(Array.from({ length: Math.min(10, HOSTS - i) }, () => startSshd()))));
     const ports = sshds.map((s) => s.port);
     console.log(`  ${sshds.length} sshd instances on 127.0.0.1 ports ${Math.min(...ports)}..${Math.max(...ports)}`);
 
@@ -65,7 +66,10 @@ export async function connectionTests() {
       principal: { userId: admin!.id, email: admin!.email, displayName: "bench", via: "session", grants: globalGrants(access.permissions) },
       meta: { ip: "127.0.0.1", userAgent: "bench", requestId: null },
     };
-    const cred = await createCredential({ ctx, input: { name: "bench key", kind: "ssh_key", username: u.user, description: "", secret: u.privateKey } });
+    const cred = await createCredential({
+      ctx,
+      input: { name: "bench key", kind: "ssh_key", username: u.user, description: "", secret: u.privateKey },
+    });
     const rows = await db
       .insert(targets)
       .values(ports.map((port, i) => ({ name: `bench-${i}`, address: "127.0.0.1", port, credentialId: cred.id })))
@@ -77,7 +81,9 @@ export async function connectionTests() {
     const cpu0 = process.cpuUsage();
     const { ms: oursMs, batchId } = await runBatch(ctx, ids);
     const cpu = process.cpuUsage(cpu0);
-    const [counts] = await db.$client<{ passed: number; failed: number }[]>`SELECT count(*) FILTER (WHERE status = 'passed')::int AS passed, count(*) FILTER (WHERE status = 'failed')::int AS failed
+    const [counts] = await db.$client<
+      { passed: number; failed: number }[]
+    >`SELECT count(*) FILTER (WHERE status = 'passed')::int AS passed, count(*) FILTER (WHERE status = 'failed')::int AS failed
           FROM assets.connection_tests WHERE batch_id = ${batchId}`;
     // Where the time goes, per step, averaged over the measured batch.
     const steps = await db.$client<{ step: string; ms: number }[]>`SELECT s->>'step' AS step, avg((s->>'ms')::int)::float AS ms
@@ -86,8 +92,18 @@ export async function connectionTests() {
     const cpuPerTarget = (cpu.user + cpu.system) / 1000 / HOSTS;
     const ratio = oursMs / bareMs;
     record({ bench: "connection-tests", metric: `bare ssh2 connect + \`true\`, ${HOSTS} hosts`, value: `${fmt(bareMs)} ms` });
-    record({ bench: "connection-tests", metric: `OpsConductor connection tests, ${HOSTS} targets (all steps + facts)`, value: `${fmt(oursMs)} ms (${counts?.passed ?? "?"} passed, ${counts?.failed ?? "?"} failed)` });
-    record({ bench: "connection-tests", metric: "wall-time ratio (ours / bare)", value: fmt(ratio, 2), target: "<= 1.3", pass: ratio <= 1.3 });
+    record({
+      bench: "connection-tests",
+      metric: `OpsConductor connection tests, ${HOSTS} targets (all steps + facts)`,
+      value: `${fmt(oursMs)} ms (${counts?.passed ?? "?"} passed, ${counts?.failed ?? "?"} failed)`,
+    });
+    record({
+      bench: "connection-tests",
+      metric: "wall-time ratio (ours / bare)",
+      value: fmt(ratio, 2),
+      target: "<= 1.3",
+      pass: ratio <= 1.3,
+    });
     record({
       bench: "connection-tests",
       metric: "worker process CPU per target",
@@ -116,7 +132,7 @@ async function bareRun(ports: number[], u: { user: string; privateKey: string })
           const c = new ssh2.Client();
           c.on("ready", () =>
             c.exec("true", (err, stream) => {
-              if (err) return failures.push(err.message), c.end();
+              if (err) return (failures.push(err.message), c.end());
               stream.on("close", () => c.end()).resume();
             }),
           );
@@ -136,7 +152,9 @@ async function runBatch(ctx: DomainContext, ids: string[]): Promise<{ ms: number
   const { batchId } = await startConnectionTests({ ctx, input: { targetIds: ids } });
   const deadline = Date.now() + 180_000;
   for (;;) {
-    const [row] = await ctx.services.db.$client<{ done: number }[]>`SELECT count(*)::int AS done FROM assets.connection_tests WHERE batch_id = ${batchId} AND status IN ('passed', 'failed')`;
+    const [row] = await ctx.services.db.$client<
+      { done: number }[]
+    >`SELECT count(*)::int AS done FROM assets.connection_tests WHERE batch_id = ${batchId} AND status IN ('passed', 'failed')`;
     if ((row?.done ?? 0) >= ids.length) return { ms: performance.now() - t0, batchId };
     if (Date.now() > deadline) throw new Error(`batch ${batchId} not done after 180 s (${row?.done}/${ids.length})`);
     await new Promise((r) => setTimeout(r, 25));

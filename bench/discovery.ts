@@ -11,7 +11,16 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLogger } from "@ops/api/logger";
 import { createDb, migrateDatabase } from "@ops/db";
-import { generateMasterKey, getScan, parseIpv4, parseMasterKeys, setAllowedNetworks, startScan, systemMeta, type DomainContext } from "@ops/domain";
+import {
+  generateMasterKey,
+  getScan,
+  parseIpv4,
+  parseMasterKeys,
+  setAllowedNetworks,
+  startScan,
+  systemMeta,
+  type DomainContext,
+} from "@ops/domain";
 import { startWorker } from "@ops/worker";
 import { discover } from "../apps/worker/src/discovery/discover";
 import { fmt, record } from "./lib/report";
@@ -31,10 +40,31 @@ const PORTABLE_SOCKETS = ["1", "true", "yes"].includes(process.env.OPS_DISCOVERY
 function startSshds(dir: string): { procs: ChildProcess[]; fingerprints: Map<string, string> } {
   const key = join(dir, "host_ed25519");
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", key]);
-  const fp = execFileSync("ssh-keygen", ["-l", "-E", "sha256", "-f", `${key}.pub`]).toString().split(" ")[1]!;
+  const fp = execFileSync("ssh-keygen", ["-l", "-E", "sha256", "-f", `${key}.pub`])
+    .toString()
+    .split(" ")[1]!;
   execFileSync("mkdir", ["-p", "/run/sshd"]);
   const procs = SSHD_AT.map((s) =>
-    spawn("/usr/sbin/sshd", ["-D", "-e", "-f", "/dev/null", "-o", `Port=${s.port}`, "-o", `ListenAddress=${s.address}`, "-o", `HostKey=${key}`, "-o", "PidFile=none", "-o", "UsePAM=no"], { stdio: "ignore" }),
+    spawn(
+      "/usr/sbin/sshd",
+      [
+        "-D",
+        "-e",
+        "-f",
+        "/dev/null",
+        "-o",
+        `Port=${s.port}`,
+        "-o",
+        `ListenAddress=${s.address}`,
+        "-o",
+        `HostKey=${key}`,
+        "-o",
+        "PidFile=none",
+        "-o",
+        "UsePAM=no",
+      ],
+      { stdio: "ignore" },
+    ),
   );
   return { procs, fingerprints: new Map(SSHD_AT.map((s) => [`${s.address}:${s.port}`, fp])) };
 }
@@ -73,7 +103,9 @@ async function startNxdomainResolver(): Promise<{ port: number; close: () => voi
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function discoveryBench() {
-  console.log(`\n== discovery: ${NETWORK} x ${PORTS.length} ports = ${1024 * PORTS.length} TCP connect probes, sshd on ${SSHD_AT.length} of them (median of ${RUNS})`);
+  console.log(
+    `\n== discovery: ${NETWORK} x ${PORTS.length} ports = ${1024 * PORTS.length} TCP connect probes, sshd on ${SSHD_AT.length} of them (median of ${RUNS})`,
+  );
   const resolver = await startNxdomainResolver();
   setServers([`127.0.0.1:${resolver.port}`]);
   const dir = mkdtempSync(join(tmpdir(), "ops-bench-discovery-"));
@@ -97,17 +129,31 @@ export async function discoveryBench() {
       nmapDefault.push(timeNmap([]));
       nmapT4.push(timeNmap(["-T4"]));
       const t0 = performance.now();
-      const run = discover({ ranges: [{ start: parseIpv4("127.0.4.0")!, end: parseIpv4("127.0.7.255")! }], ports: PORTS, concurrency: 500, timeoutMs: 1000, portableSockets: PORTABLE_SOCKETS });
+      const run = discover({
+        ranges: [{ start: parseIpv4("127.0.4.0")!, end: parseIpv4("127.0.7.255")! }],
+        ports: PORTS,
+        concurrency: 500,
+        timeoutMs: 1000,
+        portableSockets: PORTABLE_SOCKETS,
+      });
       scanner = run.scan.kind;
       void run.scan.finished.then(() => tcpOnly.push(performance.now() - t0));
       await run.finished;
       direct.push(performance.now() - t0);
       const t1 = performance.now();
-      const run100 = discover({ ranges: [{ start: parseIpv4("127.0.4.0")!, end: parseIpv4("127.0.7.255")! }], ports: PORTS, concurrency: 100, timeoutMs: 1000, portableSockets: PORTABLE_SOCKETS });
+      const run100 = discover({
+        ranges: [{ start: parseIpv4("127.0.4.0")!, end: parseIpv4("127.0.7.255")! }],
+        ports: PORTS,
+        concurrency: 100,
+        timeoutMs: 1000,
+        portableSockets: PORTABLE_SOCKETS,
+      });
       await run100.finished;
       direct100.push(performance.now() - t1);
       const found = run.drain();
-      const good = found.filter((f) => fingerprints.get(`${f.address}:${f.port}`) === f.hostKeyFingerprint && f.banner?.startsWith("SSH-2.0-OpenSSH"));
+      const good = found.filter(
+        (f) => fingerprints.get(`${f.address}:${f.port}`) === f.hostKeyFingerprint && f.banner?.startsWith("SSH-2.0-OpenSSH"),
+      );
       if (run.scan.done !== 20480 || found.length !== SSHD_AT.length || good.length !== SSHD_AT.length) {
         throw new Error(`direct scan: done ${run.scan.done}, found ${JSON.stringify(found)}`);
       }
@@ -132,7 +178,10 @@ export async function discoveryBench() {
     try {
       for (let i = 0; i < RUNS; i++) {
         const t0 = performance.now();
-        const { scanId } = await startScan({ ctx, input: { specs: [NETWORK], ports: PORTS, concurrency: 500, timeoutMs: 1000, confirmLarge: false } });
+        const { scanId } = await startScan({
+          ctx,
+          input: { specs: [NETWORK], ports: PORTS, concurrency: 500, timeoutMs: 1000, confirmLarge: false },
+        });
         let row: Awaited<ReturnType<typeof getScan>> | undefined;
         for (let polls = 0; polls < 6000; polls++) {
           row = await getScan({ ctx, input: { scanId } });
@@ -140,14 +189,16 @@ export async function discoveryBench() {
           await new Promise((r) => setTimeout(r, 5));
         }
         queued.push(performance.now() - t0);
-        if (row?.status !== "done" || row.found !== SSHD_AT.length || row.done !== row.total) throw new Error(`queued scan ended ${JSON.stringify(row)}`);
+        if (row?.status !== "done" || row.found !== SSHD_AT.length || row.done !== row.total)
+          throw new Error(`queued scan ended ${JSON.stringify(row)}`);
         queuedScan.push(Date.parse(row.finishedAt!) - Date.parse(row.startedAt!));
       }
     } finally {
       await worker.stop();
     }
 
-    if (nmapDefault.some((r) => r.open !== SSHD_AT.length)) throw new Error(`nmap saw ${nmapDefault.map((r) => r.open)} open ports, expected ${SSHD_AT.length}`);
+    if (nmapDefault.some((r) => r.open !== SSHD_AT.length))
+      throw new Error(`nmap saw ${nmapDefault.map((r) => r.open)} open ports, expected ${SSHD_AT.length}`);
     const nd = median(nmapDefault.map((r) => r.ms));
     const n4 = median(nmapT4.map((r) => r.ms));
     const ours = median(direct);
@@ -155,10 +206,30 @@ export async function discoveryBench() {
     console.log(`  scanner: ${scanner}, node ${process.version}`);
     record({ bench: "discovery", metric: "nmap -sT (default timing), wall", value: `${fmt(nd)} ms` });
     record({ bench: "discovery", metric: "nmap -sT -T4, wall", value: `${fmt(n4)} ms` });
-    record({ bench: "discovery", metric: "discover() TCP connect phase only", value: `${fmt(median(tcpOnly))} ms (${fmt(nd / median(tcpOnly), 2)}x nmap default)` });
-    record({ bench: "discovery", metric: "discover() direct, wall (incl. 3 SSH probes + reverse DNS)", value: `${fmt(ours)} ms (${fmt(nd / ours, 2)}x nmap default, ${fmt(n4 / ours, 2)}x -T4)`, target: "<= nmap -sT", pass: ours <= best });
-    record({ bench: "discovery", metric: "discover() direct at concurrency 100", value: `${fmt(median(direct100))} ms (${fmt(nd / median(direct100), 2)}x nmap default)` });
-    record({ bench: "discovery", metric: "queued job: start -> status done seen by poller", value: `${fmt(median(queued))} ms (worker startedAt -> finishedAt ${fmt(median(queuedScan))} ms)`, target: "<= nmap -sT", pass: median(queuedScan) <= best });
+    record({
+      bench: "discovery",
+      metric: "discover() TCP connect phase only",
+      value: `${fmt(median(tcpOnly))} ms (${fmt(nd / median(tcpOnly), 2)}x nmap default)`,
+    });
+    record({
+      bench: "discovery",
+      metric: "discover() direct, wall (incl. 3 SSH probes + reverse DNS)",
+      value: `${fmt(ours)} ms (${fmt(nd / ours, 2)}x nmap default, ${fmt(n4 / ours, 2)}x -T4)`,
+      target: "<= nmap -sT",
+      pass: ours <= best,
+    });
+    record({
+      bench: "discovery",
+      metric: "discover() direct at concurrency 100",
+      value: `${fmt(median(direct100))} ms (${fmt(nd / median(direct100), 2)}x nmap default)`,
+    });
+    record({
+      bench: "discovery",
+      metric: "queued job: start -> status done seen by poller",
+      value: `${fmt(median(queued))} ms (worker startedAt -> finishedAt ${fmt(median(queuedScan))} ms)`,
+      target: "<= nmap -sT",
+      pass: median(queuedScan) <= best,
+    });
   } finally {
     await close();
     await scratch.drop().catch(() => {});

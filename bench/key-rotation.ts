@@ -12,7 +12,8 @@ const TARGET_SECONDS = 10;
 
 /** Sizes like the real thing: RSA-4096 PEM with a passphrase, ed25519 keys, passwords. */
 function plainSecret(i: number): { secret: string; passphrase: string | null; kind: "ssh_key" | "ssh_password" } {
-  if (i % 3 === 0) return { secret: randomBytes(2_500).toString("base64"), passphrase: randomBytes(12).toString("base64"), kind: "ssh_key" };
+  if (i % 3 === 0)
+    return { secret: randomBytes(2_500).toString("base64"), passphrase: randomBytes(12).toString("base64"), kind: "ssh_key" };
   if (i % 3 === 1) return { secret: randomBytes(310).toString("base64"), passphrase: null, kind: "ssh_key" };
   return { secret: randomBytes(18).toString("base64"), passphrase: null, kind: "ssh_password" };
 }
@@ -47,10 +48,21 @@ export async function keyRotation() {
 
     // Correctness, not only speed: every row is v2 and opens with v2 alone.
     const v2Only = parseMasterKeys(v2Spec);
-    const rows = await db.select({ name: credentials.name, secret: credentials.secret, passphrase: credentials.passphrase, keyVersion: credentials.keyVersion }).from(credentials);
+    const rows = await db
+      .select({
+        name: credentials.name,
+        secret: credentials.secret,
+        passphrase: credentials.passphrase,
+        keyVersion: credentials.keyVersion,
+      })
+      .from(credentials);
     const wrong = rows.filter((r) => {
       const p = plain[Number(r.name.slice("bench-".length))]!;
-      return r.keyVersion !== 2 || open(v2Only, r.secret) !== p.secret || (r.passphrase === null ? p.passphrase !== null : open(v2Only, r.passphrase) !== p.passphrase);
+      return (
+        r.keyVersion !== 2 ||
+        open(v2Only, r.secret) !== p.secret ||
+        (r.passphrase === null ? p.passphrase !== null : open(v2Only, r.passphrase) !== p.passphrase)
+      );
     }).length;
     const ok = report.credentialsResealed === COUNT && wrong === 0;
     record({

@@ -34,8 +34,18 @@ export async function meVsBare() {
     const ratio = meMax.rps / bareMax.rps;
     record({ bench: "me-vs-bare", metric: "bare express max RPS", value: fmt(bareMax.rps) + ` (p99 ${bareMax.p99} ms)` });
     record({ bench: "me-vs-bare", metric: "API /healthz max RPS (diagnostic)", value: fmt(healthMax.rps) + ` (p99 ${healthMax.p99} ms)` });
-    record({ bench: "me-vs-bare", metric: "identity.auth.me max RPS", value: fmt(meMax.rps) + ` (p99 ${meMax.p99} ms, non2xx ${meMax.non2xx}, errors ${meMax.errors})` });
-    record({ bench: "me-vs-bare", metric: "me RPS / bare RPS", value: fmt(ratio, 3), target: ">= 0.5", pass: ratio >= 0.5 && meMax.non2xx === 0 });
+    record({
+      bench: "me-vs-bare",
+      metric: "identity.auth.me max RPS",
+      value: fmt(meMax.rps) + ` (p99 ${meMax.p99} ms, non2xx ${meMax.non2xx}, errors ${meMax.errors})`,
+    });
+    record({
+      bench: "me-vs-bare",
+      metric: "me RPS / bare RPS",
+      value: fmt(ratio, 3),
+      target: ">= 0.5",
+      pass: ratio >= 0.5 && meMax.non2xx === 0,
+    });
     record({
       bench: "me-vs-bare",
       metric: `me p99 at half bare RPS (${fmt(half)} req/s offered)`,

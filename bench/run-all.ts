@@ -9,14 +9,20 @@ import { startup } from "./startup";
 import { targetList } from "./target-list";
 import { cpus, loadavg, totalmem } from "node:os";
 
-console.log(`OpsConductor benchmarks, ${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${Math.round(totalmem() / 2 ** 30)} GiB`);
+console.log(
+  `OpsConductor benchmarks, ${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${Math.round(totalmem() / 2 ** 30)} GiB`,
+);
 let failed = false;
 // `pnpm bench -- name ...` runs only those (e.g. `pnpm bench -- discoveryBench`).
 const all = [meVsBare, loginImpact, startup, targetList, keyRotation, connectionTests, discoveryBench];
 const only = process.argv.slice(2).filter((a) => a !== "--");
 for (const bench of only.length ? all.filter((b) => only.includes(b.name)) : all) {
   // Other work on the machine skews every number: say how busy it was.
-  console.log(`\n(load average before ${bench.name}: ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
+  console.log(
+    `\n(load average before ${bench.name}: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")})`,
+  );
   try {
     await bench();
   } catch (e) {

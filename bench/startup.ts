@@ -41,7 +41,13 @@ export async function startup() {
 
     const second = launch(env);
     const readyMs = await waitReady(readyUrl, second, READY_TIMEOUT_MS);
-    record({ bench: "startup", metric: "restart: spawn to /readyz 200", value: `${fmt(readyMs / 1000, 2)} s`, target: "< 3 s", pass: readyMs < 3000 });
+    record({
+      bench: "startup",
+      metric: "restart: spawn to /readyz 200",
+      value: `${fmt(readyMs / 1000, 2)} s`,
+      target: "< 3 s",
+      pass: readyMs < 3000,
+    });
     await new Promise((r) => setTimeout(r, IDLE_MS));
     const rssKb = vmRssKb(second.pid!);
     record({
@@ -98,7 +104,10 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
   const maxPolls = Math.ceil(timeoutMs / 20);
   for (let i = 0; i < maxPolls; i++) {
     if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode} before it was ready`);
-    const status = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
+    const status = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return performance.now() - started;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -121,7 +130,9 @@ function stop(child: ChildProcess): Promise<number | string> {
 }
 
 function vmRssKb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
   return Number(line?.match(/(\d+)/)?.[1] ?? NaN);
 }
 

@@ -142,7 +142,11 @@ async function explain(pg: Pg) {
     const plan = (await pg.sql.unsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN (ANALYZE) ${q}`)).map((r) => r["QUERY PLAN"]);
     const indexes = [...new Set(plan.join("\n").match(/targets_[a-z_]+_(idx|key)/g) ?? [])];
     const time = plan.find((l) => l.startsWith("Execution Time"));
-    record({ bench: "target-list", metric: `EXPLAIN ${label}`, value: `${indexes.length ? `uses ${indexes.join(", ")}` : "NO INDEX (seq scan)"}; ${time}` });
+    record({
+      bench: "target-list",
+      metric: `EXPLAIN ${label}`,
+      value: `${indexes.length ? `uses ${indexes.join(", ")}` : "NO INDEX (seq scan)"}; ${time}`,
+    });
     if (process.env.BENCH_VERBOSE) console.log(plan.map((l) => `    ${l}`).join("\n"));
   }
 }

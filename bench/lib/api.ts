@@ -38,7 +38,12 @@ export async function startBenchApi(label: string): Promise<BenchApi> {
   };
   try {
     const sessionToken = await login(url);
-    const created = await trpcPost(url, "identity.tokens.create", { name: "bench", permissions: ["users.read"], expiresInDays: 1 }, sessionToken);
+    const created = await trpcPost(
+      url,
+      "identity.tokens.create",
+      { name: "bench", permissions: ["users.read"], expiresInDays: 1 },
+      sessionToken,
+    );
     const fromApi = (created.body as { result?: { data?: { token?: string } } }).result?.data?.token;
     if (created.status === 200 && fromApi) return { url, apiToken: fromApi, tokenVia: "identity.tokens.create", stop };
     const admin = await server.services.db.query.users.findFirst({ where: (u, { eq }) => eq(u.email, ADMIN.email) });

@@ -4,7 +4,12 @@
 import autocannon from "autocannon";
 
 const opts = JSON.parse(process.argv[2] ?? "{}") as autocannon.Options;
-const result = await autocannon({ ...opts, renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false } as autocannon.Options);
+const result = await autocannon({
+  ...opts,
+  renderProgressBar: false,
+  renderResultsTable: false,
+  renderLatencyTable: false,
+} as autocannon.Options);
 const summary = {
   requests: result.requests.total,
   rps: result.requests.average,

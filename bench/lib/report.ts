@@ -10,7 +10,8 @@ export function record(row: Row) {
 
 export function markdownTable(list: Row[] = rows): string {
   const lines = ["| bench | metric | value | target | result |", "| --- | --- | --- | --- | --- |"];
-  for (const r of list) lines.push(`| ${r.bench} | ${r.metric} | ${r.value} | ${r.target ?? ""} | ${r.pass === undefined ? "" : r.pass ? "PASS" : "FAIL"} |`);
+  for (const r of list)
+    lines.push(`| ${r.bench} | ${r.metric} | ${r.value} | ${r.target ?? ""} | ${r.pass === undefined ? "" : r.pass ? "PASS" : "FAIL"} |`);
   return lines.join("\n");
 }
 

@@ -67,7 +67,14 @@ if (command === "start") {
   const report = join(root, ".tmp/vitest.json");
   const r = spawnSync(
     process.execPath,
-    ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(3)],
+    [
+      "node_modules/vitest/vitest.mjs",
+      "run",
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${report}`,
+      ...process.argv.slice(3),
+    ],
     { cwd: root, stdio: "inherit" },
   );
   if (existsSync(report)) {

@@ -2,7 +2,13 @@ import { mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
 import type { TestProject } from "vitest/node";
-import { createTemplateDatabase, dropDatabase, startEmbeddedPostgres, withDatabase, type EmbeddedDatabase } from "../../packages/db/src/index";
+import {
+  createTemplateDatabase,
+  dropDatabase,
+  startEmbeddedPostgres,
+  withDatabase,
+  type EmbeddedDatabase,
+} from "../../packages/db/src/index";
 
 /// <reference path="./provided.d.ts" />
 

@@ -38,8 +38,10 @@ export function assertSshdAvailable(): void {
   if (process.getuid?.() !== 0) {
     throw new Error("sshd tests need root (they create local users and run sshd); CI runs as root. Run the tests as root.");
   }
-  if (!existsSync(SSHD)) throw new Error(`sshd tests need OpenSSH's server at ${SSHD}: apt-get install -y openssh-server (.ci/run does it)`);
-  if (!existsSync("/usr/bin/sudo")) throw new Error("sshd tests need sudo for the become checks: apt-get install -y sudo (.ci/run does it)");
+  if (!existsSync(SSHD))
+    throw new Error(`sshd tests need OpenSSH's server at ${SSHD}: apt-get install -y openssh-server (.ci/run does it)`);
+  if (!existsSync("/usr/bin/sudo"))
+    throw new Error("sshd tests need sudo for the become checks: apt-get install -y sudo (.ci/run does it)");
 }
 
 /**
@@ -50,7 +52,10 @@ export async function ensureTestUser(): Promise<TestUsers> {
   if (users) return users;
   assertSshdAvailable();
   for (const name of [TEST_USER, NOSUDO_USER]) {
-    const exists = await run("id", ["-u", name]).then(() => true, () => false);
+    const exists = await run("id", ["-u", name]).then(
+      () => true,
+      () => false,
+    );
     if (!exists) {
       // Two test files may race here: "already exists" (exit 9) is fine.
       await run("useradd", ["-m", "-s", "/bin/bash", name]).catch((e: { code?: number }) => {

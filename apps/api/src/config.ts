@@ -2,9 +2,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 
 /** The only reader of process.env for the API process (STYLE.md 13). */
-const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no"])
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const schema = z.object({
@@ -14,7 +12,10 @@ const schema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /** Namespaces every Redis key and channel, so several installations can share one Redis. */
-  OPS_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,40}$/).default("ops:"),
+  OPS_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,40}$/)
+    .default("ops:"),
   OPS_DATA_DIR: z.string().min(1).default(".data"),
   OPS_EMBEDDED_PG_PORT: int(1, 65535).default(54329),
   OPS_ADMIN_EMAIL: z.email().optional(),

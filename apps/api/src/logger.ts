@@ -8,15 +8,7 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: "opsconductor" },
     redact: {
-      paths: [
-        "req.headers.authorization",
-        "req.headers.cookie",
-        "*.password",
-        "*.currentPassword",
-        "*.newPassword",
-        "*.token",
-        "*.secret",
-      ],
+      paths: ["req.headers.authorization", "req.headers.cookie", "*.password", "*.currentPassword", "*.newPassword", "*.token", "*.secret"],
       censor: "[redacted]",
     },
   });

@@ -87,7 +87,10 @@ export async function startServer(config: Config, log: Logger, opts: { withWorke
     const url = `http://${host}:${port}`;
     // With PORT=0 (tests, benchmarks) the public address is only known now.
     if (!config.OPS_PUBLIC_URL && config.PORT === 0) services.identity.publicUrl = url;
-    log.info({ url, ms: Date.now() - started, worker: opts.withWorker, redis: !!config.REDIS_URL, embedded: !!embedded }, "OpsConductor ready");
+    log.info(
+      { url, ms: Date.now() - started, worker: opts.withWorker, redis: !!config.REDIS_URL, embedded: !!embedded },
+      "OpsConductor ready",
+    );
     return { url, databaseUrl, services, stop };
   } catch (e) {
     await stop();

@@ -5,7 +5,6 @@ import type { Config } from "./config";
 import type { Logger } from "./logger";
 import { createPrincipalResolver, type PrincipalResolver } from "./auth/resolve-principal";
 
-
 export type ApiServices = Services & {
   principals: PrincipalResolver;
   redis: Redis | null;
@@ -16,7 +15,9 @@ export type ApiServices = Services & {
 /** Everything long-lived a node needs, wired once (single node, or many with Redis). */
 export async function createServices(config: Config, databaseUrl: string, log: Logger): Promise<ApiServices> {
   const { db, sql, close: closeDb } = createDb(databaseUrl, { max: 20 });
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: false }) : null;
+  const redis = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: false })
+    : null;
   const subscriber = redis?.duplicate() ?? null;
   const PRINCIPALS_CHANNEL = `${config.OPS_REDIS_PREFIX}principals-changed`;
   redis?.on("error", (e) => log.warn({ err: e.message }, "redis error"));
@@ -52,8 +53,16 @@ export async function createServices(config: Config, databaseUrl: string, log: L
   }
   services.ping = async () => {
     const [postgres, r] = await Promise.all([
-      sql`SELECT 1`.then(() => null, (e: Error) => `postgres: ${e.message}`),
-      redis ? redis.ping().then(() => null, (e: Error) => `redis: ${e.message}`) : Promise.resolve(null),
+      sql`SELECT 1`.then(
+        () => null,
+        (e: Error) => `postgres: ${e.message}`,
+      ),
+      redis
+        ? redis.ping().then(
+            () => null,
+            (e: Error) => `redis: ${e.message}`,
+          )
+        : Promise.resolve(null),
     ]);
     return { postgres, redis: r };
   };

@@ -23,11 +23,7 @@ import {
  * and says so in its meta; test/router-access.test.ts walks the router and fails on any
  * that does not.
  */
-export type Access =
-  | { kind: "public" }
-  | { kind: "authenticated" }
-  | { kind: "session" }
-  | { kind: "permission"; permission: Permission };
+export type Access = { kind: "public" } | { kind: "authenticated" } | { kind: "session" } | { kind: "permission"; permission: Permission };
 export type Meta = { access?: Access };
 
 /** How procedures set or clear the browser's session cookie without touching express. */

@@ -7,14 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq, sql } from "drizzle-orm";
 import { auditLog, credentials, targets, users } from "@ops/db";
-import {
-  openCredentialForUse,
-  openTotpKey,
-  parseMasterKeys,
-  rotateMasterKey,
-  seal,
-  sealTotpKey,
-} from "@ops/domain";
+import { openCredentialForUse, openTotpKey, parseMasterKeys, rotateMasterKey, seal, sealTotpKey } from "@ops/domain";
 import { appRouter } from "../src/routers/root";
 import { startTestApp, trpcHttp, type TestApp } from "./helpers/harness";
 
@@ -32,7 +25,9 @@ const API_TOKEN = `tok_${randomBytes(18).toString("hex")}`;
 function keygen(name: string, args: string[]): KeyPair {
   const file = join(dir, name);
   execFileSync("ssh-keygen", ["-q", ...args, "-C", `${name}@test`, "-f", file]);
-  const [, fingerprint, , type] = /^\d+ (SHA256:\S+) (.*) \((\w+)\)$/.exec(execFileSync("ssh-keygen", ["-lf", `${file}.pub`], { encoding: "utf8" }).trim())!;
+  const [, fingerprint, , type] = /^\d+ (SHA256:\S+) (.*) \((\w+)\)$/.exec(
+    execFileSync("ssh-keygen", ["-lf", `${file}.pub`], { encoding: "utf8" }).trim(),
+  )!;
   return { private: readFileSync(file, "utf8"), fingerprint: fingerprint!, type: type! };
 }
 
@@ -42,7 +37,14 @@ function keyBodyLines(key: string): string[] {
 }
 
 function secretsOf(): string[] {
-  return [...keyBodyLines(ed25519.private), ...keyBodyLines(rsaEncrypted.private), RSA_PASSPHRASE, SSH_PASSWORD, BECOME_PASSWORD, API_TOKEN];
+  return [
+    ...keyBodyLines(ed25519.private),
+    ...keyBodyLines(rsaEncrypted.private),
+    RSA_PASSPHRASE,
+    SSH_PASSWORD,
+    BECOME_PASSWORD,
+    API_TOKEN,
+  ];
 }
 
 function expectNoSecret(value: unknown) {
@@ -72,8 +74,18 @@ async function createAll() {
       passphrase: RSA_PASSPHRASE,
     }),
     password: await admin.assets.credentials.create({ name: `pw ${tag}`, kind: "ssh_password", username: "admin", secret: SSH_PASSWORD }),
-    become: await admin.assets.credentials.create({ name: `sudo ${tag}`, kind: "become_password", username: "root", secret: BECOME_PASSWORD }),
-    token: await admin.assets.credentials.create({ name: `api ${tag}`, kind: "generic_secret", secret: API_TOKEN, description: "monitoring API" }),
+    become: await admin.assets.credentials.create({
+      name: `sudo ${tag}`,
+      kind: "become_password",
+      username: "root",
+      secret: BECOME_PASSWORD,
+    }),
+    token: await admin.assets.credentials.create({
+      name: `api ${tag}`,
+      kind: "generic_secret",
+      secret: API_TOKEN,
+      description: "monitoring API",
+    }),
   };
 }
 
@@ -157,9 +169,21 @@ describe("the vault is write-only", () => {
   it("refuses a missing passphrase, a wrong one, a garbage key, a public key and an unsupported key type, saying which", async () => {
     const admin = await app.adminCaller();
     const attempt = (secret: string, passphrase?: string) =>
-      admin.assets.credentials.create({ name: `bad ${randomBytes(3).toString("hex")}`, kind: "ssh_key", username: "u", secret, passphrase });
-    await expect(attempt(rsaEncrypted.private)).rejects.toMatchObject({ code: "BAD_REQUEST", message: "This key is encrypted: enter its passphrase" });
-    await expect(attempt(rsaEncrypted.private, "not-the-passphrase")).rejects.toMatchObject({ code: "BAD_REQUEST", message: "Wrong passphrase" });
+      admin.assets.credentials.create({
+        name: `bad ${randomBytes(3).toString("hex")}`,
+        kind: "ssh_key",
+        username: "u",
+        secret,
+        passphrase,
+      });
+    await expect(attempt(rsaEncrypted.private)).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "This key is encrypted: enter its passphrase",
+    });
+    await expect(attempt(rsaEncrypted.private, "not-the-passphrase")).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "Wrong passphrase",
+    });
     await expect(attempt("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAgarbage\n-----END OPENSSH PRIVATE KEY-----")).rejects.toMatchObject({
       message: "Not a private key in OpenSSH, PEM or PuTTY format",
     });
@@ -169,7 +193,10 @@ describe("the vault is write-only", () => {
     });
     // A well-formed OpenSSH key of a type ssh2 cannot sign with (same lengths, type renamed).
     const lines = ed25519.private.trim().split("\n");
-    const body = Buffer.from(Buffer.from(lines.slice(1, -1).join(""), "base64").toString("latin1").split("ssh-ed25519").join("ssh-ed99999"), "latin1");
+    const body = Buffer.from(
+      Buffer.from(lines.slice(1, -1).join(""), "base64").toString("latin1").split("ssh-ed25519").join("ssh-ed99999"),
+      "latin1",
+    );
     await expect(attempt(`${lines[0]}\n${body.toString("base64")}\n${lines.at(-1)}\n`)).rejects.toMatchObject({
       message: "Unsupported key type: ssh-ed99999",
     });
@@ -183,13 +210,18 @@ describe("the vault is write-only", () => {
     expect(res.status).toBe(400);
     expect(res.json.error.data.fieldErrors).toEqual({ passphrase: ["Wrong passphrase"] });
     expect(res.text).not.toContain(keyBodyLines(rsaEncrypted.private)[0]);
-    const count = await app.db.select({ n: sql<number>`count(*)::int` }).from(credentials).where(sql`name LIKE 'bad %'`);
+    const count = await app.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(credentials)
+      .where(sql`name LIKE 'bad %'`);
     expect(count[0]!.n).toBe(0);
   });
 
   it("asks for the user name of sign-in kinds, refuses a passphrase on other kinds and duplicate names", async () => {
     const admin = await app.adminCaller();
-    await expect(admin.assets.credentials.create({ name: "nouser", kind: "ssh_password", secret: "x" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(admin.assets.credentials.create({ name: "nouser", kind: "ssh_password", secret: "x" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
     await expect(
       admin.assets.credentials.create({ name: "pp", kind: "generic_secret", secret: "x", passphrase: "y" }),
     ).rejects.toMatchObject({ code: "BAD_REQUEST" });
@@ -207,7 +239,9 @@ describe("permissions", () => {
     const viewer = app.caller(await app.principalFor((await app.createUser({ roles: ["viewer"] })).id));
     await expect(viewer.assets.credentials.list({})).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(viewer.assets.credentials.get({ id: key.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(viewer.assets.credentials.create({ name: "v", kind: "generic_secret", secret: "s" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(viewer.assets.credentials.create({ name: "v", kind: "generic_secret", secret: "s" })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
   });
 
   it("an operator manages credentials but no API path ever hands back a secret", async () => {
@@ -215,12 +249,24 @@ describe("permissions", () => {
     const operator = app.caller(await app.principalFor((await app.createUser({ roles: ["operator"] })).id));
     // The vault's whole surface: nothing here decrypts (openCredentialForUse is worker-only).
     const paths = Object.keys(appRouter._def.procedures).filter((p) => p.startsWith("assets.credentials."));
-    expect(paths.sort()).toEqual(["assets.credentials.create", "assets.credentials.delete", "assets.credentials.get", "assets.credentials.list", "assets.credentials.update"]);
+    expect(paths.sort()).toEqual([
+      "assets.credentials.create",
+      "assets.credentials.delete",
+      "assets.credentials.get",
+      "assets.credentials.list",
+      "assets.credentials.update",
+    ]);
     const outputs: unknown[] = [await operator.assets.credentials.list({ pageSize: 200 })];
     for (const c of Object.values(made)) outputs.push(await operator.assets.credentials.get({ id: c.id }));
     outputs.push(await operator.assets.credentials.update({ id: made.password.id, description: "edited" }));
-    outputs.push(await operator.assets.credentials.update({ id: made.encrypted.id, secret: rsaEncrypted.private, passphrase: RSA_PASSPHRASE }));
-    const mine = await operator.assets.credentials.create({ name: `op ${randomBytes(3).toString("hex")}`, kind: "generic_secret", secret: API_TOKEN });
+    outputs.push(
+      await operator.assets.credentials.update({ id: made.encrypted.id, secret: rsaEncrypted.private, passphrase: RSA_PASSPHRASE }),
+    );
+    const mine = await operator.assets.credentials.create({
+      name: `op ${randomBytes(3).toString("hex")}`,
+      kind: "generic_secret",
+      secret: API_TOKEN,
+    });
     outputs.push(mine, await operator.assets.credentials.delete({ id: mine.id }));
     expectNoSecret(outputs);
   });
@@ -244,7 +290,9 @@ describe("update and delete", () => {
 
     const newPassword = `new-${randomBytes(8).toString("hex")}`;
     await admin.assets.credentials.update({ id: password.id, secret: newPassword });
-    expect((await openCredentialForUse(app.db, app.services.masterKeys, password.id, { purpose: "test", actor: null })).secret).toBe(newPassword);
+    expect((await openCredentialForUse(app.db, app.services.masterKeys, password.id, { purpose: "test", actor: null })).secret).toBe(
+      newPassword,
+    );
 
     // A passphrase alone cannot be checked without opening the stored key, which the API never does.
     await expect(admin.assets.credentials.update({ id: key.id, passphrase: "other" })).rejects.toMatchObject({
@@ -254,10 +302,16 @@ describe("update and delete", () => {
       message: "Wrong passphrase",
     });
 
-    const entries = await app.db.select().from(auditLog).where(and(eq(auditLog.objectId, key.id), eq(auditLog.action, "assets.credentials.update")));
+    const entries = await app.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.objectId, key.id), eq(auditLog.action, "assets.credentials.update")));
     expect(entries).toHaveLength(2);
     expect(entries[0]!.changes).toMatchObject({ name: { to: `${key.name} renamed` }, username: { from: "deploy", to: "deploy2" } });
-    expect(entries[1]!.changes).toMatchObject({ storedValue: "replaced", fingerprint: { from: ed25519.fingerprint, to: rsaEncrypted.fingerprint } });
+    expect(entries[1]!.changes).toMatchObject({
+      storedValue: "replaced",
+      fingerprint: { from: ed25519.fingerprint, to: rsaEncrypted.fingerprint },
+    });
     const all = JSON.stringify(await app.db.select({ c: auditLog.changes }).from(auditLog));
     for (const s of [...secretsOf(), newPassword]) expect(all).not.toContain(s);
   });
@@ -272,19 +326,25 @@ describe("update and delete", () => {
       code: "CONFLICT",
       message: "Used by 3 targets as credential or become credential; assign them another one first",
     });
-    await expect(admin.assets.credentials.delete({ id: become.id })).rejects.toMatchObject({ message: expect.stringMatching(/^Used by 1 target as/) });
+    await expect(admin.assets.credentials.delete({ id: become.id })).rejects.toMatchObject({
+      message: expect.stringMatching(/^Used by 1 target as/),
+    });
     expect((await admin.assets.credentials.get({ id: password.id })).targetCount).toBe(3);
 
     await app.db.update(targets).set({ becomeCredentialId: null }).where(eq(targets.id, t1.id));
     expect(await admin.assets.credentials.delete({ id: become.id })).toEqual({ id: become.id });
     await expect(admin.assets.credentials.get({ id: become.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    const [entry] = await app.db.select().from(auditLog).where(and(eq(auditLog.objectId, become.id), eq(auditLog.action, "assets.credentials.delete")));
+    const [entry] = await app.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.objectId, become.id), eq(auditLog.action, "assets.credentials.delete")));
     expect(entry?.changes).toMatchObject({ kind: "become_password" });
   });
 
   it("lists with server pagination, search on name and user name, and a kind filter", async () => {
     const admin = await app.adminCaller();
-    for (let i = 0; i < 3; i++) await admin.assets.credentials.create({ name: `zeta_${i}`, kind: "ssh_password", username: `zuser${i}`, secret: "p" });
+    for (let i = 0; i < 3; i++)
+      await admin.assets.credentials.create({ name: `zeta_${i}`, kind: "ssh_password", username: `zuser${i}`, secret: "p" });
     await admin.assets.credentials.create({ name: "zetaX", kind: "generic_secret", secret: "t" });
     await admin.assets.credentials.create({ name: "other", kind: "ssh_password", username: "zeta_owner", secret: "t" });
 
@@ -317,7 +377,10 @@ describe("use by the worker", () => {
     const admin = await app.adminCaller();
     const view = await admin.assets.credentials.get({ id: encrypted.id });
     expect(view.lastUsedAt).not.toBeNull();
-    const [entry] = await app.db.select().from(auditLog).where(and(eq(auditLog.objectId, encrypted.id), eq(auditLog.action, "assets.credentials.use")));
+    const [entry] = await app.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.objectId, encrypted.id), eq(auditLog.action, "assets.credentials.use")));
     expect(entry).toMatchObject({
       objectType: "credential",
       actorUserId: app.admin.id,
@@ -331,8 +394,13 @@ describe("use by the worker", () => {
   it("a worker without the right master key is told what to fix, and the failed use is audited", async () => {
     const { token } = await createAll();
     const otherKeys = parseMasterKeys(`1:${randomBytes(32).toString("base64")}`);
-    await expect(openCredentialForUse(app.db, otherKeys, token.id, { purpose: "run", actor: null })).rejects.toThrow(/master key version 1/);
-    const [entry] = await app.db.select().from(auditLog).where(and(eq(auditLog.objectId, token.id), eq(auditLog.outcome, "failure")));
+    await expect(openCredentialForUse(app.db, otherKeys, token.id, { purpose: "run", actor: null })).rejects.toThrow(
+      /master key version 1/,
+    );
+    const [entry] = await app.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.objectId, token.id), eq(auditLog.outcome, "failure")));
     expect(entry).toMatchObject({ action: "assets.credentials.use", actorLabel: "system" });
     await expect(
       openCredentialForUse(app.db, app.services.masterKeys, "00000000-0000-4000-8000-000000000000", { purpose: "run", actor: null }),
@@ -352,7 +420,10 @@ describe("master key rotation", () => {
     const made = await createAll();
     const totp = randomBytes(20);
     const mfaUser = await app.createUser({});
-    await app.db.update(users).set({ mfaSecret: sealTotpKey(v1, totp) }).where(eq(users.id, mfaUser.id));
+    await app.db
+      .update(users)
+      .set({ mfaSecret: sealTotpKey(v1, totp) })
+      .where(eq(users.id, mfaUser.id));
     const total = (await app.db.select({ n: sql<number>`count(*)::int` }).from(credentials))[0]!.n;
 
     // Retiring the version being rotated to is a mistake.
@@ -379,7 +450,11 @@ describe("master key rotation", () => {
     });
     expect((await openCredentialForUse(app.db, v2Only, made.token.id, { purpose: "test", actor: null })).secret).toBe(API_TOKEN);
     // A second run has nothing to do.
-    expect(await rotateMasterKey({ db: app.db, masterKeys: both, retire: [1] })).toMatchObject({ credentialsResealed: 0, mfaSecretsResealed: 0, retired: [1] });
+    expect(await rotateMasterKey({ db: app.db, masterKeys: both, retire: [1] })).toMatchObject({
+      credentialsResealed: 0,
+      mfaSecretsResealed: 0,
+      retired: [1],
+    });
 
     // An API node that was never given v2 wrote one more v1 secret after the rotation.
     const [leftover] = await app.db
@@ -410,9 +485,14 @@ describe("master key rotation", () => {
     expect(cli.status).toBe(1);
     expect(cli.stderr).toMatch(/sealed with master key version 1, which OPS_MASTER_KEY does not hold: add 1:<key> back/);
     // A version 1 that is not the key that sealed the rows: said plainly, nothing re-sealed.
-    const wrong = runCli([], { DATABASE_URL: app.databaseUrl, OPS_MASTER_KEY: `1:${randomBytes(32).toString("base64")},2:${randomBytes(32).toString("base64")}` });
+    const wrong = runCli([], {
+      DATABASE_URL: app.databaseUrl,
+      OPS_MASTER_KEY: `1:${randomBytes(32).toString("base64")},2:${randomBytes(32).toString("base64")}`,
+    });
     expect(wrong.status).toBe(1);
-    expect(wrong.stderr).toMatch(/^Cannot decrypt credential \S+ with master key v1: OPS_MASTER_KEY's key for that version is not the one that sealed it/);
+    expect(wrong.stderr).toMatch(
+      /^Cannot decrypt credential \S+ with master key v1: OPS_MASTER_KEY's key for that version is not the one that sealed it/,
+    );
     const [straggler] = await app.db.select().from(credentials).where(eq(credentials.name, "another straggler"));
     expect(straggler!.secret).toMatch(/^v1:/);
   });

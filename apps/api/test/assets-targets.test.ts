@@ -53,8 +53,18 @@ describe("targets CRUD", () => {
     const [entry] = await app.db.select().from(auditLog).where(eq(auditLog.objectId, t.id));
     expect(entry?.action).toBe("assets.targets.create");
 
-    const updated = await admin.assets.targets.update({ id: t.id, address: "db1.example.com", credentialId: null, labels: { env: "stage" } });
-    expect(updated).toMatchObject({ address: "db1.example.com", credential: null, labels: { env: "stage" }, becomeCredential: { name: "sudo-pass" } });
+    const updated = await admin.assets.targets.update({
+      id: t.id,
+      address: "db1.example.com",
+      credentialId: null,
+      labels: { env: "stage" },
+    });
+    expect(updated).toMatchObject({
+      address: "db1.example.com",
+      credential: null,
+      labels: { env: "stage" },
+      becomeCredential: { name: "sudo-pass" },
+    });
     await admin.assets.targets.delete({ id: t.id });
     await expect(admin.assets.targets.get({ id: t.id })).rejects.toMatchObject({ code: "NOT_FOUND", message: "Target not found" });
   });
@@ -78,11 +88,15 @@ describe("targets CRUD", () => {
       code: "BAD_REQUEST",
       message: expect.stringContaining("Label keys use a-z, 0-9 and _ . - /"),
     });
-    await expect(admin.assets.targets.create({ name: "bad-cred", address: "h1", credentialId: cred["api-secret"]! })).rejects.toMatchObject({
-      code: "BAD_REQUEST",
-      message: "The default credential must be an SSH key or an SSH password",
-    });
-    await expect(admin.assets.targets.create({ name: "bad-become", address: "h1", becomeCredentialId: cred["deploy-key"]! })).rejects.toMatchObject({
+    await expect(admin.assets.targets.create({ name: "bad-cred", address: "h1", credentialId: cred["api-secret"]! })).rejects.toMatchObject(
+      {
+        code: "BAD_REQUEST",
+        message: "The default credential must be an SSH key or an SSH password",
+      },
+    );
+    await expect(
+      admin.assets.targets.create({ name: "bad-become", address: "h1", becomeCredentialId: cred["deploy-key"]! }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: "The become credential must be a become (sudo) password or an SSH password",
     });
@@ -98,13 +112,17 @@ describe("targets CRUD", () => {
     expect(d.hostKey.fingerprint).toBe(fp);
     expect(d.hostKey.pinnedAt).not.toBeNull();
     const operator = app.caller(await app.principalFor((await app.createUser({ roles: ["operator"] })).id));
-    await expect(operator.assets.targets.create({ name: "pin-op", address: "10.9.9.8", expectedHostKeyFingerprint: fp })).rejects.toMatchObject({
+    await expect(
+      operator.assets.targets.create({ name: "pin-op", address: "10.9.9.8", expectedHostKeyFingerprint: fp }),
+    ).rejects.toMatchObject({
       code: "FORBIDDEN",
     });
     await operator.assets.targets.create({ name: "pin-op", address: "10.9.9.8" });
-    await expect(admin.assets.targets.create({ name: "bad-fp", address: "h", expectedHostKeyFingerprint: "MD5:aa" })).rejects.toMatchObject({
-      code: "BAD_REQUEST",
-    });
+    await expect(admin.assets.targets.create({ name: "bad-fp", address: "h", expectedHostKeyFingerprint: "MD5:aa" })).rejects.toMatchObject(
+      {
+        code: "BAD_REQUEST",
+      },
+    );
   });
 
   it("a viewer can list but not create", async () => {
@@ -143,7 +161,10 @@ describe("jump hosts and relationships", () => {
     await admin.assets.targets.addRelationship({ fromId: app1.id, toId: vm.id, kind: "runs_on" });
     const again = await admin.assets.targets.addRelationship({ fromId: app1.id, toId: db1.id, kind: "depends_on" });
     expect(again.changed).toBe(false);
-    expect((await admin.assets.targets.get({ id: app1.id })).relationships.map((r) => r.text)).toEqual(["depends on rel-db", "runs on rel-hypervisor"]);
+    expect((await admin.assets.targets.get({ id: app1.id })).relationships.map((r) => r.text)).toEqual([
+      "depends on rel-db",
+      "runs on rel-hypervisor",
+    ]);
     expect((await admin.assets.targets.get({ id: db1.id })).relationships).toEqual([
       { kind: "depends_on", direction: "in", other: { id: app1.id, name: "rel-app" }, text: "rel-app depends on this" },
     ]);
@@ -173,8 +194,14 @@ describe("list filters, sort, groups and bulk actions", () => {
       { name: "f-loose", address: "10.50.0.9", labels: { env: "prod" }, groupIds: [] },
     ];
     for (const s of specs) ids[s.name] = (await admin.assets.targets.create(s)).id;
-    await app.db.update(targets).set({ status: "reachable", lastCheckedAt: new Date("2024-01-02") }).where(eq(targets.id, ids["f-web-1"]!));
-    await app.db.update(targets).set({ status: "auth_failed", lastCheckedAt: new Date("2024-01-03") }).where(eq(targets.id, ids["f-db-1"]!));
+    await app.db
+      .update(targets)
+      .set({ status: "reachable", lastCheckedAt: new Date("2024-01-02") })
+      .where(eq(targets.id, ids["f-web-1"]!));
+    await app.db
+      .update(targets)
+      .set({ status: "auth_failed", lastCheckedAt: new Date("2024-01-03") })
+      .where(eq(targets.id, ids["f-db-1"]!));
   });
   const names = (p: { items: { name: string }[] }) => p.items.map((i) => i.name);
 
@@ -196,11 +223,26 @@ describe("list filters, sort, groups and bulk actions", () => {
 
   it("sorts by name, address, status and last check, both directions", async () => {
     const f = { search: "f-" };
-    expect(names(await admin.assets.targets.list({ ...f, sort: "name", dir: "desc" }))).toEqual(["f-web-2", "f-web-1", "f-loose", "f-db-1"]);
+    expect(names(await admin.assets.targets.list({ ...f, sort: "name", dir: "desc" }))).toEqual([
+      "f-web-2",
+      "f-web-1",
+      "f-loose",
+      "f-db-1",
+    ]);
     expect(names(await admin.assets.targets.list({ ...f, sort: "address" }))).toEqual(["f-db-1", "f-loose", "f-web-1", "f-web-2"]);
     expect(names(await admin.assets.targets.list({ ...f, sort: "status" }))).toEqual(["f-db-1", "f-web-1", "f-loose", "f-web-2"]);
-    expect(names(await admin.assets.targets.list({ ...f, sort: "lastCheckedAt", dir: "desc" }))).toEqual(["f-db-1", "f-web-1", "f-web-2", "f-loose"]);
-    expect(names(await admin.assets.targets.list({ ...f, sort: "lastCheckedAt", dir: "asc" }))).toEqual(["f-loose", "f-web-2", "f-web-1", "f-db-1"]);
+    expect(names(await admin.assets.targets.list({ ...f, sort: "lastCheckedAt", dir: "desc" }))).toEqual([
+      "f-db-1",
+      "f-web-1",
+      "f-web-2",
+      "f-loose",
+    ]);
+    expect(names(await admin.assets.targets.list({ ...f, sort: "lastCheckedAt", dir: "asc" }))).toEqual([
+      "f-loose",
+      "f-web-2",
+      "f-web-1",
+      "f-db-1",
+    ]);
   });
 
   it("group tree counts targets of nested groups once", async () => {
@@ -228,10 +270,21 @@ describe("list filters, sort, groups and bulk actions", () => {
     const g = await admin.assets.groups.create({ name: "f-bulk" });
     expect(await admin.assets.targets.bulk({ action: "addGroups", ids: sel, groupIds: [g.id] })).toMatchObject({ changed: 3 });
     expect((await admin.assets.targets.list({ groupId: g.id })).total).toBe(3);
-    expect(await admin.assets.targets.bulk({ action: "removeGroups", ids: [ids["f-loose"]!], groupIds: [g.id] })).toMatchObject({ changed: 1 });
+    expect(await admin.assets.targets.bulk({ action: "removeGroups", ids: [ids["f-loose"]!], groupIds: [g.id] })).toMatchObject({
+      changed: 1,
+    });
     expect((await admin.assets.targets.list({ groupId: g.id })).total).toBe(2);
-    const audits = await app.db.select().from(auditLog).where(sql`${auditLog.action} LIKE 'assets.targets.bulk.%'`).orderBy(auditLog.id);
-    expect(audits.map((a) => a.action)).toEqual(["assets.targets.bulk.addLabels", "assets.targets.bulk.removeLabels", "assets.targets.bulk.addGroups", "assets.targets.bulk.removeGroups"]);
+    const audits = await app.db
+      .select()
+      .from(auditLog)
+      .where(sql`${auditLog.action} LIKE 'assets.targets.bulk.%'`)
+      .orderBy(auditLog.id);
+    expect(audits.map((a) => a.action)).toEqual([
+      "assets.targets.bulk.addLabels",
+      "assets.targets.bulk.removeLabels",
+      "assets.targets.bulk.addGroups",
+      "assets.targets.bulk.removeGroups",
+    ]);
 
     // Deleting a group keeps its targets and moves its children up.
     const del = await admin.assets.groups.delete({ id: child });
@@ -264,7 +317,11 @@ describe("import and export", () => {
     const p = await admin.assets.targets.importPreview({ format: "csv", content: csv });
     expect(await count()).toBe(before);
     const byLine = Object.fromEntries(p.rows.map((r) => [r.line, r]));
-    expect(byLine[2]).toMatchObject({ ok: true, action: "create", target: { labels: { env: "prod", role: "web" }, groups: ["imp-new-group"] } });
+    expect(byLine[2]).toMatchObject({
+      ok: true,
+      action: "create",
+      target: { labels: { env: "prod", role: "web" }, groups: ["imp-new-group"] },
+    });
     expect(byLine[3]!.errors).toEqual(['Port "99999": Port must be a whole number from 1 to 65535']);
     expect(byLine[4]).toMatchObject({ ok: true, target: { jumpHost: "imp-1", labels: { note: "a, b" } } });
     expect(byLine[5]!.errors).toEqual(['Unknown credential "no-such-key"']);
@@ -273,7 +330,7 @@ describe("import and export", () => {
     expect(p).toMatchObject({ valid: 3, invalid: 3, duplicatesInFile: 1, existing: ["imp-existing"], groupsToCreate: ["imp-new-group"] });
     await expect(admin.assets.targets.importCommit({ format: "csv", content: csv })).rejects.toMatchObject({
       code: "BAD_REQUEST",
-      message: "3 row(s) are invalid (line 3: Port \"99999\": Port must be a whole number from 1 to 65535); nothing was imported",
+      message: '3 row(s) are invalid (line 3: Port "99999": Port must be a whole number from 1 to 65535); nothing was imported',
     });
     expect(await count()).toBe(before);
   });
@@ -297,7 +354,10 @@ describe("import and export", () => {
     const [bastion] = (await admin.assets.targets.list({ search: "imp-bastion" })).items;
     expect(bastion!.description).toBe('Bastion, "edge"');
 
-    const json = JSON.stringify([{ name: "imp-inner", address: "10.61.0.3", labels: { env: "stage" } }, { name: "imp-json", address: "::1", port: 22 }]);
+    const json = JSON.stringify([
+      { name: "imp-inner", address: "10.61.0.3", labels: { env: "stage" } },
+      { name: "imp-json", address: "::1", port: 22 },
+    ]);
     const updated = await admin.assets.targets.importCommit({ format: "json", content: json, onExisting: "update" });
     expect(updated).toMatchObject({ created: 1, updated: 1 });
     const [inner2] = (await admin.assets.targets.list({ search: "imp-inner" })).items;
@@ -326,8 +386,16 @@ describe("import and export", () => {
     expect(res.created).toBe(n);
     const after = (await admin.assets.targets.list({ search: "imp-", pageSize: 200 })).items;
     const shape = (t: (typeof before)[number]) => ({
-      name: t.name, address: t.address, port: t.port, osFamily: t.osFamily, description: t.description, labels: t.labels,
-      groups: t.groups.map((g) => g.name), credential: t.credential?.name, become: t.becomeCredential?.name, jump: t.jumpHost?.name,
+      name: t.name,
+      address: t.address,
+      port: t.port,
+      osFamily: t.osFamily,
+      description: t.description,
+      labels: t.labels,
+      groups: t.groups.map((g) => g.name),
+      credential: t.credential?.name,
+      become: t.becomeCredential?.name,
+      jump: t.jumpHost?.name,
     });
     expect(after.map(shape)).toEqual(before.map(shape));
   });
@@ -338,10 +406,13 @@ describe("CSV export is safe to open in a spreadsheet", () => {
     const app = await startTestApp();
     try {
       const admin = await app.adminCaller();
-      await admin.assets.targets.create({ name: "formula-host", address: "10.9.9.9", description: "=HYPERLINK(\"http://evil\")" });
+      await admin.assets.targets.create({ name: "formula-host", address: "10.9.9.9", description: '=HYPERLINK("http://evil")' });
       const { csv } = await admin.assets.targets.exportCsv({ search: "formula-host" });
       expect(csv).toContain(`"'=HYPERLINK(""http://evil"")"`);
-      await admin.assets.targets.bulk({ ids: (await admin.assets.targets.list({ search: "formula-host" })).items.map((t) => t.id), action: "delete" });
+      await admin.assets.targets.bulk({
+        ids: (await admin.assets.targets.list({ search: "formula-host" })).items.map((t) => t.id),
+        action: "delete",
+      });
       await admin.assets.targets.importCommit({ format: "csv", content: csv, onExisting: "skip" });
       const back = await admin.assets.targets.list({ search: "formula-host" });
       const detail = await admin.assets.targets.get({ id: back.items[0]!.id });

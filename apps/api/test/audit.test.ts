@@ -18,7 +18,10 @@ afterAll(async () => {
 
 async function auditVerifyCli(): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await run(process.execPath, ["--import", "tsx", "src/cli/audit-verify.ts"], { cwd: apiDir, env: { ...process.env, DATABASE_URL: app.databaseUrl } });
+    const { stdout } = await run(process.execPath, ["--import", "tsx", "src/cli/audit-verify.ts"], {
+      cwd: apiDir,
+      env: { ...process.env, DATABASE_URL: app.databaseUrl },
+    });
     return { code: 0, stdout };
   } catch (e) {
     const err = e as { code: number; stdout: string };
@@ -77,7 +80,9 @@ describe("audit log", () => {
     const cliOk = await auditVerifyCli();
     expect(cliOk).toEqual({ code: 0, stdout: `audit chain OK: ${ok.entries} entries\n` });
 
-    const [target] = await app.db.execute<{ id: number }>(sql`SELECT min(id)::int AS id FROM communication.audit_log WHERE action = 'identity.roles.create'`);
+    const [target] = await app.db.execute<{ id: number }>(
+      sql`SELECT min(id)::int AS id FROM communication.audit_log WHERE action = 'identity.roles.create'`,
+    );
     await app.db.execute(sql`ALTER TABLE communication.audit_log DISABLE TRIGGER audit_log_no_update`);
     await app.db.execute(sql`UPDATE communication.audit_log SET action = 'identity.roles.read' WHERE id = ${target!.id}`);
     await app.db.execute(sql`ALTER TABLE communication.audit_log ENABLE TRIGGER audit_log_no_update`);

@@ -78,8 +78,14 @@ describe("session cookie", () => {
 
   it("rotates the session at login and ends it server-side at logout", async () => {
     const first = await app.login(app.admin.email, app.admin.password);
-    const again = await trpcHttp(app, "identity.auth.login", { cookie: first.cookie, input: { email: app.admin.email, password: app.admin.password } });
-    const second = again.headers.getSetCookie().find((c) => c.startsWith("ops_session="))!.split(";")[0]!;
+    const again = await trpcHttp(app, "identity.auth.login", {
+      cookie: first.cookie,
+      input: { email: app.admin.email, password: app.admin.password },
+    });
+    const second = again.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("ops_session="))!
+      .split(";")[0]!;
     expect(second).not.toBe(first.cookie);
     // The old session was replaced, not kept alive beside the new one.
     expect((await trpcHttp(app, "identity.auth.me", { method: "GET", cookie: first.cookie })).status).toBe(401);

@@ -52,7 +52,10 @@ async function loginWithCode(email: string, password: string, code: string) {
   const first = await trpcHttp(app, "identity.auth.login", { input: { email, password } });
   expect(first.json.result.data.status).toBe("mfa-required");
   const second = await trpcHttp(app, "identity.auth.loginMfa", { input: { challenge: first.json.result.data.challenge, code } });
-  const cookie = second.headers.getSetCookie().find((c) => c.startsWith("ops_session="))?.split(";")[0];
+  const cookie = second.headers
+    .getSetCookie()
+    .find((c) => c.startsWith("ops_session="))
+    ?.split(";")[0];
   return { status: second.status, cookie, message: second.json?.error?.message as string | undefined };
 }
 
@@ -97,14 +100,18 @@ describe("identity.profile.changePassword", () => {
     const elsewhere = await app.login(user.email, user.password);
     const caller = app.caller(await app.principalFor(user.id, here.token.split(".")[0]));
 
-    await expect(caller.identity.profile.changePassword({ currentPassword: "not-my-password-1", newPassword: NEW_PASSWORD })).rejects.toMatchObject({
+    await expect(
+      caller.identity.profile.changePassword({ currentPassword: "not-my-password-1", newPassword: NEW_PASSWORD }),
+    ).rejects.toMatchObject({
       code: "UNAUTHORIZED",
       message: "Current password is wrong",
     });
     // Nothing changed on a wrong current password.
     expect((await me(elsewhere.cookie)).status).toBe(200);
 
-    expect(await caller.identity.profile.changePassword({ currentPassword: user.password, newPassword: NEW_PASSWORD })).toEqual({ otherSessionsEnded: 1 });
+    expect(await caller.identity.profile.changePassword({ currentPassword: user.password, newPassword: NEW_PASSWORD })).toEqual({
+      otherSessionsEnded: 1,
+    });
     expect((await me(elsewhere.cookie)).status).toBe(401);
     expect(await validateSessionToken(app.db, elsewhere.token, app.services.identity)).toBeNull();
     expect((await me(here.cookie)).status).toBe(200);
@@ -124,7 +131,9 @@ describe("identity.profile.changePassword", () => {
   it("applies the password policy to the new password, naming the field", async () => {
     const user = await app.createUser({ email: "grace.hopper@example.test" });
     const { caller } = await callerWithSession(user.id);
-    await expect(caller.identity.profile.changePassword({ currentPassword: user.password, newPassword: "grace.hopper-2024!" })).rejects.toMatchObject({
+    await expect(
+      caller.identity.profile.changePassword({ currentPassword: user.password, newPassword: "grace.hopper-2024!" }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: "Password must not contain your email address",
       cause: { field: "newPassword" },
@@ -132,7 +141,9 @@ describe("identity.profile.changePassword", () => {
     await expect(caller.identity.profile.changePassword({ currentPassword: user.password, newPassword: "short" })).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
-    await expect(caller.identity.profile.changePassword({ currentPassword: user.password, newPassword: user.password })).rejects.toMatchObject({
+    await expect(
+      caller.identity.profile.changePassword({ currentPassword: user.password, newPassword: user.password }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
     // A form gets the message under the field it belongs to.
@@ -151,11 +162,15 @@ describe("identity.profile.changePassword", () => {
     const user = await app.createUser();
     const { caller } = await callerWithSession(user.id);
     for (let i = 0; i < 6; i++) {
-      await expect(caller.identity.profile.changePassword({ currentPassword: `wrong-password-${i}`, newPassword: NEW_PASSWORD })).rejects.toMatchObject({
+      await expect(
+        caller.identity.profile.changePassword({ currentPassword: `wrong-password-${i}`, newPassword: NEW_PASSWORD }),
+      ).rejects.toMatchObject({
         code: "UNAUTHORIZED",
       });
     }
-    await expect(caller.identity.profile.changePassword({ currentPassword: user.password, newPassword: NEW_PASSWORD })).rejects.toMatchObject({
+    await expect(
+      caller.identity.profile.changePassword({ currentPassword: user.password, newPassword: NEW_PASSWORD }),
+    ).rejects.toMatchObject({
       code: "TOO_MANY_REQUESTS",
     });
     await expect(app.services.throttle.check(user.email, "127.0.0.1")).rejects.toThrow(/Too many failed sign-in attempts/);
@@ -174,7 +189,10 @@ describe("identity.sessions", () => {
       .update(sessions)
       .set({ createdAt: new Date(Date.now() - 60 * 60_000), lastSeenAt: new Date(Date.now() - 30 * 60_000) })
       .where(eq(sessions.id, older.sessionId));
-    await app.db.update(sessions).set({ absoluteExpiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.id, expired.sessionId));
+    await app.db
+      .update(sessions)
+      .set({ absoluteExpiresAt: new Date(Date.now() - 1000) })
+      .where(eq(sessions.id, expired.sessionId));
 
     const list = await app.caller(await app.principalFor(user.id, current.sessionId)).identity.sessions.list();
     expect(list.map((s) => s.id)).toEqual([current.sessionId, older.sessionId]);
@@ -196,14 +214,20 @@ describe("identity.sessions", () => {
       browserLabel("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15"),
     ).toBe("Safari 17 on macOS");
     expect(
-      browserLabel("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91"),
+      browserLabel(
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91",
+      ),
     ).toBe("Edge 120 on Windows");
     expect(
-      browserLabel("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"),
+      browserLabel(
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
+      ),
     ).toBe("Safari 17 on iOS");
-    expect(browserLabel("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36")).toBe(
-      "Chrome 120 on Android",
-    );
+    expect(
+      browserLabel(
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36",
+      ),
+    ).toBe("Chrome 120 on Android");
     expect(browserLabel("curl/8.5.0")).toBe("curl 8");
     expect(browserLabel(null)).toBe("Unknown browser");
     expect(browserLabel("something odd")).toBe("Unknown browser");
@@ -286,7 +310,9 @@ describe("identity.mfa", () => {
     expect(pending?.mfaEnabledAt).toBeNull();
     expect((await app.login(user.email, user.password)).status).toBe("signed-in");
 
-    await expect(caller.identity.mfa.enrolConfirm({ code: "000000" === totpNow(start.secret) ? "111111" : "000000" })).rejects.toMatchObject({
+    await expect(
+      caller.identity.mfa.enrolConfirm({ code: "000000" === totpNow(start.secret) ? "111111" : "000000" }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: "That code is not valid",
       cause: { field: "code" },
@@ -322,7 +348,9 @@ describe("identity.mfa", () => {
     const start = await caller.identity.mfa.enrolStart();
     const first = await caller.identity.mfa.enrolConfirm({ code: totpNow(start.secret) });
 
-    await expect(caller.identity.mfa.regenerateRecoveryCodes({ password: "not-the-password" })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    await expect(caller.identity.mfa.regenerateRecoveryCodes({ password: "not-the-password" })).rejects.toMatchObject({
+      code: "UNAUTHORIZED",
+    });
     const second = await caller.identity.mfa.regenerateRecoveryCodes({ password: user.password });
     expect(second.recoveryCodes).toHaveLength(10);
     expect(second.recoveryCodes.some((c) => first.recoveryCodes.includes(c))).toBe(false);
@@ -419,7 +447,10 @@ describe("identity.setup", () => {
     await expect(anon.identity.setup.inspect({ token: "nonsense" })).rejects.toMatchObject(dead);
 
     const b = await userAwaitingSetup();
-    await app.db.update(setupTokens).set({ expiresAt: new Date(Date.now() - 60_000) }).where(eq(setupTokens.userId, b.user.id));
+    await app.db
+      .update(setupTokens)
+      .set({ expiresAt: new Date(Date.now() - 60_000) })
+      .where(eq(setupTokens.userId, b.user.id));
     await expect(anon.identity.setup.inspect({ token: b.token })).rejects.toMatchObject(dead);
     await expect(anon.identity.setup.complete({ token: b.token, password: NEW_PASSWORD })).rejects.toMatchObject(dead);
     const [row] = await app.db.select().from(users).where(eq(users.id, b.user.id));

@@ -41,7 +41,9 @@ describe("users", () => {
 
     const [entry] = await app.db.select().from(auditLog).where(eq(auditLog.objectId, user.id));
     expect(entry?.action).toBe("identity.users.create");
-    const everything = await app.db.execute<{ all: string }>(sql`SELECT string_agg(coalesce(changes::text, ''), ' ') AS all FROM communication.audit_log`);
+    const everything = await app.db.execute<{ all: string }>(
+      sql`SELECT string_agg(coalesce(changes::text, ''), ' ') AS all FROM communication.audit_log`,
+    );
     expect(everything[0]!.all).not.toContain(password);
   });
 
@@ -151,7 +153,12 @@ describe("roles", () => {
   it("lists roles with user counts and the permission catalogue", async () => {
     const admin = await app.adminCaller();
     const list = await admin.identity.roles.list();
-    expect(list.map((r) => r.name).slice(0, 3).sort()).toEqual(["admin", "operator", "viewer"]);
+    expect(
+      list
+        .map((r) => r.name)
+        .slice(0, 3)
+        .sort(),
+    ).toEqual(["admin", "operator", "viewer"]);
     expect(list.find((r) => r.name === "admin")!.userCount).toBeGreaterThanOrEqual(1);
     const catalogue = await admin.identity.roles.catalogue();
     const identity = catalogue.find((g) => g.domain === "identity")!;
@@ -172,10 +179,15 @@ describe("roles", () => {
   it("refuses duplicate names and deleting a role still assigned, naming the count", async () => {
     const admin = await app.adminCaller();
     const role = await admin.identity.roles.create({ name: "auditors", permissions: ["audit.read"] });
-    await expect(admin.identity.roles.create({ name: "Auditors", permissions: ["audit.read"] })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(admin.identity.roles.create({ name: "Auditors", permissions: ["audit.read"] })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
     await app.createUser({ roles: ["auditors"] });
     await app.createUser({ roles: ["auditors"] });
-    await expect(admin.identity.roles.delete({ id: role.id })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("2 users") });
+    await expect(admin.identity.roles.delete({ id: role.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining("2 users"),
+    });
     const custom = await admin.identity.roles.create({ name: "temporary", permissions: ["jobs.read"] });
     await admin.identity.roles.delete({ id: custom.id });
     await expect(admin.identity.roles.get({ id: custom.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
@@ -222,7 +234,9 @@ describe("API tokens", () => {
     const wider = await trpcHttp(app, "identity.tokens.create", { bearer: token, input: { name: "x", permissions: ["roles.read"] } });
     expect(wider.status).toBe(403);
 
-    const entries = await app.db.execute<{ all: string }>(sql`SELECT string_agg(coalesce(changes::text, ''), ' ') AS all FROM communication.audit_log`);
+    const entries = await app.db.execute<{ all: string }>(
+      sql`SELECT string_agg(coalesce(changes::text, ''), ' ') AS all FROM communication.audit_log`,
+    );
     expect(entries[0]!.all).not.toContain(token);
     expect(entries[0]!.all).not.toContain(token.split(".")[1]!);
   });
@@ -247,13 +261,18 @@ describe("API tokens", () => {
     expect(b.view.expiresAt).toBeNull();
     expect(await app.services.principals.resolve(a.token, null)).not.toBeNull();
 
-    await expect(app.caller(await app.principalFor(other.id)).identity.tokens.revoke({ id: a.view.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(app.caller(await app.principalFor(other.id)).identity.tokens.revoke({ id: a.view.id })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
     const revoked = await mine.identity.tokens.revoke({ id: a.view.id });
     expect(revoked.revokedAt).not.toBeNull();
     expect(await app.services.principals.resolve(a.token, null)).toBeNull();
     expect((await trpcHttp(app, "identity.auth.me", { method: "GET", bearer: a.token })).status).toBe(401);
 
-    await app.db.update(apiTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiTokens.id, b.view.id));
+    await app.db
+      .update(apiTokens)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(apiTokens.id, b.view.id));
     expect((await trpcHttp(app, "identity.auth.me", { method: "GET", bearer: b.token })).status).toBe(401);
 
     const actions = (await app.db.select().from(auditLog).where(eq(auditLog.objectType, "api_token"))).map((e) => e.action);

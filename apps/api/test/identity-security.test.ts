@@ -34,7 +34,11 @@ async function userWith(permissions: string[], opts: { requireMfa?: boolean } = 
 }
 
 async function roleNamesOf(userId: string): Promise<string[]> {
-  const rows = await app.db.select({ name: roles.name }).from(userRoles).innerJoin(roles, eq(roles.id, userRoles.roleId)).where(eq(userRoles.userId, userId));
+  const rows = await app.db
+    .select({ name: roles.name })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .where(eq(userRoles.userId, userId));
   return rows.map((r) => r.name).sort();
 }
 
@@ -42,7 +46,10 @@ async function roleNamesOf(userId: string): Promise<string[]> {
 async function mfaUser() {
   const user = await app.createUser({ roles: ["viewer"] });
   const key = newTotpKey();
-  await app.db.update(users).set({ mfaSecret: sealTotpKey(app.services.masterKeys, key), mfaEnabledAt: new Date() }).where(eq(users.id, user.id));
+  await app.db
+    .update(users)
+    .set({ mfaSecret: sealTotpKey(app.services.masterKeys, key), mfaEnabledAt: new Date() })
+    .where(eq(users.id, user.id));
   return { ...user, key };
 }
 
@@ -59,7 +66,9 @@ async function answerChallenge(challenge: string, code: string) {
 describe("1. users.manage cannot hand out more than the caller holds", () => {
   it("refuses to assign or remove admin, on setRoles and on create, naming the role and what is missing", async () => {
     const { user, role, caller } = await userWith(["users.read", "users.manage", "targets.read"]);
-    const reader = await (await app.adminCaller()).identity.roles.create({ name: "reader-only", description: "", permissions: ["targets.read"], requireMfa: false });
+    const reader = await (
+      await app.adminCaller()
+    ).identity.roles.create({ name: "reader-only", description: "", permissions: ["targets.read"], requireMfa: false });
     const adminId = await roleId("admin");
 
     const escalate = caller.identity.users.setRoles({ id: user.id, roleIds: [role.id, adminId] });
@@ -107,13 +116,17 @@ describe("2. roles.manage cannot grant more than the caller holds", () => {
   it("refuses to widen a role, to create one with foreign permissions, and to edit a role holding them", async () => {
     const { role, caller } = await userWith(["roles.read", "roles.manage"]);
 
-    await expect(caller.identity.roles.update({ id: role.id, permissions: ["roles.read", "roles.manage", "credentials.manage"] })).rejects.toMatchObject({
+    await expect(
+      caller.identity.roles.update({ id: role.id, permissions: ["roles.read", "roles.manage", "credentials.manage"] }),
+    ).rejects.toMatchObject({
       code: "FORBIDDEN",
       message: "You cannot grant permissions you do not hold: credentials.manage",
     });
     expect((await caller.identity.roles.get({ id: role.id })).permissions).toEqual(["roles.manage", "roles.read"]);
 
-    await expect(caller.identity.roles.create({ name: "sneaky", description: "", permissions: ["audit.read"], requireMfa: false })).rejects.toMatchObject({
+    await expect(
+      caller.identity.roles.create({ name: "sneaky", description: "", permissions: ["audit.read"], requireMfa: false }),
+    ).rejects.toMatchObject({
       code: "FORBIDDEN",
       message: "You cannot grant permissions you do not hold: audit.read",
     });
@@ -123,7 +136,12 @@ describe("2. roles.manage cannot grant more than the caller holds", () => {
       message: expect.stringContaining('You cannot edit the role "admin"'),
     });
 
-    const made = await caller.identity.roles.create({ name: "role-readers", description: "", permissions: ["roles.read"], requireMfa: false });
+    const made = await caller.identity.roles.create({
+      name: "role-readers",
+      description: "",
+      permissions: ["roles.read"],
+      requireMfa: false,
+    });
     expect(made.permissions).toEqual(["roles.read"]);
   });
 });
@@ -131,7 +149,9 @@ describe("2. roles.manage cannot grant more than the caller holds", () => {
 describe("3. API tokens stay inside their scope", () => {
   it("(a) a token cannot reach MFA, sessions or the password; a CLI session token as Bearer can", async () => {
     const user = await app.createUser({ roles: ["viewer"] });
-    const { token } = await app.caller(await app.principalFor(user.id)).identity.tokens.create({ name: "ci", permissions: ["targets.read"], expiresInDays: 1 });
+    const { token } = await app
+      .caller(await app.principalFor(user.id))
+      .identity.tokens.create({ name: "ci", permissions: ["targets.read"], expiresInDays: 1 });
 
     expect((await trpcHttp(app, "identity.sessions.list", { bearer: token, method: "GET" })).status).toBe(403);
     expect((await trpcHttp(app, "identity.mfa.status", { bearer: token, method: "GET" })).status).toBe(403);
@@ -147,7 +167,10 @@ describe("3. API tokens stay inside their scope", () => {
     expect((await trpcHttp(app, "identity.profile.update", { bearer: token, origin: null, input: { theme: "dark" } })).status).toBe(200);
 
     // The CLI signs in for a session token and sends it as Bearer.
-    const cli = await trpcHttp(app, "identity.auth.login", { origin: null, input: { email: user.email, password: user.password, client: "cli" } });
+    const cli = await trpcHttp(app, "identity.auth.login", {
+      origin: null,
+      input: { email: user.email, password: user.password, client: "cli" },
+    });
     const sessionToken = cli.json.result.data.sessionToken as string;
     expect((await trpcHttp(app, "identity.sessions.list", { bearer: sessionToken, method: "GET" })).status).toBe(200);
     const minted = await trpcHttp(app, "identity.tokens.create", {
@@ -160,7 +183,9 @@ describe("3. API tokens stay inside their scope", () => {
 
   it("(b) a token cannot mint a token that outlives it or carries more than it", async () => {
     const user = await app.createUser({ roles: ["viewer"] });
-    const parent = await app.caller(await app.principalFor(user.id)).identity.tokens.create({ name: "two-day", permissions: ["targets.read"], expiresInDays: 2 });
+    const parent = await app
+      .caller(await app.principalFor(user.id))
+      .identity.tokens.create({ name: "two-day", permissions: ["targets.read"], expiresInDays: 2 });
     const parentExpiry = new Date(parent.view.expiresAt!).getTime();
     const mint = (permissions: string[], expiresInDays: number | null) =>
       trpcHttp(app, "identity.tokens.create", { bearer: parent.token, origin: null, input: { name: "child", permissions, expiresInDays } });
@@ -181,7 +206,9 @@ describe("3. API tokens stay inside their scope", () => {
 
   it("(c) a token of a user whose role requires MFA grants nothing until they enrol", async () => {
     const { user } = await userWith(["targets.read"], { requireMfa: true });
-    const { token } = await app.caller(await app.principalFor(user.id)).identity.tokens.create({ name: "ci", permissions: ["targets.read"], expiresInDays: 1 });
+    const { token } = await app
+      .caller(await app.principalFor(user.id))
+      .identity.tokens.create({ name: "ci", permissions: ["targets.read"], expiresInDays: 1 });
 
     const me = await trpcHttp(app, "identity.auth.me", { bearer: token, method: "GET" });
     expect(me.json.result.data.permissions).toEqual([]);
@@ -196,13 +223,19 @@ describe("4. sign-in rotation ends only a session it can prove", () => {
     const v = await app.login(victim.email, victim.password);
     const victimSid = v.token.split(".")[0]!;
 
-    const forged = await trpcHttp(app, "identity.auth.login", { cookie: `ops_session=${victimSid}.junk`, input: { email: attacker.email, password: attacker.password } });
+    const forged = await trpcHttp(app, "identity.auth.login", {
+      cookie: `ops_session=${victimSid}.junk`,
+      input: { email: attacker.email, password: attacker.password },
+    });
     expect(forged.status).toBe(200);
     expect(await app.db.select().from(sessions).where(eq(sessions.id, victimSid))).toHaveLength(1);
     expect((await trpcHttp(app, "identity.auth.me", { method: "GET", cookie: v.cookie })).status).toBe(200);
 
     // The victim's own browser signing in again still rotates its session.
-    const again = await trpcHttp(app, "identity.auth.login", { cookie: v.cookie, input: { email: victim.email, password: victim.password } });
+    const again = await trpcHttp(app, "identity.auth.login", {
+      cookie: v.cookie,
+      input: { email: victim.email, password: victim.password },
+    });
     expect(again.status).toBe(200);
     expect(await app.db.select().from(sessions).where(eq(sessions.id, victimSid))).toHaveLength(0);
   });
@@ -246,13 +279,17 @@ describe("6. MFA attempts are capped and throttled", () => {
     const ip = "203.0.113.77";
     const anon = app.caller(null, { ip });
     for (let i = 0; i < 5; i++) {
-      await expect(anon.identity.auth.login({ email: u.email, password: `wrong-password-${i}`, client: "cli" })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+      await expect(anon.identity.auth.login({ email: u.email, password: `wrong-password-${i}`, client: "cli" })).rejects.toMatchObject({
+        code: "UNAUTHORIZED",
+      });
     }
     const step = await anon.identity.auth.login({ email: u.email, password: u.password, client: "cli" });
     expect(step.status).toBe("mfa-required");
     const challenge = (step as { challenge: string }).challenge;
     // Sixth failure in a row: the streak was not reset by the password, so it blocks.
-    await expect(anon.identity.auth.loginMfa({ challenge, code: "000000" === generateTOTP(u.key, 30, 6) ? "111111" : "000000", client: "cli" })).rejects.toMatchObject({
+    await expect(
+      anon.identity.auth.loginMfa({ challenge, code: "000000" === generateTOTP(u.key, 30, 6) ? "111111" : "000000", client: "cli" }),
+    ).rejects.toMatchObject({
       code: "UNAUTHORIZED",
     });
     await expect(app.services.throttle.check(u.email, ip)).rejects.toThrow(/Too many failed sign-in attempts/);
@@ -276,7 +313,10 @@ describe("7. the audit log never keeps a password typed as the email", () => {
     expect(rows.some((e) => e.actorLabel === "(not an email)" && e.outcome === "failure")).toBe(true);
 
     await trpcHttp(app, "identity.auth.login", { input: { email: "Nobody@Example.test", password: "x" } });
-    const [byEmail] = await app.db.select().from(auditLog).where(and(eq(auditLog.action, "identity.auth.login"), eq(auditLog.actorLabel, "nobody@example.test")));
+    const [byEmail] = await app.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "identity.auth.login"), eq(auditLog.actorLabel, "nobody@example.test")));
     expect(byEmail?.outcome).toBe("failure");
   });
 });
@@ -286,7 +326,9 @@ describe("8. recovery codes carry 80 bits", () => {
     const user = await app.createUser();
     const caller = app.caller(await app.principalFor(user.id));
     const start = await caller.identity.mfa.enrolStart();
-    const { recoveryCodes: codes } = await caller.identity.mfa.enrolConfirm({ code: generateTOTP(decodeBase32IgnorePadding(start.secret), 30, 6) });
+    const { recoveryCodes: codes } = await caller.identity.mfa.enrolConfirm({
+      code: generateTOTP(decodeBase32IgnorePadding(start.secret), 30, 6),
+    });
     expect(codes).toHaveLength(10);
     for (const c of codes) expect(c).toMatch(/^[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}$/);
 

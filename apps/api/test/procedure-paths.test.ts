@@ -11,7 +11,11 @@ describe("procedure paths", () => {
 
   it("name the discovery and connection-test procedures with verbs", () => {
     const of = (prefix: string) => paths.filter((p) => p.startsWith(prefix)).sort();
-    expect(of("assets.connectionTests.")).toEqual(["assets.connectionTests.getBatch", "assets.connectionTests.listHistory", "assets.connectionTests.start"]);
+    expect(of("assets.connectionTests.")).toEqual([
+      "assets.connectionTests.getBatch",
+      "assets.connectionTests.listHistory",
+      "assets.connectionTests.start",
+    ]);
     expect(of("assets.discoveryNetworks.")).toEqual(["assets.discoveryNetworks.list", "assets.discoveryNetworks.set"]);
     expect(of("assets.discovery.")).toContain("assets.discovery.listResults");
   });

@@ -10,7 +10,13 @@ type ProcedureDef = { _def: { meta?: { access?: Access }; type: string } };
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, ProcedureDef>);
 
 /** The only procedures anyone may call without signing in. */
-const PUBLIC = ["identity.auth.login", "identity.auth.loginMfa", "identity.auth.logout", "identity.setup.inspect", "identity.setup.complete"];
+const PUBLIC = [
+  "identity.auth.login",
+  "identity.auth.loginMfa",
+  "identity.auth.logout",
+  "identity.setup.inspect",
+  "identity.setup.complete",
+];
 
 /** The account's own security: reachable with a signed-in session, never with an API token. */
 const SESSION_ONLY = [
@@ -61,14 +67,23 @@ describe("every procedure declares its access", () => {
           const fn = path.split(".").reduce<any>((node, key) => node[key], caller);
           return fn({});
         };
-        const anon = await call(null).then(() => null, (e: unknown) => e);
+        const anon = await call(null).then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(anon instanceof TRPCError && anon.code, `${path} anonymous`).toBe("UNAUTHORIZED");
         if (access.kind === "permission") {
-          const denied = await call(nobody).then(() => null, (e: unknown) => e);
+          const denied = await call(nobody).then(
+            () => null,
+            (e: unknown) => e,
+          );
           expect(denied instanceof TRPCError && denied.code, `${path} without ${access.permission}`).toBe("FORBIDDEN");
         }
         if (access.kind === "session") {
-          const denied = await call(token).then(() => null, (e: unknown) => e);
+          const denied = await call(token).then(
+            () => null,
+            (e: unknown) => e,
+          );
           expect(denied instanceof TRPCError && denied.code, `${path} with an API token`).toBe("FORBIDDEN");
         }
       }

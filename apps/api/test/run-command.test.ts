@@ -25,7 +25,14 @@ const pgPort = await freePort();
 function start(port: number) {
   const child = spawn(process.execPath, ["--import", "tsx", "apps/api/src/main.ts"], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, OPS_DATA_DIR: dataDir, PORT: String(port), OPS_EMBEDDED_PG_PORT: String(pgPort), OPS_LOG_LEVEL: "warn" },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      OPS_DATA_DIR: dataDir,
+      PORT: String(port),
+      OPS_EMBEDDED_PG_PORT: String(pgPort),
+      OPS_LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
@@ -41,7 +48,10 @@ async function waitReady(port: number, exited: Promise<unknown>): Promise<number
   let gone = false;
   void exited.then(() => (gone = true));
   while (Date.now() - t0 < 90_000 && !gone) {
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return Date.now() - t0;
     await new Promise((r) => setTimeout(r, 100));
   }

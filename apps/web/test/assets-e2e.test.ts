@@ -37,7 +37,11 @@ function encryptedKey(passphrase: string): string {
 /** Builds the dashboard when its build is missing or older than its sources. */
 function ensureBuilt() {
   const index = join(dist, "index.html");
-  const sources = Math.max(newestMtime(join(webRoot, "src")), newestMtime(join(webRoot, "index.html")), newestMtime(join(webRoot, "vite.config.ts")));
+  const sources = Math.max(
+    newestMtime(join(webRoot, "src")),
+    newestMtime(join(webRoot, "index.html")),
+    newestMtime(join(webRoot, "vite.config.ts")),
+  );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   const build = spawnSync("npx", ["vite", "build", "--outDir", dist], { cwd: webRoot, encoding: "utf8", timeout: 170_000 });
   if (build.status !== 0) throw new Error(`vite build failed:\n${build.stdout}\n${build.stderr}`);
@@ -69,7 +73,15 @@ beforeAll(async () => {
   });
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-sync",
+    ],
   });
 }, 180_000);
 
@@ -155,7 +167,9 @@ describe("assets dashboard", () => {
     await page.waitForURL(/\/targets\/[0-9a-f-]{36}$/);
     await page.getByTestId("test-connection").click();
     await page.getByTestId("test-progress").waitFor();
-    await expect.poll(() => page.getByTestId("test-progress-text").textContent(), { timeout: 45_000 }).toMatch(/1 \/ 1 done · 1 passed · 0 failed/);
+    await expect
+      .poll(() => page.getByTestId("test-progress-text").textContent(), { timeout: 45_000 })
+      .toMatch(/1 \/ 1 done · 1 passed · 0 failed/);
     await expect.poll(() => page.getByTestId("target-status").textContent(), { timeout: 10_000 }).toBe("Reachable");
     await expect.poll(() => page.getByTestId("fact-hostname").textContent(), { timeout: 10_000 }).toMatch(/\S/);
     expect(await page.getByTestId("pinned-fingerprint").textContent()).toBe(sshd.hostKeyFingerprint);
@@ -171,7 +185,9 @@ describe("assets dashboard", () => {
     const oldFingerprint = sshd.hostKeyFingerprint;
     const newFingerprint = await sshd.swapHostKey();
     await page.getByTestId("test-connection").click();
-    await expect.poll(() => page.getByTestId("test-progress-text").textContent(), { timeout: 45_000 }).toMatch(/1 \/ 1 done · 0 passed · 1 failed/);
+    await expect
+      .poll(() => page.getByTestId("test-progress-text").textContent(), { timeout: 45_000 })
+      .toMatch(/1 \/ 1 done · 0 passed · 1 failed/);
     await expect.poll(() => page.getByTestId("target-status").textContent(), { timeout: 10_000 }).toBe("Host key changed");
     const alert = page.getByTestId("host-key-changed");
     await alert.waitFor();
@@ -182,7 +198,9 @@ describe("assets dashboard", () => {
     await expect.poll(() => page.getByTestId("pinned-fingerprint").textContent()).toBe(newFingerprint);
     expect(await page.getByTestId("host-key-changed").count()).toBe(0);
     await page.getByTestId("test-connection").click();
-    await expect.poll(() => page.getByTestId("test-progress-text").textContent(), { timeout: 45_000 }).toMatch(/1 \/ 1 done · 1 passed · 0 failed/);
+    await expect
+      .poll(() => page.getByTestId("test-progress-text").textContent(), { timeout: 45_000 })
+      .toMatch(/1 \/ 1 done · 1 passed · 0 failed/);
     await expect.poll(() => page.getByTestId("target-status").textContent(), { timeout: 10_000 }).toBe("Reachable");
 
     // Discovery: allow loopback on the page, scan the sshd port, see the fingerprint.
@@ -236,7 +254,9 @@ describe("assets dashboard", () => {
     await page.getByLabel("Select all on this page").check();
     await page.getByTestId("bulk-bar").waitFor();
     await page.getByTestId("bulk-test").click();
-    await expect.poll(() => page.getByTestId("test-progress-text").textContent(), { timeout: 45_000 }).toMatch(/2 \/ 2 done · 2 passed · 0 failed/);
+    await expect
+      .poll(() => page.getByTestId("test-progress-text").textContent(), { timeout: 45_000 })
+      .toMatch(/2 \/ 2 done · 2 passed · 0 failed/);
     await expect.poll(() => page.getByTestId("target-status").allTextContents(), { timeout: 10_000 }).toEqual(["Reachable", "Reachable"]);
     await page.screenshot({ path: join(SCREENSHOT_DIR, "ops-targets-bulk-test.png"), fullPage: true });
 
@@ -265,7 +285,9 @@ describe("assets dashboard", () => {
     await page.goto(`${app.url}/targets`);
     await page.getByTestId("import-targets").click();
     const header = "name,address,port,labels,groups";
-    await dialog.getByLabel("Or paste CSV").fill([header, "csv-a,10.9.0.1,22,env=prod,web", "csv-b,not a host!,22,,", "csv-c,10.9.0.3,99999,,"].join("\n"));
+    await dialog
+      .getByLabel("Or paste CSV")
+      .fill([header, "csv-a,10.9.0.1,22,env=prod,web", "csv-b,not a host!,22,,", "csv-c,10.9.0.3,99999,,"].join("\n"));
     await page.getByTestId("import-preview").click();
     await page.getByTestId("import-bad-count").waitFor();
     const bad = page.getByTestId("import-bad-row");

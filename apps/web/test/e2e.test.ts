@@ -19,7 +19,11 @@ function newestMtime(path: string): number {
 /** Builds the dashboard when dist is missing or older than its sources. */
 function ensureBuilt() {
   const index = join(dist, "index.html");
-  const sources = Math.max(newestMtime(join(webRoot, "src")), newestMtime(join(webRoot, "index.html")), newestMtime(join(webRoot, "vite.config.ts")));
+  const sources = Math.max(
+    newestMtime(join(webRoot, "src")),
+    newestMtime(join(webRoot, "index.html")),
+    newestMtime(join(webRoot, "vite.config.ts")),
+  );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   const build = spawnSync("npx", ["vite", "build"], { cwd: webRoot, encoding: "utf8", timeout: 170_000 });
   if (build.status !== 0) throw new Error(`vite build failed:\n${build.stdout}\n${build.stderr}`);
@@ -33,7 +37,15 @@ beforeAll(async () => {
   app = await startTestApp({ webDist: dist });
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-sync",
+    ],
   });
 }, 180_000);
 

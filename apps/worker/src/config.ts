@@ -4,9 +4,7 @@ import { parseMasterKeys, type MasterKeys } from "@ops/domain";
 import { z } from "zod";
 
 /** The only reader of process.env for the worker process (STYLE.md 13). */
-const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no"])
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const schema = z.object({

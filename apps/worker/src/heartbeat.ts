@@ -24,7 +24,10 @@ export async function beat(db: Database, id: string): Promise<boolean> {
 }
 
 export async function markStopped(db: Database, id: string) {
-  await db.update(workers).set({ stoppedAt: sql`now()` }).where(eq(workers.id, id));
+  await db
+    .update(workers)
+    .set({ stoppedAt: sql`now()` })
+    .where(eq(workers.id, id));
 }
 
 /**

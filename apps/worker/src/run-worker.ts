@@ -40,7 +40,14 @@ export async function startWorker(opts: {
     noHandleSignals: true,
     pollInterval: 1000,
     logger: gwLogger,
-    taskList: buildTaskList({ db: opts.db, identity: opts.identity, masterKeys: opts.masterKeys, log, workerId: id, discovery: opts.discovery }),
+    taskList: buildTaskList({
+      db: opts.db,
+      identity: opts.identity,
+      masterKeys: opts.masterKeys,
+      log,
+      workerId: id,
+      discovery: opts.discovery,
+    }),
     crontab: "*/5 * * * * identity:sessions-cleanup ?max=1&jobKey=sessions-cleanup",
   });
   await registerWorker(opts.db, id, hostname(), queueWorkerIds);

@@ -118,7 +118,11 @@ describe("a batch of targets", () => {
     expect(t.status).toBe("reachable");
     expect(t.lastCheckedAt).toBeInstanceOf(Date);
     expect(t.factsAt).toBeInstanceOf(Date);
-    expect(t.facts).toMatchObject({ kernel: expect.stringMatching(/^Linux /), architecture: expect.any(String), hostname: expect.any(String) });
+    expect(t.facts).toMatchObject({
+      kernel: expect.stringMatching(/^Linux /),
+      architecture: expect.any(String),
+      hostname: expect.any(String),
+    });
     expect(t.facts!.cpuCount).toBeGreaterThan(0);
     expect(t.facts!.memoryBytes).toBeGreaterThan(1024 * 1024);
     expect(t.facts!.uptimeSeconds).toBeGreaterThanOrEqual(0);
@@ -178,7 +182,12 @@ describe("host-key trust", () => {
     // Refused before signing in: no auth step was attempted.
     expect(refused.steps.map((s) => s.step)).toEqual(["tcp", "handshake", "host_key"]);
     let t = await loadTarget(target.id);
-    expect(t).toMatchObject({ status: "host_key_changed", hostKeyFingerprint: oldFp, hostKeyPendingFingerprint: newFp, hostKeyPendingType: "ssh-ed25519" });
+    expect(t).toMatchObject({
+      status: "host_key_changed",
+      hostKeyFingerprint: oldFp,
+      hostKeyPendingFingerprint: newFp,
+      hostKeyPendingType: "ssh-ed25519",
+    });
     expect(t.statusMessage).toContain(oldFp);
     expect(t.statusMessage).toContain(newFp);
 
@@ -198,7 +207,10 @@ describe("host-key trust", () => {
 
     const accepted = await admin.assets.hostKeys.accept({ targetId: target.id, fingerprint: newFp });
     expect(accepted).toMatchObject({ fingerprint: newFp, pendingFingerprint: null });
-    const audit = await app.db.select().from(auditLog).where(and(eq(auditLog.action, "assets.host_keys.accept"), eq(auditLog.objectId, target.id)));
+    const audit = await app.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "assets.host_keys.accept"), eq(auditLog.objectId, target.id)));
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actorLabel).toBe(app.admin.email);
     const acceptedEvents = await app.db
@@ -293,7 +305,14 @@ describe("worker trouble", () => {
     // Break the database under the worker, as an outage or a bad migration would.
     await app.db.execute(sql`ALTER TABLE assets.targets RENAME COLUMN facts TO facts_gone`);
     try {
-      const deps = { db: app.db, identity: app.services.identity, masterKeys: app.services.masterKeys, log: pino({ level: "silent" }), workerId: "test", discovery: { portableSockets: false } };
+      const deps = {
+        db: app.db,
+        identity: app.services.identity,
+        masterKeys: app.services.masterKeys,
+        log: pino({ level: "silent" }),
+        workerId: "test",
+        discovery: { portableSockets: false },
+      };
       await expect(handler({ testId: row!.id }, deps, { attempt: 1, maxAttempts: 2 })).rejects.toThrow();
       const [retrying] = await app.db.select().from(connectionTests).where(eq(connectionTests.id, row!.id));
       expect(retrying!.status).toBe("running");

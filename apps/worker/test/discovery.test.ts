@@ -34,13 +34,31 @@ function freePort(): Promise<number> {
 async function startMiniSshd(type: "ed25519" | "ecdsa" | "rsa"): Promise<Sshd> {
   const key = join(dir, `host_${type}`);
   execFileSync("ssh-keygen", ["-q", "-t", type, "-N", "", "-C", "", "-f", key]);
-  const fingerprint = execFileSync("ssh-keygen", ["-l", "-E", "sha256", "-f", `${key}.pub`]).toString().split(" ")[1]!;
+  const fingerprint = execFileSync("ssh-keygen", ["-l", "-E", "sha256", "-f", `${key}.pub`])
+    .toString()
+    .split(" ")[1]!;
   execFileSync("mkdir", ["-p", "/run/sshd"]);
   const port = await freePort();
-  const child: ChildProcess = spawn("/usr/sbin/sshd", [
-    "-D", "-e", "-f", "/dev/null",
-    "-o", `Port=${port}`, "-o", "ListenAddress=127.0.0.1", "-o", `HostKey=${key}`, "-o", "PidFile=none", "-o", "UsePAM=no",
-  ], { stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawn(
+    "/usr/sbin/sshd",
+    [
+      "-D",
+      "-e",
+      "-f",
+      "/dev/null",
+      "-o",
+      `Port=${port}`,
+      "-o",
+      "ListenAddress=127.0.0.1",
+      "-o",
+      `HostKey=${key}`,
+      "-o",
+      "PidFile=none",
+      "-o",
+      "UsePAM=no",
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
   await new Promise<void>((ok, fail) => {
     const t = setTimeout(() => fail(new Error(`sshd on ${port} did not start`)), 10_000);
     child.stderr!.on("data", (d: Buffer) => {
@@ -113,11 +131,18 @@ describe("discovery", () => {
     expect(scan.found).toBe(3);
     const page = await admin.assets.discovery.listResults({ scanId: started.scanId, page: 1, pageSize: 50 });
     expect(page.total).toBe(3);
-    const got = page.items.map((r) => ({ address: r.address, port: r.port, type: r.hostKeyType, fp: r.hostKeyFingerprint, match: r.match })).sort((a, b) => a.port - b.port);
-    const want = sshds.map((s) => ({ address: "127.0.0.1", port: s.port, type: s.keyType, fp: s.fingerprint, match: "new" })).sort((a, b) => a.port - b.port);
+    const got = page.items
+      .map((r) => ({ address: r.address, port: r.port, type: r.hostKeyType, fp: r.hostKeyFingerprint, match: r.match }))
+      .sort((a, b) => a.port - b.port);
+    const want = sshds
+      .map((s) => ({ address: "127.0.0.1", port: s.port, type: s.keyType, fp: s.fingerprint, match: "new" }))
+      .sort((a, b) => a.port - b.port);
     expect(got).toEqual(want);
     for (const r of page.items) expect(r.banner).toMatch(/^SSH-2\.0-OpenSSH/);
-    const events = await app.db.select().from(domainEvents).where(and(eq(domainEvents.type, "assets.discovery_finished"), eq(domainEvents.objectId, started.scanId)));
+    const events = await app.db
+      .select()
+      .from(domainEvents)
+      .where(and(eq(domainEvents.type, "assets.discovery_finished"), eq(domainEvents.objectId, started.scanId)));
     expect(events).toHaveLength(1);
     expect(events[0]!.payload).toMatchObject({ status: "done", found: 3 });
     const listed = await admin.assets.discovery.list({ page: 1, pageSize: 10 });
@@ -127,8 +152,22 @@ describe("discovery", () => {
   it("marks results known / known_different_key against targets, and imports the selected new ones", async () => {
     const [ed, ecdsa, rsa] = sshds as [Sshd, Sshd, Sshd];
     await app.db.insert(targets).values([
-      { name: "pinned-same", address: "127.0.0.1", port: ed.port, hostKeyType: ed.keyType, hostKeyFingerprint: ed.fingerprint, hostKeyPinnedAt: new Date() },
-      { name: "pinned-other", address: "127.0.0.1", port: ecdsa.port, hostKeyType: "ssh-ed25519", hostKeyFingerprint: "SHA256:AAAAnotthekeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", hostKeyPinnedAt: new Date() },
+      {
+        name: "pinned-same",
+        address: "127.0.0.1",
+        port: ed.port,
+        hostKeyType: ed.keyType,
+        hostKeyFingerprint: ed.fingerprint,
+        hostKeyPinnedAt: new Date(),
+      },
+      {
+        name: "pinned-other",
+        address: "127.0.0.1",
+        port: ecdsa.port,
+        hostKeyType: "ssh-ed25519",
+        hostKeyFingerprint: "SHA256:AAAAnotthekeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        hostKeyPinnedAt: new Date(),
+      },
     ]);
     const { scanId } = await admin.assets.discovery.start({ specs: ["127.0.0.1"], ports: sshds.map((s) => s.port) });
     expect((await waitFor(scanId, finished)).status).toBe("done");
@@ -137,23 +176,46 @@ describe("discovery", () => {
     expect(byPort.get(ed.port)!.match).toBe("known");
     expect(byPort.get(ecdsa.port)!.match).toBe("known_different_key");
     expect(byPort.get(rsa.port)!.match).toBe("new");
-    expect((await admin.assets.discovery.listResults({ scanId, page: 1, pageSize: 50, match: "new" })).items.map((r) => r.port)).toEqual([rsa.port]);
+    expect((await admin.assets.discovery.listResults({ scanId, page: 1, pageSize: 50, match: "new" })).items.map((r) => r.port)).toEqual([
+      rsa.port,
+    ]);
 
     const [group] = await app.db.insert(groups).values({ name: "discovered-web" }).returning();
-    const [cred] = await app.db.insert(credentials).values({ name: "deploy-key", kind: "ssh_password", username: "deploy", secret: "v1:sealed", keyVersion: 1 }).returning();
+    const [cred] = await app.db
+      .insert(credentials)
+      .values({ name: "deploy-key", kind: "ssh_password", username: "deploy", secret: "v1:sealed", keyVersion: 1 })
+      .returning();
     const picked = [byPort.get(rsa.port)!.id, byPort.get(ed.port)!.id];
-    const imported = await admin.assets.discovery.importResults({ scanId, resultIds: picked, groupId: group!.id, labels: { env: "lab", role: "web" }, credentialId: cred!.id });
+    const imported = await admin.assets.discovery.importResults({
+      scanId,
+      resultIds: picked,
+      groupId: group!.id,
+      labels: { env: "lab", role: "web" },
+      credentialId: cred!.id,
+    });
     expect(imported.targetIds).toHaveLength(1);
     expect(imported.skipped).toEqual([{ resultId: byPort.get(ed.port)!.id, reason: "already a target (known)" }]);
     const [t] = await app.db.select().from(targets).where(eq(targets.id, imported.targetIds[0]!));
-    expect(t).toMatchObject({ address: "127.0.0.1", port: rsa.port, labels: { env: "lab", role: "web" }, credentialId: cred!.id, hostKeyFingerprint: rsa.fingerprint });
+    expect(t).toMatchObject({
+      address: "127.0.0.1",
+      port: rsa.port,
+      labels: { env: "lab", role: "web" },
+      credentialId: cred!.id,
+      hostKeyFingerprint: rsa.fingerprint,
+    });
     expect(t!.name).toMatch(/^(127\.0\.0\.1|[a-z0-9.-]+)(-\d+)?$/);
     expect(await app.db.select().from(targetGroups).where(eq(targetGroups.targetId, t!.id))).toHaveLength(1);
-    const [row] = await app.db.select().from(discoveryResults).where(eq(discoveryResults.id, byPort.get(rsa.port)!.id));
+    const [row] = await app.db
+      .select()
+      .from(discoveryResults)
+      .where(eq(discoveryResults.id, byPort.get(rsa.port)!.id));
     expect(row!.importedAt).not.toBeNull();
     expect(row!.targetId).toBe(t!.id);
     expect(row!.match).toBe("known");
-    const audits = await app.db.select().from(auditLog).where(and(eq(auditLog.action, "assets.discovery.import"), eq(auditLog.objectId, scanId)));
+    const audits = await app.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "assets.discovery.import"), eq(auditLog.objectId, scanId)));
     expect(audits).toHaveLength(1);
     // Importing the same result again creates nothing.
     const again = await admin.assets.discovery.importResults({ scanId, resultIds: [byPort.get(rsa.port)!.id] });
@@ -201,7 +263,16 @@ describe("discovery", () => {
   it("a cancelled scan whose worker died ends as cancelled when its job is retried", async () => {
     const [scan] = await app.db
       .insert(discoveryScans)
-      .values({ specs: ["127.0.0.1"], ports: [22], total: 1, done: 0, concurrency: 1, timeoutMs: 100, status: "running", cancelRequested: true })
+      .values({
+        specs: ["127.0.0.1"],
+        ports: [22],
+        total: 1,
+        done: 0,
+        concurrency: 1,
+        timeoutMs: 100,
+        status: "running",
+        cancelRequested: true,
+      })
       .returning();
     expect(await claimScan(app.db, scan!.id)).toBeNull();
     const [after] = await app.db.select().from(discoveryScans).where(eq(discoveryScans.id, scan!.id));
@@ -226,7 +297,10 @@ describe("discovery", () => {
 
   it("refuses bad specs with a field error for each", async () => {
     const { cookie } = await app.login(app.admin.email, app.admin.password);
-    const res = await trpcHttp(app, "assets.discovery.start", { cookie, input: { specs: ["10.0.0.0/33", "1.2.3.4-1.2.3.1", "bad host!", "127.0.0.1"] } });
+    const res = await trpcHttp(app, "assets.discovery.start", {
+      cookie,
+      input: { specs: ["10.0.0.0/33", "1.2.3.4-1.2.3.1", "bad host!", "127.0.0.1"] },
+    });
     expect(res.status).toBe(400);
     const fields = res.json.error.data.fieldErrors as Record<string, string[]>;
     expect(Object.keys(fields).sort()).toEqual(["specs.0", "specs.1", "specs.2"]);
@@ -242,7 +316,9 @@ describe("discovery", () => {
     expect((await viewer.assets.discovery.list({ page: 1, pageSize: 5 })).total).toBeGreaterThan(0);
     await expect(viewer.assets.discovery.start({ specs: ["127.0.0.1"] })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(viewer.assets.discovery.cancel({ scanId: firstScanId })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(viewer.assets.discovery.importResults({ scanId: firstScanId, resultIds: [firstScanId] })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(viewer.assets.discovery.importResults({ scanId: firstScanId, resultIds: [firstScanId] })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
     await expect(viewer.assets.discoveryNetworks.set({ cidrs: [] })).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 });

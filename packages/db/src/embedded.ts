@@ -75,7 +75,8 @@ async function stopLeftover(databaseDir: string, log?: (line: string) => void): 
   log?.(`stopping the embedded Postgres a previous run left behind (pid ${pid})`);
   process.kill(pid, "SIGINT"); // Postgres' fast shutdown
   for (let i = 0; i < 150 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-  if (isAlive(pid)) throw new EmbeddedPostgresError(`The embedded Postgres left by a previous run (pid ${pid}) did not stop; stop it by hand.`);
+  if (isAlive(pid))
+    throw new EmbeddedPostgresError(`The embedded Postgres left by a previous run (pid ${pid}) did not stop; stop it by hand.`);
 }
 
 function isAlive(pid: number): boolean {

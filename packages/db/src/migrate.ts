@@ -21,5 +21,4 @@ export async function migrateDatabase(url: string): Promise<void> {
   await runMigrations({ connectionString: url, logger: quietLogger });
 }
 
-
 const quietLogger = new Logger(() => () => {});

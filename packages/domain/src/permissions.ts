@@ -50,15 +50,29 @@ export const PERMISSION_GROUPS: { domain: string; permissions: Permission[] }[] 
   {
     domain: "assets",
     permissions: [
-      "targets.read", "targets.manage", "targets.test", "hostkeys.accept", "credentials.read",
-      "credentials.manage", "credentials.use", "discovery.read", "discovery.run", "discovery.configure",
+      "targets.read",
+      "targets.manage",
+      "targets.test",
+      "hostkeys.accept",
+      "credentials.read",
+      "credentials.manage",
+      "credentials.use",
+      "discovery.read",
+      "discovery.run",
+      "discovery.configure",
     ],
   },
   {
     domain: "automation",
     permissions: [
-      "jobs.read", "jobs.manage", "runs.read", "runs.start", "runs.approve", "schedules.read",
-      "schedules.manage", "webhooks.manage",
+      "jobs.read",
+      "jobs.manage",
+      "runs.read",
+      "runs.start",
+      "runs.approve",
+      "schedules.read",
+      "schedules.manage",
+      "webhooks.manage",
     ],
   },
   { domain: "communication", permissions: ["notifications.read", "notifications.manage", "audit.read"] },
@@ -73,13 +87,24 @@ export const BUILTIN_ROLES = {
     description: "Runs the estate: targets, credentials, discovery, jobs, runs, schedules",
     permissions: [
       ...READ_ONLY,
-      "targets.manage", "targets.test", "credentials.manage", "credentials.use", "discovery.run",
-      "jobs.manage", "runs.start", "runs.approve", "schedules.manage", "webhooks.manage",
+      "targets.manage",
+      "targets.test",
+      "credentials.manage",
+      "credentials.use",
+      "discovery.run",
+      "jobs.manage",
+      "runs.start",
+      "runs.approve",
+      "schedules.manage",
+      "webhooks.manage",
       "notifications.manage",
     ] as Permission[],
   },
   // Credential metadata (names, user names, fingerprints) is for those who run the estate.
-  viewer: { description: "Reads inventory, jobs and runs; changes nothing", permissions: READ_ONLY.filter((p) => p !== "credentials.read") },
+  viewer: {
+    description: "Reads inventory, jobs and runs; changes nothing",
+    permissions: READ_ONLY.filter((p) => p !== "credentials.read"),
+  },
 } satisfies Record<string, { description: string; permissions: Permission[] }>;
 
 export type BuiltinRole = keyof typeof BUILTIN_ROLES;

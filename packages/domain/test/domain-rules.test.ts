@@ -70,7 +70,18 @@ describe("permissions", () => {
   it("catalogue covers all four domains and every group entry is a permission", () => {
     const grouped = PERMISSION_GROUPS.flatMap((g) => g.permissions);
     expect(new Set(grouped)).toEqual(new Set(ALL_PERMISSIONS));
-    for (const p of ["targets.read", "credentials.use", "discovery.run", "jobs.manage", "runs.start", "schedules.manage", "notifications.manage", "audit.read", "users.manage", "roles.manage"]) {
+    for (const p of [
+      "targets.read",
+      "credentials.use",
+      "discovery.run",
+      "jobs.manage",
+      "runs.start",
+      "schedules.manage",
+      "notifications.manage",
+      "audit.read",
+      "users.manage",
+      "roles.manage",
+    ]) {
       expect(ALL_PERMISSIONS).toContain(p);
     }
   });

@@ -126,7 +126,10 @@ describe("opsctl targets", () => {
   it("tests a target on a closed port and reports it refused", async () => {
     const port = await closedPort();
     const file = join(dir, "closed.json");
-    await writeFile(file, JSON.stringify([{ name: "closed-1", address: "127.0.0.1", port, labels: { probe: "closed" }, groups: ["Probes"] }]));
+    await writeFile(
+      file,
+      JSON.stringify([{ name: "closed-1", address: "127.0.0.1", port, labels: { probe: "closed" }, groups: ["Probes"] }]),
+    );
     expect((await opsctl(["targets", "import", file, "--yes"])).code).toBe(0);
 
     const test = await opsctl(["targets", "test", "closed-1"]);

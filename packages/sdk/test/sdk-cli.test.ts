@@ -91,7 +91,11 @@ describe("createOpsClient", () => {
     expect(invalid.code).toBe("BAD_REQUEST");
     expect(invalid.fieldErrors.name).toEqual(["Name the token"]);
 
-    const unreachable = toOpsError(await createOpsClient({ url: "http://127.0.0.1:9" }).identity.auth.me.query().catch((e: unknown) => e));
+    const unreachable = toOpsError(
+      await createOpsClient({ url: "http://127.0.0.1:9" })
+        .identity.auth.me.query()
+        .catch((e: unknown) => e),
+    );
     expect(unreachable.code).toBe("NETWORK");
     expect(unreachable.message).toMatch(/^cannot reach the server/);
   });

@@ -1,4 +1,13 @@
-import { globalGrants, hashSecret, loadUserAccess, validateApiToken, validateSessionToken, type Principal, type PrincipalProfile, type Services } from "@ops/domain";
+import {
+  globalGrants,
+  hashSecret,
+  loadUserAccess,
+  validateApiToken,
+  validateSessionToken,
+  type Principal,
+  type PrincipalProfile,
+  type Services,
+} from "@ops/domain";
 import { encodeHexLowerCase } from "@oslojs/encoding";
 
 type Cached = { principal: Principal; until: number };
@@ -7,7 +16,13 @@ function profileOf(
   user: { timeZone: string; theme: "light" | "dark"; mfaEnabledAt: Date | null },
   access: { requireMfa: boolean; roles: { id: string; name: string }[] },
 ): PrincipalProfile {
-  return { timeZone: user.timeZone, theme: user.theme, mfaEnabled: !!user.mfaEnabledAt, mfaRequired: access.requireMfa, roles: access.roles };
+  return {
+    timeZone: user.timeZone,
+    theme: user.theme,
+    mfaEnabled: !!user.mfaEnabledAt,
+    mfaRequired: access.requireMfa,
+    roles: access.roles,
+  };
 }
 
 /**

@@ -46,7 +46,11 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const retire = (values.retire ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean).map(Number);
+  const retire = (values.retire ?? [])
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .map(Number);
   if (retire.some((v) => !Number.isInteger(v) || v < 1)) {
     console.error("--retire takes key versions: whole numbers from 1");
     return 2;
@@ -89,12 +93,16 @@ async function main(): Promise<number> {
     const started = Date.now();
     const report = await rotateMasterKey({ db, masterKeys, retire, batchSize });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(`re-encrypted under version ${report.current}: ${report.credentialsResealed} credential(s), ${report.mfaSecretsResealed} MFA secret(s) in ${seconds} s`);
+    console.log(
+      `re-encrypted under version ${report.current}: ${report.credentialsResealed} credential(s), ${report.mfaSecretsResealed} MFA secret(s) in ${seconds} s`,
+    );
     const left = Object.entries(report.remaining).map(([v, n]) => `v${v}: ${n}`);
     console.log(`stored secrets by version: ${left.length ? left.join(", ") : "none"}`);
     if (report.retired.length) console.log(`nothing uses version ${report.retired.join(", ")} any more.`);
     if (report.removable.length) {
-      console.log(`version ${report.removable.join(", ")} can now be removed from OPS_MASTER_KEY (keep ${report.current}:<key>), then restart every node.`);
+      console.log(
+        `version ${report.removable.join(", ")} can now be removed from OPS_MASTER_KEY (keep ${report.current}:<key>), then restart every node.`,
+      );
     } else {
       console.log("no older version is loaded; nothing to remove.");
     }

@@ -45,7 +45,10 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const route = req.path.startsWith("/trpc") ? "/trpc" : req.route ? req.path : req.path.startsWith("/assets/") ? "/assets" : "other";
       httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-      log.info({ requestId: req.id, method: req.method, url: req.originalUrl.split("?")[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "request");
+      log.info(
+        { requestId: req.id, method: req.method, url: req.originalUrl.split("?")[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        "request",
+      );
     });
     next();
   });

@@ -121,7 +121,14 @@ export async function startTestApp(opts: { redis?: boolean; webDist?: string; en
 export async function trpcHttp(
   app: { url: string },
   path: string,
-  opts: { input?: unknown; method?: "GET" | "POST"; cookie?: string; bearer?: string; origin?: string | null; headers?: Record<string, string> } = {},
+  opts: {
+    input?: unknown;
+    method?: "GET" | "POST";
+    cookie?: string;
+    bearer?: string;
+    origin?: string | null;
+    headers?: Record<string, string>;
+  } = {},
 ) {
   const method = opts.method ?? "POST";
   const headers: Record<string, string> = { ...opts.headers };

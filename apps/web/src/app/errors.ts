@@ -28,7 +28,10 @@ export function serverFieldErrors(e: unknown): FieldErrors {
 }
 
 /** Client-side check with the shared schema; paths joined with "." like the server's. */
-export function validate<T extends z.ZodType>(schema: T, value: unknown): { ok: true; data: z.infer<T> } | { ok: false; errors: FieldErrors } {
+export function validate<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+): { ok: true; data: z.infer<T> } | { ok: false; errors: FieldErrors } {
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, data: parsed.data };
   const errors: FieldErrors = {};

@@ -2,14 +2,30 @@ import type { GroupNode } from "@ops/domain/schemas/assets-targets";
 import { useQuery } from "@tanstack/react-query";
 import { trpc } from "../app/trpc";
 
-export type FlatGroup = { id: string; name: string; description: string; parentId: string | null; directTargets: number; totalTargets: number; depth: number };
+export type FlatGroup = {
+  id: string;
+  name: string;
+  description: string;
+  parentId: string | null;
+  directTargets: number;
+  totalTargets: number;
+  depth: number;
+};
 
 /** The group tree in display order (parents before children, by name) with each node's depth. */
 export function flattenGroups(tree: readonly GroupNode[]): FlatGroup[] {
   const out: FlatGroup[] = [];
   const walk = (nodes: readonly GroupNode[], depth: number) => {
     for (const g of [...nodes].sort((a, b) => a.name.localeCompare(b.name))) {
-      out.push({ id: g.id, name: g.name, description: g.description, parentId: g.parentId, directTargets: g.directTargets, totalTargets: g.totalTargets, depth });
+      out.push({
+        id: g.id,
+        name: g.name,
+        description: g.description,
+        parentId: g.parentId,
+        directTargets: g.directTargets,
+        totalTargets: g.totalTargets,
+        depth,
+      });
       walk(g.children, depth + 1);
     }
   };
@@ -23,7 +39,14 @@ export function useGroupOptions(enabled = true) {
 }
 
 /** Nested groups in one <select>, indented by depth. */
-export function GroupSelect(props: { id: string; value: string; onChange: (id: string) => void; emptyLabel: string; className?: string; exclude?: string }) {
+export function GroupSelect(props: {
+  id: string;
+  value: string;
+  onChange: (id: string) => void;
+  emptyLabel: string;
+  className?: string;
+  exclude?: string;
+}) {
   const groups = useGroupOptions();
   return (
     <select id={props.id} className={props.className ?? "form-select"} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
@@ -65,7 +88,13 @@ export function GroupChecklist(props: { idPrefix: string; value: string[]; onCha
 }
 
 /** Credentials by name, optionally only some kinds (become credential: become_password). */
-export function CredentialSelect(props: { id: string; value: string; onChange: (id: string) => void; kinds?: string[]; className?: string }) {
+export function CredentialSelect(props: {
+  id: string;
+  value: string;
+  onChange: (id: string) => void;
+  kinds?: string[];
+  className?: string;
+}) {
   const creds = useQuery(trpc.assets.credentials.list.queryOptions({ page: 1, pageSize: 100 }));
   const items = (creds.data?.items ?? []).filter((c) => !props.kinds || props.kinds.includes(c.kind));
   return (

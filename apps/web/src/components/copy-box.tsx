@@ -15,7 +15,13 @@ export function CopyBox({ value, testId }: { value: string; testId?: string }) {
   };
   return (
     <div className="input-group">
-      <input className="form-control font-monospace" readOnly value={value} data-testid={testId} onFocus={(e) => e.currentTarget.select()} />
+      <input
+        className="form-control font-monospace"
+        readOnly
+        value={value}
+        data-testid={testId}
+        onFocus={(e) => e.currentTarget.select()}
+      />
       <button type="button" className="btn btn-outline-secondary" onClick={copy} aria-label="Copy">
         {copied ? <Check size={16} /> : <Copy size={16} />} {copied ? "Copied" : "Copy"}
       </button>

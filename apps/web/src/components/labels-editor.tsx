@@ -18,7 +18,11 @@ export function LabelChips({ labels, onRemove }: { labels: Labels; onRemove?: (k
   return (
     <span className="d-inline-flex flex-wrap gap-1">
       {entries.map(([k, v]) => (
-        <span key={k} className="badge rounded-pill text-bg-light border fw-normal d-inline-flex align-items-center gap-1" data-testid="label-chip">
+        <span
+          key={k}
+          className="badge rounded-pill text-bg-light border fw-normal d-inline-flex align-items-center gap-1"
+          data-testid="label-chip"
+        >
           {k}={v}
           {onRemove && (
             <button type="button" className="btn btn-link p-0 lh-1 text-body" aria-label={`Remove label ${k}`} onClick={() => onRemove(k)}>

@@ -6,7 +6,14 @@ export function ProgressBar(props: { done: number; total: number; passed?: numbe
   const pct = (n: number) => `${Math.min(100, (n / total) * 100)}%`;
   return (
     <div data-testid={props.testId}>
-      <div className="progress-stacked" role="progressbar" aria-label={props.label ?? "Progress"} aria-valuenow={props.done} aria-valuemin={0} aria-valuemax={props.total}>
+      <div
+        className="progress-stacked"
+        role="progressbar"
+        aria-label={props.label ?? "Progress"}
+        aria-valuenow={props.done}
+        aria-valuemin={0}
+        aria-valuemax={props.total}
+      >
         <div className="progress" style={{ width: pct(passed) }}>
           <div className="progress-bar bg-success" />
         </div>

@@ -1,7 +1,22 @@
 import type { Permission } from "@ops/domain/permissions";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { createRoute, Link, Outlet, redirect, useNavigate, useRouterState } from "@tanstack/react-router";
-import { FolderTree, KeyRound, LayoutDashboard, LockKeyhole, LogOut, Menu, Moon, Radar, ScrollText, Server, ShieldCheck, Sun, User, Users } from "lucide-react";
+import {
+  FolderTree,
+  KeyRound,
+  LayoutDashboard,
+  LockKeyhole,
+  LogOut,
+  Menu,
+  Moon,
+  Radar,
+  ScrollText,
+  Server,
+  ShieldCheck,
+  Sun,
+  User,
+  Users,
+} from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { allows } from "../app/access";
 import { applyTheme } from "../app/theme";
@@ -132,7 +147,12 @@ function UserMenu() {
             <hr className="dropdown-divider" />
           </li>
           <li>
-            <button type="button" className="dropdown-item d-flex align-items-center gap-2" onClick={() => logout.mutate()} data-testid="sign-out">
+            <button
+              type="button"
+              className="dropdown-item d-flex align-items-center gap-2"
+              onClick={() => logout.mutate()}
+              data-testid="sign-out"
+            >
               <LogOut size={16} /> Sign out
             </button>
           </li>
@@ -151,7 +171,13 @@ function AppLayout() {
     <div className="min-vh-100 d-flex flex-column">
       <header className="navbar navbar-dark bg-dark px-3 sticky-top">
         <div className="d-flex align-items-center gap-2">
-          <button type="button" className="btn btn-outline-light btn-sm d-lg-none" aria-label="Open navigation" onClick={() => setMenuOpen(true)} data-testid="nav-toggle">
+          <button
+            type="button"
+            className="btn btn-outline-light btn-sm d-lg-none"
+            aria-label="Open navigation"
+            onClick={() => setMenuOpen(true)}
+            data-testid="nav-toggle"
+          >
             <Menu size={18} />
           </button>
           <Link to="/" className="navbar-brand fw-semibold mb-0">
@@ -183,8 +209,8 @@ function AppLayout() {
         <main className="app-main flex-grow-1 p-3 p-md-4">
           {me.mfaRequired && !me.mfaEnabled && !onMfaPage && (
             <div className="alert alert-warning" role="alert" data-testid="mfa-required-banner">
-              One of your roles requires two-factor authentication. Until you{" "}
-              <Link to="/profile/mfa">set it up</Link>, you can only manage your own profile.
+              One of your roles requires two-factor authentication. Until you <Link to="/profile/mfa">set it up</Link>, you can only manage
+              your own profile.
             </div>
           )}
           <Outlet />

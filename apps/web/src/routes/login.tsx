@@ -142,7 +142,15 @@ function LoginPage() {
         <ErrorAlert error={error} />
         <Field id="email" label="Email" errors={errors}>
           {(invalid) => (
-            <input id="email" type="email" className={inputClass(invalid)} autoComplete="username" autoFocus value={email} onChange={(e) => setEmail(e.target.value)} />
+            <input
+              id="email"
+              type="email"
+              className={inputClass(invalid)}
+              autoComplete="username"
+              autoFocus
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
           )}
         </Field>
         <Field id="password" label="Password" errors={errors}>

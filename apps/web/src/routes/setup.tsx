@@ -52,7 +52,12 @@ function SetupPage() {
       </AuthCard>
     );
   }
-  if (inspect.isPending) return <AuthCard title="Set up your account"><Loading /></AuthCard>;
+  if (inspect.isPending)
+    return (
+      <AuthCard title="Set up your account">
+        <Loading />
+      </AuthCard>
+    );
   if (inspect.isError) {
     return (
       <AuthCard title="Set up your account">
@@ -73,12 +78,26 @@ function SetupPage() {
         <ErrorAlert error={error} />
         <Field id="password" label="New password" errors={errors} help="At least 12 characters. A long passphrase is best.">
           {(invalid) => (
-            <input id="password" type="password" autoComplete="new-password" className={inputClass(invalid)} value={password} onChange={(e) => setPassword(e.target.value)} />
+            <input
+              id="password"
+              type="password"
+              autoComplete="new-password"
+              className={inputClass(invalid)}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
           )}
         </Field>
         <Field id="confirm" label="Confirm password" errors={errors}>
           {(invalid) => (
-            <input id="confirm" type="password" autoComplete="new-password" className={inputClass(invalid)} value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+            <input
+              id="confirm"
+              type="password"
+              autoComplete="new-password"
+              className={inputClass(invalid)}
+              value={confirm}
+              onChange={(e) => setConfirm(e.target.value)}
+            />
           )}
         </Field>
         <button type="submit" className="btn btn-primary w-100" disabled={complete.isPending}>

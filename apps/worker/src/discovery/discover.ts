@@ -62,7 +62,7 @@ export function discover(opts: DiscoverOptions): Discovery {
   };
 
   const pump = () => {
-    for (let i = 0; i < queue.length && active < SSH_CONCURRENCY; ) {
+    for (let i = 0; i < queue.length && active < SSH_CONCURRENCY;) {
       const item = queue[i]!;
       const n = perAddress.get(item.address) ?? 0;
       if (n >= SSH_PER_ADDRESS) {
@@ -87,7 +87,14 @@ export function discover(opts: DiscoverOptions): Discovery {
     let name = names.get(address);
     if (!name) names.set(address, (name = reverseDns(address, dnsTimeoutMs)));
     const [ssh, reverse] = await Promise.all([probeSsh(address, port, sshTimeoutMs), name]);
-    found.push({ address, port, banner: ssh.banner, hostKeyType: ssh.hostKeyType, hostKeyFingerprint: ssh.hostKeyFingerprint, reverseDns: reverse });
+    found.push({
+      address,
+      port,
+      banner: ssh.banner,
+      hostKeyType: ssh.hostKeyType,
+      hostKeyFingerprint: ssh.hostKeyFingerprint,
+      reverseDns: reverse,
+    });
   };
 
   const scan = connectScan({

@@ -41,9 +41,18 @@ const KEX_ALGORITHMS = [
   "diffie-hellman-group14-sha256",
   "diffie-hellman-group14-sha1",
 ];
-const HOST_KEY_ALGORITHMS = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
+const HOST_KEY_ALGORITHMS = [
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "rsa-sha2-512",
+  "rsa-sha2-256",
+  "ssh-rsa",
+];
 // Never used (we stop before NEWKEYS) but must overlap the server's lists to get a reply.
-const CIPHERS = "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-cbc,aes256-cbc,3des-cbc";
+const CIPHERS =
+  "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-cbc,aes256-cbc,3des-cbc";
 const MACS = "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1";
 const MAX_PRELUDE = 8192;
 const MAX_PACKET = 256 * 1024;
@@ -143,7 +152,8 @@ export function probeSsh(address: string, port: number, timeoutMs: number): Prom
         const keyType = readString(hostKey, 0).value.toString("latin1");
         const secret = kex.computeSecret(serverPublic.value);
         const h = createHash(kex.hash);
-        for (const part of [Buffer.from(CLIENT_IDENT), Buffer.from(serverIdent!, "latin1"), clientKexinit, serverKexinit, hostKey]) h.update(sshString(part));
+        for (const part of [Buffer.from(CLIENT_IDENT), Buffer.from(serverIdent!, "latin1"), clientKexinit, serverKexinit, hostKey])
+          h.update(sshString(part));
         // ECDH: Q_C, Q_S as strings; DH: e, f as mpints, whose wire form is the same.
         h.update(sshString(kex.clientPublicRaw)).update(sshString(serverPublic.value));
         h.update(sshString(mpint(secret)));
@@ -162,7 +172,12 @@ function printable(s: string): string {
 
 function buildKexinit(): Buffer {
   const lists = [KEX_ALGORITHMS.join(","), HOST_KEY_ALGORITHMS.join(","), CIPHERS, CIPHERS, MACS, MACS, "none", "none", "", ""];
-  return Buffer.concat([Buffer.from([MSG_KEXINIT]), randomBytes(16), ...lists.map((l) => sshString(Buffer.from(l))), Buffer.from([0, 0, 0, 0, 0])]);
+  return Buffer.concat([
+    Buffer.from([MSG_KEXINIT]),
+    randomBytes(16),
+    ...lists.map((l) => sshString(Buffer.from(l))),
+    Buffer.from([0, 0, 0, 0, 0]),
+  ]);
 }
 
 function readKexinitLists(payload: Buffer): { kex: string[]; hostKey: string[] } {

@@ -87,11 +87,18 @@ async function attemptOnce(opts: ConnectOptions, steps: StepReport[]): Promise<S
       reject(e);
     };
     client.on("error", fail);
-    client.on("close", () => fail(new SshFailure(nextStep(steps), "connection lost", `connection closed (${opts.host}:${opts.port})`, !seen)));
+    client.on("close", () =>
+      fail(new SshFailure(nextStep(steps), "connection lost", `connection closed (${opts.host}:${opts.port})`, !seen)),
+    );
     client.on("ready", () => {
       if (settled) return;
       settled = true;
-      steps.push({ step: "auth", ok: true, ms: Math.round(performance.now() - verifiedAt), detail: `${opts.login.method} as ${opts.login.username}` });
+      steps.push({
+        step: "auth",
+        ok: true,
+        ms: Math.round(performance.now() - verifiedAt),
+        detail: `${opts.login.method} as ${opts.login.username}`,
+      });
       resolve({ client, hostKey: seen!, close: () => client.end() });
     });
     // ssh2 throws synchronously on bad options (e.g. an empty user name): close the socket.
@@ -115,11 +122,22 @@ async function attemptOnce(opts: ConnectOptions, steps: StepReport[]): Promise<S
           const expected = opts.expectedFingerprint;
           if (expected && expected !== seen.fingerprint) {
             fail(
-              new SshFailure("host_key", "host key changed", `host key changed: expected ${expected}, got ${seen.fingerprint}`, false, seen),
+              new SshFailure(
+                "host_key",
+                "host key changed",
+                `host key changed: expected ${expected}, got ${seen.fingerprint}`,
+                false,
+                seen,
+              ),
             );
             return false;
           }
-          steps.push({ step: "host_key", ok: true, ms: 0, detail: expected ? `matches the pinned ${seen.fingerprint}` : `first contact: ${seen.fingerprint}` });
+          steps.push({
+            step: "host_key",
+            ok: true,
+            ms: 0,
+            detail: expected ? `matches the pinned ${seen.fingerprint}` : `first contact: ${seen.fingerprint}`,
+          });
           return true;
         },
       });
@@ -130,7 +148,8 @@ async function attemptOnce(opts: ConnectOptions, steps: StepReport[]): Promise<S
 function authMethods(login: SshLogin): AuthenticationType[] {
   // ssh2 takes an already parsed key here, so a key is parsed once per credential, not per host.
   if (login.method === "key") return [{ type: "publickey", username: login.username, key: login.key } as unknown as AuthenticationType];
-  if (login.method === "password") return [{ type: "password", username: login.username, password: login.password } as unknown as AuthenticationType];
+  if (login.method === "password")
+    return [{ type: "password", username: login.username, password: login.password } as unknown as AuthenticationType];
   return [{ type: "none", username: login.username } as unknown as AuthenticationType];
 }
 
@@ -173,7 +192,6 @@ function forwardError(err: Error & { reason?: number }): Error {
   if (err.reason === 1) return Object.assign(new Error(msg), { code: "EHOSTUNREACH" });
   return err;
 }
-
 
 function sleep(ms: number) {
   return new Promise((r) => setTimeout(r, ms));

@@ -42,10 +42,13 @@ export function failureOf(step: StepName, e: unknown, where: string): SshFailure
   const reason = NETWORK_REASONS[code];
   if (reason) return new SshFailure(step, reason, `${reason} (${where})`, reason === "connection lost");
   if (err?.level === "client-timeout") return new SshFailure(step, "timed out", `timed out (${where}, no SSH answer in time)`);
-  if (err?.level === "client-authentication") return new SshFailure("auth", "authentication failed", "authentication failed: the server did not accept the credential");
+  if (err?.level === "client-authentication")
+    return new SshFailure("auth", "authentication failed", "authentication failed: the server did not accept the credential");
   const message = err instanceof Error ? err.message : String(e);
   // sshd's MaxStartups closes excess unauthenticated connections before its banner.
-  if (/Connection lost before handshake/i.test(message)) return new SshFailure(step, "connection lost", `connection lost before the SSH handshake (${where})`, true);
-  if (/no matching|handshake failed/i.test(message)) return new SshFailure("handshake", "handshake failed", `SSH handshake failed: ${message}`);
+  if (/Connection lost before handshake/i.test(message))
+    return new SshFailure(step, "connection lost", `connection lost before the SSH handshake (${where})`, true);
+  if (/no matching|handshake failed/i.test(message))
+    return new SshFailure("handshake", "handshake failed", `SSH handshake failed: ${message}`);
   return new SshFailure(step, "error", `${message} (${where})`);
 }

@@ -15,7 +15,14 @@ export function parsePrivateKey(credentialId: string, secret: string, passphrase
   const now = Date.now();
   for (const [k, v] of cache) if (now - v.lastUsed > IDLE_MS) cache.delete(k);
   // Keyed by the material too: a credential edited mid-batch is parsed afresh.
-  const id = credentialId + ":" + createHash("sha256").update(secret).update("\0").update(passphrase ?? "").digest("base64");
+  const id =
+    credentialId +
+    ":" +
+    createHash("sha256")
+      .update(secret)
+      .update("\0")
+      .update(passphrase ?? "")
+      .digest("base64");
   const hit = cache.get(id);
   if (hit) {
     hit.lastUsed = now;

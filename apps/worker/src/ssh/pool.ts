@@ -15,7 +15,10 @@ export function createConnectionPool(opts: { idleMs?: number } = {}) {
     if (entries.get(key) !== entry) return;
     entries.delete(key);
     clearTimeout(entry.idle);
-    entry.conn.then((c) => c.close(), () => {});
+    entry.conn.then(
+      (c) => c.close(),
+      () => {},
+    );
   }
 
   async function acquire(key: string, open: () => Promise<SshConnection>): Promise<{ conn: SshConnection; release: () => void }> {

@@ -59,7 +59,10 @@ async function runTest(testId: string, deps: TaskDeps): Promise<void> {
   const actor: Actor = test.requestedBy ? { userId: test.requestedBy, label: row.requesterEmail ?? "deleted user" } : null;
   const outcome = await probe(deps, row.target, row.jump, actor, test.id);
   await deps.db.transaction((tx) => record(tx, test.id, row.target, row.jump, outcome));
-  deps.log.debug({ testId, target: row.target.name, status: outcome.failure ? "failed" : "passed", cause: outcome.failure?.reason }, "connection test finished");
+  deps.log.debug(
+    { testId, target: row.target.name, status: outcome.failure ? "failed" : "passed", cause: outcome.failure?.reason },
+    "connection test finished",
+  );
 }
 
 type Outcome = {
@@ -127,17 +130,23 @@ async function probe(deps: TaskDeps, target: TargetRow, jump: TargetRow | null, 
     out.hostKey = conn.hostKey;
     if (target.becomeCredentialId) {
       const failure = await checkBecome(deps, conn.client, target, actor, testId);
-      if (failure) return fail(failure), out;
+      if (failure) return (fail(failure), out);
       pushStep({ step: "become", ok: true, ms: Math.round(performance.now() - mark), detail: "sudo accepted the password" });
     }
     const facts = await readFacts(conn.client);
-    if (facts instanceof SshFailure) return fail(facts), out;
+    if (facts instanceof SshFailure) return (fail(facts), out);
     out.facts = facts;
-    pushStep({ step: "facts", ok: true, ms: Math.round(performance.now() - mark), detail: [facts.hostname, facts.osRelease].filter(Boolean).join(", ") });
+    pushStep({
+      step: "facts",
+      ok: true,
+      ms: Math.round(performance.now() - mark),
+      detail: [facts.hostname, facts.osRelease].filter(Boolean).join(", "),
+    });
     return out;
   } catch (e) {
     // Trouble of our own (e.g. the vault cannot open a credential): the test fails with the reason.
-    if (!out.failure) fail(e instanceof SshFailure ? e : new SshFailure(nextStepAfter(out.steps), "error", e instanceof Error ? e.message : String(e)));
+    if (!out.failure)
+      fail(e instanceof SshFailure ? e : new SshFailure(nextStepAfter(out.steps), "error", e instanceof Error ? e.message : String(e)));
     return out;
   } finally {
     conn?.close();
@@ -146,12 +155,28 @@ async function probe(deps: TaskDeps, target: TargetRow, jump: TargetRow | null, 
 }
 
 /** The sign-in a credential gives; an SshFailure (thrown) says why there is none. */
-async function loginFor(deps: TaskDeps, credentialId: string | null, targetId: string, actor: Actor, testId: string, purpose: string): Promise<SshLogin> {
+async function loginFor(
+  deps: TaskDeps,
+  credentialId: string | null,
+  targetId: string,
+  actor: Actor,
+  testId: string,
+  purpose: string,
+): Promise<SshLogin> {
   if (!credentialId) throw new SshFailure("auth", "no credential", "authentication failed: no login credential is set on this target");
-  const c = await openCredentialForUse(deps.db, deps.masterKeys, credentialId, { purpose, targetId, actor, requestId: `connection-test:${testId}` });
+  const c = await openCredentialForUse(deps.db, deps.masterKeys, credentialId, {
+    purpose,
+    targetId,
+    actor,
+    requestId: `connection-test:${testId}`,
+  });
   if (c.kind === "ssh_key") return { username: c.username, method: "key", key: parsePrivateKey(credentialId, c.secret, c.passphrase) };
   if (c.kind === "ssh_password") return { username: c.username, method: "password", password: c.secret };
-  throw new SshFailure("auth", "wrong credential kind", `authentication failed: a ${c.kind.replace("_", " ")} credential cannot sign in over SSH`);
+  throw new SshFailure(
+    "auth",
+    "wrong credential kind",
+    `authentication failed: a ${c.kind.replace("_", " ")} credential cannot sign in over SSH`,
+  );
 }
 
 async function checkBecome(deps: TaskDeps, client: Client, target: TargetRow, actor: Actor, testId: string): Promise<SshFailure | null> {
@@ -168,7 +193,12 @@ async function checkBecome(deps: TaskDeps, client: Client, target: TargetRow, ac
     // -k ignores cached credentials, so the password itself is what gets checked.
     const r = await execCommand(client, "sudo -S -p '' -k true", { stdin: c.secret + "\n", timeoutMs: 10_000 });
     if (r.code === 0) return null;
-    const said = r.stderr.split("\n").map((l) => l.trim()).filter(Boolean).slice(-1)[0] ?? `exit code ${r.code}`;
+    const said =
+      r.stderr
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .slice(-1)[0] ?? `exit code ${r.code}`;
     return new SshFailure("become", "sudo refused", `sudo refused: ${said}`);
   } catch (e) {
     const f = failureOf("become", e, "sudo");
@@ -180,7 +210,8 @@ async function readFacts(client: Client): Promise<TargetFacts | SshFailure> {
   try {
     const r = await execCommand(client, FACTS_SCRIPT, { timeoutMs: 15_000 });
     const facts = parseFacts(r.stdout);
-    if (!facts.hostname && !facts.kernel) return new SshFailure("facts", "facts not readable", `facts not readable: ${r.stderr.trim().slice(0, 200) || `exit code ${r.code}`}`);
+    if (!facts.hostname && !facts.kernel)
+      return new SshFailure("facts", "facts not readable", `facts not readable: ${r.stderr.trim().slice(0, 200) || `exit code ${r.code}`}`);
     return facts;
   } catch (e) {
     const f = failureOf("facts", e, "facts");
@@ -236,7 +267,12 @@ async function record(tx: Tx, testId: string, target: TargetRow, jump: TargetRow
   // Trust on first use: only a connection that signed in pins the key it saw.
   if (o.hostKey && (!f || f.step === "become" || f.step === "facts")) await settleHostKey(tx, target, o.hostKey, false);
   if (status === "unreachable" && target.status === "reachable") {
-    await emitEvent(tx, { type: "assets.target_unreachable", objectType: "target", objectId: target.id, payload: { targetName: target.name, cause: f?.reason } });
+    await emitEvent(tx, {
+      type: "assets.target_unreachable",
+      objectType: "target",
+      objectId: target.id,
+      payload: { targetName: target.name, cause: f?.reason },
+    });
   }
 }
 

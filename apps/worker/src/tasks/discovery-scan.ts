@@ -54,10 +54,18 @@ export async function handler({ scanId }: { scanId: string }, deps: TaskDeps): P
     }
     await flush();
     await finishScan(db, scanId, { status: cancelled ? "cancelled" : "done", done: run.scan.done, found: recorded });
-    log.info({ scanId, done: run.scan.done, total: run.scan.total, found: recorded, cancelled, scanner: run.scan.kind }, "discovery scan finished");
+    log.info(
+      { scanId, done: run.scan.done, total: run.scan.total, found: recorded, cancelled, scanner: run.scan.kind },
+      "discovery scan finished",
+    );
   } catch (e) {
     run.stop();
     log.error({ scanId, err: (e as Error).message }, "discovery scan failed");
-    await finishScan(db, scanId, { status: "failed", done: run.scan.done, found: recorded, error: "The scan stopped on an internal error; see the worker log" });
+    await finishScan(db, scanId, {
+      status: "failed",
+      done: run.scan.done,
+      found: recorded,
+      error: "The scan stopped on an internal error; see the worker log",
+    });
   }
 }

@@ -2,7 +2,10 @@ import { sql } from "drizzle-orm";
 import { timestamp, uuid } from "drizzle-orm/pg-core";
 
 /** Shared column helpers: every table uses the same id and timestamp shapes. */
-export const id = () => uuid("id").primaryKey().default(sql`gen_random_uuid()`);
+export const id = () =>
+  uuid("id")
+    .primaryKey()
+    .default(sql`gen_random_uuid()`);
 export const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 export const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
 export const tstz = (name: string) => timestamp(name, { withTimezone: true });

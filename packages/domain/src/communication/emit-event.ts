@@ -3,10 +3,7 @@ import { domainEvents } from "@ops/db";
 
 /** Event types notifications can subscribe to; later issues add theirs here. */
 export type DomainEventType =
-  | "assets.host_key_changed"
-  | "assets.host_key_accepted"
-  | "assets.target_unreachable"
-  | "assets.discovery_finished";
+  "assets.host_key_changed" | "assets.host_key_accepted" | "assets.target_unreachable" | "assets.discovery_finished";
 
 /** Appends to the outbox in the caller's transaction; delivery happens later. */
 export async function emitEvent(

@@ -10,7 +10,10 @@ export type MasterKeys = { current: number; keys: Map<number, Buffer> };
 export function parseMasterKeys(spec: string): MasterKeys {
   // "1:<base64 32 bytes>,2:<base64 32 bytes>" or a bare key (version 1).
   const keys = new Map<number, Buffer>();
-  for (const part of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [v, k] = part.includes(":") ? part.split(":", 2) : ["1", part];
     const key = Buffer.from(k ?? "", "base64");
     const version = Number(v);

@@ -28,17 +28,30 @@ export type LoginOutcome =
  * Password step of sign-in. Unknown email, missing password and wrong password cost the
  * same (one argon2 verify) and answer the same message; the audit log keeps the reason.
  */
-export async function login({ ctx, input }: VerbArgs<{ email: string; password: string; previousSessionToken?: string | null }>): Promise<LoginOutcome> {
+export async function login({
+  ctx,
+  input,
+}: VerbArgs<{ email: string; password: string; previousSessionToken?: string | null }>): Promise<LoginOutcome> {
   const email = input.email.trim().toLowerCase();
   const { throttle } = ctx.services;
   try {
     await throttle.check(email, ctx.meta.ip);
   } catch (e) {
-    await appendAudit(ctx.services.db, ctx, { action: "identity.auth.login", outcome: "denied", actorLabel: actorLabelFor(email), actorUserId: null, changes: { reason: "throttled" } });
+    await appendAudit(ctx.services.db, ctx, {
+      action: "identity.auth.login",
+      outcome: "denied",
+      actorLabel: actorLabelFor(email),
+      actorUserId: null,
+      changes: { reason: "throttled" },
+    });
     throw e;
   }
 
-  const [user] = await ctx.services.db.select().from(users).where(sql`lower(${users.email}) = ${email}`).limit(1);
+  const [user] = await ctx.services.db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.email}) = ${email}`)
+    .limit(1);
   let reason: string | null = null;
   if (!user || !user.passwordHash) {
     await verifyAgainstDummy(input.password);
@@ -89,7 +102,10 @@ export async function login({ ctx, input }: VerbArgs<{ email: string; password: 
 }
 
 /** Second step for users with MFA: a TOTP code or an unused recovery code. */
-export async function loginWithMfa({ ctx, input }: VerbArgs<{ challenge: string; code: string; previousSessionToken?: string | null }>): Promise<LoginOutcome> {
+export async function loginWithMfa({
+  ctx,
+  input,
+}: VerbArgs<{ challenge: string; code: string; previousSessionToken?: string | null }>): Promise<LoginOutcome> {
   const db = ctx.services.db;
   const [id, secret] = input.challenge.split(".");
   const [challenge] = id ? await db.select().from(loginChallenges).where(eq(loginChallenges.id, id)).limit(1) : [];
@@ -121,13 +137,22 @@ export async function loginWithMfa({ ctx, input }: VerbArgs<{ challenge: string;
     const used = await db
       .update(recoveryCodes)
       .set({ usedAt: new Date() })
-      .where(and(eq(recoveryCodes.userId, user.id), inArray(recoveryCodes.codeHash, recoveryCodeHashes(code)), isNull(recoveryCodes.usedAt)))
+      .where(
+        and(eq(recoveryCodes.userId, user.id), inArray(recoveryCodes.codeHash, recoveryCodeHashes(code)), isNull(recoveryCodes.usedAt)),
+      )
       .returning({ id: recoveryCodes.id });
     if (used.length > 0) method = "recovery-code";
   }
   if (!method) {
     await ctx.services.throttle.recordFailure(user.email, ctx.meta.ip);
-    await appendAudit(db, ctx, { action: "identity.auth.login.mfa", outcome: "failure", actorLabel: user.email, actorUserId: user.id, objectType: "user", objectId: user.id });
+    await appendAudit(db, ctx, {
+      action: "identity.auth.login.mfa",
+      outcome: "failure",
+      actorLabel: user.email,
+      actorUserId: user.id,
+      objectType: "user",
+      objectId: user.id,
+    });
     throw new Unauthorized("That code is not valid");
   }
   await db.delete(loginChallenges).where(eq(loginChallenges.id, challenge.id));

@@ -8,9 +8,7 @@ const ARGON2 = { algorithm: 2 /* argon2id */, memoryCost: 19456, timeCost: 2, pa
 
 export const MIN_PASSWORD_LENGTH = 12;
 
-const commonPasswords = new Set<string>(
-  ((dictionary as Record<string, unknown>)["passwords-common"] as string[] | undefined) ?? [],
-);
+const commonPasswords = new Set<string>(((dictionary as Record<string, unknown>)["passwords-common"] as string[] | undefined) ?? []);
 
 /**
  * argon2id is CPU- and memory-heavy by design. At most (cores - 1) run at once, so a

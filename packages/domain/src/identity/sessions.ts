@@ -53,7 +53,10 @@ export async function validateSessionToken(db: Executor, token: string, settings
     return null;
   }
   if (now - row.session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
-    await db.update(sessions).set({ lastSeenAt: new Date(now) }).where(eq(sessions.id, id));
+    await db
+      .update(sessions)
+      .set({ lastSeenAt: new Date(now) })
+      .where(eq(sessions.id, id));
     row.session.lastSeenAt = new Date(now);
   }
   return row;
@@ -83,9 +86,7 @@ export async function deleteSessionByToken(db: Executor, token: string): Promise
 }
 
 export async function deleteUserSessions(db: Executor, userId: string, exceptSessionId?: string): Promise<number> {
-  const where = exceptSessionId
-    ? and(eq(sessions.userId, userId), sql`${sessions.id} <> ${exceptSessionId}`)
-    : eq(sessions.userId, userId);
+  const where = exceptSessionId ? and(eq(sessions.userId, userId), sql`${sessions.id} <> ${exceptSessionId}`) : eq(sessions.userId, userId);
   const rows = await db.delete(sessions).where(where).returning({ id: sessions.id });
   return rows.length;
 }

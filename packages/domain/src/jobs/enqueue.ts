@@ -22,8 +22,15 @@ export async function enqueueJob<J extends JobIdentifier>(tx: Executor, identifi
 }
 
 /** Many jobs of one kind in one statement (e.g. a connection test per selected target). */
-export async function enqueueJobs<J extends JobIdentifier>(tx: Executor, identifier: J, payloads: JobPayload<J>[], opts: { maxAttempts?: number } = {}) {
+export async function enqueueJobs<J extends JobIdentifier>(
+  tx: Executor,
+  identifier: J,
+  payloads: JobPayload<J>[],
+  opts: { maxAttempts?: number } = {},
+) {
   if (payloads.length === 0) return;
   const specs = payloads.map((p) => ({ identifier, payload: JOBS[identifier].parse(p), max_attempts: opts.maxAttempts ?? 3 }));
-  await tx.execute(sql`SELECT graphile_worker.add_jobs(ARRAY(SELECT json_populate_recordset(null::graphile_worker.job_spec, ${JSON.stringify(specs)}::json)))`);
+  await tx.execute(
+    sql`SELECT graphile_worker.add_jobs(ARRAY(SELECT json_populate_recordset(null::graphile_worker.job_spec, ${JSON.stringify(specs)}::json)))`,
+  );
 }

@@ -60,6 +60,9 @@ export type HostKeyView = z.infer<typeof hostKeyView>;
 export const acceptHostKeyInput = z.object({
   targetId: uuid,
   /** Must equal the pending fingerprint: the admin accepts exactly the key they saw. */
-  fingerprint: z.string().trim().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "Must be a SHA256 fingerprint as ssh-keygen -l prints it"),
+  fingerprint: z
+    .string()
+    .trim()
+    .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "Must be a SHA256 fingerprint as ssh-keygen -l prints it"),
 });
 export const forgetHostKeyInput = z.object({ targetId: uuid });

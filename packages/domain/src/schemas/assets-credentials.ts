@@ -3,7 +3,12 @@ import type { CredentialKind } from "@ops/db";
 import { isoDate, pageInput, uuid } from "./common";
 
 /** Mirrors the database's CREDENTIAL_KINDS without bundling drizzle into the web app. */
-export const CREDENTIAL_KIND_VALUES = ["ssh_key", "ssh_password", "become_password", "generic_secret"] as const satisfies readonly CredentialKind[];
+export const CREDENTIAL_KIND_VALUES = [
+  "ssh_key",
+  "ssh_password",
+  "become_password",
+  "generic_secret",
+] as const satisfies readonly CredentialKind[];
 export const credentialKind = z.enum(CREDENTIAL_KIND_VALUES);
 export type CredentialKindValue = z.infer<typeof credentialKind>;
 

@@ -251,7 +251,16 @@ export const deleteGroupResult = z.object({ id: z.string(), deleted: z.literal(t
 
 export const IMPORT_MAX_BYTES = 5 * 1024 * 1024;
 export const IMPORT_COLUMNS = [
-  "name", "address", "port", "os_family", "description", "labels", "groups", "credential", "become_credential", "jump_host",
+  "name",
+  "address",
+  "port",
+  "os_family",
+  "description",
+  "labels",
+  "groups",
+  "credential",
+  "become_credential",
+  "jump_host",
 ] as const;
 export const importInput = z.object({
   format: z.enum(["csv", "json"]),

@@ -2,11 +2,17 @@ import { z } from "zod";
 import { ALL_PERMISSIONS, type Permission } from "../permissions";
 import { isoDate, pageInput, uuid } from "./common";
 
-export const email = z.email({ message: "Enter a valid email address" }).max(254).transform((e) => e.trim().toLowerCase());
+export const email = z
+  .email({ message: "Enter a valid email address" })
+  .max(254)
+  .transform((e) => e.trim().toLowerCase());
 /** Policy beyond length (email, well-known) is checked by the domain, which knows the email. */
 export const newPassword = z.string().min(12, "Password must be at least 12 characters").max(256);
 export const permission = z.enum(ALL_PERMISSIONS as [Permission, ...Permission[]]);
-export const totpCode = z.string().trim().regex(/^\d{6}$/, "Enter the 6-digit code from your authenticator app");
+export const totpCode = z
+  .string()
+  .trim()
+  .regex(/^\d{6}$/, "Enter the 6-digit code from your authenticator app");
 export const recoveryCode = z.string().trim().min(8).max(32);
 export const timeZone = z.string().refine((tz) => {
   try {
@@ -138,7 +144,12 @@ export const roleView = z.object({
   userCount: z.number().int(),
 });
 export type RoleView = z.infer<typeof roleView>;
-const roleName = z.string().trim().min(2, "At least 2 characters").max(50).regex(/^[a-z0-9][a-z0-9 _.-]*$/i, "Letters, digits, space, . _ -");
+const roleName = z
+  .string()
+  .trim()
+  .min(2, "At least 2 characters")
+  .max(50)
+  .regex(/^[a-z0-9][a-z0-9 _.-]*$/i, "Letters, digits, space, . _ -");
 export const createRoleInput = z.object({
   name: roleName,
   description: z.string().trim().max(300).default(""),

@@ -13,7 +13,8 @@ export function describeFailure(error: unknown): string {
   if (ops.code === "NETWORK" || ops.code === "UNKNOWN") return ops.message;
   const fields = Object.entries(ops.fieldErrors);
   // A zod message already lists its fields; only domain field errors need adding.
-  const detail = fields.length && !ops.message.startsWith("Invalid input") ? ` (${fields.map(([f, m]) => `${f}: ${m.join(", ")}`).join("; ")})` : "";
+  const detail =
+    fields.length && !ops.message.startsWith("Invalid input") ? ` (${fields.map(([f, m]) => `${f}: ${m.join(", ")}`).join("; ")})` : "";
   return `${ops.toLine()}${detail}`;
 }
 

@@ -9,7 +9,11 @@ export type Output = {
   note(text: string): void;
 };
 
-export function createOutput(json: boolean, stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): Output {
+export function createOutput(
+  json: boolean,
+  stdout: NodeJS.WritableStream = process.stdout,
+  stderr: NodeJS.WritableStream = process.stderr,
+): Output {
   const line = (text = "") => void stdout.write(text + "\n");
   return {
     json,

@@ -42,19 +42,39 @@ function Filters({ search }: { search: AuditSearch }) {
   return (
     <form className="row g-2 mb-3 align-items-end" onSubmit={apply}>
       <div className="col-6 col-md-4 col-xl-2">
-        <label className="form-label small mb-1" htmlFor="f-actor">Actor</label>
+        <label className="form-label small mb-1" htmlFor="f-actor">
+          Actor
+        </label>
         <input id="f-actor" className="form-control form-control-sm" value={draft.actor} onChange={set("actor")} placeholder="email" />
       </div>
       <div className="col-6 col-md-4 col-xl-2">
-        <label className="form-label small mb-1" htmlFor="f-action">Action</label>
-        <input id="f-action" className="form-control form-control-sm" value={draft.action} onChange={set("action")} placeholder="identity.users.create" />
+        <label className="form-label small mb-1" htmlFor="f-action">
+          Action
+        </label>
+        <input
+          id="f-action"
+          className="form-control form-control-sm"
+          value={draft.action}
+          onChange={set("action")}
+          placeholder="identity.users.create"
+        />
       </div>
       <div className="col-6 col-md-4 col-xl-2">
-        <label className="form-label small mb-1" htmlFor="f-type">Object type</label>
-        <input id="f-type" className="form-control form-control-sm" value={draft.objectType} onChange={set("objectType")} placeholder="user" />
+        <label className="form-label small mb-1" htmlFor="f-type">
+          Object type
+        </label>
+        <input
+          id="f-type"
+          className="form-control form-control-sm"
+          value={draft.objectType}
+          onChange={set("objectType")}
+          placeholder="user"
+        />
       </div>
       <div className="col-6 col-md-4 col-xl-2">
-        <label className="form-label small mb-1" htmlFor="f-outcome">Outcome</label>
+        <label className="form-label small mb-1" htmlFor="f-outcome">
+          Outcome
+        </label>
         <select id="f-outcome" className="form-select form-select-sm" value={draft.outcome} onChange={set("outcome")}>
           <option value="">Any</option>
           <option value="success">Success</option>
@@ -63,15 +83,21 @@ function Filters({ search }: { search: AuditSearch }) {
         </select>
       </div>
       <div className="col-6 col-md-4 col-xl-2">
-        <label className="form-label small mb-1" htmlFor="f-from">From</label>
+        <label className="form-label small mb-1" htmlFor="f-from">
+          From
+        </label>
         <input id="f-from" type="date" className="form-control form-control-sm" value={draft.from} onChange={set("from")} />
       </div>
       <div className="col-6 col-md-4 col-xl-2">
-        <label className="form-label small mb-1" htmlFor="f-to">To</label>
+        <label className="form-label small mb-1" htmlFor="f-to">
+          To
+        </label>
         <input id="f-to" type="date" className="form-control form-control-sm" value={draft.to} onChange={set("to")} />
       </div>
       <div className="col-12 col-md-4 col-xl-12 d-flex gap-2">
-        <button type="submit" className="btn btn-sm btn-primary">Apply</button>
+        <button type="submit" className="btn btn-sm btn-primary">
+          Apply
+        </button>
         <button
           type="button"
           className="btn btn-sm btn-outline-secondary"
@@ -117,12 +143,22 @@ function Row({ entry }: { entry: AuditEntryView }) {
   return (
     <Fragment>
       <tr onClick={() => setOpen((o) => !o)} style={{ cursor: "pointer" }} aria-expanded={open}>
-        <td className="text-body-secondary small">{open ? <ChevronDown size={14} /> : <ChevronRight size={14} />} {entry.id}</td>
+        <td className="text-body-secondary small">
+          {open ? <ChevronDown size={14} /> : <ChevronRight size={14} />} {entry.id}
+        </td>
         <td className="small text-nowrap">{fmt.dateTime(entry.at)}</td>
-        <td className="small text-truncate" style={{ maxWidth: 200 }}>{entry.actorLabel}</td>
-        <td><code className="small">{entry.action}</code></td>
-        <td className="small d-none d-md-table-cell">{entry.objectType ? `${entry.objectType}${entry.objectId ? ` ${entry.objectId.slice(0, 8)}` : ""}` : "—"}</td>
-        <td><span className={`badge ${OUTCOME_BADGE[entry.outcome]}`}>{entry.outcome}</span></td>
+        <td className="small text-truncate" style={{ maxWidth: 200 }}>
+          {entry.actorLabel}
+        </td>
+        <td>
+          <code className="small">{entry.action}</code>
+        </td>
+        <td className="small d-none d-md-table-cell">
+          {entry.objectType ? `${entry.objectType}${entry.objectId ? ` ${entry.objectId.slice(0, 8)}` : ""}` : "—"}
+        </td>
+        <td>
+          <span className={`badge ${OUTCOME_BADGE[entry.outcome]}`}>{entry.outcome}</span>
+        </td>
       </tr>
       {open && (
         <tr>
@@ -137,7 +173,11 @@ function Row({ entry }: { entry: AuditEntryView }) {
               <dt className="col-sm-2">Object id</dt>
               <dd className="col-sm-10">{entry.objectId ?? "—"}</dd>
             </dl>
-            {hasChanges ? <pre className="audit-changes border rounded p-2 mb-0">{JSON.stringify(entry.changes, null, 2)}</pre> : <div className="small text-body-secondary">No recorded changes.</div>}
+            {hasChanges ? (
+              <pre className="audit-changes border rounded p-2 mb-0">{JSON.stringify(entry.changes, null, 2)}</pre>
+            ) : (
+              <div className="small text-body-secondary">No recorded changes.</div>
+            )}
           </td>
         </tr>
       )}
@@ -183,7 +223,12 @@ export function AuditPage() {
               </tbody>
             </table>
           </div>
-          <Pager page={list.data.page} pageSize={list.data.pageSize} total={list.data.total} onPage={(page) => navigate({ search: (s) => ({ ...s, page }) })} />
+          <Pager
+            page={list.data.page}
+            pageSize={list.data.pageSize}
+            total={list.data.total}
+            onPage={(page) => navigate({ search: (s) => ({ ...s, page }) })}
+          />
         </>
       )}
     </div>

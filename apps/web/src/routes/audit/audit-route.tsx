@@ -7,7 +7,11 @@ import { AuditPage } from "./audit-page";
 
 const optionalText = z.string().trim().max(200).optional().catch(undefined);
 /** Dates in the URL are plain yyyy-mm-dd; the page turns them into the API's ISO instants. */
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined);
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .optional()
+  .catch(undefined);
 
 export const auditSearch = z.object({
   page: z.number().int().min(1).catch(1).default(1),

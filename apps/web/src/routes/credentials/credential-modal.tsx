@@ -90,11 +90,25 @@ export function CredentialModal(props: { credential?: CredentialView; onClose: (
       <form id="credential-form" onSubmit={submit} noValidate autoComplete="off">
         <ErrorAlert error={error} />
         <Field id="credential-name" name="name" label="Name" errors={errors}>
-          {(invalid) => <input id="credential-name" className={inputClass(invalid)} value={name} onChange={(e) => setName(e.target.value)} autoFocus />}
-        </Field>
-        <Field id="credential-kind" name="kind" label="Kind" errors={errors} help={editing ? "The kind cannot change; make a new credential instead." : undefined}>
           {(invalid) => (
-            <select id="credential-kind" className={inputClass(invalid, "form-select")} value={kind} disabled={!!editing} onChange={(e) => setKind(e.target.value as Kind)}>
+            <input id="credential-name" className={inputClass(invalid)} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+          )}
+        </Field>
+        <Field
+          id="credential-kind"
+          name="kind"
+          label="Kind"
+          errors={errors}
+          help={editing ? "The kind cannot change; make a new credential instead." : undefined}
+        >
+          {(invalid) => (
+            <select
+              id="credential-kind"
+              className={inputClass(invalid, "form-select")}
+              value={kind}
+              disabled={!!editing}
+              onChange={(e) => setKind(e.target.value as Kind)}
+            >
               {CREDENTIAL_KIND_VALUES.map((k) => (
                 <option key={k} value={k}>
                   {CREDENTIAL_KIND_LABELS[k]}
@@ -104,13 +118,33 @@ export function CredentialModal(props: { credential?: CredentialView; onClose: (
           )}
         </Field>
         {kind !== "generic_secret" && (
-          <Field id="credential-username" name="username" label="User name" errors={errors} help={kind === "become_password" ? "Optional: the user to become (default root)." : undefined}>
-            {(invalid) => <input id="credential-username" className={inputClass(invalid)} value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" />}
+          <Field
+            id="credential-username"
+            name="username"
+            label="User name"
+            errors={errors}
+            help={kind === "become_password" ? "Optional: the user to become (default root)." : undefined}
+          >
+            {(invalid) => (
+              <input
+                id="credential-username"
+                className={inputClass(invalid)}
+                value={username}
+                onChange={(e) => setUsername(e.target.value)}
+                autoComplete="off"
+              />
+            )}
           </Field>
         )}
         {kind === "ssh_key" ? (
           <>
-            <Field id="credential-secret" name="secret" label="Private key" errors={errors} help={keepHelp ?? "OpenSSH, PEM or PuTTY format."}>
+            <Field
+              id="credential-secret"
+              name="secret"
+              label="Private key"
+              errors={errors}
+              help={keepHelp ?? "OpenSSH, PEM or PuTTY format."}
+            >
               {(invalid) => (
                 <textarea
                   id="credential-secret"
@@ -124,20 +158,54 @@ export function CredentialModal(props: { credential?: CredentialView; onClose: (
               )}
             </Field>
             <Field id="credential-passphrase" name="passphrase" label="Passphrase (if the key is encrypted)" errors={errors}>
-              {(invalid) => <input id="credential-passphrase" type="password" className={inputClass(invalid)} value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="new-password" />}
+              {(invalid) => (
+                <input
+                  id="credential-passphrase"
+                  type="password"
+                  className={inputClass(invalid)}
+                  value={passphrase}
+                  onChange={(e) => setPassphrase(e.target.value)}
+                  autoComplete="new-password"
+                />
+              )}
             </Field>
           </>
         ) : kind === "generic_secret" ? (
           <Field id="credential-secret" name="secret" label="Secret" errors={errors} help={keepHelp}>
-            {(invalid) => <textarea id="credential-secret" rows={3} className={inputClass(invalid, "form-control font-monospace")} value={secret} onChange={(e) => setSecret(e.target.value)} spellCheck={false} />}
+            {(invalid) => (
+              <textarea
+                id="credential-secret"
+                rows={3}
+                className={inputClass(invalid, "form-control font-monospace")}
+                value={secret}
+                onChange={(e) => setSecret(e.target.value)}
+                spellCheck={false}
+              />
+            )}
           </Field>
         ) : (
           <Field id="credential-secret" name="secret" label="Password" errors={errors} help={keepHelp}>
-            {(invalid) => <input id="credential-secret" type="password" className={inputClass(invalid)} value={secret} onChange={(e) => setSecret(e.target.value)} autoComplete="new-password" />}
+            {(invalid) => (
+              <input
+                id="credential-secret"
+                type="password"
+                className={inputClass(invalid)}
+                value={secret}
+                onChange={(e) => setSecret(e.target.value)}
+                autoComplete="new-password"
+              />
+            )}
           </Field>
         )}
         <Field id="credential-description" name="description" label="Description" errors={errors}>
-          {(invalid) => <input id="credential-description" className={inputClass(invalid)} value={description} onChange={(e) => setDescription(e.target.value)} />}
+          {(invalid) => (
+            <input
+              id="credential-description"
+              className={inputClass(invalid)}
+              value={description}
+              onChange={(e) => setDescription(e.target.value)}
+            />
+          )}
         </Field>
       </form>
     </Modal>

@@ -50,7 +50,12 @@ export function CredentialsPage() {
       <div className="d-flex flex-wrap align-items-center justify-content-between gap-2 mb-3">
         <h1 className="h3 mb-0">Credentials</h1>
         {canManage && (
-          <button type="button" className="btn btn-primary d-flex align-items-center gap-1" onClick={() => setEditing("new")} data-testid="create-credential">
+          <button
+            type="button"
+            className="btn btn-primary d-flex align-items-center gap-1"
+            onClick={() => setEditing("new")}
+            data-testid="create-credential"
+          >
             <Plus size={18} /> New credential
           </button>
         )}
@@ -61,7 +66,13 @@ export function CredentialsPage() {
             <span className="input-group-text">
               <Search size={16} aria-hidden="true" />
             </span>
-            <input className="form-control" placeholder="Search name or user" aria-label="Search credentials" value={searchText} onChange={(e) => setSearchText(e.target.value)} />
+            <input
+              className="form-control"
+              placeholder="Search name or user"
+              aria-label="Search credentials"
+              value={searchText}
+              onChange={(e) => setSearchText(e.target.value)}
+            />
           </div>
         </div>
         <div className="col-12 col-sm-4 col-md-3">
@@ -136,12 +147,26 @@ export function CredentialsPage() {
               </tbody>
             </table>
           </div>
-          <Pager page={list.data.page} pageSize={list.data.pageSize} total={list.data.total} onPage={(page) => navigate({ search: (s) => ({ ...s, page }) })} />
+          <Pager
+            page={list.data.page}
+            pageSize={list.data.pageSize}
+            total={list.data.total}
+            onPage={(page) => navigate({ search: (s) => ({ ...s, page }) })}
+          />
         </>
       )}
-      {editing && <CredentialModal credential={editing === "new" ? undefined : editing} onClose={() => setEditing(null)} onSaved={refresh} />}
+      {editing && (
+        <CredentialModal credential={editing === "new" ? undefined : editing} onClose={() => setEditing(null)} onSaved={refresh} />
+      )}
       {deleting && (
-        <ConfirmDialog title="Delete credential" confirmLabel="Delete" danger busy={remove.isPending} onClose={() => setDeleting(null)} onConfirm={() => remove.mutate({ id: deleting.id })}>
+        <ConfirmDialog
+          title="Delete credential"
+          confirmLabel="Delete"
+          danger
+          busy={remove.isPending}
+          onClose={() => setDeleting(null)}
+          onConfirm={() => remove.mutate({ id: deleting.id })}
+        >
           <p className="mb-0">
             Delete <strong>{deleting.name}</strong>?{" "}
             {deleting.targetCount > 0 ? `${deleting.targetCount} target(s) use it and will have no credential.` : "No target uses it."}

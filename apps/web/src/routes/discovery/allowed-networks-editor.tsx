@@ -71,7 +71,13 @@ export function AllowedNetworksEditor({ canConfigure }: { canConfigure: boolean 
   };
   return (
     <div>
-      <Field id="allowed-networks" name="cidrs" label="Allowed networks" errors={errors} help="One CIDR block per line, optionally followed by a note. Empty: discovery may scan nothing.">
+      <Field
+        id="allowed-networks"
+        name="cidrs"
+        label="Allowed networks"
+        errors={errors}
+        help="One CIDR block per line, optionally followed by a note. Empty: discovery may scan nothing."
+      >
         {(invalid) => (
           <textarea
             id="allowed-networks"
@@ -86,7 +92,13 @@ export function AllowedNetworksEditor({ canConfigure }: { canConfigure: boolean 
       </Field>
       {error && <div className="text-danger small mb-2">{error}</div>}
       <div className="d-flex align-items-center gap-2">
-        <button type="button" className="btn btn-outline-primary btn-sm" disabled={save.isPending} onClick={submit} data-testid="save-networks">
+        <button
+          type="button"
+          className="btn btn-outline-primary btn-sm"
+          disabled={save.isPending}
+          onClick={submit}
+          data-testid="save-networks"
+        >
           Save networks
         </button>
         {saved && (

@@ -30,7 +30,9 @@ export function DiscoveryPage() {
     refetchInterval: (q) => (q.state.data?.items.some(isActive) ? 1000 : false),
   });
   const refresh = () => queryClient.invalidateQueries(trpc.assets.discovery.pathFilter());
-  const cancel = useMutation(trpc.assets.discovery.cancel.mutationOptions({ onSuccess: refresh, onError: (e) => setError(describeError(e)) }));
+  const cancel = useMutation(
+    trpc.assets.discovery.cancel.mutationOptions({ onSuccess: refresh, onError: (e) => setError(describeError(e)) }),
+  );
 
   return (
     <div>
@@ -103,7 +105,12 @@ export function DiscoveryPage() {
                     {canRun && (
                       <td className="text-end">
                         {isActive(s) && !s.cancelRequested && (
-                          <button type="button" className="btn btn-sm btn-outline-danger" disabled={cancel.isPending} onClick={() => cancel.mutate({ scanId: s.id })}>
+                          <button
+                            type="button"
+                            className="btn btn-sm btn-outline-danger"
+                            disabled={cancel.isPending}
+                            onClick={() => cancel.mutate({ scanId: s.id })}
+                          >
                             Cancel
                           </button>
                         )}
@@ -114,7 +121,12 @@ export function DiscoveryPage() {
               </tbody>
             </table>
           </div>
-          <Pager page={scans.data.page} pageSize={scans.data.pageSize} total={scans.data.total} onPage={(page) => navigate({ search: { page } })} />
+          <Pager
+            page={scans.data.page}
+            pageSize={scans.data.pageSize}
+            total={scans.data.total}
+            onPage={(page) => navigate({ search: { page } })}
+          />
         </>
       )}
     </div>

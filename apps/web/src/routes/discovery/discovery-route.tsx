@@ -19,7 +19,9 @@ export const discoveryRoute = createRoute({
   loaderDeps: ({ search }) => search,
   loader: async ({ context, deps }) => {
     if (!allows(context.me, "discovery.read")) return;
-    await context.queryClient.ensureQueryData(context.trpc.assets.discovery.list.queryOptions({ page: deps.page, pageSize: SCANS_PAGE_SIZE }));
+    await context.queryClient.ensureQueryData(
+      context.trpc.assets.discovery.list.queryOptions({ page: deps.page, pageSize: SCANS_PAGE_SIZE }),
+    );
   },
   component: requiring("discovery.read", DiscoveryPage),
 });

@@ -9,7 +9,12 @@ import { LabelsEditor, type Labels } from "../../components/labels-editor";
 import { Modal } from "../../components/modal";
 
 /** Makes targets of the selected results, with an optional group, labels and credential. */
-export function ImportResultsModal(props: { scanId: string; resultIds: string[]; onClose: () => void; onImported: (created: number, skipped: number) => void }) {
+export function ImportResultsModal(props: {
+  scanId: string;
+  resultIds: string[];
+  onClose: () => void;
+  onImported: (created: number, skipped: number) => void;
+}) {
   const [groupId, setGroupId] = useState("");
   const [labels, setLabels] = useState<Labels>({ source: "discovery" });
   const [credentialId, setCredentialId] = useState("");
@@ -62,7 +67,9 @@ export function ImportResultsModal(props: { scanId: string; resultIds: string[];
         {(invalid) => <LabelsEditor id="import-labels" value={labels} onChange={setLabels} invalid={invalid} />}
       </Field>
       <Field id="import-credential" name="credentialId" label="Credential" errors={errors}>
-        {() => <CredentialSelect id="import-credential" value={credentialId} onChange={setCredentialId} kinds={["ssh_key", "ssh_password"]} />}
+        {() => (
+          <CredentialSelect id="import-credential" value={credentialId} onChange={setCredentialId} kinds={["ssh_key", "ssh_password"]} />
+        )}
       </Field>
     </Modal>
   );

@@ -73,7 +73,8 @@ export function NewScanForm(props: { onStarted: () => void }) {
     // The spec grammar lives in the server's schema; it answers with per-line field errors.
     const local: FieldErrors = {};
     if (body.specs.length === 0) local.specs = ["Enter at least one address, range, CIDR block or host name"];
-    if (body.ports.length === 0 || body.ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) local.ports = ["Ports are 1 to 65535"];
+    if (body.ports.length === 0 || body.ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535))
+      local.ports = ["Ports are 1 to 65535"];
     if (!Number.isInteger(body.concurrency) || body.concurrency < 1) local.concurrency = ["A whole number, at least 1"];
     if (!Number.isInteger(body.timeoutMs) || body.timeoutMs < 100) local.timeoutMs = ["At least 100 ms"];
     if (Object.keys(local).length) return setErrors(lineErrors(local, lines));
@@ -84,23 +85,56 @@ export function NewScanForm(props: { onStarted: () => void }) {
   return (
     <form onSubmit={submit} noValidate data-testid="new-scan-form">
       <ErrorAlert error={error} />
-      <Field id="scan-specs" name="specs" label="Addresses to scan, one per line" errors={errors} help="CIDR block (10.0.0.0/24), range (10.0.0.5-10.0.0.9 or 10.0.0.5-9), address or host name.">
-        {(invalid) => <textarea id="scan-specs" rows={4} className={inputClass(invalid, "form-control font-monospace")} value={specsText} onChange={(e) => setSpecsText(e.target.value)} spellCheck={false} />}
+      <Field
+        id="scan-specs"
+        name="specs"
+        label="Addresses to scan, one per line"
+        errors={errors}
+        help="CIDR block (10.0.0.0/24), range (10.0.0.5-10.0.0.9 or 10.0.0.5-9), address or host name."
+      >
+        {(invalid) => (
+          <textarea
+            id="scan-specs"
+            rows={4}
+            className={inputClass(invalid, "form-control font-monospace")}
+            value={specsText}
+            onChange={(e) => setSpecsText(e.target.value)}
+            spellCheck={false}
+          />
+        )}
       </Field>
       <div className="row">
         <div className="col-12 col-sm-4">
           <Field id="scan-ports" name="ports" label="Ports" errors={errors} help="Comma-separated.">
-            {(invalid) => <input id="scan-ports" className={inputClass(invalid)} value={portsText} onChange={(e) => setPortsText(e.target.value)} />}
+            {(invalid) => (
+              <input id="scan-ports" className={inputClass(invalid)} value={portsText} onChange={(e) => setPortsText(e.target.value)} />
+            )}
           </Field>
         </div>
         <div className="col-6 col-sm-4">
           <Field id="scan-concurrency" name="concurrency" label="Concurrency" errors={errors}>
-            {(invalid) => <input id="scan-concurrency" inputMode="numeric" className={inputClass(invalid)} value={concurrency} onChange={(e) => setConcurrency(e.target.value)} />}
+            {(invalid) => (
+              <input
+                id="scan-concurrency"
+                inputMode="numeric"
+                className={inputClass(invalid)}
+                value={concurrency}
+                onChange={(e) => setConcurrency(e.target.value)}
+              />
+            )}
           </Field>
         </div>
         <div className="col-6 col-sm-4">
           <Field id="scan-timeout" name="timeoutMs" label="Timeout (ms)" errors={errors}>
-            {(invalid) => <input id="scan-timeout" inputMode="numeric" className={inputClass(invalid)} value={timeoutMs} onChange={(e) => setTimeoutMs(e.target.value)} />}
+            {(invalid) => (
+              <input
+                id="scan-timeout"
+                inputMode="numeric"
+                className={inputClass(invalid)}
+                value={timeoutMs}
+                onChange={(e) => setTimeoutMs(e.target.value)}
+              />
+            )}
           </Field>
         </div>
       </div>
@@ -108,7 +142,13 @@ export function NewScanForm(props: { onStarted: () => void }) {
         {start.isPending ? "Starting…" : "Start scan"}
       </button>
       {confirming && (
-        <ConfirmDialog title="Large scan" confirmLabel="Scan anyway" busy={start.isPending} onClose={() => setConfirming(null)} onConfirm={() => submit({ preventDefault() {} } as FormEvent, true)}>
+        <ConfirmDialog
+          title="Large scan"
+          confirmLabel="Scan anyway"
+          busy={start.isPending}
+          onClose={() => setConfirming(null)}
+          onConfirm={() => submit({ preventDefault() {} } as FormEvent, true)}
+        >
           <p className="mb-0">{confirming}</p>
         </ConfirmDialog>
       )}

@@ -52,7 +52,9 @@ export function ScanPage() {
     if (wasRunning.current && !running) void queryClient.invalidateQueries(trpc.assets.discovery.listResults.pathFilter());
     wasRunning.current = running;
   }, [running]);
-  const cancel = useMutation(trpc.assets.discovery.cancel.mutationOptions({ onSuccess: refresh, onError: (e) => setError(describeError(e)) }));
+  const cancel = useMutation(
+    trpc.assets.discovery.cancel.mutationOptions({ onSuccess: refresh, onError: (e) => setError(describeError(e)) }),
+  );
   const setSearch = (patch: Partial<ScanSearch>) => navigate({ search: (s) => ({ ...s, ...patch, page: patch.page ?? 1 }) });
 
   if (scan.isPending) return <Loading />;
@@ -102,20 +104,38 @@ export function ScanPage() {
         </div>
       )}
       <div className="d-flex flex-wrap align-items-center gap-2 mb-2">
-        <select className="form-select form-select-sm" style={{ maxWidth: 220 }} aria-label="Match" value={search.match ?? ""} onChange={(e) => setSearch({ match: (e.target.value || undefined) as ScanSearch["match"] })}>
+        <select
+          className="form-select form-select-sm"
+          style={{ maxWidth: 220 }}
+          aria-label="Match"
+          value={search.match ?? ""}
+          onChange={(e) => setSearch({ match: (e.target.value || undefined) as ScanSearch["match"] })}
+        >
           <option value="">All results</option>
           <option value="new">New</option>
           <option value="known">Known</option>
           <option value="known_different_key">Known, different key</option>
         </select>
         <div className="form-check form-switch mb-0">
-          <input className="form-check-input" type="checkbox" id="open-only" checked={search.openOnly} onChange={(e) => setSearch({ openOnly: e.target.checked })} />
+          <input
+            className="form-check-input"
+            type="checkbox"
+            id="open-only"
+            checked={search.openOnly}
+            onChange={(e) => setSearch({ openOnly: e.target.checked })}
+          />
           <label className="form-check-label small" htmlFor="open-only">
             SSH servers only
           </label>
         </div>
         {canRun && (
-          <button type="button" className="btn btn-sm btn-primary ms-auto" disabled={selected.size === 0} onClick={() => setImporting(true)} data-testid="import-selected">
+          <button
+            type="button"
+            className="btn btn-sm btn-primary ms-auto"
+            disabled={selected.size === 0}
+            onClick={() => setImporting(true)}
+            data-testid="import-selected"
+          >
             Import selected ({selected.size})
           </button>
         )}
@@ -196,7 +216,12 @@ export function ScanPage() {
               </tbody>
             </table>
           </div>
-          <Pager page={results.data.page} pageSize={results.data.pageSize} total={results.data.total} onPage={(page) => setSearch({ page })} />
+          <Pager
+            page={results.data.page}
+            pageSize={results.data.pageSize}
+            total={results.data.total}
+            onPage={(page) => setSearch({ page })}
+          />
         </>
       )}
       {importing && (

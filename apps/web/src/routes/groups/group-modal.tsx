@@ -59,13 +59,22 @@ export function GroupModal(props: { group?: FlatGroup; parentId?: string | null;
       <form id="group-form" onSubmit={submit} noValidate>
         <ErrorAlert error={error} />
         <Field id="group-name" name="name" label="Name" errors={errors}>
-          {(invalid) => <input id="group-name" className={inputClass(invalid)} value={name} onChange={(e) => setName(e.target.value)} autoFocus />}
+          {(invalid) => (
+            <input id="group-name" className={inputClass(invalid)} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+          )}
         </Field>
         <Field id="group-parent" name="parentId" label="Parent group" errors={errors}>
           {() => <GroupSelect id="group-parent" value={parentId} onChange={setParentId} emptyLabel="None (top level)" exclude={g?.id} />}
         </Field>
         <Field id="group-description" name="description" label="Description" errors={errors}>
-          {(invalid) => <input id="group-description" className={inputClass(invalid)} value={description} onChange={(e) => setDescription(e.target.value)} />}
+          {(invalid) => (
+            <input
+              id="group-description"
+              className={inputClass(invalid)}
+              value={description}
+              onChange={(e) => setDescription(e.target.value)}
+            />
+          )}
         </Field>
       </form>
     </Modal>

@@ -35,7 +35,12 @@ export function GroupsPage() {
       <div className="d-flex flex-wrap align-items-center justify-content-between gap-2 mb-3">
         <h1 className="h3 mb-0">Groups</h1>
         {canManage && (
-          <button type="button" className="btn btn-primary d-flex align-items-center gap-1" onClick={() => setEditing({})} data-testid="create-group">
+          <button
+            type="button"
+            className="btn btn-primary d-flex align-items-center gap-1"
+            onClick={() => setEditing({})}
+            data-testid="create-group"
+          >
             <Plus size={18} /> New group
           </button>
         )}
@@ -83,9 +88,18 @@ export function GroupsPage() {
           ))}
         </ul>
       )}
-      {editing && <GroupModal group={editing.group} parentId={editing.parentId} onClose={() => setEditing(null)} onSaved={() => void refresh()} />}
+      {editing && (
+        <GroupModal group={editing.group} parentId={editing.parentId} onClose={() => setEditing(null)} onSaved={() => void refresh()} />
+      )}
       {deleting && (
-        <ConfirmDialog title="Delete group" confirmLabel="Delete" danger busy={remove.isPending} onClose={() => setDeleting(null)} onConfirm={() => remove.mutate({ id: deleting.id })}>
+        <ConfirmDialog
+          title="Delete group"
+          confirmLabel="Delete"
+          danger
+          busy={remove.isPending}
+          onClose={() => setDeleting(null)}
+          onConfirm={() => remove.mutate({ id: deleting.id })}
+        >
           <p className="mb-0">
             Delete <strong>{deleting.name}</strong>? Its targets stay (they only leave the group); its child groups move up to its parent.
           </p>

@@ -10,7 +10,6 @@ import { ErrorAlert, Field, inputClass } from "../../components/form";
 import { LoadError, Loading } from "../../components/states";
 import { ProfileTabs } from "./profile-tabs";
 
-
 function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void }) {
   return (
     <div className="card border-warning mb-4" data-testid="recovery-codes">
@@ -158,7 +157,8 @@ function Manage({ onCodes, codesLeft }: { onCodes: (codes: string[]) => void; co
         <div className="card-body">
           <h2 className="h6">Recovery codes</h2>
           <p className="small text-body-secondary">
-            {codesLeft} unused code{codesLeft === 1 ? "" : "s"} left. Making new codes makes the old ones stop working; enter your password below first.
+            {codesLeft} unused code{codesLeft === 1 ? "" : "s"} left. Making new codes makes the old ones stop working; enter your password
+            below first.
           </p>
           <button
             type="button"
@@ -188,7 +188,11 @@ function Manage({ onCodes, codesLeft }: { onCodes: (codes: string[]) => void; co
       >
         <div className="card-body">
           <h2 className="h6">Turn off</h2>
-          {me.mfaRequired && <div className="alert alert-warning py-2 small">One of your roles requires MFA; you will have to set it up again before you can work.</div>}
+          {me.mfaRequired && (
+            <div className="alert alert-warning py-2 small">
+              One of your roles requires MFA; you will have to set it up again before you can work.
+            </div>
+          )}
           <button type="submit" className="btn btn-outline-danger" disabled={disable.isPending}>
             Turn off two-factor authentication
           </button>
@@ -209,7 +213,15 @@ export function MfaPage() {
         <div className="alert alert-info">Your role requires two-factor authentication. Set it up below to continue.</div>
       )}
       {codes && codes.length > 0 && <RecoveryCodes codes={codes} onDone={() => setCodes(null)} />}
-      {status.isPending ? <Loading /> : status.isError ? <LoadError error={status.error} /> : status.data.enabled ? <Manage onCodes={setCodes} codesLeft={status.data.recoveryCodesLeft} /> : <Enrol onCodes={setCodes} />}
+      {status.isPending ? (
+        <Loading />
+      ) : status.isError ? (
+        <LoadError error={status.error} />
+      ) : status.data.enabled ? (
+        <Manage onCodes={setCodes} codesLeft={status.data.recoveryCodesLeft} />
+      ) : (
+        <Enrol onCodes={setCodes} />
+      )}
     </div>
   );
 }

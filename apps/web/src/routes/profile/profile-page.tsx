@@ -53,11 +53,18 @@ function DetailsForm() {
         <ErrorAlert error={error} />
         {saved && <div className="alert alert-success py-2">Saved.</div>}
         <Field id="displayName" label="Display name" errors={errors}>
-          {(invalid) => <input id="displayName" className={inputClass(invalid)} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />}
+          {(invalid) => (
+            <input id="displayName" className={inputClass(invalid)} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+          )}
         </Field>
         <Field id="timeZone" label="Time zone" errors={errors}>
           {(invalid) => (
-            <select id="timeZone" className={inputClass(invalid, "form-select")} value={timeZone} onChange={(e) => setTimeZone(e.target.value)}>
+            <select
+              id="timeZone"
+              className={inputClass(invalid, "form-select")}
+              value={timeZone}
+              onChange={(e) => setTimeZone(e.target.value)}
+            >
               {zones.map((z) => (
                 <option key={z} value={z}>
                   {z}
@@ -68,7 +75,12 @@ function DetailsForm() {
         </Field>
         <Field id="theme" label="Theme" errors={errors}>
           {(invalid) => (
-            <select id="theme" className={inputClass(invalid, "form-select")} value={theme} onChange={(e) => setTheme(e.target.value as "light" | "dark")}>
+            <select
+              id="theme"
+              className={inputClass(invalid, "form-select")}
+              value={theme}
+              onChange={(e) => setTheme(e.target.value as "light" | "dark")}
+            >
               <option value="light">Light</option>
               <option value="dark">Dark</option>
             </select>
@@ -121,22 +133,44 @@ function PasswordForm() {
         <ErrorAlert error={error} />
         {done !== null && (
           <div className="alert alert-success py-2">
-            Password changed. {done === 0 ? "You had no other sessions." : `${done} other session${done === 1 ? " was" : "s were"} signed out.`}
+            Password changed.{" "}
+            {done === 0 ? "You had no other sessions." : `${done} other session${done === 1 ? " was" : "s were"} signed out.`}
           </div>
         )}
         <Field id="currentPassword" label="Current password" errors={errors}>
           {(invalid) => (
-            <input id="currentPassword" type="password" autoComplete="current-password" className={inputClass(invalid)} value={currentPassword} onChange={(e) => setCurrent(e.target.value)} />
+            <input
+              id="currentPassword"
+              type="password"
+              autoComplete="current-password"
+              className={inputClass(invalid)}
+              value={currentPassword}
+              onChange={(e) => setCurrent(e.target.value)}
+            />
           )}
         </Field>
         <Field id="newPassword" label="New password" errors={errors} help="At least 12 characters.">
           {(invalid) => (
-            <input id="newPassword" type="password" autoComplete="new-password" className={inputClass(invalid)} value={newPassword} onChange={(e) => setNew(e.target.value)} />
+            <input
+              id="newPassword"
+              type="password"
+              autoComplete="new-password"
+              className={inputClass(invalid)}
+              value={newPassword}
+              onChange={(e) => setNew(e.target.value)}
+            />
           )}
         </Field>
         <Field id="confirm" label="Confirm new password" errors={errors}>
           {(invalid) => (
-            <input id="confirm" type="password" autoComplete="new-password" className={inputClass(invalid)} value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+            <input
+              id="confirm"
+              type="password"
+              autoComplete="new-password"
+              className={inputClass(invalid)}
+              value={confirm}
+              onChange={(e) => setConfirm(e.target.value)}
+            />
           )}
         </Field>
         <button type="submit" className="btn btn-primary" disabled={change.isPending}>

@@ -16,7 +16,10 @@ export function SessionsPage() {
   const [error, setError] = useState<string | null>(null);
   const onError = (e: unknown) => setError(describeError(e));
   const revoke = useMutation(
-    trpc.identity.sessions.revoke.mutationOptions({ onSuccess: () => queryClient.invalidateQueries(trpc.identity.sessions.pathFilter()), onError }),
+    trpc.identity.sessions.revoke.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries(trpc.identity.sessions.pathFilter()),
+      onError,
+    }),
   );
   const revokeAll = useMutation(
     trpc.identity.sessions.revokeAll.mutationOptions({
@@ -71,7 +74,12 @@ export function SessionsPage() {
                   <td className="d-none d-md-table-cell small">{fmt.dateTime(s.createdAt)}</td>
                   <td className="text-end">
                     {!s.current && (
-                      <button type="button" className="btn btn-sm btn-outline-danger" disabled={revoke.isPending} onClick={() => revoke.mutate({ id: s.id })}>
+                      <button
+                        type="button"
+                        className="btn btn-sm btn-outline-danger"
+                        disabled={revoke.isPending}
+                        onClick={() => revoke.mutate({ id: s.id })}
+                      >
                         Revoke
                       </button>
                     )}

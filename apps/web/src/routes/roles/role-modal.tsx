@@ -71,12 +71,22 @@ export function RoleModal(props: { role: RoleView | null; readOnly: boolean; onC
     >
       <form id="role-form" onSubmit={submit} noValidate>
         <ErrorAlert error={error} />
-        {builtin && <div className="alert alert-info py-2">This is a built-in role: its permissions are fixed. You can still require MFA for its members.</div>}
+        {builtin && (
+          <div className="alert alert-info py-2">
+            This is a built-in role: its permissions are fixed. You can still require MFA for its members.
+          </div>
+        )}
         <div className="row">
           <div className="col-md-5">
             <Field id="role-name" name="name" label="Name" errors={errors}>
               {(invalid) => (
-                <input id="role-name" className={inputClass(invalid)} value={name} disabled={builtin || props.readOnly} onChange={(e) => setName(e.target.value)} />
+                <input
+                  id="role-name"
+                  className={inputClass(invalid)}
+                  value={name}
+                  disabled={builtin || props.readOnly}
+                  onChange={(e) => setName(e.target.value)}
+                />
               )}
             </Field>
           </div>
@@ -95,14 +105,28 @@ export function RoleModal(props: { role: RoleView | null; readOnly: boolean; onC
           </div>
         </div>
         <div className="form-check form-switch mb-3">
-          <input className="form-check-input" type="checkbox" role="switch" id="role-mfa" checked={requireMfa} disabled={props.readOnly} onChange={(e) => setRequireMfa(e.target.checked)} />
+          <input
+            className="form-check-input"
+            type="checkbox"
+            role="switch"
+            id="role-mfa"
+            checked={requireMfa}
+            disabled={props.readOnly}
+            onChange={(e) => setRequireMfa(e.target.checked)}
+          />
           <label className="form-check-label" htmlFor="role-mfa">
             Require MFA for members of this role
           </label>
         </div>
         <h3 className="h6">Permissions</h3>
         {errors.permissions && <div className="invalid-feedback d-block mb-2">{errors.permissions.join(" ")}</div>}
-        <PermissionChecklist idPrefix="role-perm" groups={catalogue.data} value={permissions} onChange={setPermissions} readOnly={builtin || props.readOnly} />
+        <PermissionChecklist
+          idPrefix="role-perm"
+          groups={catalogue.data}
+          value={permissions}
+          onChange={setPermissions}
+          readOnly={builtin || props.readOnly}
+        />
       </form>
     </Modal>
   );

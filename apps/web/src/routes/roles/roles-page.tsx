@@ -17,7 +17,9 @@ export function RolesPage() {
   const [editing, setEditing] = useState<RoleView | "new" | null>(null);
   const [error, setError] = useState<string | null>(null);
   const refresh = () => queryClient.invalidateQueries(trpc.identity.roles.pathFilter());
-  const remove = useMutation(trpc.identity.roles.delete.mutationOptions({ onSuccess: refresh, onError: (e) => setError(describeError(e)) }));
+  const remove = useMutation(
+    trpc.identity.roles.delete.mutationOptions({ onSuccess: refresh, onError: (e) => setError(describeError(e)) }),
+  );
 
   return (
     <div>
@@ -59,7 +61,13 @@ export function RolesPage() {
                   </td>
                   <td>{r.permissions.length}</td>
                   <td>{r.userCount}</td>
-                  <td>{r.requireMfa ? <span className="badge text-bg-info">required</span> : <span className="text-body-secondary small">optional</span>}</td>
+                  <td>
+                    {r.requireMfa ? (
+                      <span className="badge text-bg-info">required</span>
+                    ) : (
+                      <span className="text-body-secondary small">optional</span>
+                    )}
+                  </td>
                   <td className="text-end text-nowrap">
                     <button type="button" className="btn btn-sm btn-outline-secondary me-1" onClick={() => setEditing(r)}>
                       {canManage ? "Edit" : "View"}
@@ -69,7 +77,10 @@ export function RolesPage() {
                         type="button"
                         className="btn btn-sm btn-outline-danger"
                         disabled={remove.isPending}
-                        onClick={() => confirm(`Delete the role "${r.name}"? ${r.userCount} user(s) lose its permissions.`) && remove.mutate({ id: r.id })}
+                        onClick={() =>
+                          confirm(`Delete the role "${r.name}"? ${r.userCount} user(s) lose its permissions.`) &&
+                          remove.mutate({ id: r.id })
+                        }
                       >
                         Delete
                       </button>
@@ -81,7 +92,9 @@ export function RolesPage() {
           </table>
         </div>
       )}
-      {editing && <RoleModal role={editing === "new" ? null : editing} readOnly={!canManage} onClose={() => setEditing(null)} onSaved={refresh} />}
+      {editing && (
+        <RoleModal role={editing === "new" ? null : editing} readOnly={!canManage} onClose={() => setEditing(null)} onSaved={refresh} />
+      )}
     </div>
   );
 }

@@ -80,12 +80,23 @@ export function BulkBar(props: { ids: string[]; canManage: boolean; canTest: boo
             </>
           )}
           {props.canTest && (
-            <button type="button" className="btn btn-sm btn-outline-primary" disabled={test.isPending} onClick={() => test.mutate({ targetIds: props.ids })} data-testid="bulk-test">
+            <button
+              type="button"
+              className="btn btn-sm btn-outline-primary"
+              disabled={test.isPending}
+              onClick={() => test.mutate({ targetIds: props.ids })}
+              data-testid="bulk-test"
+            >
               Test selected
             </button>
           )}
           {props.canManage && (
-            <button type="button" className="btn btn-sm btn-outline-danger" onClick={() => setConfirmDelete(true)} data-testid="bulk-delete">
+            <button
+              type="button"
+              className="btn btn-sm btn-outline-danger"
+              onClick={() => setConfirmDelete(true)}
+              data-testid="bulk-delete"
+            >
               Delete
             </button>
           )}
@@ -107,7 +118,13 @@ export function BulkBar(props: { ids: string[]; canManage: boolean; canTest: boo
               />
             ) : (
               <div style={{ maxWidth: 260 }}>
-                <GroupSelect id="bulk-group" className="form-select form-select-sm" value={groupId} onChange={setGroupId} emptyLabel="Choose a group" />
+                <GroupSelect
+                  id="bulk-group"
+                  className="form-select form-select-sm"
+                  value={groupId}
+                  onChange={setGroupId}
+                  emptyLabel="Choose a group"
+                />
               </div>
             )}
             <button type="button" className="btn btn-sm btn-primary" disabled={bulk.isPending} onClick={apply}>

@@ -18,7 +18,9 @@ export function HostKeyCard({ target, onChanged }: { target: TargetDetail; onCha
   const [forgetting, setForgetting] = useState(false);
   const key = target.hostKey;
   const canAccept = allows(me, "hostkeys.accept");
-  const accept = useMutation(trpc.assets.hostKeys.accept.mutationOptions({ onSuccess: onChanged, onError: (e) => setError(describeError(e)) }));
+  const accept = useMutation(
+    trpc.assets.hostKeys.accept.mutationOptions({ onSuccess: onChanged, onError: (e) => setError(describeError(e)) }),
+  );
   const forget = useMutation(
     trpc.assets.hostKeys.forget.mutationOptions({
       onSuccess: () => (setForgetting(false), onChanged()),
@@ -36,7 +38,10 @@ export function HostKeyCard({ target, onChanged }: { target: TargetDetail; onCha
             <div className="d-flex align-items-center gap-2 fw-semibold mb-2">
               <ShieldAlert size={18} /> The host presented a different key
             </div>
-            <p className="small mb-2">Connections are refused until someone checks the new key with the server's owner and accepts it. It may be a reinstall, or someone in the middle.</p>
+            <p className="small mb-2">
+              Connections are refused until someone checks the new key with the server's owner and accepts it. It may be a reinstall, or
+              someone in the middle.
+            </p>
             <dl className="row small mb-2">
               <dt className="col-12 col-sm-3">Pinned</dt>
               <dd className="col-12 col-sm-9 font-monospace text-break" data-testid="old-fingerprint">
@@ -82,8 +87,17 @@ export function HostKeyCard({ target, onChanged }: { target: TargetDetail; onCha
         )}
       </div>
       {forgetting && (
-        <ConfirmDialog title="Forget the host key" confirmLabel="Forget key" danger busy={forget.isPending} onClose={() => setForgetting(false)} onConfirm={() => forget.mutate({ targetId: target.id })}>
-          <p className="mb-0">The next connection will trust whatever key the host presents and pin it. Only do this if you know the host was rebuilt.</p>
+        <ConfirmDialog
+          title="Forget the host key"
+          confirmLabel="Forget key"
+          danger
+          busy={forget.isPending}
+          onClose={() => setForgetting(false)}
+          onConfirm={() => forget.mutate({ targetId: target.id })}
+        >
+          <p className="mb-0">
+            The next connection will trust whatever key the host presents and pin it. Only do this if you know the host was rebuilt.
+          </p>
         </ConfirmDialog>
       )}
     </div>

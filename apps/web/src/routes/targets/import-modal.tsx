@@ -65,7 +65,13 @@ export function ImportModal(props: { onClose: () => void; onImported: () => void
             >
               Preview
             </button>
-            <button type="button" className="btn btn-primary" disabled={!canImport} onClick={() => commit.mutate({ format, content, onExisting })} data-testid="import-commit">
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={!canImport}
+              onClick={() => commit.mutate({ format, content, onExisting })}
+              data-testid="import-commit"
+            >
               Import {good} target{good === 1 ? "" : "s"}
             </button>
           </>
@@ -82,12 +88,24 @@ export function ImportModal(props: { onClose: () => void; onImported: () => void
           <div className="d-flex flex-wrap gap-3 align-items-center mb-2">
             <div className="btn-group btn-group-sm" role="group" aria-label="Format">
               {(["csv", "json"] as const).map((f) => (
-                <button key={f} type="button" className={`btn ${format === f ? "btn-primary" : "btn-outline-secondary"}`} onClick={() => (setFormat(f), preview.reset())}>
+                <button
+                  key={f}
+                  type="button"
+                  className={`btn ${format === f ? "btn-primary" : "btn-outline-secondary"}`}
+                  onClick={() => (setFormat(f), preview.reset())}
+                >
                   {f.toUpperCase()}
                 </button>
               ))}
             </div>
-            <input type="file" className="form-control form-control-sm" style={{ maxWidth: 280 }} accept=".csv,.json,text/csv,application/json" aria-label="Upload file" onChange={(e) => upload(e.target.files?.[0])} />
+            <input
+              type="file"
+              className="form-control form-control-sm"
+              style={{ maxWidth: 280 }}
+              accept=".csv,.json,text/csv,application/json"
+              aria-label="Upload file"
+              onChange={(e) => upload(e.target.files?.[0])}
+            />
           </div>
           <label htmlFor="import-content" className="form-label">
             Or paste {format.toUpperCase()}
@@ -98,18 +116,34 @@ export function ImportModal(props: { onClose: () => void; onImported: () => void
             rows={6}
             value={content}
             onChange={(e) => (setContent(e.target.value), preview.reset())}
-            placeholder={format === "csv" ? "name,address,port,os_family,labels,groups\nweb-1,10.0.0.5,22,linux,env=prod;role=web,web" : '[{"name":"web-1","address":"10.0.0.5","port":22}]'}
+            placeholder={
+              format === "csv"
+                ? "name,address,port,os_family,labels,groups\nweb-1,10.0.0.5,22,linux,env=prod;role=web,web"
+                : '[{"name":"web-1","address":"10.0.0.5","port":22}]'
+            }
           />
           <fieldset className="mt-2">
             <legend className="form-label fs-6 mb-1">When a target with the same name exists</legend>
             <div className="form-check form-check-inline">
-              <input className="form-check-input" type="radio" id="existing-skip" checked={onExisting === "skip"} onChange={() => (setOnExisting("skip"), preview.reset())} />
+              <input
+                className="form-check-input"
+                type="radio"
+                id="existing-skip"
+                checked={onExisting === "skip"}
+                onChange={() => (setOnExisting("skip"), preview.reset())}
+              />
               <label className="form-check-label" htmlFor="existing-skip">
                 Skip it
               </label>
             </div>
             <div className="form-check form-check-inline">
-              <input className="form-check-input" type="radio" id="existing-update" checked={onExisting === "update"} onChange={() => (setOnExisting("update"), preview.reset())} />
+              <input
+                className="form-check-input"
+                type="radio"
+                id="existing-update"
+                checked={onExisting === "update"}
+                onChange={() => (setOnExisting("update"), preview.reset())}
+              />
               <label className="form-check-label" htmlFor="existing-update">
                 Update it
               </label>
@@ -139,7 +173,11 @@ export function ImportModal(props: { onClose: () => void; onImported: () => void
                   </thead>
                   <tbody>
                     {[...bad, ...rows.filter((r) => r.ok)].map((r) => (
-                      <tr key={r.line} className={r.ok ? undefined : "table-danger"} data-testid={r.ok ? "import-good-row" : "import-bad-row"}>
+                      <tr
+                        key={r.line}
+                        className={r.ok ? undefined : "table-danger"}
+                        data-testid={r.ok ? "import-good-row" : "import-bad-row"}
+                      >
                         <td>{r.line}</td>
                         <td>{r.target?.name ?? "—"}</td>
                         <td className="font-monospace small">{r.target ? `${r.target.address}:${r.target.port}` : "—"}</td>

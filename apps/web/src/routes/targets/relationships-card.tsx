@@ -20,18 +20,24 @@ export function RelationshipsCard({ target, canManage, onChanged }: { target: Ta
   const [direction, setDirection] = useState<"out" | "in">("out");
   const [otherId, setOtherId] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const others = useQuery({ ...trpc.assets.targets.list.queryOptions({ page: 1, pageSize: 200, sort: "name", dir: "asc" }), enabled: canManage });
+  const others = useQuery({
+    ...trpc.assets.targets.list.queryOptions({ page: 1, pageSize: 200, sort: "name", dir: "asc" }),
+    enabled: canManage,
+  });
   const onError = (e: unknown) => setError(describeError(e));
   const add = useMutation(trpc.assets.targets.addRelationship.mutationOptions({ onSuccess: () => (setOtherId(""), onChanged()), onError }));
   const remove = useMutation(trpc.assets.targets.removeRelationship.mutationOptions({ onSuccess: onChanged, onError }));
-  const pair = (dir: "out" | "in", other: string) => (dir === "out" ? { fromId: target.id, toId: other } : { fromId: other, toId: target.id });
+  const pair = (dir: "out" | "in", other: string) =>
+    dir === "out" ? { fromId: target.id, toId: other } : { fromId: other, toId: target.id };
 
   return (
     <div className="card h-100" data-testid="relationships-card">
       <div className="card-header fw-semibold">Relationships</div>
       <div className="card-body">
         <ErrorAlert error={error} />
-        {target.relationships.length === 0 && target.jumpHostFor.length === 0 && <div className="small text-body-secondary mb-2">No relationships.</div>}
+        {target.relationships.length === 0 && target.jumpHostFor.length === 0 && (
+          <div className="small text-body-secondary mb-2">No relationships.</div>
+        )}
         <ul className="list-unstyled small mb-2">
           {target.relationships.map((r) => (
             <li key={`${r.direction}-${r.kind}-${r.other.id}`} className="d-flex align-items-center gap-2 py-1">
@@ -64,11 +70,17 @@ export function RelationshipsCard({ target, canManage, onChanged }: { target: Ta
         </ul>
         {canManage && (
           <div className="d-flex flex-wrap gap-2">
-            <select className="form-select form-select-sm" style={{ maxWidth: 200 }} aria-label="Relationship" value={`${direction}:${kind}`} onChange={(e) => {
-              const [d, k] = e.target.value.split(":") as ["out" | "in", Kind];
-              setDirection(d);
-              setKind(k);
-            }}>
+            <select
+              className="form-select form-select-sm"
+              style={{ maxWidth: 200 }}
+              aria-label="Relationship"
+              value={`${direction}:${kind}`}
+              onChange={(e) => {
+                const [d, k] = e.target.value.split(":") as ["out" | "in", Kind];
+                setDirection(d);
+                setKind(k);
+              }}
+            >
               {targetSchemas.RELATIONSHIP_KINDS.flatMap((k) =>
                 (["out", "in"] as const).map((d) => (
                   <option key={`${d}:${k}`} value={`${d}:${k}`}>
@@ -77,7 +89,13 @@ export function RelationshipsCard({ target, canManage, onChanged }: { target: Ta
                 )),
               )}
             </select>
-            <select className="form-select form-select-sm" style={{ maxWidth: 220 }} aria-label="Other target" value={otherId} onChange={(e) => setOtherId(e.target.value)}>
+            <select
+              className="form-select form-select-sm"
+              style={{ maxWidth: 220 }}
+              aria-label="Other target"
+              value={otherId}
+              onChange={(e) => setOtherId(e.target.value)}
+            >
               <option value="">Choose a target</option>
               {(others.data?.items ?? [])
                 .filter((o) => o.id !== target.id)
@@ -87,7 +105,12 @@ export function RelationshipsCard({ target, canManage, onChanged }: { target: Ta
                   </option>
                 ))}
             </select>
-            <button type="button" className="btn btn-sm btn-outline-primary" disabled={!otherId || add.isPending} onClick={() => add.mutate({ ...pair(direction, otherId), kind })}>
+            <button
+              type="button"
+              className="btn btn-sm btn-outline-primary"
+              disabled={!otherId || add.isPending}
+              onClick={() => add.mutate({ ...pair(direction, otherId), kind })}
+            >
               Add
             </button>
           </div>

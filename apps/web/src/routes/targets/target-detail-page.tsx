@@ -75,7 +75,13 @@ export function TargetDetailPage() {
         </div>
         <div className="d-flex flex-wrap gap-2">
           {allows(me, "targets.test") && (
-            <button type="button" className="btn btn-primary d-flex align-items-center gap-1" disabled={test.isPending} onClick={() => (setError(null), test.mutate({ targetIds: [t.id] }))} data-testid="test-connection">
+            <button
+              type="button"
+              className="btn btn-primary d-flex align-items-center gap-1"
+              disabled={test.isPending}
+              onClick={() => (setError(null), test.mutate({ targetIds: [t.id] }))}
+              data-testid="test-connection"
+            >
               <PlugZap size={18} /> Test connection
             </button>
           )}
@@ -206,7 +212,14 @@ export function TargetDetailPage() {
         />
       )}
       {deleting && (
-        <ConfirmDialog title="Delete target" confirmLabel="Delete" danger busy={remove.isPending} onClose={() => setDeleting(false)} onConfirm={() => remove.mutate({ id: t.id })}>
+        <ConfirmDialog
+          title="Delete target"
+          confirmLabel="Delete"
+          danger
+          busy={remove.isPending}
+          onClose={() => setDeleting(false)}
+          onConfirm={() => remove.mutate({ id: t.id })}
+        >
           <p className="mb-0">
             Delete <strong>{t.name}</strong>? Its test history and relationships go too.
           </p>

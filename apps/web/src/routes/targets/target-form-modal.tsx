@@ -124,23 +124,52 @@ export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () 
         <div className="row">
           <div className="col-12 col-md-6">
             <Field id="target-name" name="name" label="Name" errors={errors}>
-              {(invalid) => <input id="target-name" className={inputClass(invalid)} value={v.name} onChange={(e) => set("name", e.target.value)} autoFocus />}
+              {(invalid) => (
+                <input
+                  id="target-name"
+                  className={inputClass(invalid)}
+                  value={v.name}
+                  onChange={(e) => set("name", e.target.value)}
+                  autoFocus
+                />
+              )}
             </Field>
           </div>
           <div className="col-8 col-md-4">
             <Field id="target-address" name="address" label="Address" errors={errors}>
-              {(invalid) => <input id="target-address" className={inputClass(invalid)} value={v.address} onChange={(e) => set("address", e.target.value)} placeholder="host or IP" />}
+              {(invalid) => (
+                <input
+                  id="target-address"
+                  className={inputClass(invalid)}
+                  value={v.address}
+                  onChange={(e) => set("address", e.target.value)}
+                  placeholder="host or IP"
+                />
+              )}
             </Field>
           </div>
           <div className="col-4 col-md-2">
             <Field id="target-port" name="port" label="Port" errors={errors}>
-              {(invalid) => <input id="target-port" inputMode="numeric" className={inputClass(invalid)} value={portText} onChange={(e) => setPortText(e.target.value)} />}
+              {(invalid) => (
+                <input
+                  id="target-port"
+                  inputMode="numeric"
+                  className={inputClass(invalid)}
+                  value={portText}
+                  onChange={(e) => setPortText(e.target.value)}
+                />
+              )}
             </Field>
           </div>
           <div className="col-12 col-md-6">
             <Field id="target-os" name="osFamily" label="OS family" errors={errors}>
               {(invalid) => (
-                <select id="target-os" className={inputClass(invalid, "form-select")} value={v.osFamily} onChange={(e) => set("osFamily", e.target.value as TargetFormValue["osFamily"])}>
+                <select
+                  id="target-os"
+                  className={inputClass(invalid, "form-select")}
+                  value={v.osFamily}
+                  onChange={(e) => set("osFamily", e.target.value as TargetFormValue["osFamily"])}
+                >
                   {OS_FAMILIES.map((f) => (
                     <option key={f} value={f}>
                       {f}
@@ -153,7 +182,12 @@ export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () 
           <div className="col-12 col-md-6">
             <Field id="target-jump" name="jumpHostId" label="Jump host" errors={errors}>
               {(invalid) => (
-                <select id="target-jump" className={inputClass(invalid, "form-select")} value={v.jumpHostId ?? ""} onChange={(e) => set("jumpHostId", e.target.value || null)}>
+                <select
+                  id="target-jump"
+                  className={inputClass(invalid, "form-select")}
+                  value={v.jumpHostId ?? ""}
+                  onChange={(e) => set("jumpHostId", e.target.value || null)}
+                >
                   <option value="">None (connect directly)</option>
                   {(jumpHosts.data?.items ?? [])
                     .filter((t) => t.id !== v.id)
@@ -168,7 +202,15 @@ export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () 
           </div>
         </div>
         <Field id="target-description" name="description" label="Description" errors={errors}>
-          {(invalid) => <textarea id="target-description" rows={2} className={inputClass(invalid)} value={v.description} onChange={(e) => set("description", e.target.value)} />}
+          {(invalid) => (
+            <textarea
+              id="target-description"
+              rows={2}
+              className={inputClass(invalid)}
+              value={v.description}
+              onChange={(e) => set("description", e.target.value)}
+            />
+          )}
         </Field>
         <Field id="target-labels" name="labels" label="Labels" errors={errors}>
           {(invalid) => <LabelsEditor id="target-labels" value={v.labels} onChange={(l) => set("labels", l)} invalid={invalid} />}
@@ -181,12 +223,26 @@ export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () 
         <div className="row">
           <div className="col-12 col-md-6">
             <Field id="target-credential" name="credentialId" label="Credential" errors={errors}>
-              {() => <CredentialSelect id="target-credential" value={v.credentialId ?? ""} onChange={(id) => set("credentialId", id || null)} kinds={["ssh_key", "ssh_password"]} />}
+              {() => (
+                <CredentialSelect
+                  id="target-credential"
+                  value={v.credentialId ?? ""}
+                  onChange={(id) => set("credentialId", id || null)}
+                  kinds={["ssh_key", "ssh_password"]}
+                />
+              )}
             </Field>
           </div>
           <div className="col-12 col-md-6">
             <Field id="target-become" name="becomeCredentialId" label="Become credential" errors={errors}>
-              {() => <CredentialSelect id="target-become" value={v.becomeCredentialId ?? ""} onChange={(id) => set("becomeCredentialId", id || null)} kinds={["become_password", "ssh_password"]} />}
+              {() => (
+                <CredentialSelect
+                  id="target-become"
+                  value={v.becomeCredentialId ?? ""}
+                  onChange={(id) => set("becomeCredentialId", id || null)}
+                  kinds={["become_password", "ssh_password"]}
+                />
+              )}
             </Field>
           </div>
         </div>
@@ -199,7 +255,13 @@ export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () 
             help="SHA256:… as printed by ssh-keygen -lf. Without it the first key seen is trusted and pinned."
           >
             {(invalid) => (
-              <input id="target-fingerprint" className={inputClass(invalid, "form-control font-monospace")} value={v.hostKeyFingerprint ?? ""} onChange={(e) => set("hostKeyFingerprint", e.target.value)} placeholder="SHA256:…" />
+              <input
+                id="target-fingerprint"
+                className={inputClass(invalid, "form-control font-monospace")}
+                value={v.hostKeyFingerprint ?? ""}
+                onChange={(e) => set("hostKeyFingerprint", e.target.value)}
+                placeholder="SHA256:…"
+              />
             )}
           </Field>
         )}

@@ -61,7 +61,8 @@ export function TargetsPage() {
   };
   const toggleStatus = (s: (typeof TARGET_STATUSES)[number]) =>
     setSearch({ status: statuses.includes(s) ? statuses.filter((x) => x !== s) : [...statuses, s] });
-  const sortBy = (sort: TargetsSearch["sort"]) => setSearch({ sort, dir: search.sort === sort && search.dir === "asc" ? "desc" : "asc", page: search.page });
+  const sortBy = (sort: TargetsSearch["sort"]) =>
+    setSearch({ sort, dir: search.sort === sort && search.dir === "asc" ? "desc" : "asc", page: search.page });
 
   const exportCsv = async () => {
     setExporting(true);
@@ -102,7 +103,11 @@ export function TargetsPage() {
 
   const SortHeader = (p: { sort: TargetsSearch["sort"]; label: string; className?: string }) => (
     <th className={p.className} aria-sort={search.sort === p.sort ? (search.dir === "asc" ? "ascending" : "descending") : undefined}>
-      <button type="button" className="btn btn-link p-0 text-body fw-semibold text-decoration-none text-nowrap" onClick={() => sortBy(p.sort)}>
+      <button
+        type="button"
+        className="btn btn-link p-0 text-body fw-semibold text-decoration-none text-nowrap"
+        onClick={() => sortBy(p.sort)}
+      >
         {p.label} {search.sort === p.sort && (search.dir === "asc" ? <ArrowUp size={14} /> : <ArrowDown size={14} />)}
       </button>
     </th>
@@ -113,15 +118,31 @@ export function TargetsPage() {
       <div className="d-flex flex-wrap align-items-center justify-content-between gap-2 mb-3">
         <h1 className="h3 mb-0">Targets</h1>
         <div className="d-flex flex-wrap gap-2">
-          <button type="button" className="btn btn-outline-secondary d-flex align-items-center gap-1" onClick={exportCsv} disabled={exporting} data-testid="export-csv">
+          <button
+            type="button"
+            className="btn btn-outline-secondary d-flex align-items-center gap-1"
+            onClick={exportCsv}
+            disabled={exporting}
+            data-testid="export-csv"
+          >
             <Download size={18} /> Export CSV
           </button>
           {canManage && (
             <>
-              <button type="button" className="btn btn-outline-secondary d-flex align-items-center gap-1" onClick={() => setImporting(true)} data-testid="import-targets">
+              <button
+                type="button"
+                className="btn btn-outline-secondary d-flex align-items-center gap-1"
+                onClick={() => setImporting(true)}
+                data-testid="import-targets"
+              >
                 <Upload size={18} /> Import
               </button>
-              <button type="button" className="btn btn-primary d-flex align-items-center gap-1" onClick={() => setCreating(true)} data-testid="create-target">
+              <button
+                type="button"
+                className="btn btn-primary d-flex align-items-center gap-1"
+                onClick={() => setCreating(true)}
+                data-testid="create-target"
+              >
                 <Plus size={18} /> Add target
               </button>
             </>
@@ -135,7 +156,13 @@ export function TargetsPage() {
             <span className="input-group-text">
               <Search size={16} aria-hidden="true" />
             </span>
-            <input className="form-control" placeholder="Search name, address, description" aria-label="Search targets" value={searchText} onChange={(e) => setSearchText(e.target.value)} />
+            <input
+              className="form-control"
+              placeholder="Search name, address, description"
+              aria-label="Search targets"
+              value={searchText}
+              onChange={(e) => setSearchText(e.target.value)}
+            />
           </div>
         </div>
         <div className="col-12 col-sm-6 col-md-3">
@@ -155,7 +182,12 @@ export function TargetsPage() {
           {labelBad && <div className="invalid-feedback d-block">Filter by a label as key=value.</div>}
         </div>
         <div className="col-12 col-sm-6 col-md-4">
-          <GroupSelect id="filter-group" value={search.groupId ?? ""} onChange={(id) => setSearch({ groupId: id || undefined })} emptyLabel="All groups" />
+          <GroupSelect
+            id="filter-group"
+            value={search.groupId ?? ""}
+            onChange={(id) => setSearch({ groupId: id || undefined })}
+            emptyLabel="All groups"
+          />
         </div>
       </div>
       <div className="d-flex flex-wrap align-items-center gap-2 mb-3">
@@ -173,7 +205,13 @@ export function TargetsPage() {
         {labels.map((l) => (
           <span key={l} className="badge rounded-pill text-bg-info d-inline-flex align-items-center gap-1">
             {l}
-            <button type="button" className="btn-close btn-close-white" style={{ fontSize: ".5rem" }} aria-label={`Remove filter ${l}`} onClick={() => setSearch({ labels: labels.filter((x) => x !== l) })} />
+            <button
+              type="button"
+              className="btn-close btn-close-white"
+              style={{ fontSize: ".5rem" }}
+              aria-label={`Remove filter ${l}`}
+              onClick={() => setSearch({ labels: labels.filter((x) => x !== l) })}
+            />
           </span>
         ))}
       </div>
@@ -185,14 +223,20 @@ export function TargetsPage() {
         </div>
       )}
 
-      {canSelect && selected.size > 0 && <BulkBar ids={[...selected]} canManage={canManage} canTest={canTest} onDone={refresh} onClear={() => setSelected(new Set())} />}
+      {canSelect && selected.size > 0 && (
+        <BulkBar ids={[...selected]} canManage={canManage} canTest={canTest} onDone={refresh} onClear={() => setSelected(new Set())} />
+      )}
 
       {list.isPending ? (
         <Loading />
       ) : list.isError ? (
         <LoadError error={list.error} />
       ) : items.length === 0 ? (
-        <Empty>{search.search || labels.length || statuses.length || search.groupId ? "No targets match these filters." : "No targets yet. Add one, import a file, or run a discovery."}</Empty>
+        <Empty>
+          {search.search || labels.length || statuses.length || search.groupId
+            ? "No targets match these filters."
+            : "No targets yet. Add one, import a file, or run a discovery."}
+        </Empty>
       ) : (
         <>
           <div className="table-responsive">
@@ -201,7 +245,13 @@ export function TargetsPage() {
                 <tr>
                   {canSelect && (
                     <th style={{ width: 32 }}>
-                      <input className="form-check-input" type="checkbox" aria-label="Select all on this page" checked={allOnPage} onChange={toggleAll} />
+                      <input
+                        className="form-check-input"
+                        type="checkbox"
+                        aria-label="Select all on this page"
+                        checked={allOnPage}
+                        onChange={toggleAll}
+                      />
                     </th>
                   )}
                   <SortHeader sort="name" label="Name" />
@@ -218,7 +268,13 @@ export function TargetsPage() {
                   <tr key={t.id} data-testid="target-row">
                     {canSelect && (
                       <td>
-                        <input className="form-check-input" type="checkbox" aria-label={`Select ${t.name}`} checked={selected.has(t.id)} onChange={() => toggleOne(t.id)} />
+                        <input
+                          className="form-check-input"
+                          type="checkbox"
+                          aria-label={`Select ${t.name}`}
+                          checked={selected.has(t.id)}
+                          onChange={() => toggleOne(t.id)}
+                        />
                       </td>
                     )}
                     <td className="fw-medium">
@@ -233,7 +289,9 @@ export function TargetsPage() {
                     <td>
                       <StatusBadge status={t.status} />
                     </td>
-                    <td className="d-none d-lg-table-cell small text-nowrap">{t.lastCheckedAt ? fmt.dateTime(t.lastCheckedAt) : "never"}</td>
+                    <td className="d-none d-lg-table-cell small text-nowrap">
+                      {t.lastCheckedAt ? fmt.dateTime(t.lastCheckedAt) : "never"}
+                    </td>
                     <td className="d-none d-md-table-cell">
                       <LabelChips labels={t.labels} />
                     </td>

@@ -7,7 +7,6 @@ import { appLayoutRoute } from "../app-layout";
 import { TargetDetailPage } from "./target-detail-page";
 import { TargetsPage } from "./targets-page";
 
-
 export const { TARGET_STATUSES, TARGET_SORTS } = targetSchemas;
 export type TargetStatus = (typeof TARGET_STATUSES)[number];
 

@@ -6,14 +6,22 @@ import { useFormatDate } from "../../app/use-format-date";
 import { Pager } from "../../components/pager";
 import { Empty, LoadError, Loading } from "../../components/states";
 
-const TEST_BADGE: Record<string, string> = { queued: "text-bg-secondary", running: "text-bg-info", passed: "text-bg-success", failed: "text-bg-danger" };
+const TEST_BADGE: Record<string, string> = {
+  queued: "text-bg-secondary",
+  running: "text-bg-info",
+  passed: "text-bg-success",
+  failed: "text-bg-danger",
+};
 
 /** A target's connection tests, newest first; each row opens to its steps. */
 export function TestHistory({ targetId }: { targetId: string }) {
   const fmt = useFormatDate();
   const [page, setPage] = useState(1);
   const [open, setOpen] = useState<Set<string>>(new Set());
-  const history = useQuery({ ...trpc.assets.connectionTests.listHistory.queryOptions({ targetId, page }), placeholderData: keepPreviousData });
+  const history = useQuery({
+    ...trpc.assets.connectionTests.listHistory.queryOptions({ targetId, page }),
+    placeholderData: keepPreviousData,
+  });
   const toggle = (id: string) => {
     const next = new Set(open);
     if (next.has(id)) next.delete(id);
@@ -65,7 +73,11 @@ export function TestHistory({ targetId }: { targetId: string }) {
                               <ul className="list-unstyled small mb-0" data-testid="test-steps">
                                 {t.steps.map((s, i) => (
                                   <li key={i} className="d-flex flex-wrap align-items-center gap-2 py-1">
-                                    {s.ok ? <CheckCircle2 size={14} className="text-success" aria-label="ok" /> : <XCircle size={14} className="text-danger" aria-label="failed" />}
+                                    {s.ok ? (
+                                      <CheckCircle2 size={14} className="text-success" aria-label="ok" />
+                                    ) : (
+                                      <XCircle size={14} className="text-danger" aria-label="failed" />
+                                    )}
                                     <span className="fw-medium">{s.step}</span>
                                     <span className="text-body-secondary">{s.ms} ms</span>
                                     {s.detail && <span className="text-break">{s.detail}</span>}

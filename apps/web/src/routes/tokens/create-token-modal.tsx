@@ -43,7 +43,15 @@ export function CreateTokenModal(props: { onClose: () => void; onCreated: () => 
 
   if (token) {
     return (
-      <Modal title="Token created" onClose={props.onClose} footer={<button type="button" className="btn btn-primary" onClick={props.onClose}>I have copied it</button>}>
+      <Modal
+        title="Token created"
+        onClose={props.onClose}
+        footer={
+          <button type="button" className="btn btn-primary" onClick={props.onClose}>
+            I have copied it
+          </button>
+        }
+      >
         <div className="alert alert-warning d-flex gap-2">
           <TriangleAlert size={20} className="flex-shrink-0" />
           <span>Copy this token now. It is shown only once and cannot be recovered; if you lose it, revoke it and make a new one.</span>
@@ -73,12 +81,30 @@ export function CreateTokenModal(props: { onClose: () => void; onCreated: () => 
         <div className="row">
           <div className="col-md-8">
             <Field id="token-name" name="name" label="Name" errors={errors} help="What uses it, e.g. “CI deploy”.">
-              {(invalid) => <input id="token-name" className={inputClass(invalid)} value={name} onChange={(e) => setName(e.target.value)} autoFocus />}
+              {(invalid) => (
+                <input id="token-name" className={inputClass(invalid)} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+              )}
             </Field>
           </div>
           <div className="col-md-4">
-            <Field id="token-days" name="expiresInDays" label="Expires in (days)" errors={errors} help="Leave empty for never (not advised).">
-              {(invalid) => <input id="token-days" type="number" min={1} max={3650} className={inputClass(invalid)} value={days} onChange={(e) => setDays(e.target.value)} />}
+            <Field
+              id="token-days"
+              name="expiresInDays"
+              label="Expires in (days)"
+              errors={errors}
+              help="Leave empty for never (not advised)."
+            >
+              {(invalid) => (
+                <input
+                  id="token-days"
+                  type="number"
+                  min={1}
+                  max={3650}
+                  className={inputClass(invalid)}
+                  value={days}
+                  onChange={(e) => setDays(e.target.value)}
+                />
+              )}
             </Field>
           </div>
         </div>

@@ -21,7 +21,9 @@ export function TokensPage() {
   const [creating, setCreating] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const refresh = () => queryClient.invalidateQueries(trpc.identity.tokens.pathFilter());
-  const revoke = useMutation(trpc.identity.tokens.revoke.mutationOptions({ onSuccess: refresh, onError: (e) => setError(describeError(e)) }));
+  const revoke = useMutation(
+    trpc.identity.tokens.revoke.mutationOptions({ onSuccess: refresh, onError: (e) => setError(describeError(e)) }),
+  );
   return (
     <div>
       <div className="d-flex flex-wrap align-items-center justify-content-between gap-2 mb-3">
@@ -72,7 +74,9 @@ export function TokensPage() {
                         type="button"
                         className="btn btn-sm btn-outline-danger"
                         disabled={revoke.isPending}
-                        onClick={() => confirm(`Revoke "${t.name}"? Anything using it stops working at once.`) && revoke.mutate({ id: t.id })}
+                        onClick={() =>
+                          confirm(`Revoke "${t.name}"? Anything using it stops working at once.`) && revoke.mutate({ id: t.id })
+                        }
                       >
                         Revoke
                       </button>

@@ -73,7 +73,13 @@ export function CreateUserModal(props: { onClose: () => void; onCreated: () => v
           <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
             Cancel
           </button>
-          <button type="submit" form="create-user-form" className="btn btn-primary" disabled={create.isPending} data-testid="create-user-submit">
+          <button
+            type="submit"
+            form="create-user-form"
+            className="btn btn-primary"
+            disabled={create.isPending}
+            data-testid="create-user-submit"
+          >
             {create.isPending ? "Creating…" : "Create user"}
           </button>
         </>
@@ -82,10 +88,26 @@ export function CreateUserModal(props: { onClose: () => void; onCreated: () => v
       <form id="create-user-form" onSubmit={submit} noValidate>
         <ErrorAlert error={error} />
         <Field id="new-user-email" name="email" label="Email" errors={errors}>
-          {(invalid) => <input id="new-user-email" type="email" className={inputClass(invalid)} value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />}
+          {(invalid) => (
+            <input
+              id="new-user-email"
+              type="email"
+              className={inputClass(invalid)}
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              autoFocus
+            />
+          )}
         </Field>
         <Field id="new-user-name" name="displayName" label="Display name" errors={errors}>
-          {(invalid) => <input id="new-user-name" className={inputClass(invalid)} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />}
+          {(invalid) => (
+            <input
+              id="new-user-name"
+              className={inputClass(invalid)}
+              value={displayName}
+              onChange={(e) => setDisplayName(e.target.value)}
+            />
+          )}
         </Field>
         <div className="mb-3">
           <span className="form-label d-block">Roles</span>
@@ -95,13 +117,25 @@ export function CreateUserModal(props: { onClose: () => void; onCreated: () => v
         <fieldset className="mb-3">
           <legend className="form-label fs-6">How will they sign in?</legend>
           <div className="form-check">
-            <input className="form-check-input" type="radio" id="mode-setup" checked={mode === "setup-link"} onChange={() => setMode("setup-link")} />
+            <input
+              className="form-check-input"
+              type="radio"
+              id="mode-setup"
+              checked={mode === "setup-link"}
+              onChange={() => setMode("setup-link")}
+            />
             <label className="form-check-label" htmlFor="mode-setup">
               Send a one-time setup link (they choose a password)
             </label>
           </div>
           <div className="form-check">
-            <input className="form-check-input" type="radio" id="mode-password" checked={mode === "password"} onChange={() => setMode("password")} />
+            <input
+              className="form-check-input"
+              type="radio"
+              id="mode-password"
+              checked={mode === "password"}
+              onChange={() => setMode("password")}
+            />
             <label className="form-check-label" htmlFor="mode-password">
               Set an initial password
             </label>
@@ -110,7 +144,14 @@ export function CreateUserModal(props: { onClose: () => void; onCreated: () => v
         {mode === "password" && (
           <Field id="new-user-password" name="password" label="Initial password" errors={errors} help="At least 12 characters.">
             {(invalid) => (
-              <input id="new-user-password" type="password" autoComplete="new-password" className={inputClass(invalid)} value={password} onChange={(e) => setPassword(e.target.value)} />
+              <input
+                id="new-user-password"
+                type="password"
+                autoComplete="new-password"
+                className={inputClass(invalid)}
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+              />
             )}
           </Field>
         )}

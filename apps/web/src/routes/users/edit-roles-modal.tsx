@@ -28,7 +28,12 @@ export function EditRolesModal(props: { user: UserView; onClose: () => void; onS
           <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
             Cancel
           </button>
-          <button type="button" className="btn btn-primary" disabled={save.isPending} onClick={() => save.mutate({ id: props.user.id, roleIds })}>
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={save.isPending}
+            onClick={() => save.mutate({ id: props.user.id, roleIds })}
+          >
             Save roles
           </button>
         </>

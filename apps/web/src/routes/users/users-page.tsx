@@ -37,7 +37,12 @@ export function UsersPage() {
   }, [searchText]);
 
   const list = useQuery({
-    ...trpc.identity.users.list.queryOptions({ page: search.page, pageSize: PAGE_SIZE, search: search.search || undefined, status: search.status }),
+    ...trpc.identity.users.list.queryOptions({
+      page: search.page,
+      pageSize: PAGE_SIZE,
+      search: search.search || undefined,
+      status: search.status,
+    }),
     placeholderData: keepPreviousData,
   });
   const refresh = () => queryClient.invalidateQueries(trpc.identity.users.pathFilter());
@@ -50,7 +55,12 @@ export function UsersPage() {
       <div className="d-flex flex-wrap align-items-center justify-content-between gap-2 mb-3">
         <h1 className="h3 mb-0">Users</h1>
         {canManage && (
-          <button type="button" className="btn btn-primary d-flex align-items-center gap-1" onClick={() => setCreating(true)} data-testid="create-user">
+          <button
+            type="button"
+            className="btn btn-primary d-flex align-items-center gap-1"
+            onClick={() => setCreating(true)}
+            data-testid="create-user"
+          >
             <Plus size={18} /> New user
           </button>
         )}
@@ -140,7 +150,12 @@ export function UsersPage() {
                           Roles
                         </button>
                         {u.disabled ? (
-                          <button type="button" className="btn btn-sm btn-outline-success" disabled={enable.isPending} onClick={() => enable.mutate({ id: u.id })}>
+                          <button
+                            type="button"
+                            className="btn btn-sm btn-outline-success"
+                            disabled={enable.isPending}
+                            onClick={() => enable.mutate({ id: u.id })}
+                          >
                             Enable
                           </button>
                         ) : (
@@ -149,7 +164,9 @@ export function UsersPage() {
                             className="btn btn-sm btn-outline-danger"
                             disabled={disable.isPending || u.id === me.id}
                             title={u.id === me.id ? "You cannot disable yourself" : undefined}
-                            onClick={() => confirm(`Disable ${u.email}? Their sessions and tokens stop working.`) && disable.mutate({ id: u.id })}
+                            onClick={() =>
+                              confirm(`Disable ${u.email}? Their sessions and tokens stop working.`) && disable.mutate({ id: u.id })
+                            }
                           >
                             Disable
                           </button>
@@ -161,7 +178,12 @@ export function UsersPage() {
               </tbody>
             </table>
           </div>
-          <Pager page={list.data.page} pageSize={list.data.pageSize} total={list.data.total} onPage={(page) => navigate({ search: (s) => ({ ...s, page }) })} />
+          <Pager
+            page={list.data.page}
+            pageSize={list.data.pageSize}
+            total={list.data.total}
+            onPage={(page) => navigate({ search: (s) => ({ ...s, page }) })}
+          />
         </>
       )}
       {creating && <CreateUserModal onClose={() => setCreating(false)} onCreated={refresh} />}

@@ -21,7 +21,12 @@ export const usersRoute = createRoute({
   loader: async ({ context, deps }) => {
     if (!allows(context.me, "users.read")) return;
     await context.queryClient.ensureQueryData(
-      context.trpc.identity.users.list.queryOptions({ page: deps.page, pageSize: USERS_PAGE_SIZE, search: deps.search || undefined, status: deps.status }),
+      context.trpc.identity.users.list.queryOptions({
+        page: deps.page,
+        pageSize: USERS_PAGE_SIZE,
+        search: deps.search || undefined,
+        status: deps.status,
+      }),
     );
   },
   component: requiring("users.read", UsersPage),

@@ -28,7 +28,9 @@ export const connectionTests = assets.table(
   {
     id: id(),
     batchId: uuid("batch_id").references(() => connectionTestBatches.id, { onDelete: "cascade" }),
-    targetId: uuid("target_id").notNull().references(() => targets.id, { onDelete: "cascade" }),
+    targetId: uuid("target_id")
+      .notNull()
+      .references(() => targets.id, { onDelete: "cascade" }),
     status: text("status", { enum: CONNECTION_TEST_STATUSES }).notNull().default("queued"),
     steps: jsonb("steps").$type<ConnectionTestStep[]>().notNull().default([]),
     /** Operator words: refused, timed out, host key changed, authentication failed, sudo refused... */

@@ -44,7 +44,9 @@ export const discoveryResults = assets.table(
   "discovery_results",
   {
     id: id(),
-    scanId: uuid("scan_id").notNull().references(() => discoveryScans.id, { onDelete: "cascade" }),
+    scanId: uuid("scan_id")
+      .notNull()
+      .references(() => discoveryScans.id, { onDelete: "cascade" }),
     address: text("address").notNull(),
     port: integer("port").notNull(),
     banner: text("banner"),

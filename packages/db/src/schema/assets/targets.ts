@@ -70,8 +70,12 @@ export const groups = assets.table(
 export const targetGroups = assets.table(
   "target_groups",
   {
-    targetId: uuid("target_id").notNull().references(() => targets.id, { onDelete: "cascade" }),
-    groupId: uuid("group_id").notNull().references(() => groups.id, { onDelete: "cascade" }),
+    targetId: uuid("target_id")
+      .notNull()
+      .references(() => targets.id, { onDelete: "cascade" }),
+    groupId: uuid("group_id")
+      .notNull()
+      .references(() => groups.id, { onDelete: "cascade" }),
   },
   (t) => [primaryKey({ columns: [t.targetId, t.groupId] }), index("target_groups_group_idx").on(t.groupId)],
 );
@@ -82,8 +86,12 @@ export const RELATIONSHIP_KINDS = ["depends_on", "runs_on"] as const;
 export const targetRelationships = assets.table(
   "target_relationships",
   {
-    fromTargetId: uuid("from_target_id").notNull().references(() => targets.id, { onDelete: "cascade" }),
-    toTargetId: uuid("to_target_id").notNull().references(() => targets.id, { onDelete: "cascade" }),
+    fromTargetId: uuid("from_target_id")
+      .notNull()
+      .references(() => targets.id, { onDelete: "cascade" }),
+    toTargetId: uuid("to_target_id")
+      .notNull()
+      .references(() => targets.id, { onDelete: "cascade" }),
     kind: text("kind", { enum: RELATIONSHIP_KINDS }).notNull(),
     createdAt: createdAt(),
   },

@@ -10,7 +10,9 @@ export const apiTokens = identity.table(
     id: id(),
     publicId: text("public_id").notNull().unique(),
     secretHash: bytea("secret_hash").notNull(),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     /** A subset of the owner's permissions, checked again at every use. */
     permissions: text("permissions").array().notNull(),

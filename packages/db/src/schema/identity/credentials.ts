@@ -8,7 +8,9 @@ export const recoveryCodes = identity.table(
   "recovery_codes",
   {
     id: id(),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     codeHash: bytea("code_hash").notNull(),
     usedAt: tstz("used_at"),
     createdAt: createdAt(),
@@ -20,7 +22,9 @@ export const recoveryCodes = identity.table(
 export const setupTokens = identity.table("setup_tokens", {
   id: text("id").primaryKey(),
   secretHash: bytea("secret_hash").notNull(),
-  userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  userId: uuid("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
   expiresAt: tstz("expires_at").notNull(),
   usedAt: tstz("used_at"),
   createdAt: createdAt(),

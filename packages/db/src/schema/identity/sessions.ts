@@ -9,7 +9,9 @@ export const sessions = identity.table(
   {
     id: text("id").primaryKey(),
     secretHash: bytea("secret_hash").notNull(),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
     lastSeenAt: tstz("last_seen_at").notNull().defaultNow(),
     /** Hard end of the session, whatever the activity. */
@@ -24,7 +26,9 @@ export const sessions = identity.table(
 export const loginChallenges = identity.table("login_challenges", {
   id: text("id").primaryKey(),
   secretHash: bytea("secret_hash").notNull(),
-  userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  userId: uuid("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
   attempts: integer("attempts").notNull().default(0),
   ip: text("ip"),
   userAgent: text("user_agent"),

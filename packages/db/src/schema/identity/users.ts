@@ -13,7 +13,9 @@ export const users = identity.table(
     passwordHash: text("password_hash"),
     passwordChangedAt: tstz("password_changed_at"),
     timeZone: text("time_zone").notNull().default("UTC"),
-    theme: text("theme", { enum: ["light", "dark"] }).notNull().default("light"),
+    theme: text("theme", { enum: ["light", "dark"] })
+      .notNull()
+      .default("light"),
     /** TOTP secret sealed with the master key (see domain/crypto/secret-box). */
     mfaSecret: text("mfa_secret"),
     mfaEnabledAt: tstz("mfa_enabled_at"),
@@ -24,8 +26,5 @@ export const users = identity.table(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    uniqueIndex("users_email_key").on(sql`lower(${t.email})`),
-    index("users_created_at_idx").on(t.createdAt),
-  ],
+  (t) => [uniqueIndex("users_email_key").on(sql`lower(${t.email})`), index("users_created_at_idx").on(t.createdAt)],
 );

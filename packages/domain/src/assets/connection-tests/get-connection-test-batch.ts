@@ -10,7 +10,9 @@ export async function getConnectionTestBatch({ ctx, input }: VerbArgs<{ batchId:
   const db = ctx.services.db;
   const [batch] = await db.select().from(connectionTestBatches).where(eq(connectionTestBatches.id, input.batchId)).limit(1);
   if (!batch) throw new NotFound("Connection test batch");
-  const rows = await selectConnectionTests(db).where(eq(connectionTests.batchId, batch.id)).orderBy(asc(sql`lower(${targets.name})`));
+  const rows = await selectConnectionTests(db)
+    .where(eq(connectionTests.batchId, batch.id))
+    .orderBy(asc(sql`lower(${targets.name})`));
   const tests = rows.map(toConnectionTestView);
   const passed = tests.filter((t) => t.status === "passed").length;
   const failed = tests.filter((t) => t.status === "failed").length;

@@ -15,7 +15,9 @@ export async function toCredentialViews(db: Executor, rows: CredentialRow[]): Pr
   const ids = rows.map((r) => r.id);
   const creatorIds = [...new Set(rows.map((r) => r.createdBy).filter((id): id is string => !!id))];
   const [creators, usage] = await Promise.all([
-    creatorIds.length ? db.select({ id: users.id, displayName: users.displayName, email: users.email }).from(users).where(inArray(users.id, creatorIds)) : [],
+    creatorIds.length
+      ? db.select({ id: users.id, displayName: users.displayName, email: users.email }).from(users).where(inArray(users.id, creatorIds))
+      : [],
     countTargetsUsing(db, ids),
   ]);
   const creatorById = new Map(creators.map((u) => [u.id, { id: u.id, displayName: u.displayName || u.email }]));
@@ -43,7 +45,10 @@ export async function countTargetsUsing(db: Executor, ids: string[]): Promise<Ma
     SELECT u.id, count(DISTINCT t.id)::int AS n
     FROM ${targets} t
     CROSS JOIN LATERAL (VALUES (t.credential_id), (t.become_credential_id)) AS u(id)
-    WHERE u.id IN (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})
+    WHERE u.id IN (${sql.join(
+      ids.map((id) => sql`${id}::uuid`),
+      sql`, `,
+    )})
     GROUP BY u.id`);
   return new Map(rows.map((r) => [r.id, Number(r.n)]));
 }

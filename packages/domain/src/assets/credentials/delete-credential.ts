@@ -16,7 +16,10 @@ export async function deleteCredential({ ctx, input }: VerbArgs<{ id: string }>)
     // FOR UPDATE conflicts with the key-share lock a target insert/update takes on its
     // referenced credential, so no target can start using it while we count.
     const row = await loadCredentialRow(tx, input.id, true);
-    const [used] = await tx.select({ n: sql<number>`count(*)::int` }).from(targets).where(targetsUsing(row.id));
+    const [used] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(targets)
+      .where(targetsUsing(row.id));
     const n = used?.n ?? 0;
     if (n > 0) {
       throw new Conflict(`Used by ${n} target${n === 1 ? "" : "s"} as credential or become credential; assign them another one first`);

@@ -78,9 +78,11 @@ function parseKey(text: string, passphrase?: string): ReturnType<typeof ssh2.uti
 
 function keyError(message: string, encrypted: boolean): Invalid {
   if (encrypted && /passphrase|integrity check failed|malformed/i.test(message)) return new Invalid("Wrong passphrase", "passphrase");
-  const type = /Unsupported (?:OpenSSH )?private key type: (.+)$/i.exec(message)?.[1] ?? /Unsupported private key EC OID: (.+)$/i.exec(message)?.[1];
+  const type =
+    /Unsupported (?:OpenSSH )?private key type: (.+)$/i.exec(message)?.[1] ?? /Unsupported private key EC OID: (.+)$/i.exec(message)?.[1];
   if (type) return new Invalid(`Unsupported key type: ${type}`, "secret");
-  const cipher = /Cipher \((.+)\) not supported|Unsupported cipher for OpenSSH key: (.+)$|Unsupported kdf name for OpenSSH key: (.+)$/i.exec(message);
+  const cipher =
+    /Cipher \((.+)\) not supported|Unsupported cipher for OpenSSH key: (.+)$|Unsupported kdf name for OpenSSH key: (.+)$/i.exec(message);
   if (cipher) return new Invalid(`Unsupported key encryption: ${cipher[1] ?? cipher[2] ?? cipher[3]}`, "secret");
   return new Invalid("Not a private key in OpenSSH, PEM or PuTTY format", "secret");
 }

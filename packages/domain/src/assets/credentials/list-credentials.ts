@@ -25,7 +25,10 @@ export async function listCredentials({ ctx, input }: VerbArgs<ListCredentialsIn
       .orderBy(sql`lower(${credentials.name})`, desc(credentials.id))
       .limit(input.pageSize)
       .offset((input.page - 1) * input.pageSize),
-    db.select({ n: sql<number>`count(*)::int` }).from(credentials).where(where),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(credentials)
+      .where(where),
   ]);
   return { items: await toCredentialViews(db, rows), total: total?.n ?? 0, page: input.page, pageSize: input.pageSize };
 }

@@ -47,7 +47,12 @@ export async function openCredentialForUse(
     principal: null,
     meta: { ip: null, userAgent: "worker", requestId: use.requestId ?? null },
   };
-  const audit = { objectType: "credential", objectId: row.id, actorUserId: use.actor?.userId ?? null, actorLabel: use.actor?.label ?? "system" };
+  const audit = {
+    objectType: "credential",
+    objectId: row.id,
+    actorUserId: use.actor?.userId ?? null,
+    actorLabel: use.actor?.label ?? "system",
+  };
   const changes = { purpose: use.purpose, targetId: use.targetId ?? null };
 
   let opened: OpenedCredential;
@@ -60,14 +65,22 @@ export async function openCredentialForUse(
     };
   } catch {
     // Neither the key material nor the cipher error goes anywhere: only what to fix.
-    await appendAudit(db, ctx, { ...audit, action: "assets.credentials.use", outcome: "failure", changes: { ...changes, reason: "undecryptable" } });
+    await appendAudit(db, ctx, {
+      ...audit,
+      action: "assets.credentials.use",
+      outcome: "failure",
+      changes: { ...changes, reason: "undecryptable" },
+    });
     throw new CredentialUnavailable(
       `Credential "${row.name}" is sealed with master key version ${row.keyVersion}, which this process cannot open: ` +
         `give it the same OPS_MASTER_KEY as the API (including version ${row.keyVersion})`,
     );
   }
   await db.transaction(async (tx) => {
-    await tx.update(credentials).set({ lastUsedAt: sql`now()` }).where(eq(credentials.id, row.id));
+    await tx
+      .update(credentials)
+      .set({ lastUsedAt: sql`now()` })
+      .where(eq(credentials.id, row.id));
     await appendAudit(tx, ctx, { ...audit, action: "assets.credentials.use", changes });
   });
   return opened;

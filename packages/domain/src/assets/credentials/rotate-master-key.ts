@@ -74,7 +74,9 @@ export async function rotateMasterKey(input: RotateMasterKeyInput): Promise<Rota
   const stillRetired = retire.filter((v) => (remaining[v] ?? 0) > 0);
   if (stillRetired.length) {
     const n = stillRetired.reduce((sum, v) => sum + (remaining[v] ?? 0), 0);
-    throw new Conflict(`${n} secret(s) still use master key version ${stillRetired.join(", ")}; keep it in OPS_MASTER_KEY and run the rotation again`);
+    throw new Conflict(
+      `${n} secret(s) still use master key version ${stillRetired.join(", ")}; keep it in OPS_MASTER_KEY and run the rotation again`,
+    );
   }
   const removable = [...masterKeys.keys.keys()].filter((v) => v !== current && !(remaining[v] ?? 0)).sort((a, b) => a - b);
   return { current, credentialsResealed, mfaSecretsResealed, remaining, removable, retired: retire };
@@ -89,7 +91,8 @@ async function resealCredentialBatch(db: Database, keys: MasterKeys, batchSize: 
       FOR UPDATE ${skipLocked ? sql`SKIP LOCKED` : sql``}`);
     if (rows.length === 0) return 0;
     const values = rows.map(
-      (r) => sql`(${r.id}::uuid, ${reseal(keys, r.secret, `credential ${r.id}`)}, ${r.passphrase === null ? null : reseal(keys, r.passphrase, `credential ${r.id}`)}::text)`,
+      (r) =>
+        sql`(${r.id}::uuid, ${reseal(keys, r.secret, `credential ${r.id}`)}, ${r.passphrase === null ? null : reseal(keys, r.passphrase, `credential ${r.id}`)}::text)`,
     );
     await tx.execute(sql`
       UPDATE assets.credentials c
@@ -123,7 +126,9 @@ function reseal(keys: MasterKeys, sealed: string, what: string): string {
     plain = open(keys, sealed);
   } catch {
     const version = sealed.slice(0, sealed.indexOf(":"));
-    throw new Conflict(`Cannot decrypt ${what} with master key ${version}: OPS_MASTER_KEY's key for that version is not the one that sealed it`);
+    throw new Conflict(
+      `Cannot decrypt ${what} with master key ${version}: OPS_MASTER_KEY's key for that version is not the one that sealed it`,
+    );
   }
   return seal(keys, plain);
 }

@@ -14,7 +14,12 @@ export type SealedSecret = {
  * Validates a secret for its kind and seals it under the current master key. The plain
  * text lives only in this call's memory; what returns is safe to store.
  */
-export function sealCredentialSecret(keys: MasterKeys, kind: CredentialKindValue, secret: string, passphrase?: string | null): SealedSecret {
+export function sealCredentialSecret(
+  keys: MasterKeys,
+  kind: CredentialKindValue,
+  secret: string,
+  passphrase?: string | null,
+): SealedSecret {
   if (kind === "ssh_key") {
     const key = inspectPrivateKey(secret, passphrase);
     return {

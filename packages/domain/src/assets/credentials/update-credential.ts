@@ -35,7 +35,8 @@ export async function updateCredential({ ctx, input }: VerbArgs<UpdateCredential
         username: input.username ?? before.username,
         description: input.description ?? before.description,
       };
-      if (KINDS_NEEDING_USERNAME.includes(before.kind) && !after.username) throw new Invalid("Enter the user name to sign in as", "username");
+      if (KINDS_NEEDING_USERNAME.includes(before.kind) && !after.username)
+        throw new Invalid("Enter the user name to sign in as", "username");
       if (after.name.toLowerCase() !== before.name.toLowerCase()) {
         const [taken] = await tx
           .select({ id: credentials.id })
@@ -44,14 +45,27 @@ export async function updateCredential({ ctx, input }: VerbArgs<UpdateCredential
           .limit(1);
         if (taken) throw new Conflict(DUPLICATE_NAME);
       }
-      const sealed: SealedSecret | null = newSecret ? sealCredentialSecret(ctx.services.masterKeys, before.kind, newSecret, input.passphrase) : null;
+      const sealed: SealedSecret | null = newSecret
+        ? sealCredentialSecret(ctx.services.masterKeys, before.kind, newSecret, input.passphrase)
+        : null;
       await tx
         .update(credentials)
         .set({ ...after, ...(sealed ?? {}), updatedAt: sql`now()` })
         .where(eq(credentials.id, before.id));
       const changes: Record<string, unknown> = diff(
-        { name: before.name, username: before.username, description: before.description, fingerprint: before.publicKeyFingerprint, algorithm: before.publicKeyType },
-        { ...after, ...(sealed ? { fingerprint: sealed.publicKeyFingerprint, algorithm: sealed.publicKeyType } : { fingerprint: before.publicKeyFingerprint, algorithm: before.publicKeyType }) },
+        {
+          name: before.name,
+          username: before.username,
+          description: before.description,
+          fingerprint: before.publicKeyFingerprint,
+          algorithm: before.publicKeyType,
+        },
+        {
+          ...after,
+          ...(sealed
+            ? { fingerprint: sealed.publicKeyFingerprint, algorithm: sealed.publicKeyType }
+            : { fingerprint: before.publicKeyFingerprint, algorithm: before.publicKeyType }),
+        },
       );
       // Says that the stored value changed, never what it was or became.
       if (sealed) changes.storedValue = "replaced";

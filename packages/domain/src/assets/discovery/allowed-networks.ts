@@ -20,7 +20,10 @@ export function normaliseCidr(text: string): string {
 }
 
 /** Replaces the whole list (the admin edits it as one form); audited with before and after. */
-export async function setAllowedNetworks({ ctx, input }: VerbArgs<{ cidrs: { cidr: string; note: string }[] }>): Promise<AllowedNetworkView[]> {
+export async function setAllowedNetworks({
+  ctx,
+  input,
+}: VerbArgs<{ cidrs: { cidr: string; note: string }[] }>): Promise<AllowedNetworkView[]> {
   const wanted = new Map<string, string>();
   for (const c of input.cidrs) wanted.set(normaliseCidr(c.cidr), c.note);
   await inTransaction(ctx, async (tx) => {

@@ -17,11 +17,7 @@ export async function cancelScan({ ctx, input }: VerbArgs<{ scanId: string }>): 
     if (scan.status !== "queued" && scan.status !== "running") throw new Conflict(`The scan has already finished (${scan.status})`);
     const [row] = await tx
       .update(discoveryScans)
-      .set(
-        scan.status === "queued"
-          ? { cancelRequested: true, status: "cancelled", finishedAt: sql`now()` }
-          : { cancelRequested: true },
-      )
+      .set(scan.status === "queued" ? { cancelRequested: true, status: "cancelled", finishedAt: sql`now()` } : { cancelRequested: true })
       .where(and(eq(discoveryScans.id, input.scanId)))
       .returning();
     await appendAudit(tx, ctx, { action: "assets.discovery.cancel", objectType: "discovery_scan", objectId: input.scanId });

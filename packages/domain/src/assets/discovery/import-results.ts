@@ -55,7 +55,12 @@ export async function importResults({ ctx, input }: VerbArgs<ImportResultsInput>
     };
     const all = todo.flatMap(candidatesOf).map((n) => n.toLowerCase());
     const taken = new Set(
-      (await tx.select({ n: sql<string>`lower(${targets.name})` }).from(targets).where(inArray(sql`lower(${targets.name})`, all))).map((r) => r.n),
+      (
+        await tx
+          .select({ n: sql<string>`lower(${targets.name})` })
+          .from(targets)
+          .where(inArray(sql`lower(${targets.name})`, all))
+      ).map((r) => r.n),
     );
     const now = new Date();
     const values = todo.map((r) => {

@@ -33,7 +33,10 @@ export async function listResults({ ctx, input }: VerbArgs<ListResultsInput>): P
       .orderBy(sql`${discoveryResults.address}::inet`, asc(discoveryResults.port))
       .limit(input.pageSize)
       .offset((input.page - 1) * input.pageSize),
-    db.select({ n: sql<number>`count(*)::int` }).from(discoveryResults).where(where),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(discoveryResults)
+      .where(where),
   ]);
   return { items: rows.map(toResultView), total: total?.n ?? 0, page: input.page, pageSize: input.pageSize };
 }

@@ -19,7 +19,10 @@ export async function listScans({ ctx, input }: VerbArgs<ListScansInput>): Promi
       .orderBy(desc(discoveryScans.createdAt), desc(discoveryScans.id))
       .limit(input.pageSize)
       .offset((input.page - 1) * input.pageSize),
-    db.select({ n: sql<number>`count(*)::int` }).from(discoveryScans).where(where),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(discoveryScans)
+      .where(where),
   ]);
   return { items: await toScanViews(db, rows), total: total?.n ?? 0, page: input.page, pageSize: input.pageSize };
 }

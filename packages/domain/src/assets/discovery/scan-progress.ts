@@ -21,7 +21,9 @@ export async function claimScan(db: Database, scanId: string) {
   const [cancelled] = await db
     .select({ done: discoveryScans.done, found: discoveryScans.found })
     .from(discoveryScans)
-    .where(and(eq(discoveryScans.id, scanId), inArray(discoveryScans.status, ["queued", "running"]), eq(discoveryScans.cancelRequested, true)));
+    .where(
+      and(eq(discoveryScans.id, scanId), inArray(discoveryScans.status, ["queued", "running"]), eq(discoveryScans.cancelRequested, true)),
+    );
   if (cancelled) {
     await finishScan(db, scanId, { status: "cancelled", done: cancelled.done, found: cancelled.found });
     return null;
@@ -30,7 +32,13 @@ export async function claimScan(db: Database, scanId: string) {
     const [scan] = await tx
       .update(discoveryScans)
       .set({ status: "running", startedAt: sql`now()`, done: 0, found: 0 })
-      .where(and(eq(discoveryScans.id, scanId), inArray(discoveryScans.status, ["queued", "running"]), eq(discoveryScans.cancelRequested, false)))
+      .where(
+        and(
+          eq(discoveryScans.id, scanId),
+          inArray(discoveryScans.status, ["queued", "running"]),
+          eq(discoveryScans.cancelRequested, false),
+        ),
+      )
       .returning();
     if (scan) await tx.delete(discoveryResults).where(eq(discoveryResults.scanId, scanId));
     return scan ?? null;
@@ -59,7 +67,12 @@ export async function matchDiscovered(db: Executor, found: DiscoveredPort[]): Pr
   const rows = await db
     .select({ id: targets.id, address: targets.address, port: targets.port, fp: targets.hostKeyFingerprint })
     .from(targets)
-    .where(inArray(sql`lower(${targets.address})`, names.map((n) => n.toLowerCase())));
+    .where(
+      inArray(
+        sql`lower(${targets.address})`,
+        names.map((n) => n.toLowerCase()),
+      ),
+    );
   const byKey = new Map<string, typeof rows>();
   for (const r of rows) {
     const key = `${r.address.toLowerCase()}:${r.port}`;
@@ -81,7 +94,9 @@ export async function matchDiscovered(db: Executor, found: DiscoveredPort[]): Pr
 export async function recordResults(db: Executor, scanId: string, found: DiscoveredPort[]): Promise<void> {
   if (!found.length) return;
   const matches = await matchDiscovered(db, found);
-  await db.insert(discoveryResults).values(found.map((f, i) => ({ scanId, ...f, match: matches[i]!.match, targetId: matches[i]!.targetId })));
+  await db
+    .insert(discoveryResults)
+    .values(found.map((f, i) => ({ scanId, ...f, match: matches[i]!.match, targetId: matches[i]!.targetId })));
 }
 
 export async function finishScan(
@@ -100,7 +115,15 @@ export async function finishScan(
       type: "assets.discovery_finished",
       objectType: "discovery_scan",
       objectId: scanId,
-      payload: { status: scan.status, specs: scan.specs, ports: scan.ports, done: scan.done, total: scan.total, found: scan.found, error: scan.error },
+      payload: {
+        status: scan.status,
+        specs: scan.specs,
+        ports: scan.ports,
+        done: scan.done,
+        total: scan.total,
+        found: scan.found,
+        error: scan.error,
+      },
     });
   });
 }

@@ -7,7 +7,9 @@ type ResultRow = typeof discoveryResults.$inferSelect;
 
 export async function toScanViews(db: Executor, rows: ScanRow[]): Promise<ScanView[]> {
   const ids = [...new Set(rows.map((r) => r.requestedBy).filter((x): x is string => !!x))];
-  const people = ids.length ? await db.select({ id: users.id, displayName: users.displayName }).from(users).where(inArray(users.id, ids)) : [];
+  const people = ids.length
+    ? await db.select({ id: users.id, displayName: users.displayName }).from(users).where(inArray(users.id, ids))
+    : [];
   const byId = new Map(people.map((p) => [p.id, p]));
   return rows.map((r) => ({
     id: r.id,

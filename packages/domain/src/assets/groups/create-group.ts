@@ -5,7 +5,10 @@ import { Conflict } from "../../errors";
 import type { GroupView } from "../../schemas/assets-targets";
 import { assertGroupNameFree, assertParent, duplicateGroup, isUniqueViolation, toGroupView } from "./group-rules";
 
-export async function createGroup({ ctx, input }: VerbArgs<{ name: string; description: string; parentId: string | null }>): Promise<GroupView> {
+export async function createGroup({
+  ctx,
+  input,
+}: VerbArgs<{ name: string; description: string; parentId: string | null }>): Promise<GroupView> {
   return ctx.services.db
     .transaction(async (tx) => {
       await assertGroupNameFree(tx, input.name);

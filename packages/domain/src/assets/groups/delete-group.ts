@@ -14,7 +14,10 @@ export async function deleteGroup({ ctx, input }: VerbArgs<{ id: string }>): Pro
       .set({ parentId: before.parentId, updatedAt: sql`now()` })
       .where(eq(groups.parentId, input.id))
       .returning({ id: groups.id });
-    const [members] = await tx.select({ n: sql<number>`count(*)::int` }).from(targetGroups).where(eq(targetGroups.groupId, input.id));
+    const [members] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(targetGroups)
+      .where(eq(targetGroups.groupId, input.id));
     await tx.delete(groups).where(eq(groups.id, input.id));
     await appendAudit(tx, ctx, {
       action: "assets.groups.delete",

@@ -11,7 +11,10 @@ export type GroupMembersResult = { groupId: string; added: number; removed: numb
 
 async function assertTargets(tx: Executor, ids: string[]) {
   if (!ids.length) return;
-  const [row] = await tx.select({ n: sql<number>`count(*)::int` }).from(targets).where(inArray(targets.id, ids));
+  const [row] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(targets)
+    .where(inArray(targets.id, ids));
   if ((row?.n ?? 0) !== ids.length) throw new Invalid("Unknown target", "targetIds");
 }
 

@@ -9,7 +9,11 @@ export const duplicateGroup = (name: string) => `A group named "${name}" already
 
 export async function assertGroupNameFree(db: Executor, name: string, exceptId?: string): Promise<void> {
   const cond = sql`lower(${groups.name}) = lower(${name})`;
-  const [hit] = await db.select({ id: groups.id }).from(groups).where(exceptId ? and(cond, ne(groups.id, exceptId)) : cond).limit(1);
+  const [hit] = await db
+    .select({ id: groups.id })
+    .from(groups)
+    .where(exceptId ? and(cond, ne(groups.id, exceptId)) : cond)
+    .limit(1);
   if (hit) throw new Conflict(duplicateGroup(name));
 }
 

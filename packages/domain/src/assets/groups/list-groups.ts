@@ -5,7 +5,12 @@ import type { GroupNode } from "../../schemas/assets-targets";
 /** The whole group tree with direct and total (including nested groups, counted once) target counts. */
 export async function listGroups({ ctx }: VerbArgs<unknown>): Promise<GroupNode[]> {
   const rows = await ctx.services.db.execute<{
-    id: string; name: string; description: string; parent_id: string | null; direct: number; total: number;
+    id: string;
+    name: string;
+    description: string;
+    parent_id: string | null;
+    direct: number;
+    total: number;
   }>(sql`
     WITH RECURSIVE tree(ancestor, id, depth) AS (
       SELECT id, id, 0 FROM assets.groups
@@ -18,7 +23,15 @@ export async function listGroups({ ctx }: VerbArgs<unknown>): Promise<GroupNode[
     FROM assets.groups g ORDER BY lower(g.name)`);
   const nodes = new Map<string, GroupNode>();
   for (const r of rows) {
-    nodes.set(r.id, { id: r.id, name: r.name, description: r.description, parentId: r.parent_id, directTargets: r.direct, totalTargets: r.total, children: [] });
+    nodes.set(r.id, {
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      parentId: r.parent_id,
+      directTargets: r.direct,
+      totalTargets: r.total,
+      children: [],
+    });
   }
   const roots: GroupNode[] = [];
   for (const n of nodes.values()) {

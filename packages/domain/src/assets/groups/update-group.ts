@@ -20,9 +20,18 @@ export async function updateGroup({ ctx, input }: VerbArgs<UpdateGroupInput>): P
       if (input.name !== undefined) set.name = input.name;
       if (input.description !== undefined) set.description = input.description;
       if (input.parentId !== undefined) set.parentId = input.parentId;
-      const [row] = await tx.update(groups).set({ ...set, updatedAt: sql`now()` }).where(eq(groups.id, input.id)).returning();
+      const [row] = await tx
+        .update(groups)
+        .set({ ...set, updatedAt: sql`now()` })
+        .where(eq(groups.id, input.id))
+        .returning();
       const pick = (g: Record<string, unknown>) => ({ name: g.name, description: g.description, parentId: g.parentId });
-      await appendAudit(tx, ctx, { action: "assets.groups.update", objectType: "group", objectId: input.id, changes: diff(pick(before), pick(row!)) });
+      await appendAudit(tx, ctx, {
+        action: "assets.groups.update",
+        objectType: "group",
+        objectId: input.id,
+        changes: diff(pick(before), pick(row!)),
+      });
       return toGroupView(row!);
     })
     .catch((e: unknown) => {

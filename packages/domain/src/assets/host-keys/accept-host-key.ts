@@ -49,7 +49,12 @@ export async function acceptHostKey({ ctx, input }: VerbArgs<{ targetId: string;
       type: "assets.host_key_accepted",
       objectType: "target",
       objectId: t.id,
-      payload: { targetName: t.name, previousFingerprint: t.hostKeyFingerprint, acceptedFingerprint: t.hostKeyPendingFingerprint, acceptedBy: actor.email },
+      payload: {
+        targetName: t.name,
+        previousFingerprint: t.hostKeyFingerprint,
+        acceptedFingerprint: t.hostKeyPendingFingerprint,
+        acceptedBy: actor.email,
+      },
     });
     return toHostKeyView(updated!);
   });

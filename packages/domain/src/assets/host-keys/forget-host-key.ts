@@ -27,7 +27,9 @@ export async function forgetHostKey({ ctx, input }: VerbArgs<{ targetId: string 
         hostKeyPendingType: null,
         hostKeyPendingFingerprint: null,
         hostKeyPendingSeenAt: null,
-        ...(t.status === "host_key_changed" ? { status: "unknown" as const, statusMessage: "host key forgotten; the next connection pins the key it sees" } : {}),
+        ...(t.status === "host_key_changed"
+          ? { status: "unknown" as const, statusMessage: "host key forgotten; the next connection pins the key it sees" }
+          : {}),
         updatedAt: sql`now()`,
       })
       .where(eq(targets.id, t.id))

@@ -39,7 +39,10 @@ export async function recordHostKeyMismatch(
   seen: SeenHostKey,
 ): Promise<void> {
   const message = `host key changed: expected ${target.hostKeyFingerprint}, got ${seen.fingerprint}`;
-  const changedPending: SQL = or(isNull(targets.hostKeyPendingFingerprint), sql`${targets.hostKeyPendingFingerprint} <> ${seen.fingerprint}`)!;
+  const changedPending: SQL = or(
+    isNull(targets.hostKeyPendingFingerprint),
+    sql`${targets.hostKeyPendingFingerprint} <> ${seen.fingerprint}`,
+  )!;
   const fresh = await db
     .update(targets)
     .set({ hostKeyPendingType: seen.type, hostKeyPendingFingerprint: seen.fingerprint, hostKeyPendingSeenAt: sql`now()` })

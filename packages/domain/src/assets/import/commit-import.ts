@@ -41,7 +41,13 @@ export async function commitImport({ ctx, input }: VerbArgs<ImportInput>): Promi
     if (!plan.rows.length) throw new Invalid("The file has no rows to import", "content");
 
     const groupsCreated = plan.preview.groupsToCreate.length
-      ? (await tx.insert(groups).values(plan.preview.groupsToCreate.map((name) => ({ name }))).onConflictDoNothing().returning({ id: groups.id })).length
+      ? (
+          await tx
+            .insert(groups)
+            .values(plan.preview.groupsToCreate.map((name) => ({ name })))
+            .onConflictDoNothing()
+            .returning({ id: groups.id })
+        ).length
       : 0;
     const groupIds = new Map((await tx.select({ id: groups.id, name: groups.name }).from(groups)).map((g) => [lower(g.name), g.id]));
     const cred = (name: string | null) => (name ? plan.credentialIds.get(lower(name))! : null);
@@ -54,8 +60,14 @@ export async function commitImport({ ctx, input }: VerbArgs<ImportInput>): Promi
         .insert(targets)
         .values(
           part.map(({ target: t }) => ({
-            name: t!.name, address: t!.address, port: t!.port, osFamily: t!.osFamily, description: t!.description,
-            labels: t!.labels, credentialId: cred(t!.credential), becomeCredentialId: cred(t!.becomeCredential),
+            name: t!.name,
+            address: t!.address,
+            port: t!.port,
+            osFamily: t!.osFamily,
+            description: t!.description,
+            labels: t!.labels,
+            credentialId: cred(t!.credential),
+            becomeCredentialId: cred(t!.becomeCredential),
           })),
         )
         .returning({ id: targets.id, name: targets.name });
@@ -76,7 +88,14 @@ export async function commitImport({ ctx, input }: VerbArgs<ImportInput>): Promi
     // Jump hosts last: they may name rows created just above.
     const written = [...creates, ...updates];
     const jumpRows = written.filter((r) => r.present.has("jump_host"));
-    const jumpNames = [...new Set(jumpRows.map((r) => r.target!.jumpHost).filter((n): n is string => !!n).map(lower))];
+    const jumpNames = [
+      ...new Set(
+        jumpRows
+          .map((r) => r.target!.jumpHost)
+          .filter((n): n is string => !!n)
+          .map(lower),
+      ),
+    ];
     const missing = jumpNames.filter((n) => !idOf.has(n));
     if (missing.length) {
       const found = await tx.execute<{ id: string; name: string }>(
@@ -84,15 +103,28 @@ export async function commitImport({ ctx, input }: VerbArgs<ImportInput>): Promi
       );
       for (const f of found) idOf.set(lower(f.name), f.id);
     }
-    const jumps = jumpRows.map((r) => ({ id: idOf.get(lower(r.target!.name)), jump_host_id: r.target!.jumpHost ? idOf.get(lower(r.target!.jumpHost)) : null }));
+    const jumps = jumpRows.map((r) => ({
+      id: idOf.get(lower(r.target!.name)),
+      jump_host_id: r.target!.jumpHost ? idOf.get(lower(r.target!.jumpHost)) : null,
+    }));
     await eachChunk(jumps, (json) =>
       tx.execute(sql`UPDATE assets.targets t SET jump_host_id = v.jump_host_id
         FROM jsonb_to_recordset(${json}::jsonb) AS v(id uuid, jump_host_id uuid) WHERE t.id = v.id`),
     );
 
-    await replaceMemberships(tx, written.filter((r) => r.present.has("groups")), idOf, groupIds);
+    await replaceMemberships(
+      tx,
+      written.filter((r) => r.present.has("groups")),
+      idOf,
+      groupIds,
+    );
 
-    const result = { created: creates.length, updated: updates.length, skipped: plan.rows.filter((r) => r.action === "skip").length, groupsCreated };
+    const result = {
+      created: creates.length,
+      updated: updates.length,
+      skipped: plan.rows.filter((r) => r.action === "skip").length,
+      groupsCreated,
+    };
     await appendAudit(tx, ctx, {
       action: "assets.targets.import",
       objectType: "target",
@@ -121,8 +153,12 @@ function mergeUpdate(r: PlannedRow, before: ExistingTarget, cred: (n: string | n
 async function replaceMemberships(tx: Executor, rows: PlannedRow[], idOf: Map<string, string>, groupIds: Map<string, string>) {
   if (!rows.length) return;
   const ids = rows.map((r) => idOf.get(lower(r.target!.name))!);
-  await eachChunk(ids, (json) => tx.execute(sql`DELETE FROM assets.target_groups WHERE target_id IN (SELECT (jsonb_array_elements_text(${json}::jsonb))::uuid)`));
-  const pairs = rows.flatMap((r) => r.target!.groups.map((g) => ({ target_id: idOf.get(lower(r.target!.name))!, group_id: groupIds.get(lower(g))! })));
+  await eachChunk(ids, (json) =>
+    tx.execute(sql`DELETE FROM assets.target_groups WHERE target_id IN (SELECT (jsonb_array_elements_text(${json}::jsonb))::uuid)`),
+  );
+  const pairs = rows.flatMap((r) =>
+    r.target!.groups.map((g) => ({ target_id: idOf.get(lower(r.target!.name))!, group_id: groupIds.get(lower(g))! })),
+  );
   await eachChunk(pairs, (json) =>
     tx.execute(sql`INSERT INTO assets.target_groups (target_id, group_id)
       SELECT target_id, group_id FROM jsonb_to_recordset(${json}::jsonb) AS v(target_id uuid, group_id uuid) ON CONFLICT DO NOTHING`),

@@ -13,7 +13,10 @@ export type ExportInput = TargetFilters & { sort: "name" | "address" | "status" 
 export async function exportTargetsCsv({ ctx, input }: VerbArgs<ExportInput>): Promise<{ csv: string; count: number }> {
   const db = ctx.services.db;
   const where = targetWhere(input);
-  const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(targets).where(where);
+  const [count] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(targets)
+    .where(where);
   if ((count?.n ?? 0) > EXPORT_MAX) {
     throw new Invalid(`${count!.n} targets match; exports stop at ${EXPORT_MAX.toLocaleString("en-US")}: narrow the filter`);
   }
@@ -39,7 +42,9 @@ export async function exportTargetsCsv({ ctx, input }: VerbArgs<ExportInput>): P
       String(t.port),
       t.osFamily,
       t.description,
-      Object.entries(t.labels).map(([k, v]) => `${k}=${v}`).join(";"),
+      Object.entries(t.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(";"),
       groupNames.get(t.id) ?? "",
       r.credentialName ?? "",
       r.becomeName ?? "",

@@ -53,7 +53,10 @@ function readLabels(v: unknown, errors: string[]): Record<string, string> {
   if (v && typeof v === "object" && !Array.isArray(v)) {
     for (const [k, val] of Object.entries(v)) pairs.push([k.trim(), text(val)]);
   } else {
-    for (const part of text(v).split(";").map((p) => p.trim()).filter(Boolean)) {
+    for (const part of text(v)
+      .split(";")
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const at = part.indexOf("=");
       if (at < 1) {
         errors.push(`Label "${part}" is not key=value`);
@@ -90,7 +93,9 @@ export async function planImport(db: Executor, input: ImportInput): Promise<Impo
       .select({ t: targets, jumpName: jump.name })
       .from(targets)
       .leftJoin(jump, sql`${jump.id} = ${targets.jumpHostId}`)
-      .where(sql`lower(${targets.name}) IN (SELECT lower(x) FROM jsonb_array_elements_text(${JSON.stringify(raw.map((r) => text(r.values.name)))}::jsonb) x)`),
+      .where(
+        sql`lower(${targets.name}) IN (SELECT lower(x) FROM jsonb_array_elements_text(${JSON.stringify(raw.map((r) => text(r.values.name)))}::jsonb) x)`,
+      ),
     db
       .select({ name: targets.name, jumpName: jump.name })
       .from(targets)
@@ -159,7 +164,18 @@ export async function planImport(db: Executor, input: ImportInput): Promise<Impo
     const found = existing.get(lower(name));
     const action = found ? (input.onExisting === "update" ? "update" : "skip") : "create";
     const target: ImportedTarget | null = nameParsed.success
-      ? { name, address, port: Number.isFinite(port) ? port : 0, osFamily: osText as ImportedTarget["osFamily"], description, labels, groups: groupNames, credential, becomeCredential: become, jumpHost }
+      ? {
+          name,
+          address,
+          port: Number.isFinite(port) ? port : 0,
+          osFamily: osText as ImportedTarget["osFamily"],
+          description,
+          labels,
+          groups: groupNames,
+          credential,
+          becomeCredential: become,
+          jumpHost,
+        }
       : null;
     return { line: r.line, errors, action, target, present: r.present, existingId: found?.id ?? null };
   }

@@ -25,7 +25,11 @@ function readCsv(content: string): RawRow[] {
   if (!header) throw new Invalid("The file is empty: the first line must name the columns", "content");
   const columns = header.fields.map((h) => h.trim().toLowerCase());
   const unknown = columns.filter((c) => !KNOWN.has(c));
-  if (unknown.length) throw new Invalid(`Line 1: unknown column ${unknown.map((u) => `"${u}"`).join(", ")}; columns are ${IMPORT_COLUMNS.join(",")}`, "content");
+  if (unknown.length)
+    throw new Invalid(
+      `Line 1: unknown column ${unknown.map((u) => `"${u}"`).join(", ")}; columns are ${IMPORT_COLUMNS.join(",")}`,
+      "content",
+    );
   for (const need of ["name", "address"] as const) {
     if (!columns.includes(need)) throw new Invalid(`Line 1: the "${need}" column is required`, "content");
   }

@@ -10,7 +10,10 @@ export type RelationshipResult = RelationshipInput & { changed: boolean };
 
 export async function assertPair(db: Executor, input: RelationshipInput) {
   if (input.fromId === input.toId) throw new Invalid("A target cannot be related to itself", "toId");
-  const found = await db.select({ id: targets.id, name: targets.name }).from(targets).where(inArray(targets.id, [input.fromId, input.toId]));
+  const found = await db
+    .select({ id: targets.id, name: targets.name })
+    .from(targets)
+    .where(inArray(targets.id, [input.fromId, input.toId]));
   if (found.length !== 2) throw new NotFound("Target");
   const name = (id: string) => found.find((f) => f.id === id)!.name;
   return { from: name(input.fromId), to: name(input.toId) };

@@ -25,7 +25,12 @@ export async function getTarget({ ctx, input }: VerbArgs<{ id: string }>): Promi
       .innerJoin(targets, eq(targets.id, targetRelationships.fromTargetId))
       .where(eq(targetRelationships.toTargetId, input.id))
       .orderBy(targetRelationships.kind, targets.name),
-    db.select({ id: targets.id, name: targets.name }).from(targets).where(eq(targets.jumpHostId, input.id)).orderBy(targets.name).limit(200),
+    db
+      .select({ id: targets.id, name: targets.name })
+      .from(targets)
+      .where(eq(targets.jumpHostId, input.id))
+      .orderBy(targets.name)
+      .limit(200),
     db.select().from(connectionTests).where(eq(connectionTests.targetId, input.id)).orderBy(desc(connectionTests.createdAt)).limit(20),
   ]);
   const t = row.t;
@@ -42,8 +47,18 @@ export async function getTarget({ ctx, input }: VerbArgs<{ id: string }>): Promi
       pendingSeenAt: t.hostKeyPendingSeenAt?.toISOString() ?? null,
     },
     relationships: [
-      ...outgoing.map((r) => ({ kind: r.kind, direction: "out" as const, other: { id: r.id, name: r.name }, text: `${PHRASE[r.kind]} ${r.name}` })),
-      ...incoming.map((r) => ({ kind: r.kind, direction: "in" as const, other: { id: r.id, name: r.name }, text: `${r.name} ${PHRASE[r.kind]} this` })),
+      ...outgoing.map((r) => ({
+        kind: r.kind,
+        direction: "out" as const,
+        other: { id: r.id, name: r.name },
+        text: `${PHRASE[r.kind]} ${r.name}`,
+      })),
+      ...incoming.map((r) => ({
+        kind: r.kind,
+        direction: "in" as const,
+        other: { id: r.id, name: r.name },
+        text: `${r.name} ${PHRASE[r.kind]} this`,
+      })),
     ],
     jumpHostFor: jumpFor,
     recentTests: tests.map((c) => ({

@@ -16,7 +16,10 @@ export async function listTargets({ ctx, input }: VerbArgs<ListTargetsInput>): P
       .orderBy(...targetOrder(input.sort, input.dir))
       .limit(input.pageSize)
       .offset((input.page - 1) * input.pageSize),
-    db.select({ n: sql<number>`count(*)::int` }).from(targets).where(where),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(targets)
+      .where(where),
   ]);
   return { items: await toSummaries(db, rows), total: total?.n ?? 0, page: input.page, pageSize: input.pageSize };
 }

@@ -21,11 +21,15 @@ export function labelPairsToObject(pairs: string[]): Record<string, string> {
 export function targetWhere(f: Partial<TargetFilters>): SQL | undefined {
   const parts: SQL[] = [];
   if (f.search) {
-    parts.push(sql`lower(${targets.name} || ' ' || ${targets.address} || ' ' || ${targets.description}) ILIKE ${likePattern(f.search.toLowerCase())}`);
+    parts.push(
+      sql`lower(${targets.name} || ' ' || ${targets.address} || ' ' || ${targets.description}) ILIKE ${likePattern(f.search.toLowerCase())}`,
+    );
   }
   if (f.labels?.length) parts.push(sql`${targets.labels} @> ${JSON.stringify(labelPairsToObject(f.labels))}::jsonb`);
   if (f.groupId) {
-    parts.push(sql`${targets.id} IN (SELECT tg.target_id FROM assets.target_groups tg WHERE tg.group_id IN ${groupAndDescendantIds(f.groupId)})`);
+    parts.push(
+      sql`${targets.id} IN (SELECT tg.target_id FROM assets.target_groups tg WHERE tg.group_id IN ${groupAndDescendantIds(f.groupId)})`,
+    );
   }
   if (f.status?.length) parts.push(inArray(targets.status, f.status));
   return parts.length ? and(...parts) : undefined;

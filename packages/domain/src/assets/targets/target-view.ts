@@ -69,7 +69,10 @@ export function toSummary(r: TargetWithNames, groupList: { id: string; name: str
 }
 
 export async function toSummaries(db: Executor, rows: TargetWithNames[]): Promise<TargetSummary[]> {
-  const g = await loadTargetGroups(db, rows.map((r) => r.t.id));
+  const g = await loadTargetGroups(
+    db,
+    rows.map((r) => r.t.id),
+  );
   return rows.map((r) => toSummary(r, g.get(r.t.id) ?? []));
 }
 

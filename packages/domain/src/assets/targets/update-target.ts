@@ -31,7 +31,17 @@ export async function updateTarget({ ctx, input }: VerbArgs<UpdateTargetInput>):
         await assertJumpHost(tx, input.id, input.jumpHostId);
       }
       const set: Partial<typeof targets.$inferInsert> = {};
-      for (const k of ["name", "address", "port", "osFamily", "description", "labels", "credentialId", "becomeCredentialId", "jumpHostId"] as const) {
+      for (const k of [
+        "name",
+        "address",
+        "port",
+        "osFamily",
+        "description",
+        "labels",
+        "credentialId",
+        "becomeCredentialId",
+        "jumpHostId",
+      ] as const) {
         if (input[k] !== undefined) (set as Record<string, unknown>)[k] = input[k];
       }
       if (input.expectedHostKeyFingerprint) {
@@ -45,17 +55,30 @@ export async function updateTarget({ ctx, input }: VerbArgs<UpdateTargetInput>):
           set.hostKeyPendingSeenAt = null;
         }
       }
-      await tx.update(targets).set({ ...set, updatedAt: sql`now()` }).where(eq(targets.id, input.id));
+      await tx
+        .update(targets)
+        .set({ ...set, updatedAt: sql`now()` })
+        .where(eq(targets.id, input.id));
       let groupChange: Record<string, unknown> = {};
       if (input.groupIds) {
-        const beforeGroups = (await tx.select({ g: targetGroups.groupId }).from(targetGroups).where(eq(targetGroups.targetId, input.id))).map((r) => r.g).sort();
+        const beforeGroups = (await tx.select({ g: targetGroups.groupId }).from(targetGroups).where(eq(targetGroups.targetId, input.id)))
+          .map((r) => r.g)
+          .sort();
         await assertGroups(tx, input.groupIds);
         await replaceTargetGroups(tx, input.id, input.groupIds);
         groupChange = diff({ groupIds: beforeGroups }, { groupIds: [...new Set(input.groupIds)].sort() });
       }
       const pick = (r: Record<string, unknown>) => ({
-        name: r.name, address: r.address, port: r.port, osFamily: r.osFamily, description: r.description, labels: r.labels,
-        loginId: r.credentialId, becomeId: r.becomeCredentialId, jumpHostId: r.jumpHostId, expectedFingerprint: r.hostKeyFingerprint,
+        name: r.name,
+        address: r.address,
+        port: r.port,
+        osFamily: r.osFamily,
+        description: r.description,
+        labels: r.labels,
+        loginId: r.credentialId,
+        becomeId: r.becomeCredentialId,
+        jumpHostId: r.jumpHostId,
+        expectedFingerprint: r.hostKeyFingerprint,
       });
       const changes = { ...diff(pick(before), pick({ ...before, ...set })), ...groupChange };
       await appendAudit(tx, ctx, { action: "assets.targets.update", objectType: "target", objectId: input.id, changes });

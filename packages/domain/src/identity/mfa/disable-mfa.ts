@@ -14,7 +14,10 @@ export async function disableMfa({ ctx, input }: VerbArgs<{ password: string }>)
   if (access.requireMfa) throw new Forbidden("Your role requires MFA");
   await confirmPassword(ctx, user, input.password, { action: "identity.mfa.disable", message: "Password is wrong" });
   await ctx.services.db.transaction(async (tx) => {
-    await tx.update(users).set({ mfaSecret: null, mfaEnabledAt: null, mfaLastStep: null, updatedAt: new Date() }).where(eq(users.id, user.id));
+    await tx
+      .update(users)
+      .set({ mfaSecret: null, mfaEnabledAt: null, mfaLastStep: null, updatedAt: new Date() })
+      .where(eq(users.id, user.id));
     await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, user.id));
     await appendAudit(tx, ctx, {
       action: "identity.mfa.disable",

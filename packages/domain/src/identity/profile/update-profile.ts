@@ -20,7 +20,10 @@ export async function updateProfile({ ctx, input }: VerbArgs<UpdateProfileInput>
   // Nothing changed: no write and no audit entry for a no-op save.
   if (Object.keys(changes).length === 0) return after;
   await ctx.services.db.transaction(async (tx) => {
-    await tx.update(users).set({ ...after, updatedAt: new Date() }).where(eq(users.id, user.id));
+    await tx
+      .update(users)
+      .set({ ...after, updatedAt: new Date() })
+      .where(eq(users.id, user.id));
     await appendAudit(tx, ctx, { action: "identity.profile.update", objectType: "user", objectId: user.id, changes });
   });
   // The principal carries the display name.

@@ -14,7 +14,9 @@ export async function deleteRole({ ctx, input }: VerbArgs<{ id: string }>): Prom
     if (role.builtin) throw new Forbidden("A built-in role cannot be deleted");
     const holders = await roleHolderIds(tx, role.id);
     if (holders.length) {
-      throw new Conflict(`This role is still assigned to ${holders.length} user${holders.length === 1 ? "" : "s"}; remove it from them first`);
+      throw new Conflict(
+        `This role is still assigned to ${holders.length} user${holders.length === 1 ? "" : "s"}; remove it from them first`,
+      );
     }
     await tx.delete(roles).where(eq(roles.id, role.id));
     await appendAudit(tx, ctx, {

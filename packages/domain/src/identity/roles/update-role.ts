@@ -43,7 +43,10 @@ export async function updateRole({ ctx, input }: VerbArgs<UpdateRoleInput>): Pro
         permissions: role.builtin ? role.permissions : (permissions ?? role.permissions),
         requireMfa: input.requireMfa ?? role.requireMfa,
       };
-      await tx.update(roles).set({ ...after, updatedAt: sql`now()` }).where(eq(roles.id, role.id));
+      await tx
+        .update(roles)
+        .set({ ...after, updatedAt: sql`now()` })
+        .where(eq(roles.id, role.id));
       const changes = diff(
         { name: role.name, description: role.description, permissions: current, requireMfa: role.requireMfa },
         { ...after, permissions: role.builtin ? current : [...after.permissions].sort() },

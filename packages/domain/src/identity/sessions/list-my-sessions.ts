@@ -15,18 +15,20 @@ export async function listMySessions({ ctx }: { ctx: DomainContext }): Promise<S
     .where(eq(sessions.userId, principal.userId))
     .orderBy(desc(sessions.lastSeenAt), desc(sessions.createdAt));
   const now = Date.now();
-  return rows
-    .map((row) => ({ row, expiresAt: sessionExpiry(row, ctx.services.identity) }))
-    // Expired rows linger until retention sweeps them; they are not sessions any more.
-    .filter(({ expiresAt }) => expiresAt.getTime() > now)
-    .map(({ row, expiresAt }) => ({
-      id: row.id,
-      current: row.id === principal.sessionId,
-      ip: row.ip,
-      userAgent: row.userAgent,
-      browser: browserLabel(row.userAgent),
-      createdAt: row.createdAt.toISOString(),
-      lastSeenAt: row.lastSeenAt.toISOString(),
-      expiresAt: expiresAt.toISOString(),
-    }));
+  return (
+    rows
+      .map((row) => ({ row, expiresAt: sessionExpiry(row, ctx.services.identity) }))
+      // Expired rows linger until retention sweeps them; they are not sessions any more.
+      .filter(({ expiresAt }) => expiresAt.getTime() > now)
+      .map(({ row, expiresAt }) => ({
+        id: row.id,
+        current: row.id === principal.sessionId,
+        ip: row.ip,
+        userAgent: row.userAgent,
+        browser: browserLabel(row.userAgent),
+        createdAt: row.createdAt.toISOString(),
+        lastSeenAt: row.lastSeenAt.toISOString(),
+        expiresAt: expiresAt.toISOString(),
+      }))
+  );
 }

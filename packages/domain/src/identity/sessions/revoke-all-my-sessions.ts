@@ -8,7 +8,12 @@ export async function revokeAllMySessions({ ctx }: { ctx: DomainContext }): Prom
   const principal = requireSignedIn(ctx);
   const ended = await ctx.services.db.transaction(async (tx) => {
     const n = await deleteUserSessions(tx, principal.userId);
-    await appendAudit(tx, ctx, { action: "identity.sessions.revokeAll", objectType: "user", objectId: principal.userId, changes: { ended: n } });
+    await appendAudit(tx, ctx, {
+      action: "identity.sessions.revokeAll",
+      objectType: "user",
+      objectId: principal.userId,
+      changes: { ended: n },
+    });
     return n;
   });
   ctx.services.onPrincipalsChanged?.([principal.userId]);

@@ -48,10 +48,19 @@ export async function createToken({ ctx, input }: VerbArgs<CreateTokenInput>): P
  * refused: `opsctl tokens create` asks for 90 days from a saved 90-day token, and the
  * answer shows the expiry given. Returns the expiry to store.
  */
-async function limitToCallingToken(db: Executor, actor: Principal, permissions: Permission[], expiresAt: Date | null): Promise<Date | null> {
+async function limitToCallingToken(
+  db: Executor,
+  actor: Principal,
+  permissions: Permission[],
+  expiresAt: Date | null,
+): Promise<Date | null> {
   if (actor.via !== "token") return expiresAt;
   const [caller] = actor.tokenId
-    ? await db.select({ permissions: apiTokens.permissions, expiresAt: apiTokens.expiresAt }).from(apiTokens).where(eq(apiTokens.id, actor.tokenId)).limit(1)
+    ? await db
+        .select({ permissions: apiTokens.permissions, expiresAt: apiTokens.expiresAt })
+        .from(apiTokens)
+        .where(eq(apiTokens.id, actor.tokenId))
+        .limit(1)
     : [];
   if (!caller) throw new Forbidden("This API token cannot create tokens");
   const extra = permissions.filter((p) => !caller.permissions.includes(p));

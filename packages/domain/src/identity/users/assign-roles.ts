@@ -14,7 +14,9 @@ export async function replaceUserRoles(tx: Executor, actor: Principal, userId: s
   const ids = [...new Set(roleIds)];
   const found = ids.length ? await tx.select().from(roles).where(inArray(roles.id, ids)) : [];
   if (found.length !== ids.length) throw new Invalid("Unknown role", "roleIds");
-  const current = (await tx.select({ role: roles }).from(userRoles).innerJoin(roles, eq(roles.id, userRoles.roleId)).where(eq(userRoles.userId, userId))).map((r) => r.role);
+  const current = (
+    await tx.select({ role: roles }).from(userRoles).innerJoin(roles, eq(roles.id, userRoles.roleId)).where(eq(userRoles.userId, userId))
+  ).map((r) => r.role);
   const added = found.filter((r) => !current.some((c) => c.id === r.id));
   const removed = current.filter((c) => !ids.includes(c.id));
   for (const role of [...added, ...removed]) {

@@ -30,14 +30,19 @@ export async function createUser({ ctx, input }: VerbArgs<CreateUserInput>): Pro
   }
   const result = await ctx.services.db
     .transaction(async (tx) => {
-      const [existing] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`).limit(1);
+      const [existing] = await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(sql`lower(${users.email}) = ${email}`)
+        .limit(1);
       if (existing) throw new Conflict(DUPLICATE);
       const [user] = await tx
         .insert(users)
         .values({ email, displayName: input.displayName, passwordHash, passwordChangedAt: passwordHash ? new Date() : null })
         .returning();
       const roleNames = await replaceUserRoles(tx, actor, user!.id, input.roleIds);
-      const setupLink = input.mode === "setup-link" ? (await createSetupToken(tx, user!.id, ctx.services.identity.publicUrl)).link : undefined;
+      const setupLink =
+        input.mode === "setup-link" ? (await createSetupToken(tx, user!.id, ctx.services.identity.publicUrl)).link : undefined;
       await appendAudit(tx, ctx, {
         action: "identity.users.create",
         objectType: "user",

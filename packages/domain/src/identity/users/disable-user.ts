@@ -21,7 +21,10 @@ export async function disableUser({ ctx, input }: VerbArgs<{ id: string }>): Pro
     if (adminRoleId && (await holdsRole(tx, input.id, adminRoleId)) && (await countOtherActiveAdmins(tx, adminRoleId, input.id)) === 0) {
       throw new Conflict("This is the last active admin; make another user admin first");
     }
-    await tx.update(users).set({ disabledAt: sql`now()`, updatedAt: sql`now()` }).where(eq(users.id, input.id));
+    await tx
+      .update(users)
+      .set({ disabledAt: sql`now()`, updatedAt: sql`now()` })
+      .where(eq(users.id, input.id));
     const ended = await deleteUserSessions(tx, input.id);
     await appendAudit(tx, ctx, {
       action: "identity.users.disable",

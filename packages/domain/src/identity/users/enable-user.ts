@@ -12,7 +12,10 @@ export async function enableUser({ ctx, input }: VerbArgs<{ id: string }>): Prom
     const before = await loadUserRow(tx, input.id, true);
     await assertOutranks(tx, ctx.principal!, input.id);
     if (!before.disabledAt) return loadUserView(tx, input.id);
-    await tx.update(users).set({ disabledAt: null, updatedAt: sql`now()` }).where(eq(users.id, input.id));
+    await tx
+      .update(users)
+      .set({ disabledAt: null, updatedAt: sql`now()` })
+      .where(eq(users.id, input.id));
     await appendAudit(tx, ctx, {
       action: "identity.users.enable",
       objectType: "user",

@@ -30,7 +30,10 @@ export async function listUsers({ ctx, input }: VerbArgs<ListUsersInput>): Promi
       .orderBy(desc(users.createdAt), desc(users.id))
       .limit(input.pageSize)
       .offset((input.page - 1) * input.pageSize),
-    db.select({ n: sql<number>`count(*)::int` }).from(users).where(where),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(users)
+      .where(where),
   ]);
   return { items: await toUserViews(db, rows), total: total?.n ?? 0, page: input.page, pageSize: input.pageSize };
 }

@@ -11,7 +11,10 @@ export async function updateUser({ ctx, input }: VerbArgs<{ id: string; displayN
   const view = await ctx.services.db.transaction(async (tx) => {
     const before = await loadUserRow(tx, input.id, true);
     await assertOutranks(tx, ctx.principal!, input.id);
-    await tx.update(users).set({ displayName: input.displayName, updatedAt: sql`now()` }).where(eq(users.id, input.id));
+    await tx
+      .update(users)
+      .set({ displayName: input.displayName, updatedAt: sql`now()` })
+      .where(eq(users.id, input.id));
     await appendAudit(tx, ctx, {
       action: "identity.users.update",
       objectType: "user",

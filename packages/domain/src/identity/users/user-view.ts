@@ -11,7 +11,10 @@ export type UserRow = typeof users.$inferSelect;
 
 /** Rows to views, roles loaded in one query for the whole page. */
 export async function toUserViews(db: Executor, rows: UserRow[]): Promise<UserView[]> {
-  const roles = await loadUsersRoles(db, rows.map((r) => r.id));
+  const roles = await loadUsersRoles(
+    db,
+    rows.map((r) => r.id),
+  );
   return rows.map((u) => ({
     id: u.id,
     email: u.email,

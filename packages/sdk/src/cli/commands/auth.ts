@@ -102,7 +102,9 @@ async function refusedAsCliError<T>(call: Promise<T>): Promise<T> {
 
 /** Best effort: a failed logout must not hide the real outcome; the session expires anyway. */
 async function endSession(url: string, sessionToken: string): Promise<void> {
-  await createOpsClient({ url, token: sessionToken }).identity.auth.logout.mutate().catch(() => {});
+  await createOpsClient({ url, token: sessionToken })
+    .identity.auth.logout.mutate()
+    .catch(() => {});
 }
 
 function normaliseUrl(raw: string | undefined): string {

@@ -6,4 +6,10 @@ import { registerTokenCommands } from "./tokens";
 import { registerUserCommands } from "./users";
 
 /** Every command group, one file each; a new domain adds one line here. */
-export const commandGroups: ((program: Command) => void)[] = [registerAuthCommands, registerTokenCommands, registerUserCommands, registerTargetCommands, registerDiscoverCommands];
+export const commandGroups: ((program: Command) => void)[] = [
+  registerAuthCommands,
+  registerTokenCommands,
+  registerUserCommands,
+  registerTargetCommands,
+  registerDiscoverCommands,
+];

@@ -41,13 +41,7 @@ export function registerTargetCommands(program: Command): void {
           if (page.items.length === 0) return ctx.out.line("No targets match.");
           ctx.out.table(
             ["NAME", "ADDRESS", "STATUS", "LAST CHECK", "LABELS"],
-            page.items.map((t) => [
-              t.name,
-              `${t.address}:${t.port}`,
-              t.status,
-              formatDate(t.lastCheckedAt),
-              formatLabels(t.labels),
-            ]),
+            page.items.map((t) => [t.name, `${t.address}:${t.port}`, t.status, formatDate(t.lastCheckedAt), formatLabels(t.labels)]),
           );
           const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
           ctx.out.note(`Page ${page.page} of ${pages} (${page.total} targets)`);
@@ -98,7 +92,8 @@ export function registerTargetCommands(program: Command): void {
 
 async function importTargets(ctx: CliContext, file: string, opts: ImportOptions): Promise<void> {
   const format = importFormat(file, opts.format);
-  if (opts.onExisting !== "skip" && opts.onExisting !== "update") throw new CliError(`--on-existing must be skip or update, not "${opts.onExisting}"`);
+  if (opts.onExisting !== "skip" && opts.onExisting !== "update")
+    throw new CliError(`--on-existing must be skip or update, not "${opts.onExisting}"`);
   const onExisting = opts.onExisting;
   let content: string;
   try {
@@ -115,7 +110,12 @@ async function importTargets(ctx: CliContext, file: string, opts: ImportOptions)
 
   const showPreview = () => {
     for (const row of bad) ctx.out.line(`line ${row.line}: ${row.errors.join("; ")}`);
-    const parts = [`${count("create")} new`, `${count("update")} to update`, `${count("skip")} existing to skip`, `${bad.length} with errors`];
+    const parts = [
+      `${count("create")} new`,
+      `${count("update")} to update`,
+      `${count("skip")} existing to skip`,
+      `${bad.length} with errors`,
+    ];
     if (preview.groupsToCreate.length) parts.push(`new groups: ${preview.groupsToCreate.join(", ")}`);
     ctx.out.line(`${preview.rows.length} rows: ${parts.join(", ")}`);
   };
@@ -147,7 +147,9 @@ async function importTargets(ctx: CliContext, file: string, opts: ImportOptions)
   }
 
   const committed = await client.assets.targets.importCommit.mutate({ format, content, onExisting });
-  ctx.out.result(committed, () => ctx.out.line(`Imported ${committed.created} new, updated ${committed.updated}, skipped ${committed.skipped}.`));
+  ctx.out.result(committed, () =>
+    ctx.out.line(`Imported ${committed.created} new, updated ${committed.updated}, skipped ${committed.skipped}.`),
+  );
 }
 
 /** Target ids for a name, `label:k=v`, `group:NAME` or `all`, paging through the list. */

@@ -17,9 +17,7 @@ export function registerTokenCommands(program: Command): void {
     .action(
       withContext(async (ctx, opts: CreateOptions) => {
         const { client } = await ctx.connect();
-        const permissions = opts.permission?.length
-          ? opts.permission
-          : (await client.identity.auth.me.query()).permissions;
+        const permissions = opts.permission?.length ? opts.permission : (await client.identity.auth.me.query()).permissions;
         const created = await client.identity.tokens.create.mutate({
           name: opts.name,
           // The server validates each name against the permission catalogue.
@@ -81,7 +79,8 @@ function parseExpiry(raw: string | undefined): number | null {
   const days = Number(raw);
   // Must fail here: NaN would serialise as null, which the API reads as "never expires".
   // The range is left to the server, which names its limits.
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(days)) throw new CliError(`--expires-days must be a whole number of days or "never", not "${raw}"`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(days))
+    throw new CliError(`--expires-days must be a whole number of days or "never", not "${raw}"`);
   return days;
 }
 

@@ -23,5 +23,11 @@ async function loadProfile(db: Executor, p: Principal): Promise<PrincipalProfile
   const [user] = await db.select().from(users).where(eq(users.id, p.userId)).limit(1);
   if (!user) throw new NotFound("User");
   const access = await loadUserAccess(db, user.id);
-  return { timeZone: user.timeZone, theme: user.theme, mfaEnabled: !!user.mfaEnabledAt, mfaRequired: access.requireMfa, roles: access.roles };
+  return {
+    timeZone: user.timeZone,
+    theme: user.theme,
+    mfaEnabled: !!user.mfaEnabledAt,
+    mfaRequired: access.requireMfa,
+    roles: access.roles,
+  };
 }
