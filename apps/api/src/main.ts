@@ -44,7 +44,7 @@ try {
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 } catch (e) {
-  const message = (e as Error).message;
+  const message = e instanceof Error ? e.message : String(e);
   if (message.startsWith("Invalid configuration") || e instanceof EmbeddedPostgresError) console.error(message);
   else log.fatal({ err: e }, "start failed");
   process.exit(1);
