@@ -28,7 +28,14 @@ export async function meVsBare() {
     const healthMax = await runLoad({ url: `${api.url}/healthz`, connections: CONNECTIONS, duration: DURATION_S });
     await runLoad({ url: meUrl, headers, connections: CONNECTIONS, duration: WARMUP_S });
     const meMax = await runLoad({ url: meUrl, headers, connections: CONNECTIONS, duration: DURATION_S });
+    // The target: serve half of bare's rate, "with p99 under 25 ms at half that load",
+    // i.e. at a quarter of bare's rate. The p99 at half of bare's rate is reported too.
     const half = Math.max(1, Math.round(bareMax.rps / 2));
+    const quarter = Math.max(1, Math.round(bareMax.rps / 4));
+    // Each rate gets the same warm-up as the other phases before it is measured.
+    await runLoad({ url: meUrl, headers, connections: CONNECTIONS, duration: WARMUP_S, overallRate: quarter });
+    const meQuarter = await runLoad({ url: meUrl, headers, connections: CONNECTIONS, duration: DURATION_S, overallRate: quarter });
+    await runLoad({ url: meUrl, headers, connections: CONNECTIONS, duration: WARMUP_S, overallRate: half });
     const meHalf = await runLoad({ url: meUrl, headers, connections: CONNECTIONS, duration: DURATION_S, overallRate: half });
 
     const ratio = meMax.rps / bareMax.rps;
@@ -48,11 +55,16 @@ export async function meVsBare() {
     });
     record({
       bench: "me-vs-bare",
-      metric: `me p99 at half bare RPS (${fmt(half)} req/s offered)`,
-      value: `${meHalf.p99} ms (achieved ${fmt(meHalf.rps)} req/s, p50 ${meHalf.p50} ms, non2xx ${meHalf.non2xx})`,
+      metric: `me p99 at half the required rate = bare/4 (${fmt(quarter)} req/s offered)`,
+      value: `${meQuarter.p99} ms (achieved ${fmt(meQuarter.rps)} req/s, p50 ${meQuarter.p50} ms, non2xx ${meQuarter.non2xx})`,
       target: "< 25 ms",
       // Not reaching the offered rate means the node saturated: that cannot pass either.
-      pass: meHalf.p99 < 25 && meHalf.rps >= half * 0.95 && meHalf.non2xx === 0 && meHalf.errors === 0,
+      pass: meQuarter.p99 < 25 && meQuarter.rps >= quarter * 0.95 && meQuarter.non2xx === 0 && meQuarter.errors === 0,
+    });
+    record({
+      bench: "me-vs-bare",
+      metric: `me p99 at the required rate = bare/2 (${fmt(half)} req/s offered)`,
+      value: `${meHalf.p99} ms (achieved ${fmt(meHalf.rps)} req/s, p50 ${meHalf.p50} ms, non2xx ${meHalf.non2xx})`,
     });
     return { bareRps: bareMax.rps, meRps: meMax.rps };
   } finally {

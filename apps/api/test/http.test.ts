@@ -202,3 +202,43 @@ describe("readiness names what is down", () => {
     }
   });
 });
+
+describe("the fast path for single GET queries answers exactly as tRPC's adapter", () => {
+  // A one-item batch always goes through tRPC's own adapter: the reference answer.
+  async function both(path: string, input: unknown, cookie?: string) {
+    const single = await trpcHttp(app, path, { method: "GET", input, cookie });
+    const q = `batch=1&input=${encodeURIComponent(JSON.stringify({ 0: input }))}`;
+    const res = await fetch(`${app.url}/trpc/${path}?${q}`, { headers: cookie ? { cookie } : {} });
+    const batched = { status: res.status, json: ((await res.json()) as unknown[])[0] };
+    return { single, batched };
+  }
+
+  it("for success, 401, 400 with field errors, 403 and 500", async () => {
+    const { cookie: adminCookie } = await app.login(app.admin.email, app.admin.password);
+    const viewer = await app.createUser({ roles: ["viewer"] });
+    const { cookie: viewerCookie } = await app.login(viewer.email, viewer.password);
+    const cases: [string, unknown, string | undefined, number][] = [
+      ["identity.auth.me", undefined, adminCookie, 200],
+      ["identity.users.list", { page: 1, pageSize: 5 }, adminCookie, 200],
+      ["identity.auth.me", undefined, undefined, 401],
+      ["identity.users.list", { pageSize: -1 }, adminCookie, 400],
+      ["identity.users.list", {}, viewerCookie, 403],
+    ];
+    for (const [path, input, cookie, status] of cases) {
+      const { single, batched } = await both(path, input, cookie);
+      expect(single.status, path).toBe(status);
+      expect(batched.status, path).toBe(status);
+      expect(single.json, `${path} ${status}`).toEqual(batched.json);
+    }
+    await app.db.execute(`ALTER TABLE identity.users RENAME COLUMN display_name TO display_name_gone` as never);
+    try {
+      const { single, batched } = await both("identity.users.list", {}, adminCookie);
+      expect(single.status).toBe(500);
+      expect(batched.status).toBe(500);
+      expect(single.json.error.message).toMatch(/^Internal error \(request id [\w-]+\)$/);
+      expect(single.text).not.toMatch(/display_name|column/);
+    } finally {
+      await app.db.execute(`ALTER TABLE identity.users RENAME COLUMN display_name_gone TO display_name` as never);
+    }
+  });
+});

@@ -33,6 +33,8 @@ function profileOf(
 export function createPrincipalResolver(services: Services, ttlMs = 5_000) {
   const cache = new Map<string, Cached>();
   const byUser = new Map<string, Set<string>>();
+  const inflight = new Map<string, Promise<Principal | null>>();
+  let epoch = 0;
 
   function remember(key: string, principal: Principal) {
     if (cache.size > 10_000) {
@@ -51,9 +53,26 @@ export function createPrincipalResolver(services: Services, ttlMs = 5_000) {
     const hit = cache.get(key);
     if (hit && hit.until > Date.now()) return hit.principal;
     if (hit) cache.delete(key);
-    const principal = token.startsWith("ops_") ? await fromApiToken(token, ip) : await fromSession(token);
-    if (principal) remember(key, principal);
-    return principal;
+    // When an entry expires under load, every concurrent request for that token would
+    // query the database at once; they share one lookup instead.
+    const pending = inflight.get(key);
+    if (pending) return pending;
+    const startedAt = epoch;
+    const lookup = (token.startsWith("ops_") ? fromApiToken(token, ip) : fromSession(token)).then(
+      (principal) => {
+        inflight.delete(key);
+        // A change to users' access during the lookup may make its answer stale: serve it
+        // to the requests that asked before the change, but never cache it.
+        if (principal && epoch === startedAt) remember(key, principal);
+        return principal;
+      },
+      (e: unknown) => {
+        inflight.delete(key);
+        throw e;
+      },
+    );
+    inflight.set(key, lookup);
+    return lookup;
   }
 
   async function fromSession(token: string): Promise<Principal | null> {
@@ -91,6 +110,8 @@ export function createPrincipalResolver(services: Services, ttlMs = 5_000) {
   }
 
   function invalidateUsers(userIds: string[]) {
+    epoch++;
+    inflight.clear();
     for (const id of userIds) {
       for (const key of byUser.get(id) ?? []) cache.delete(key);
       byUser.delete(id);

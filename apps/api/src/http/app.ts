@@ -12,6 +12,7 @@ import { appRouter } from "../routers/root";
 import type { ApiServices } from "../services";
 import type { Context } from "../trpc";
 import { originCheck } from "./origin-check";
+import { trpcFastPath } from "./trpc-fast-path";
 import { cookieJar, readSessionCookie } from "./session-cookie";
 
 declare global {
@@ -89,36 +90,39 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
     res.send(await registry.metrics());
   });
 
+  async function createContext(req: Request, res: Response): Promise<Context> {
+    const auth = req.headers.authorization;
+    const bearer = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : null;
+    const sessionToken = bearer ?? readSessionCookie(req);
+    const ip = req.ip ?? null;
+    let principal = null;
+    try {
+      principal = sessionToken ? await services.principals.resolve(sessionToken, ip) : null;
+    } catch (e) {
+      throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Internal error (request id ${req.id})`, cause: e });
+    }
+    return {
+      services,
+      principal,
+      meta: { ip, userAgent: req.headers["user-agent"]?.slice(0, 512) ?? null, requestId: req.id },
+      cookies: cookieJar(req, res, config.publicUrl),
+      sessionToken,
+    };
+  }
+  const logInternal = (req: Request, path: string | undefined, error: TRPCError) =>
+    log.error({ requestId: req.id, path, err: error.cause ?? error }, "unexpected error");
+
   app.use(
     "/trpc",
+    trpcFastPath({ createContext, onInternalError: logInternal }),
     originCheck(config.publicUrl),
     createExpressMiddleware({
       router: appRouter,
       maxBodySize: config.OPS_BODY_LIMIT_KB * 1024,
       allowMethodOverride: false,
-      async createContext({ req, res }): Promise<Context> {
-        const auth = req.headers.authorization;
-        const bearer = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : null;
-        const sessionToken = bearer ?? readSessionCookie(req);
-        const ip = req.ip ?? null;
-        let principal = null;
-        try {
-          principal = sessionToken ? await services.principals.resolve(sessionToken, ip) : null;
-        } catch (e) {
-          throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Internal error (request id ${req.id})`, cause: e });
-        }
-        return {
-          services,
-          principal,
-          meta: { ip, userAgent: req.headers["user-agent"]?.slice(0, 512) ?? null, requestId: req.id },
-          cookies: cookieJar(req, res, config.publicUrl),
-          sessionToken,
-        };
-      },
+      createContext: ({ req, res }) => createContext(req, res),
       onError({ error, path, req }) {
-        if (error.code === "INTERNAL_SERVER_ERROR") {
-          log.error({ requestId: req.id, path, err: error.cause ?? error }, "unexpected error");
-        }
+        if (error.code === "INTERNAL_SERVER_ERROR") logInternal(req, path, error);
       },
     }),
   );
