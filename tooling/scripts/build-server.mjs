@@ -4,6 +4,7 @@
 // Workspace packages are bundled; packages that load native code or read their own
 // files at run time stay external (each is a direct dependency of the app).
 import { build } from "esbuild";
+import { copyFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -35,5 +36,7 @@ for (const app of ["api", "worker"]) {
     // CommonJS dependencies inside an ES module bundle still call require().
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
+  // Discovery's scanning threads load this file beside the bundle (tcp-scan.ts).
+  copyFileSync(join(root, "apps/worker/src/discovery/tcp-scan-thread.mjs"), join(root, `apps/${app}/dist/tcp-scan-thread.mjs`));
 }
 console.log("built apps/api/dist/main.mjs and apps/worker/dist/main.mjs");
