@@ -49,6 +49,29 @@ function buildServer() {
   if (!existsSync(bundle) || newest > statSync(bundle).mtimeMs) run(process.execPath, ["tooling/scripts/build-server.mjs"]);
 }
 
+/**
+ * Tests drive real OpenSSH daemons and Debian's Chromium. As root with apt (a fresh
+ * Debian machine, CI), missing packages are installed; otherwise one line says what to
+ * install, and the tests that need them fail naming it.
+ */
+function systemPackages() {
+  const has = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+  const missing = [];
+  if (!existsSync("/usr/sbin/sshd")) missing.push("openssh-server");
+  if (!has("chromium")) missing.push("chromium");
+  if (!has("sudo")) missing.push("sudo");
+  if (missing.length === 0) return;
+  if (process.getuid?.() === 0 && has("apt-get")) {
+    console.log(`installing ${missing.join(", ")} (Debian packages) for the SSH and dashboard tests`);
+    run("apt-get", ["update", "-qq"]);
+    run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], {
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+    return;
+  }
+  console.warn(`note: ${missing.join(", ")} not installed: the SSH and dashboard tests need them (apt-get install ${missing.join(" ")})`);
+}
+
 if (command === "start") {
   install();
   buildWeb();
@@ -71,6 +94,7 @@ if (command === "start") {
   watch.unref();
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else if (command === "test") {
+  systemPackages();
   install();
   buildWeb();
   mkdirSync(join(root, ".tmp"), { recursive: true });
