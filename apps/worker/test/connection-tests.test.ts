@@ -130,6 +130,14 @@ describe("a batch of targets", () => {
     // The fingerprint matches what ssh-keygen -l prints for the server's key.
     expect(t.hostKeyFingerprint).toBe(sshdA.hostKeyFingerprint);
     expect(t.hostKeyType).toBe("ssh-ed25519");
+    // The pin is a trust decision: it is in the audit log, attributed to the system.
+    const pins = await app.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "assets.hostkeys.pin"), eq(auditLog.objectId, t.id)));
+    expect(pins.map((p) => [p.actorLabel, p.changes])).toEqual([
+      ["system (trust on first use)", { fingerprint: sshdA.hostKeyFingerprint, algorithm: "ssh-ed25519" }],
+    ]);
     const history = await admin.assets.connectionTests.listHistory({ targetId: keyT.id, page: 1, pageSize: 10 });
     expect(history.total).toBe(1);
     expect(history.items[0]!.steps).toHaveLength(5);

@@ -1,7 +1,9 @@
 import { and, eq, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { Executor } from "@ops/db";
 import { targets } from "@ops/db";
+import { appendAudit } from "../../audit/append";
 import { emitEvent } from "../../communication/emit-event";
+import { systemMeta, type DomainContext } from "../../context";
 
 export type SeenHostKey = { type: string; fingerprint: string };
 
@@ -15,8 +17,20 @@ export async function pinHostKeyOnFirstUse(db: Executor, targetId: string, seen:
     .set({ hostKeyType: seen.type, hostKeyFingerprint: seen.fingerprint, hostKeyPinnedAt: sql`now()`, updatedAt: sql`now()` })
     .where(and(eq(targets.id, targetId), isNull(targets.hostKeyFingerprint)))
     .returning({ id: targets.id });
-  return rows.length > 0;
+  if (rows.length === 0) return false;
+  // A trust decision made by the system: it goes in the audit log like an admin's accept.
+  await appendAudit(db, systemContext, {
+    action: "assets.hostkeys.pin",
+    objectType: "target",
+    objectId: targetId,
+    actorLabel: "system (trust on first use)",
+    actorUserId: null,
+    changes: { fingerprint: seen.fingerprint, algorithm: seen.type },
+  });
+  return true;
 }
+
+const systemContext = { services: {}, principal: null, meta: systemMeta } as unknown as DomainContext;
 
 /**
  * Fills in the key's type and pin time when an admin pasted only the fingerprint up
