@@ -36,7 +36,9 @@ for (const app of ["api", "worker"]) {
     // CommonJS dependencies inside an ES module bundle still call require().
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
-  // Discovery's scanning threads load this file beside the bundle (tcp-scan.ts).
-  copyFileSync(join(root, "apps/worker/src/discovery/tcp-scan-thread.mjs"), join(root, `apps/${app}/dist/tcp-scan-thread.mjs`));
+  // Discovery's scanning threads load these files beside the bundle (tcp-scan.ts).
+  for (const file of ["tcp-scan-thread.mjs", "tcp-scan-loop.mjs"]) {
+    copyFileSync(join(root, "apps/worker/src/discovery", file), join(root, `apps/${app}/dist`, file));
+  }
 }
 console.log("built apps/api/dist/main.mjs and apps/worker/dist/main.mjs");

@@ -80,18 +80,9 @@ if (command === "start") {
     cwd: root,
     stdio: "inherit",
   });
-  // The child owns shutdown (it stops its embedded Postgres); pass signals through.
+  // The child owns shutdown (it stops its embedded Postgres); pass signals through. The
+  // npm scripts `exec` this file, so a SIGTERM sent to npm arrives here, not at a shell.
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => child.kill(sig));
-  // `npm start` runs us under `sh -c`; a SIGTERM sent to npm kills that shell (dash does
-  // not pass it on) and leaves us orphaned. Seeing our parent change means: stop.
-  const parent = process.ppid;
-  const watch = setInterval(() => {
-    if (process.ppid !== parent) {
-      clearInterval(watch);
-      child.kill("SIGTERM");
-    }
-  }, 250);
-  watch.unref();
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else if (command === "test") {
   systemPackages();

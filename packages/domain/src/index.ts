@@ -87,3 +87,4 @@ export * from "./assets/import/preview-import";
 export * from "./assets/import/commit-import";
 export * from "./assets/import/export-targets-csv";
 export * from "./identity/logout";
+export * from "./config/env";

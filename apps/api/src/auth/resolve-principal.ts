@@ -1,29 +1,15 @@
 import {
   globalGrants,
-  hashSecret,
   loadUserAccess,
+  principalProfile,
   validateApiToken,
   validateSessionToken,
   type Principal,
-  type PrincipalProfile,
   type Services,
 } from "@ops/domain";
 import { createHash } from "node:crypto";
 
 type Cached = { principal: Principal; until: number };
-
-function profileOf(
-  user: { timeZone: string; theme: "light" | "dark"; mfaEnabledAt: Date | null },
-  access: { requireMfa: boolean; roles: { id: string; name: string }[] },
-): PrincipalProfile {
-  return {
-    timeZone: user.timeZone,
-    theme: user.theme,
-    mfaEnabled: !!user.mfaEnabledAt,
-    mfaRequired: access.requireMfa,
-    roles: access.roles,
-  };
-}
 
 /**
  * Turns a session token or API token into a Principal. Results are cached for a few
@@ -85,7 +71,7 @@ export function createPrincipalResolver(services: Services, ttlMs = 5_000) {
       displayName: row.user.displayName,
       via: "session",
       sessionId: row.session.id,
-      profile: profileOf(row.user, access),
+      profile: principalProfile(row.user, access),
       // A role that requires MFA grants nothing until the user has enrolled.
       grants: access.requireMfa && !row.user.mfaEnabledAt ? [] : globalGrants(access.permissions),
     };
@@ -104,7 +90,7 @@ export function createPrincipalResolver(services: Services, ttlMs = 5_000) {
       displayName: row.user.displayName,
       via: "token",
       tokenId: row.token.id,
-      profile: profileOf(row.user, access),
+      profile: principalProfile(row.user, access),
       grants: globalGrants(row.token.permissions.filter((p) => owned.has(p as never))),
     };
   }

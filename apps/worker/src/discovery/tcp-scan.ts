@@ -1,13 +1,12 @@
 import net from "node:net";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { runShard, tcpWrapProbe, type Probe, type TcpBinding } from "./tcp-scan-loop.mjs";
 
 /**
- * A TCP connect scan with bounded concurrency and per-probe timeouts, built for probe
- * overhead: the loopback (and most LANs) answer a closed port with an instant RST, so
- * the cost of a probe is our own work. Per probe we allocate only the socket handle:
- * addresses are formatted once, timeouts are one sweep timer over a slot table (not a
- * timer per socket), and nothing is written anywhere until a port is open.
+ * A TCP connect scan with bounded concurrency and per-probe timeouts. The loop itself is
+ * tcp-scan-loop.mjs, shared with the scanning threads; this module picks the probe
+ * (tcp_wrap or net.Socket) and whether a scan runs here or across threads.
  */
 export type ConnectScanOptions = {
   addresses: readonly string[];
@@ -33,10 +32,6 @@ export type ConnectScan = {
   stop(): void;
   readonly finished: Promise<void>;
 };
-
-type Handle = { close(cb?: () => void): void; connect(req: ConnectReq, address: string, port: number): number };
-type ConnectReq = { oncomplete: (status: number, handle: Handle) => void; slot: number; gen: number; address: string; port: number };
-type TcpBinding = { TCP: new (type: number) => Handle; TCPConnectWrap: new () => ConnectReq; constants: { SOCKET: number } };
 
 /**
  * Node's own TCP handle, without the stream and EventEmitter layers of net.Socket: about
@@ -65,117 +60,47 @@ const THREAD_FILE = new URL("./tcp-scan-thread.mjs", import.meta.url);
 
 export function connectScan(opts: ConnectScanOptions): ConnectScan {
   const binding = opts.portableSockets ? null : tcpBinding;
-  const probes = opts.addresses.length * opts.ports.length;
-  if (binding && THREADS > 1 && probes >= (opts.threadsFrom ?? 10_000)) return threadedScan(opts, THREADS);
-  const nAddr = opts.addresses.length;
-  const total = nAddr * opts.ports.length;
-  const slots = Math.max(1, Math.min(opts.concurrency, total));
-  const deadline = new Float64Array(slots);
-  const closers: (null | (() => void))[] = new Array(slots).fill(null);
-  const gens = new Uint32Array(slots);
-  let next = 0;
-  let done = 0;
+  const total = opts.addresses.length * opts.ports.length;
+  if (binding && THREADS > 1 && total >= (opts.threadsFrom ?? 10_000)) return threadedScan(opts, THREADS);
   let open = 0;
-  let inFlight = 0;
-  let stopped = false;
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
-
-  const settle = (slot: number) => {
-    closers[slot] = null;
-    gens[slot]!++;
-    inFlight--;
-    done++;
-    launch(slot);
-  };
-  const finishIfIdle = () => {
-    if (inFlight === 0 && (stopped || next >= total)) {
-      clearInterval(sweep);
-      resolveFinished();
-    }
-  };
-
-  // Port-major order: consecutive probes hit different hosts, so no host sees a burst.
-  const launch = (slot: number): void => {
-    if (stopped || next >= total) return finishIfIdle();
-    const i = next++;
-    const address = opts.addresses[i % nAddr]!;
-    const port = opts.ports[(i / nAddr) | 0]!;
-    inFlight++;
-    deadline[slot] = performance.now() + opts.timeoutMs;
-    const gen = gens[slot]!;
-    if (binding) {
-      const handle = new binding.TCP(binding.constants.SOCKET);
-      const req = new binding.TCPConnectWrap();
-      req.slot = slot;
-      req.gen = gen;
-      req.address = address;
-      req.port = port;
-      req.oncomplete = onComplete;
-      closers[slot] = () => handle.close();
-      const err = handle.connect(req, address, port);
-      if (err !== 0) {
-        handle.close();
-        settle(slot);
-      }
-      return;
-    }
-    const socket = net.connect({ host: address, port });
-    closers[slot] = () => socket.destroy();
-    socket.once("connect", () => {
-      if (gens[slot] !== gen) return;
+  const shard = runShard({
+    addresses: opts.addresses,
+    ports: opts.ports,
+    concurrency: opts.concurrency,
+    timeoutMs: opts.timeoutMs,
+    probe: binding ? tcpWrapProbe(binding) : netSocketProbe,
+    onOpen(address, port) {
       open++;
-      socket.destroy();
       opts.onOpen(address, port);
-      settle(slot);
-    });
-    socket.on("error", () => {
-      if (gens[slot] === gen) settle(slot);
-    });
-  };
-
-  function onComplete(this: ConnectReq, status: number, handle: Handle) {
-    const slot = this.slot;
-    if (gens[slot] !== this.gen) return; // timed out or stopped: already counted
-    handle.close();
-    if (status === 0) {
-      open++;
-      opts.onOpen(this.address, this.port);
-    }
-    settle(slot);
-  }
-
-  const sweepEvery = Math.max(10, Math.min(100, opts.timeoutMs / 4));
-  const sweep = setInterval(() => {
-    const now = performance.now();
-    for (let s = 0; s < slots; s++) {
-      const close = closers[s];
-      if (close && (stopped || deadline[s]! <= now)) {
-        close();
-        settle(s);
-      }
-    }
-    finishIfIdle();
-  }, sweepEvery);
-
-  for (let s = 0; s < slots; s++) launch(s);
-  if (total === 0) finishIfIdle();
-
+    },
+    onDone: () => resolveFinished(),
+  });
   return {
     kind: binding ? "tcp_wrap" : "net.Socket",
     get done() {
-      return done;
+      return shard.done;
     },
     get open() {
       return open;
     },
     total,
-    stop() {
-      stopped = true;
-    },
+    stop: () => shard.stop(),
     finished,
   };
 }
+
+/** The portable probe: a net.Socket per connect. */
+const netSocketProbe: Probe = (address, port, finish) => {
+  const socket = net.connect({ host: address, port });
+  socket.once("connect", () => {
+    socket.destroy();
+    finish(true);
+  });
+  socket.on("error", () => finish(false));
+  return () => socket.destroy();
+};
 
 /** The scanning threads, started by the first big scan and kept (they hold no event loop open). */
 let pool: Worker[] | null = null;

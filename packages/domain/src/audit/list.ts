@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, ilike, like, lte, sql, type SQL } from "drizzle-orm";
 import { auditLog } from "@ops/db";
+import { containsPattern, prefixPattern } from "../like-patterns";
 import type { VerbArgs } from "../context";
 import type { Page } from "../schemas/common";
 import type { AuditEntryView } from "../schemas/communication";
@@ -19,14 +20,12 @@ export type ListAuditInput = {
 /** Counting a huge log exactly costs a full scan; past this the total reads "at least". */
 export const AUDIT_COUNT_CAP = 100_000;
 
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 /** Newest first; `action` is a prefix ("identity.users" matches every user action). */
 export async function listAudit({ ctx, input }: VerbArgs<ListAuditInput>): Promise<Page<AuditEntryView>> {
   const db = ctx.services.db;
   const filters: SQL[] = [];
-  if (input.actor) filters.push(ilike(auditLog.actorLabel, `%${escapeLike(input.actor)}%`));
-  if (input.action) filters.push(like(auditLog.action, `${escapeLike(input.action)}%`));
+  if (input.actor) filters.push(ilike(auditLog.actorLabel, containsPattern(input.actor)));
+  if (input.action) filters.push(like(auditLog.action, prefixPattern(input.action)));
   if (input.objectType) filters.push(eq(auditLog.objectType, input.objectType));
   if (input.objectId) filters.push(eq(auditLog.objectId, input.objectId));
   if (input.outcome) filters.push(eq(auditLog.outcome, input.outcome));

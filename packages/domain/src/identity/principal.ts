@@ -1,7 +1,7 @@
 import { eq, inArray } from "drizzle-orm";
 import type { Executor } from "@ops/db";
 import { roles, userRoles } from "@ops/db";
-import { BUILTIN_ROLES, isPermission, type BuiltinRole, type Permission } from "../permissions";
+import { BUILTIN_ROLES, isPermission, type BuiltinRole, type Permission, type PrincipalProfile } from "../permissions";
 
 export type RoleRow = typeof roles.$inferSelect;
 
@@ -36,4 +36,18 @@ export async function loadUsersRoles(db: Executor, userIds: string[]) {
   const map = new Map<string, { id: string; name: string }[]>();
   for (const r of rows) map.set(r.userId, [...(map.get(r.userId) ?? []), { id: r.id, name: r.name }]);
   return map;
+}
+
+/** What `identity.auth.me` shows besides permissions; cached with the principal. */
+export function principalProfile(
+  user: { timeZone: string; theme: "light" | "dark"; mfaEnabledAt: Date | null },
+  access: { requireMfa: boolean; roles: { id: string; name: string }[] },
+): PrincipalProfile {
+  return {
+    timeZone: user.timeZone,
+    theme: user.theme,
+    mfaEnabled: !!user.mfaEnabledAt,
+    mfaRequired: access.requireMfa,
+    roles: access.roles,
+  };
 }

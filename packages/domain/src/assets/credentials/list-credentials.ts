@@ -3,7 +3,7 @@ import { credentials } from "@ops/db";
 import type { VerbArgs } from "../../context";
 import type { Page } from "../../schemas/common";
 import type { CredentialKindValue, CredentialView } from "../../schemas/assets-credentials";
-import { likePattern } from "../../identity/users/list-users";
+import { containsPattern } from "../../like-patterns";
 import { toCredentialViews } from "./credential-view";
 
 export type ListCredentialsInput = { page: number; pageSize: number; search?: string; kind?: CredentialKindValue };
@@ -12,7 +12,7 @@ export async function listCredentials({ ctx, input }: VerbArgs<ListCredentialsIn
   const db = ctx.services.db;
   const filters: SQL[] = [];
   if (input.search) {
-    const p = likePattern(input.search);
+    const p = containsPattern(input.search);
     filters.push(or(ilike(credentials.name, p), ilike(credentials.username, p))!);
   }
   if (input.kind) filters.push(eq(credentials.kind, input.kind));

@@ -2,7 +2,7 @@ import { and, asc, desc, inArray, sql, type SQL } from "drizzle-orm";
 import { targets } from "@ops/db";
 import type { TargetFilters } from "../../schemas/assets-targets";
 import { groupAndDescendantIds } from "../groups/descendants";
-import { likePattern } from "../../identity/users/list-users";
+import { containsPattern } from "../../like-patterns";
 
 /** "k=v" strings to one jsonb object for `labels @> ...` (the GIN index answers it). */
 export function labelPairsToObject(pairs: string[]): Record<string, string> {
@@ -22,7 +22,7 @@ export function targetWhere(f: Partial<TargetFilters>): SQL | undefined {
   const parts: SQL[] = [];
   if (f.search) {
     parts.push(
-      sql`lower(${targets.name} || ' ' || ${targets.address} || ' ' || ${targets.description}) ILIKE ${likePattern(f.search.toLowerCase())}`,
+      sql`lower(${targets.name} || ' ' || ${targets.address} || ' ' || ${targets.description}) ILIKE ${containsPattern(f.search.toLowerCase())}`,
     );
   }
   if (f.labels?.length) parts.push(sql`${targets.labels} @> ${JSON.stringify(labelPairsToObject(f.labels))}::jsonb`);

@@ -1,5 +1,6 @@
 import { and, desc, ilike, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
 import { users } from "@ops/db";
+import { containsPattern } from "../../like-patterns";
 import type { VerbArgs } from "../../context";
 import type { Page } from "../../schemas/common";
 import type { UserView } from "../../schemas/identity";
@@ -7,16 +8,11 @@ import { toUserViews } from "./user-view";
 
 export type ListUsersInput = { page: number; pageSize: number; search?: string; status: "all" | "active" | "disabled" };
 
-/** `%` and `_` typed by a user are literal, not wildcards. */
-export function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 export async function listUsers({ ctx, input }: VerbArgs<ListUsersInput>): Promise<Page<UserView>> {
   const db = ctx.services.db;
   const filters: SQL[] = [];
   if (input.search) {
-    const p = likePattern(input.search);
+    const p = containsPattern(input.search);
     filters.push(or(ilike(users.email, p), ilike(users.displayName, p))!);
   }
   if (input.status === "active") filters.push(isNull(users.disabledAt));

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { users } from "@ops/db";
-import { identitySchemas as s, loadUserAccess, NotFound, type Principal, type PrincipalProfile } from "@ops/domain";
+import { identitySchemas as s, loadUserAccess, NotFound, principalProfile, type Principal, type PrincipalProfile } from "@ops/domain";
 import type { Executor } from "@ops/db";
 import { authedProcedure } from "../../../trpc";
 
@@ -23,11 +23,5 @@ async function loadProfile(db: Executor, p: Principal): Promise<PrincipalProfile
   const [user] = await db.select().from(users).where(eq(users.id, p.userId)).limit(1);
   if (!user) throw new NotFound("User");
   const access = await loadUserAccess(db, user.id);
-  return {
-    timeZone: user.timeZone,
-    theme: user.theme,
-    mfaEnabled: !!user.mfaEnabledAt,
-    mfaRequired: access.requireMfa,
-    roles: access.roles,
-  };
+  return principalProfile(user, access);
 }
