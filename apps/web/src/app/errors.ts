@@ -1,3 +1,4 @@
+import { useState } from "react";
 import type { z } from "zod";
 import { isApiError } from "./trpc";
 
@@ -25,6 +26,25 @@ function formatWait(seconds: number): string {
 export function serverFieldErrors(e: unknown): FieldErrors {
   if (isApiError(e)) return (e.data?.fieldErrors as FieldErrors | undefined) ?? {};
   return {};
+}
+
+type FormErrorOptions = {
+  /** Leave the top message out when the server put its messages beside fields. */
+  onlyBesideFields?: boolean;
+  /** Re-key the server's field errors to the form's fields. */
+  mapFields?: (fields: FieldErrors) => FieldErrors;
+};
+
+/** A form's field errors and top message, with the mutation `onError` that fills both. */
+export function useFormErrors(options: FormErrorOptions = {}) {
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<string | null>(null);
+  const onError = (e: unknown) => {
+    const fields = serverFieldErrors(e);
+    setErrors(options.mapFields ? options.mapFields(fields) : fields);
+    setError(options.onlyBesideFields && Object.keys(fields).length ? null : describeError(e));
+  };
+  return { errors, setErrors, error, setError, onError };
 }
 
 /** Client-side check with the shared schema; paths joined with "." like the server's. */

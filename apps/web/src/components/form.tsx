@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import type { InputHTMLAttributes, ReactNode, TextareaHTMLAttributes } from "react";
 import type { FieldErrors } from "../app/errors";
 
 /** A labelled input with its field errors shown beneath it (Bootstrap is-invalid). */
@@ -37,5 +37,65 @@ export function ErrorAlert({ error }: { error: string | null | undefined }) {
     <div className="alert alert-danger py-2" role="alert">
       {error}
     </div>
+  );
+}
+
+/** What `InputField`, `TextareaField` and `SelectField` share. */
+type ControlFieldProps = {
+  id: string;
+  label: string;
+  errors?: FieldErrors;
+  /** The error key when it differs from `id`. */
+  name?: string;
+  help?: ReactNode;
+  value: string;
+  onChange: (value: string) => void;
+};
+
+type ControlAttributes<E> = Omit<E, "id" | "name" | "className" | "value" | "onChange"> & {
+  /** Bootstrap classes before `is-invalid`. */
+  base?: string;
+};
+type InputFieldProps = ControlFieldProps & ControlAttributes<InputHTMLAttributes<HTMLInputElement>>;
+
+/** A `Field` holding a plain `<input>`; other input attributes pass through. */
+export function InputField({ id, label, errors, name, help, value, onChange, base, ...input }: InputFieldProps) {
+  return (
+    <Field id={id} name={name} label={label} errors={errors} help={help}>
+      {(invalid) => (
+        <input id={id} className={inputClass(invalid, base)} value={value} onChange={(e) => onChange(e.target.value)} {...input} />
+      )}
+    </Field>
+  );
+}
+
+type TextareaFieldProps = ControlFieldProps & ControlAttributes<TextareaHTMLAttributes<HTMLTextAreaElement>>;
+
+/** A `Field` holding a `<textarea>`; other textarea attributes pass through. */
+export function TextareaField({ id, label, errors, name, help, value, onChange, base, ...textarea }: TextareaFieldProps) {
+  return (
+    <Field id={id} name={name} label={label} errors={errors} help={help}>
+      {(invalid) => (
+        <textarea id={id} className={inputClass(invalid, base)} value={value} onChange={(e) => onChange(e.target.value)} {...textarea} />
+      )}
+    </Field>
+  );
+}
+
+/** A `Field` holding a `<select>` of the given options. */
+export function SelectField(props: ControlFieldProps & { children: ReactNode }) {
+  return (
+    <Field id={props.id} name={props.name} label={props.label} errors={props.errors} help={props.help}>
+      {(invalid) => (
+        <select
+          id={props.id}
+          className={inputClass(invalid, "form-select")}
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+        >
+          {props.children}
+        </select>
+      )}
+    </Field>
   );
 }

@@ -3,10 +3,10 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { createRoute, useNavigate, useRouter } from "@tanstack/react-router";
 import { useEffect, useState, type FormEvent } from "react";
 import { z } from "zod";
-import { describeError, serverFieldErrors, validate, type FieldErrors } from "../app/errors";
+import { useFormErrors, validate } from "../app/errors";
 import { applyTheme, rememberedTheme } from "../app/theme";
 import { trpc } from "../app/trpc";
-import { ErrorAlert, Field, inputClass } from "../components/form";
+import { ErrorAlert, Field, inputClass, InputField } from "../components/form";
 import { AuthCard } from "./auth-card";
 import { rootRoute } from "./root";
 
@@ -38,8 +38,7 @@ function LoginPage() {
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
   const [challenge, setChallenge] = useState<string | null>(null);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  const { errors, setErrors, error, setError, onError: onFailure } = useFormErrors();
 
   useEffect(() => applyTheme(rememberedTheme()), []);
 
@@ -50,10 +49,6 @@ function LoginPage() {
       return;
     }
     router.history.push(safeRedirect(search.redirect));
-  };
-  const onFailure = (e: unknown) => {
-    setError(describeError(e));
-    setErrors(serverFieldErrors(e));
   };
 
   const login = useMutation(
@@ -140,31 +135,25 @@ function LoginPage() {
       <form onSubmit={submitPassword} noValidate data-testid="login-form">
         {search.setup && <div className="alert alert-success py-2">Your password is set. Sign in to continue.</div>}
         <ErrorAlert error={error} />
-        <Field id="email" label="Email" errors={errors}>
-          {(invalid) => (
-            <input
-              id="email"
-              type="email"
-              className={inputClass(invalid)}
-              autoComplete="username"
-              autoFocus
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field id="password" label="Password" errors={errors}>
-          {(invalid) => (
-            <input
-              id="password"
-              type="password"
-              className={inputClass(invalid)}
-              autoComplete="current-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
+        <InputField
+          id="email"
+          label="Email"
+          errors={errors}
+          type="email"
+          autoComplete="username"
+          autoFocus
+          value={email}
+          onChange={setEmail}
+        />
+        <InputField
+          id="password"
+          label="Password"
+          errors={errors}
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={setPassword}
+        />
         <button type="submit" className="btn btn-primary w-100" disabled={login.isPending}>
           {login.isPending ? "Signing in…" : "Sign in"}
         </button>

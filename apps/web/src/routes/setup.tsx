@@ -2,10 +2,11 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { createRoute, useNavigate } from "@tanstack/react-router";
 import { useState, type FormEvent } from "react";
 import { z } from "zod";
-import { describeError, serverFieldErrors, validate, type FieldErrors } from "../app/errors";
+import { describeError, useFormErrors, validate } from "../app/errors";
 import { identitySchemas } from "../app/schemas";
 import { trpc } from "../app/trpc";
-import { ErrorAlert, Field, inputClass } from "../components/form";
+import { ErrorAlert } from "../components/form";
+import { NewPasswordFields } from "../components/new-password-fields";
 import { Loading } from "../components/states";
 import { AuthCard } from "./auth-card";
 import { rootRoute } from "./root";
@@ -23,15 +24,11 @@ function SetupPage() {
   const inspect = useQuery({ ...trpc.identity.setup.inspect.queryOptions({ token }), enabled: !!token, retry: false });
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  const { errors, setErrors, error, setError, onError } = useFormErrors();
   const complete = useMutation(
     trpc.identity.setup.complete.mutationOptions({
       onSuccess: () => navigate({ to: "/login", search: { setup: true } }),
-      onError: (e) => {
-        setError(describeError(e));
-        setErrors(serverFieldErrors(e));
-      },
+      onError,
     }),
   );
 
@@ -76,30 +73,16 @@ function SetupPage() {
           </p>
         )}
         <ErrorAlert error={error} />
-        <Field id="password" label="New password" errors={errors} help="At least 12 characters. A long passphrase is best.">
-          {(invalid) => (
-            <input
-              id="password"
-              type="password"
-              autoComplete="new-password"
-              className={inputClass(invalid)}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field id="confirm" label="Confirm password" errors={errors}>
-          {(invalid) => (
-            <input
-              id="confirm"
-              type="password"
-              autoComplete="new-password"
-              className={inputClass(invalid)}
-              value={confirm}
-              onChange={(e) => setConfirm(e.target.value)}
-            />
-          )}
-        </Field>
+        <NewPasswordFields
+          id="password"
+          help="At least 12 characters. A long passphrase is best."
+          confirmLabel="Confirm password"
+          errors={errors}
+          password={password}
+          onPassword={setPassword}
+          confirm={confirm}
+          onConfirm={setConfirm}
+        />
         <button type="submit" className="btn btn-primary w-100" disabled={complete.isPending}>
           {complete.isPending ? "Saving…" : "Set password"}
         </button>

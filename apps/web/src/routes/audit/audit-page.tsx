@@ -5,10 +5,10 @@ import { ChevronDown, ChevronRight, ShieldCheck, ShieldX } from "lucide-react";
 import { Fragment, useState, type FormEvent } from "react";
 import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
-import { Pager } from "../../components/pager";
-import { Empty, LoadError, Loading } from "../../components/states";
-import { auditListInput, type AuditSearch } from "./audit-route";
 import { useFormatDate } from "../../app/use-format-date";
+import { PageHeader } from "../../components/page-header";
+import { QueryTable } from "../../components/query-table";
+import { auditListInput, type AuditSearch } from "./audit-route";
 
 const route = getRouteApi("/app/audit");
 
@@ -191,46 +191,27 @@ export function AuditPage() {
   const list = useQuery({ ...trpc.communication.audit.list.queryOptions(auditListInput(search)), placeholderData: keepPreviousData });
   return (
     <div>
-      <div className="d-flex flex-wrap align-items-center justify-content-between gap-2 mb-3">
-        <h1 className="h3 mb-0">Audit log</h1>
+      <PageHeader title="Audit log">
         <VerifyChain />
-      </div>
+      </PageHeader>
       <Filters key={JSON.stringify(search)} search={search} />
-      {list.isPending ? (
-        <Loading />
-      ) : list.isError ? (
-        <LoadError error={list.error} />
-      ) : list.data.items.length === 0 ? (
-        <Empty>No entries match these filters.</Empty>
-      ) : (
-        <>
-          <div className="table-responsive">
-            <table className="table table-sm table-hover align-middle">
-              <thead>
-                <tr>
-                  <th>#</th>
-                  <th>When</th>
-                  <th>Actor</th>
-                  <th>Action</th>
-                  <th className="d-none d-md-table-cell">Object</th>
-                  <th>Outcome</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(list.data.items as AuditEntryView[]).map((e) => (
-                  <Row key={e.id} entry={e} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager
-            page={list.data.page}
-            pageSize={list.data.pageSize}
-            total={list.data.total}
-            onPage={(page) => navigate({ search: (s) => ({ ...s, page }) })}
-          />
-        </>
-      )}
+      <QueryTable
+        query={list}
+        empty="No entries match these filters."
+        tableClassName="table table-sm table-hover align-middle"
+        head={
+          <>
+            <th>#</th>
+            <th>When</th>
+            <th>Actor</th>
+            <th>Action</th>
+            <th className="d-none d-md-table-cell">Object</th>
+            <th>Outcome</th>
+          </>
+        }
+        row={(e) => <Row key={e.id} entry={e} />}
+        onPage={(page) => navigate({ search: (s) => ({ ...s, page }) })}
+      />
     </div>
   );
 }

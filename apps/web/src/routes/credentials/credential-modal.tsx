@@ -1,10 +1,10 @@
 import type { CredentialView } from "@ops/domain/schemas/assets-credentials";
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { describeError, serverFieldErrors, validate, type FieldErrors } from "../../app/errors";
+import { useFormErrors, validate } from "../../app/errors";
 import { credentialSchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
-import { ErrorAlert, Field, inputClass } from "../../components/form";
+import { ErrorAlert, Field, inputClass, InputField, TextareaField } from "../../components/form";
 import { Modal } from "../../components/modal";
 
 type Kind = credentialSchemas.CredentialKindValue;
@@ -23,15 +23,9 @@ export function CredentialModal(props: { credential?: CredentialView; onClose: (
   const [description, setDescription] = useState(editing?.description ?? "");
   const [secret, setSecret] = useState("");
   const [passphrase, setPassphrase] = useState("");
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  // A message that sits beside its field need not be repeated on top.
+  const { errors, setErrors, error, setError, onError } = useFormErrors({ onlyBesideFields: true });
 
-  const onError = (e: unknown) => {
-    const fields = serverFieldErrors(e);
-    setErrors(fields);
-    // A message that sits beside its field need not be repeated on top.
-    setError(Object.keys(fields).length ? null : describeError(e));
-  };
   const onSuccess = () => {
     props.onSaved();
     props.onClose();
@@ -89,11 +83,7 @@ export function CredentialModal(props: { credential?: CredentialView; onClose: (
     >
       <form id="credential-form" onSubmit={submit} noValidate autoComplete="off">
         <ErrorAlert error={error} />
-        <Field id="credential-name" name="name" label="Name" errors={errors}>
-          {(invalid) => (
-            <input id="credential-name" className={inputClass(invalid)} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
-          )}
-        </Field>
+        <InputField id="credential-name" name="name" label="Name" errors={errors} value={name} onChange={setName} autoFocus />
         <Field
           id="credential-kind"
           name="kind"
@@ -118,95 +108,77 @@ export function CredentialModal(props: { credential?: CredentialView; onClose: (
           )}
         </Field>
         {kind !== "generic_secret" && (
-          <Field
+          <InputField
             id="credential-username"
             name="username"
             label="User name"
             errors={errors}
             help={kind === "become_password" ? "Optional: the user to become (default root)." : undefined}
-          >
-            {(invalid) => (
-              <input
-                id="credential-username"
-                className={inputClass(invalid)}
-                value={username}
-                onChange={(e) => setUsername(e.target.value)}
-                autoComplete="off"
-              />
-            )}
-          </Field>
+            value={username}
+            onChange={setUsername}
+            autoComplete="off"
+          />
         )}
         {kind === "ssh_key" ? (
           <>
-            <Field
+            <TextareaField
               id="credential-secret"
               name="secret"
               label="Private key"
               errors={errors}
               help={keepHelp ?? "OpenSSH, PEM or PuTTY format."}
-            >
-              {(invalid) => (
-                <textarea
-                  id="credential-secret"
-                  rows={6}
-                  className={inputClass(invalid, "form-control font-monospace small")}
-                  value={secret}
-                  onChange={(e) => setSecret(e.target.value)}
-                  placeholder="-----BEGIN OPENSSH PRIVATE KEY-----"
-                  spellCheck={false}
-                />
-              )}
-            </Field>
-            <Field id="credential-passphrase" name="passphrase" label="Passphrase (if the key is encrypted)" errors={errors}>
-              {(invalid) => (
-                <input
-                  id="credential-passphrase"
-                  type="password"
-                  className={inputClass(invalid)}
-                  value={passphrase}
-                  onChange={(e) => setPassphrase(e.target.value)}
-                  autoComplete="new-password"
-                />
-              )}
-            </Field>
+              rows={6}
+              base="form-control font-monospace small"
+              value={secret}
+              onChange={setSecret}
+              placeholder="-----BEGIN OPENSSH PRIVATE KEY-----"
+              spellCheck={false}
+            />
+            <InputField
+              id="credential-passphrase"
+              name="passphrase"
+              label="Passphrase (if the key is encrypted)"
+              errors={errors}
+              type="password"
+              value={passphrase}
+              onChange={setPassphrase}
+              autoComplete="new-password"
+            />
           </>
         ) : kind === "generic_secret" ? (
-          <Field id="credential-secret" name="secret" label="Secret" errors={errors} help={keepHelp}>
-            {(invalid) => (
-              <textarea
-                id="credential-secret"
-                rows={3}
-                className={inputClass(invalid, "form-control font-monospace")}
-                value={secret}
-                onChange={(e) => setSecret(e.target.value)}
-                spellCheck={false}
-              />
-            )}
-          </Field>
+          <TextareaField
+            id="credential-secret"
+            name="secret"
+            label="Secret"
+            errors={errors}
+            help={keepHelp}
+            rows={3}
+            base="form-control font-monospace"
+            value={secret}
+            onChange={setSecret}
+            spellCheck={false}
+          />
         ) : (
-          <Field id="credential-secret" name="secret" label="Password" errors={errors} help={keepHelp}>
-            {(invalid) => (
-              <input
-                id="credential-secret"
-                type="password"
-                className={inputClass(invalid)}
-                value={secret}
-                onChange={(e) => setSecret(e.target.value)}
-                autoComplete="new-password"
-              />
-            )}
-          </Field>
+          <InputField
+            id="credential-secret"
+            name="secret"
+            label="Password"
+            errors={errors}
+            help={keepHelp}
+            type="password"
+            value={secret}
+            onChange={setSecret}
+            autoComplete="new-password"
+          />
         )}
-        <Field id="credential-description" name="description" label="Description" errors={errors}>
-          {(invalid) => (
-            <input
-              id="credential-description"
-              className={inputClass(invalid)}
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-            />
-          )}
-        </Field>
+        <InputField
+          id="credential-description"
+          name="description"
+          label="Description"
+          errors={errors}
+          value={description}
+          onChange={setDescription}
+        />
       </form>
     </Modal>
   );

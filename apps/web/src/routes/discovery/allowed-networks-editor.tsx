@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { describeError, serverFieldErrors, type FieldErrors } from "../../app/errors";
+import { useFormErrors, type FieldErrors } from "../../app/errors";
 import { trpc } from "../../app/trpc";
 import { Field, inputClass } from "../../components/form";
 import { Loading } from "../../components/states";
@@ -31,8 +31,7 @@ export function AllowedNetworksEditor({ canConfigure }: { canConfigure: boolean 
   const queryClient = useQueryClient();
   const networks = useQuery(trpc.assets.discoveryNetworks.list.queryOptions());
   const [text, setText] = useState<string | null>(null);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  const { errors, setErrors, error, setError, onError } = useFormErrors({ onlyBesideFields: true, mapFields: lineErrors });
   const [saved, setSaved] = useState(false);
   useEffect(() => {
     if (networks.data && text === null) setText(networks.data.map((n) => (n.note ? `${n.cidr} ${n.note}` : n.cidr)).join("\n"));
@@ -43,11 +42,7 @@ export function AllowedNetworksEditor({ canConfigure }: { canConfigure: boolean 
         setSaved(true);
         await queryClient.invalidateQueries(trpc.assets.discoveryNetworks.pathFilter());
       },
-      onError: (e) => {
-        const fields = serverFieldErrors(e);
-        setErrors(lineErrors(fields));
-        setError(Object.keys(fields).length ? null : describeError(e));
-      },
+      onError,
     }),
   );
   if (networks.isPending) return <Loading />;

@@ -6,8 +6,8 @@ import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
 import { useFormatDate } from "../../app/use-format-date";
 import { useMe } from "../../app/use-me";
-import { Pager } from "../../components/pager";
-import { Empty, LoadError, Loading } from "../../components/states";
+import { DismissibleError } from "../../components/dismissible-error";
+import { QueryTable } from "../../components/query-table";
 import { AllowedNetworksEditor } from "./allowed-networks-editor";
 import { SCANS_PAGE_SIZE } from "./discovery-route";
 import { NewScanForm } from "./new-scan-form";
@@ -57,78 +57,57 @@ export function DiscoveryPage() {
           </div>
         </div>
       </div>
-      {error && (
-        <div className="alert alert-danger alert-dismissible" role="alert">
-          {error}
-          <button type="button" className="btn-close" aria-label="Dismiss" onClick={() => setError(null)} />
-        </div>
-      )}
+      <DismissibleError error={error} onDismiss={() => setError(null)} />
       <h2 className="h5">Scans</h2>
-      {scans.isPending ? (
-        <Loading />
-      ) : scans.isError ? (
-        <LoadError error={scans.error} />
-      ) : scans.data.items.length === 0 ? (
-        <Empty>No scans yet.</Empty>
-      ) : (
-        <>
-          <div className="table-responsive">
-            <table className="table table-hover align-middle" data-testid="scans-table">
-              <thead>
-                <tr>
-                  <th>Scan</th>
-                  <th>Status</th>
-                  <th>Progress</th>
-                  <th className="d-none d-md-table-cell">Started</th>
-                  <th className="d-none d-lg-table-cell">By</th>
-                  {canRun && <th />}
-                </tr>
-              </thead>
-              <tbody>
-                {scans.data.items.map((s) => (
-                  <tr key={s.id} data-testid="scan-row">
-                    <td>
-                      <Link to="/discovery/$scanId" params={{ scanId: s.id }} className="font-monospace small text-break">
-                        {s.specs.join(", ")}
-                      </Link>
-                      <div className="small text-body-secondary">ports {s.ports.join(", ")}</div>
-                    </td>
-                    <td>
-                      <ScanStatusBadge scan={s} />
-                      {s.error && <div className="small text-danger">{s.error}</div>}
-                    </td>
-                    <td>
-                      <ScanProgress scan={s} />
-                    </td>
-                    <td className="d-none d-md-table-cell small text-nowrap">{fmt.dateTime(s.startedAt ?? s.createdAt)}</td>
-                    <td className="d-none d-lg-table-cell small">{s.requestedBy?.displayName ?? "—"}</td>
-                    {canRun && (
-                      <td className="text-end">
-                        {isActive(s) && !s.cancelRequested && (
-                          <button
-                            type="button"
-                            className="btn btn-sm btn-outline-danger"
-                            disabled={cancel.isPending}
-                            onClick={() => cancel.mutate({ scanId: s.id })}
-                          >
-                            Cancel
-                          </button>
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager
-            page={scans.data.page}
-            pageSize={scans.data.pageSize}
-            total={scans.data.total}
-            onPage={(page) => navigate({ search: { page } })}
-          />
-        </>
-      )}
+      <QueryTable
+        query={scans}
+        empty="No scans yet."
+        testId="scans-table"
+        head={
+          <>
+            <th>Scan</th>
+            <th>Status</th>
+            <th>Progress</th>
+            <th className="d-none d-md-table-cell">Started</th>
+            <th className="d-none d-lg-table-cell">By</th>
+            {canRun && <th />}
+          </>
+        }
+        row={(s) => (
+          <tr key={s.id} data-testid="scan-row">
+            <td>
+              <Link to="/discovery/$scanId" params={{ scanId: s.id }} className="font-monospace small text-break">
+                {s.specs.join(", ")}
+              </Link>
+              <div className="small text-body-secondary">ports {s.ports.join(", ")}</div>
+            </td>
+            <td>
+              <ScanStatusBadge scan={s} />
+              {s.error && <div className="small text-danger">{s.error}</div>}
+            </td>
+            <td>
+              <ScanProgress scan={s} />
+            </td>
+            <td className="d-none d-md-table-cell small text-nowrap">{fmt.dateTime(s.startedAt ?? s.createdAt)}</td>
+            <td className="d-none d-lg-table-cell small">{s.requestedBy?.displayName ?? "—"}</td>
+            {canRun && (
+              <td className="text-end">
+                {isActive(s) && !s.cancelRequested && (
+                  <button
+                    type="button"
+                    className="btn btn-sm btn-outline-danger"
+                    disabled={cancel.isPending}
+                    onClick={() => cancel.mutate({ scanId: s.id })}
+                  >
+                    Cancel
+                  </button>
+                )}
+              </td>
+            )}
+          </tr>
+        )}
+        onPage={(page) => navigate({ search: { page } })}
+      />
     </div>
   );
 }

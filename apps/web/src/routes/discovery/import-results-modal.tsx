@@ -1,6 +1,6 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
-import { describeError, serverFieldErrors, validate, type FieldErrors } from "../../app/errors";
+import { useFormErrors, validate } from "../../app/errors";
 import { targetSchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { CredentialSelect, GroupSelect } from "../../components/asset-pickers";
@@ -18,18 +18,14 @@ export function ImportResultsModal(props: {
   const [groupId, setGroupId] = useState("");
   const [labels, setLabels] = useState<Labels>({ source: "discovery" });
   const [credentialId, setCredentialId] = useState("");
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  const { errors, setErrors, error, onError } = useFormErrors();
   const run = useMutation(
     trpc.assets.discovery.importResults.mutationOptions({
       onSuccess: (r) => {
         props.onImported(r.targetIds.length, r.skipped.length);
         props.onClose();
       },
-      onError: (e) => {
-        setErrors(serverFieldErrors(e));
-        setError(describeError(e));
-      },
+      onError,
     }),
   );
   const submit = () => {

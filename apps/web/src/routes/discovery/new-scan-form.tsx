@@ -1,10 +1,10 @@
 import { useMutation } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 import { useState, type FormEvent } from "react";
-import { describeError, serverFieldErrors, type FieldErrors } from "../../app/errors";
+import { serverFieldErrors, useFormErrors, type FieldErrors } from "../../app/errors";
 import { trpc } from "../../app/trpc";
 import { ConfirmDialog } from "../../components/confirm-dialog";
-import { ErrorAlert, Field, inputClass } from "../../components/form";
+import { ErrorAlert, InputField, TextareaField } from "../../components/form";
 
 /** "specs.3" -> "Line 4"; the textarea holds one spec per line. */
 function lineErrors(errors: FieldErrors, lines: number[]): FieldErrors {
@@ -24,8 +24,6 @@ export function NewScanForm(props: { onStarted: () => void }) {
   const [portsText, setPortsText] = useState("22");
   const [concurrency, setConcurrency] = useState("500");
   const [timeoutMs, setTimeoutMs] = useState("1000");
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
 
   const parse = () => {
@@ -45,6 +43,11 @@ export function NewScanForm(props: { onStarted: () => void }) {
     return { lines, body: { specs, ports, concurrency: Number(concurrency), timeoutMs: Number(timeoutMs) } };
   };
 
+  const { errors, setErrors, error, setError, onError } = useFormErrors({
+    onlyBesideFields: true,
+    mapFields: (fields) => lineErrors(fields, parse().lines),
+  });
+
   const start = useMutation(
     trpc.assets.discovery.start.mutationOptions({
       onSuccess: async (r) => {
@@ -60,8 +63,7 @@ export function NewScanForm(props: { onStarted: () => void }) {
           return;
         }
         setConfirming(null);
-        setErrors(lineErrors(fields, parse().lines));
-        setError(Object.keys(fields).length ? null : describeError(e));
+        onError(e);
       },
     }),
   );
@@ -85,57 +87,51 @@ export function NewScanForm(props: { onStarted: () => void }) {
   return (
     <form onSubmit={submit} noValidate data-testid="new-scan-form">
       <ErrorAlert error={error} />
-      <Field
+      <TextareaField
         id="scan-specs"
         name="specs"
         label="Addresses to scan, one per line"
         errors={errors}
         help="CIDR block (10.0.0.0/24), range (10.0.0.5-10.0.0.9 or 10.0.0.5-9), address or host name."
-      >
-        {(invalid) => (
-          <textarea
-            id="scan-specs"
-            rows={4}
-            className={inputClass(invalid, "form-control font-monospace")}
-            value={specsText}
-            onChange={(e) => setSpecsText(e.target.value)}
-            spellCheck={false}
-          />
-        )}
-      </Field>
+        rows={4}
+        base="form-control font-monospace"
+        value={specsText}
+        onChange={setSpecsText}
+        spellCheck={false}
+      />
       <div className="row">
         <div className="col-12 col-sm-4">
-          <Field id="scan-ports" name="ports" label="Ports" errors={errors} help="Comma-separated.">
-            {(invalid) => (
-              <input id="scan-ports" className={inputClass(invalid)} value={portsText} onChange={(e) => setPortsText(e.target.value)} />
-            )}
-          </Field>
+          <InputField
+            id="scan-ports"
+            name="ports"
+            label="Ports"
+            errors={errors}
+            help="Comma-separated."
+            value={portsText}
+            onChange={setPortsText}
+          />
         </div>
         <div className="col-6 col-sm-4">
-          <Field id="scan-concurrency" name="concurrency" label="Concurrency" errors={errors}>
-            {(invalid) => (
-              <input
-                id="scan-concurrency"
-                inputMode="numeric"
-                className={inputClass(invalid)}
-                value={concurrency}
-                onChange={(e) => setConcurrency(e.target.value)}
-              />
-            )}
-          </Field>
+          <InputField
+            id="scan-concurrency"
+            name="concurrency"
+            label="Concurrency"
+            errors={errors}
+            inputMode="numeric"
+            value={concurrency}
+            onChange={setConcurrency}
+          />
         </div>
         <div className="col-6 col-sm-4">
-          <Field id="scan-timeout" name="timeoutMs" label="Timeout (ms)" errors={errors}>
-            {(invalid) => (
-              <input
-                id="scan-timeout"
-                inputMode="numeric"
-                className={inputClass(invalid)}
-                value={timeoutMs}
-                onChange={(e) => setTimeoutMs(e.target.value)}
-              />
-            )}
-          </Field>
+          <InputField
+            id="scan-timeout"
+            name="timeoutMs"
+            label="Timeout (ms)"
+            errors={errors}
+            inputMode="numeric"
+            value={timeoutMs}
+            onChange={setTimeoutMs}
+          />
         </div>
       </div>
       <button type="submit" className="btn btn-primary" disabled={start.isPending} data-testid="start-scan">

@@ -8,8 +8,8 @@ import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
 import { useFormatDate } from "../../app/use-format-date";
 import { useMe } from "../../app/use-me";
-import { Pager } from "../../components/pager";
-import { Empty, LoadError, Loading } from "../../components/states";
+import { QueryTable } from "../../components/query-table";
+import { LoadError, Loading } from "../../components/states";
 import { resultsInput, type ScanSearch } from "./discovery-route";
 import { ImportResultsModal } from "./import-results-modal";
 import { isActive, ScanProgress, ScanStatusBadge } from "./scan-status";
@@ -140,90 +140,74 @@ export function ScanPage() {
           </button>
         )}
       </div>
-      {results.isPending ? (
-        <Loading />
-      ) : results.isError ? (
-        <LoadError error={results.error} />
-      ) : items.length === 0 ? (
-        <Empty>{running ? "Nothing found yet…" : "Nothing found."}</Empty>
-      ) : (
-        <>
-          <div className="table-responsive">
-            <table className="table table-hover align-middle" data-testid="results-table">
-              <thead>
-                <tr>
-                  {canRun && (
-                    <th style={{ width: 32 }}>
-                      <input
-                        className="form-check-input"
-                        type="checkbox"
-                        aria-label="Select all importable results"
-                        checked={allSelected}
-                        onChange={() => setSelected(allSelected ? new Set() : new Set(selectable.map((r) => r.id)))}
-                      />
-                    </th>
-                  )}
-                  <th>Address</th>
-                  <th className="d-none d-md-table-cell">Banner</th>
-                  <th>Host key</th>
-                  <th className="d-none d-lg-table-cell">Reverse DNS</th>
-                  <th>Match</th>
-                  <th>Imported</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((r) => (
-                  <tr key={r.id} data-testid="result-row">
-                    {canRun && (
-                      <td>
-                        <input
-                          className="form-check-input"
-                          type="checkbox"
-                          aria-label={`Select ${r.address}:${r.port}`}
-                          disabled={!!r.importedAt || !!r.targetId}
-                          checked={selected.has(r.id)}
-                          onChange={() => toggle(r.id)}
-                        />
-                      </td>
-                    )}
-                    <td className="font-monospace small text-nowrap">
-                      {r.address}:{r.port}
-                    </td>
-                    <td className="d-none d-md-table-cell small text-break">{r.banner ?? "—"}</td>
-                    <td className="small">
-                      <div>{r.hostKeyType ?? "—"}</div>
-                      <div className="font-monospace text-break" data-testid="result-fingerprint">
-                        {r.hostKeyFingerprint}
-                      </div>
-                    </td>
-                    <td className="d-none d-lg-table-cell small text-break">{r.reverseDns ?? "—"}</td>
-                    <td>
-                      <span className={`badge ${MATCH[r.match].cls}`}>{MATCH[r.match].label}</span>
-                    </td>
-                    <td className="small">
-                      {r.targetId ? (
-                        <Link to="/targets/$id" params={{ id: r.targetId }}>
-                          {r.importedAt ? "imported" : "target"}
-                        </Link>
-                      ) : r.importedAt ? (
-                        "imported"
-                      ) : (
-                        "—"
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager
-            page={results.data.page}
-            pageSize={results.data.pageSize}
-            total={results.data.total}
-            onPage={(page) => setSearch({ page })}
-          />
-        </>
-      )}
+      <QueryTable
+        query={results}
+        empty={running ? "Nothing found yet…" : "Nothing found."}
+        testId="results-table"
+        head={
+          <>
+            {canRun && (
+              <th style={{ width: 32 }}>
+                <input
+                  className="form-check-input"
+                  type="checkbox"
+                  aria-label="Select all importable results"
+                  checked={allSelected}
+                  onChange={() => setSelected(allSelected ? new Set() : new Set(selectable.map((r) => r.id)))}
+                />
+              </th>
+            )}
+            <th>Address</th>
+            <th className="d-none d-md-table-cell">Banner</th>
+            <th>Host key</th>
+            <th className="d-none d-lg-table-cell">Reverse DNS</th>
+            <th>Match</th>
+            <th>Imported</th>
+          </>
+        }
+        row={(r) => (
+          <tr key={r.id} data-testid="result-row">
+            {canRun && (
+              <td>
+                <input
+                  className="form-check-input"
+                  type="checkbox"
+                  aria-label={`Select ${r.address}:${r.port}`}
+                  disabled={!!r.importedAt || !!r.targetId}
+                  checked={selected.has(r.id)}
+                  onChange={() => toggle(r.id)}
+                />
+              </td>
+            )}
+            <td className="font-monospace small text-nowrap">
+              {r.address}:{r.port}
+            </td>
+            <td className="d-none d-md-table-cell small text-break">{r.banner ?? "—"}</td>
+            <td className="small">
+              <div>{r.hostKeyType ?? "—"}</div>
+              <div className="font-monospace text-break" data-testid="result-fingerprint">
+                {r.hostKeyFingerprint}
+              </div>
+            </td>
+            <td className="d-none d-lg-table-cell small text-break">{r.reverseDns ?? "—"}</td>
+            <td>
+              <span className={`badge ${MATCH[r.match].cls}`}>{MATCH[r.match].label}</span>
+            </td>
+            <td className="small">
+              {r.targetId ? (
+                <Link to="/targets/$id" params={{ id: r.targetId }}>
+                  {r.importedAt ? "imported" : "target"}
+                </Link>
+              ) : r.importedAt ? (
+                "imported"
+              ) : (
+                "—"
+              )}
+            </td>
+          </tr>
+        )}
+        onPage={(page) => setSearch({ page })}
+      />
       {importing && (
         <ImportResultsModal
           scanId={scanId}

@@ -1,10 +1,10 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { describeError, serverFieldErrors, validate, type FieldErrors } from "../../app/errors";
+import { useFormErrors, validate } from "../../app/errors";
 import { targetSchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { GroupSelect, type FlatGroup } from "../../components/asset-pickers";
-import { ErrorAlert, Field, inputClass } from "../../components/form";
+import { ErrorAlert, Field, InputField } from "../../components/form";
 import { Modal } from "../../components/modal";
 
 /** Create a group (under a parent), or rename / move / describe one. */
@@ -13,13 +13,7 @@ export function GroupModal(props: { group?: FlatGroup; parentId?: string | null;
   const [name, setName] = useState(g?.name ?? "");
   const [description, setDescription] = useState(g?.description ?? "");
   const [parentId, setParentId] = useState(g?.parentId ?? props.parentId ?? "");
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
-  const onError = (e: unknown) => {
-    const fields = serverFieldErrors(e);
-    setErrors(fields);
-    setError(Object.keys(fields).length ? null : describeError(e));
-  };
+  const { errors, setErrors, error, setError, onError } = useFormErrors({ onlyBesideFields: true });
   const onSuccess = () => {
     props.onSaved();
     props.onClose();
@@ -58,24 +52,18 @@ export function GroupModal(props: { group?: FlatGroup; parentId?: string | null;
     >
       <form id="group-form" onSubmit={submit} noValidate>
         <ErrorAlert error={error} />
-        <Field id="group-name" name="name" label="Name" errors={errors}>
-          {(invalid) => (
-            <input id="group-name" className={inputClass(invalid)} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
-          )}
-        </Field>
+        <InputField id="group-name" name="name" label="Name" errors={errors} value={name} onChange={setName} autoFocus />
         <Field id="group-parent" name="parentId" label="Parent group" errors={errors}>
           {() => <GroupSelect id="group-parent" value={parentId} onChange={setParentId} emptyLabel="None (top level)" exclude={g?.id} />}
         </Field>
-        <Field id="group-description" name="description" label="Description" errors={errors}>
-          {(invalid) => (
-            <input
-              id="group-description"
-              className={inputClass(invalid)}
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-            />
-          )}
-        </Field>
+        <InputField
+          id="group-description"
+          name="description"
+          label="Description"
+          errors={errors}
+          value={description}
+          onChange={setDescription}
+        />
       </form>
     </Modal>
   );

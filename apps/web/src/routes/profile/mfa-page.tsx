@@ -1,12 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ShieldCheck } from "lucide-react";
 import { useState, type FormEvent } from "react";
-import { describeError, serverFieldErrors, validate, type FieldErrors } from "../../app/errors";
+import { useFormErrors, validate } from "../../app/errors";
 import { identitySchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { useMe } from "../../app/use-me";
 import { CopyBox } from "../../components/copy-box";
-import { ErrorAlert, Field, inputClass } from "../../components/form";
+import { ErrorAlert, Field, inputClass, InputField } from "../../components/form";
 import { LoadError, Loading } from "../../components/states";
 import { ProfileTabs } from "./profile-tabs";
 
@@ -35,12 +35,7 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
 function Enrol({ onCodes }: { onCodes: (codes: string[]) => void }) {
   const queryClient = useQueryClient();
   const [code, setCode] = useState("");
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
-  const onError = (e: unknown) => {
-    setError(describeError(e));
-    setErrors(serverFieldErrors(e));
-  };
+  const { errors, setErrors, error, setError, onError } = useFormErrors();
   const start = useMutation(trpc.identity.mfa.enrolStart.mutationOptions({ onError }));
   const confirmCode = useMutation(
     trpc.identity.mfa.enrolConfirm.mutationOptions({
@@ -113,12 +108,7 @@ function Manage({ onCodes, codesLeft }: { onCodes: (codes: string[]) => void; co
   const queryClient = useQueryClient();
   const me = useMe();
   const [password, setPassword] = useState("");
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
-  const onError = (e: unknown) => {
-    setError(describeError(e));
-    setErrors(serverFieldErrors(e));
-  };
+  const { errors, setErrors, error, setError, onError } = useFormErrors();
   const disable = useMutation(
     trpc.identity.mfa.disable.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries(trpc.identity.pathFilter()),
@@ -140,19 +130,17 @@ function Manage({ onCodes, codesLeft }: { onCodes: (codes: string[]) => void; co
       <div className="d-flex align-items-center gap-2 mb-3 text-success">
         <ShieldCheck /> Two-factor authentication is on.
       </div>
-      <Field id="mfa-password" name="password" label="Your password (needed for the actions below)" errors={errors}>
-        {(invalid) => (
-          <input
-            id="mfa-password"
-            type="password"
-            autoComplete="current-password"
-            className={inputClass(invalid)}
-            style={{ maxWidth: 320 }}
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        )}
-      </Field>
+      <InputField
+        id="mfa-password"
+        name="password"
+        label="Your password (needed for the actions below)"
+        errors={errors}
+        type="password"
+        autoComplete="current-password"
+        style={{ maxWidth: 320 }}
+        value={password}
+        onChange={setPassword}
+      />
       <div className="card mb-3">
         <div className="card-body">
           <h2 className="h6">Recovery codes</h2>

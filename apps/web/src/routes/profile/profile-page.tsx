@@ -1,11 +1,12 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState, type FormEvent } from "react";
-import { describeError, serverFieldErrors, validate, type FieldErrors } from "../../app/errors";
+import { useFormErrors, validate } from "../../app/errors";
 import { identitySchemas } from "../../app/schemas";
 import { applyTheme } from "../../app/theme";
 import { trpc } from "../../app/trpc";
 import { useMe } from "../../app/use-me";
-import { ErrorAlert, Field, inputClass } from "../../components/form";
+import { ErrorAlert, InputField, SelectField } from "../../components/form";
+import { NewPasswordFields } from "../../components/new-password-fields";
 import { ProfileTabs } from "./profile-tabs";
 
 function supportedTimeZones(current: string): string[] {
@@ -20,8 +21,7 @@ function DetailsForm() {
   const [displayName, setDisplayName] = useState(me.displayName);
   const [timeZone, setTimeZone] = useState(me.timeZone);
   const [theme, setTheme] = useState(me.theme);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  const { errors, setErrors, error, setError, onError } = useFormErrors();
   const [saved, setSaved] = useState(false);
   const update = useMutation(
     trpc.identity.profile.update.mutationOptions({
@@ -30,10 +30,7 @@ function DetailsForm() {
         applyTheme(theme);
         await queryClient.invalidateQueries(trpc.identity.auth.me.queryFilter());
       },
-      onError: (e) => {
-        setError(describeError(e));
-        setErrors(serverFieldErrors(e));
-      },
+      onError,
     }),
   );
   const submit = (e: FormEvent) => {
@@ -52,40 +49,18 @@ function DetailsForm() {
         <p className="text-body-secondary small">Signed in as {me.email}</p>
         <ErrorAlert error={error} />
         {saved && <div className="alert alert-success py-2">Saved.</div>}
-        <Field id="displayName" label="Display name" errors={errors}>
-          {(invalid) => (
-            <input id="displayName" className={inputClass(invalid)} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
-          )}
-        </Field>
-        <Field id="timeZone" label="Time zone" errors={errors}>
-          {(invalid) => (
-            <select
-              id="timeZone"
-              className={inputClass(invalid, "form-select")}
-              value={timeZone}
-              onChange={(e) => setTimeZone(e.target.value)}
-            >
-              {zones.map((z) => (
-                <option key={z} value={z}>
-                  {z}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field id="theme" label="Theme" errors={errors}>
-          {(invalid) => (
-            <select
-              id="theme"
-              className={inputClass(invalid, "form-select")}
-              value={theme}
-              onChange={(e) => setTheme(e.target.value as "light" | "dark")}
-            >
-              <option value="light">Light</option>
-              <option value="dark">Dark</option>
-            </select>
-          )}
-        </Field>
+        <InputField id="displayName" label="Display name" errors={errors} value={displayName} onChange={setDisplayName} />
+        <SelectField id="timeZone" label="Time zone" errors={errors} value={timeZone} onChange={setTimeZone}>
+          {zones.map((z) => (
+            <option key={z} value={z}>
+              {z}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField id="theme" label="Theme" errors={errors} value={theme} onChange={(value) => setTheme(value as "light" | "dark")}>
+          <option value="light">Light</option>
+          <option value="dark">Dark</option>
+        </SelectField>
         <button type="submit" className="btn btn-primary" disabled={update.isPending}>
           Save
         </button>
@@ -98,8 +73,7 @@ function PasswordForm() {
   const [currentPassword, setCurrent] = useState("");
   const [newPassword, setNew] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  const { errors, setErrors, error, setError, onError } = useFormErrors();
   const [done, setDone] = useState<number | null>(null);
   const change = useMutation(
     trpc.identity.profile.changePassword.mutationOptions({
@@ -109,10 +83,7 @@ function PasswordForm() {
         setNew("");
         setConfirm("");
       },
-      onError: (e) => {
-        setError(describeError(e));
-        setErrors(serverFieldErrors(e));
-      },
+      onError,
     }),
   );
   const submit = (e: FormEvent) => {
@@ -137,42 +108,25 @@ function PasswordForm() {
             {done === 0 ? "You had no other sessions." : `${done} other session${done === 1 ? " was" : "s were"} signed out.`}
           </div>
         )}
-        <Field id="currentPassword" label="Current password" errors={errors}>
-          {(invalid) => (
-            <input
-              id="currentPassword"
-              type="password"
-              autoComplete="current-password"
-              className={inputClass(invalid)}
-              value={currentPassword}
-              onChange={(e) => setCurrent(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field id="newPassword" label="New password" errors={errors} help="At least 12 characters.">
-          {(invalid) => (
-            <input
-              id="newPassword"
-              type="password"
-              autoComplete="new-password"
-              className={inputClass(invalid)}
-              value={newPassword}
-              onChange={(e) => setNew(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field id="confirm" label="Confirm new password" errors={errors}>
-          {(invalid) => (
-            <input
-              id="confirm"
-              type="password"
-              autoComplete="new-password"
-              className={inputClass(invalid)}
-              value={confirm}
-              onChange={(e) => setConfirm(e.target.value)}
-            />
-          )}
-        </Field>
+        <InputField
+          id="currentPassword"
+          label="Current password"
+          errors={errors}
+          type="password"
+          autoComplete="current-password"
+          value={currentPassword}
+          onChange={setCurrent}
+        />
+        <NewPasswordFields
+          id="newPassword"
+          help="At least 12 characters."
+          confirmLabel="Confirm new password"
+          errors={errors}
+          password={newPassword}
+          onPassword={setNew}
+          confirm={confirm}
+          onConfirm={setConfirm}
+        />
         <button type="submit" className="btn btn-primary" disabled={change.isPending}>
           Change password
         </button>

@@ -4,9 +4,9 @@ import { useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
 import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
-import { Empty, LoadError, Loading } from "../../components/states";
-import { ProfileTabs } from "./profile-tabs";
+import { QueryStates } from "../../components/query-states";
 import { useFormatDate } from "../../app/use-format-date";
+import { ProfileTabs } from "./profile-tabs";
 
 export function SessionsPage() {
   const fmt = useFormatDate();
@@ -45,51 +45,47 @@ export function SessionsPage() {
         </button>
       </div>
       {error && <div className="alert alert-danger">{error}</div>}
-      {sessions.isPending ? (
-        <Loading />
-      ) : sessions.isError ? (
-        <LoadError error={sessions.error} />
-      ) : sessions.data.length === 0 ? (
-        <Empty>No sessions.</Empty>
-      ) : (
-        <div className="table-responsive">
-          <table className="table align-middle">
-            <thead>
-              <tr>
-                <th>Browser</th>
-                <th>IP</th>
-                <th>Last seen</th>
-                <th className="d-none d-md-table-cell">Signed in</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {(sessions.data as SessionView[]).map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    {s.browser} {s.current && <span className="badge text-bg-primary ms-1">This browser</span>}
-                  </td>
-                  <td className="small">{s.ip ?? "—"}</td>
-                  <td className="small">{fmt.dateTime(s.lastSeenAt)}</td>
-                  <td className="d-none d-md-table-cell small">{fmt.dateTime(s.createdAt)}</td>
-                  <td className="text-end">
-                    {!s.current && (
-                      <button
-                        type="button"
-                        className="btn btn-sm btn-outline-danger"
-                        disabled={revoke.isPending}
-                        onClick={() => revoke.mutate({ id: s.id })}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
+      <QueryStates query={sessions} isEmpty={(data) => data.length === 0} empty="No sessions.">
+        {(data) => (
+          <div className="table-responsive">
+            <table className="table align-middle">
+              <thead>
+                <tr>
+                  <th>Browser</th>
+                  <th>IP</th>
+                  <th>Last seen</th>
+                  <th className="d-none d-md-table-cell">Signed in</th>
+                  <th />
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+              </thead>
+              <tbody>
+                {(data as SessionView[]).map((s) => (
+                  <tr key={s.id}>
+                    <td>
+                      {s.browser} {s.current && <span className="badge text-bg-primary ms-1">This browser</span>}
+                    </td>
+                    <td className="small">{s.ip ?? "—"}</td>
+                    <td className="small">{fmt.dateTime(s.lastSeenAt)}</td>
+                    <td className="d-none d-md-table-cell small">{fmt.dateTime(s.createdAt)}</td>
+                    <td className="text-end">
+                      {!s.current && (
+                        <button
+                          type="button"
+                          className="btn btn-sm btn-outline-danger"
+                          disabled={revoke.isPending}
+                          onClick={() => revoke.mutate({ id: s.id })}
+                        >
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryStates>
     </div>
   );
 }

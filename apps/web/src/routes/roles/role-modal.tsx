@@ -2,10 +2,10 @@ import type { Permission } from "@ops/domain/permissions";
 import type { RoleView } from "@ops/domain/schemas/identity";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { describeError, serverFieldErrors, validate, type FieldErrors } from "../../app/errors";
+import { useFormErrors, validate } from "../../app/errors";
 import { identitySchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
-import { ErrorAlert, Field, inputClass } from "../../components/form";
+import { ErrorAlert, InputField } from "../../components/form";
 import { Modal } from "../../components/modal";
 import { PermissionChecklist } from "../../components/permission-checklist";
 
@@ -17,17 +17,13 @@ export function RoleModal(props: { role: RoleView | null; readOnly: boolean; onC
   const [description, setDescription] = useState(role?.description ?? "");
   const [permissions, setPermissions] = useState<Permission[]>(role?.permissions ?? []);
   const [requireMfa, setRequireMfa] = useState(role?.requireMfa ?? false);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  const { errors, setErrors, error, setError, onError } = useFormErrors();
   const handlers = {
     onSuccess: () => {
       props.onSaved();
       props.onClose();
     },
-    onError: (e: unknown) => {
-      setError(describeError(e));
-      setErrors(serverFieldErrors(e));
-    },
+    onError,
   };
   const catalogue = useQuery(trpc.identity.roles.catalogue.queryOptions());
   const create = useMutation(trpc.identity.roles.create.mutationOptions(handlers));
@@ -78,30 +74,26 @@ export function RoleModal(props: { role: RoleView | null; readOnly: boolean; onC
         )}
         <div className="row">
           <div className="col-md-5">
-            <Field id="role-name" name="name" label="Name" errors={errors}>
-              {(invalid) => (
-                <input
-                  id="role-name"
-                  className={inputClass(invalid)}
-                  value={name}
-                  disabled={builtin || props.readOnly}
-                  onChange={(e) => setName(e.target.value)}
-                />
-              )}
-            </Field>
+            <InputField
+              id="role-name"
+              name="name"
+              label="Name"
+              errors={errors}
+              value={name}
+              disabled={builtin || props.readOnly}
+              onChange={setName}
+            />
           </div>
           <div className="col-md-7">
-            <Field id="role-description" name="description" label="Description" errors={errors}>
-              {(invalid) => (
-                <input
-                  id="role-description"
-                  className={inputClass(invalid)}
-                  value={description}
-                  disabled={builtin || props.readOnly}
-                  onChange={(e) => setDescription(e.target.value)}
-                />
-              )}
-            </Field>
+            <InputField
+              id="role-description"
+              name="description"
+              label="Description"
+              errors={errors}
+              value={description}
+              disabled={builtin || props.readOnly}
+              onChange={setDescription}
+            />
           </div>
         </div>
         <div className="form-check form-switch mb-3">

@@ -1,12 +1,12 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { allows } from "../../app/access";
-import { describeError, serverFieldErrors, validate, type FieldErrors } from "../../app/errors";
+import { useFormErrors, validate, type FieldErrors } from "../../app/errors";
 import { targetSchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { useMe } from "../../app/use-me";
 import { CredentialSelect, GroupChecklist } from "../../components/asset-pickers";
-import { ErrorAlert, Field, inputClass } from "../../components/form";
+import { ErrorAlert, Field, InputField, TextareaField, SelectField } from "../../components/form";
 import { LabelsEditor, type Labels } from "../../components/labels-editor";
 import { Modal } from "../../components/modal";
 
@@ -58,15 +58,10 @@ export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () 
     },
   );
   const [portText, setPortText] = useState(String(v.port));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  const { errors, setErrors, error, setError, onError } = useFormErrors({ mapFields: foldNested });
   const set = <K extends keyof TargetFormValue>(key: K, value: TargetFormValue[K]) => setV((old) => ({ ...old, [key]: value }));
   const jumpHosts = useQuery(trpc.assets.targets.list.queryOptions({ page: 1, pageSize: 100, sort: "name", dir: "asc" }));
 
-  const onError = (e: unknown) => {
-    setError(describeError(e));
-    setErrors(foldNested(serverFieldErrors(e)));
-  };
   const onSuccess = (r: { id: string }) => {
     props.onSaved(r.id);
     props.onClose();
@@ -123,95 +118,83 @@ export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () 
         <ErrorAlert error={error} />
         <div className="row">
           <div className="col-12 col-md-6">
-            <Field id="target-name" name="name" label="Name" errors={errors}>
-              {(invalid) => (
-                <input
-                  id="target-name"
-                  className={inputClass(invalid)}
-                  value={v.name}
-                  onChange={(e) => set("name", e.target.value)}
-                  autoFocus
-                />
-              )}
-            </Field>
+            <InputField
+              id="target-name"
+              name="name"
+              label="Name"
+              errors={errors}
+              value={v.name}
+              onChange={(value) => set("name", value)}
+              autoFocus
+            />
           </div>
           <div className="col-8 col-md-4">
-            <Field id="target-address" name="address" label="Address" errors={errors}>
-              {(invalid) => (
-                <input
-                  id="target-address"
-                  className={inputClass(invalid)}
-                  value={v.address}
-                  onChange={(e) => set("address", e.target.value)}
-                  placeholder="host or IP"
-                />
-              )}
-            </Field>
+            <InputField
+              id="target-address"
+              name="address"
+              label="Address"
+              errors={errors}
+              value={v.address}
+              onChange={(value) => set("address", value)}
+              placeholder="host or IP"
+            />
           </div>
           <div className="col-4 col-md-2">
-            <Field id="target-port" name="port" label="Port" errors={errors}>
-              {(invalid) => (
-                <input
-                  id="target-port"
-                  inputMode="numeric"
-                  className={inputClass(invalid)}
-                  value={portText}
-                  onChange={(e) => setPortText(e.target.value)}
-                />
-              )}
-            </Field>
+            <InputField
+              id="target-port"
+              name="port"
+              label="Port"
+              errors={errors}
+              inputMode="numeric"
+              value={portText}
+              onChange={setPortText}
+            />
           </div>
           <div className="col-12 col-md-6">
-            <Field id="target-os" name="osFamily" label="OS family" errors={errors}>
-              {(invalid) => (
-                <select
-                  id="target-os"
-                  className={inputClass(invalid, "form-select")}
-                  value={v.osFamily}
-                  onChange={(e) => set("osFamily", e.target.value as TargetFormValue["osFamily"])}
-                >
-                  {OS_FAMILIES.map((f) => (
-                    <option key={f} value={f}>
-                      {f}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
+            <SelectField
+              id="target-os"
+              name="osFamily"
+              label="OS family"
+              errors={errors}
+              value={v.osFamily}
+              onChange={(value) => set("osFamily", value as TargetFormValue["osFamily"])}
+            >
+              {OS_FAMILIES.map((f) => (
+                <option key={f} value={f}>
+                  {f}
+                </option>
+              ))}
+            </SelectField>
           </div>
           <div className="col-12 col-md-6">
-            <Field id="target-jump" name="jumpHostId" label="Jump host" errors={errors}>
-              {(invalid) => (
-                <select
-                  id="target-jump"
-                  className={inputClass(invalid, "form-select")}
-                  value={v.jumpHostId ?? ""}
-                  onChange={(e) => set("jumpHostId", e.target.value || null)}
-                >
-                  <option value="">None (connect directly)</option>
-                  {(jumpHosts.data?.items ?? [])
-                    .filter((t) => t.id !== v.id)
-                    .map((t) => (
-                      <option key={t.id} value={t.id}>
-                        {t.name} ({t.address})
-                      </option>
-                    ))}
-                </select>
-              )}
-            </Field>
+            <SelectField
+              id="target-jump"
+              name="jumpHostId"
+              label="Jump host"
+              errors={errors}
+              value={v.jumpHostId ?? ""}
+              onChange={(value) => set("jumpHostId", value || null)}
+            >
+              <option value="">None (connect directly)</option>
+              {(jumpHosts.data?.items ?? [])
+                .filter((t) => t.id !== v.id)
+                .map((t) => (
+                  <option key={t.id} value={t.id}>
+                    {t.name} ({t.address})
+                  </option>
+                ))}
+            </SelectField>
           </div>
         </div>
-        <Field id="target-description" name="description" label="Description" errors={errors}>
-          {(invalid) => (
-            <textarea
-              id="target-description"
-              rows={2}
-              className={inputClass(invalid)}
-              value={v.description}
-              onChange={(e) => set("description", e.target.value)}
-            />
-          )}
-        </Field>
+        <TextareaField
+          id="target-description"
+          name="description"
+          label="Description"
+          errors={errors}
+          rows={2}
+          value={v.description}
+          onChange={(value) => set("description", value)}
+        />
         <Field id="target-labels" name="labels" label="Labels" errors={errors}>
           {(invalid) => <LabelsEditor id="target-labels" value={v.labels} onChange={(l) => set("labels", l)} invalid={invalid} />}
         </Field>
@@ -247,23 +230,17 @@ export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () 
           </div>
         </div>
         {!editing && canPin && (
-          <Field
+          <InputField
             id="target-fingerprint"
             name="expectedHostKeyFingerprint"
             label="Expected host key fingerprint (optional)"
             errors={errors}
             help="SHA256:… as printed by ssh-keygen -lf. Without it the first key seen is trusted and pinned."
-          >
-            {(invalid) => (
-              <input
-                id="target-fingerprint"
-                className={inputClass(invalid, "form-control font-monospace")}
-                value={v.hostKeyFingerprint ?? ""}
-                onChange={(e) => set("hostKeyFingerprint", e.target.value)}
-                placeholder="SHA256:…"
-              />
-            )}
-          </Field>
+            base="form-control font-monospace"
+            value={v.hostKeyFingerprint ?? ""}
+            onChange={(value) => set("hostKeyFingerprint", value)}
+            placeholder="SHA256:…"
+          />
         )}
       </form>
     </Modal>

@@ -1,17 +1,20 @@
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
-import { ArrowDown, ArrowUp, Download, Plus, Search, Upload } from "lucide-react";
-import { useEffect, useState } from "react";
+import { ArrowDown, ArrowUp, Download, Upload } from "lucide-react";
+import { useState } from "react";
 import { allows } from "../../app/access";
 import { describeError } from "../../app/errors";
 import { targetSchemas } from "../../app/schemas";
 import { trpc, trpcClient } from "../../app/trpc";
+import { useDebouncedSearch } from "../../app/use-debounced-search";
 import { useFormatDate } from "../../app/use-format-date";
 import { useMe } from "../../app/use-me";
 import { GroupSelect } from "../../components/asset-pickers";
+import { DismissibleError } from "../../components/dismissible-error";
 import { LabelChips } from "../../components/labels-editor";
-import { Pager } from "../../components/pager";
-import { Empty, LoadError, Loading } from "../../components/states";
+import { CreateButton, PageHeader } from "../../components/page-header";
+import { QueryTable } from "../../components/query-table";
+import { SearchBox } from "../../components/search-box";
 import { BulkBar } from "./bulk-bar";
 import { ImportModal } from "./import-modal";
 import { StatusBadge, statusLabel } from "./status-badge";
@@ -30,7 +33,6 @@ export function TargetsPage() {
   // Selection only leads to the bulk bar, which needs one of these.
   const canSelect = canManage || canTest;
   const queryClient = useQueryClient();
-  const [searchText, setSearchText] = useState(search.search ?? "");
   const [labelDraft, setLabelDraft] = useState("");
   const [labelBad, setLabelBad] = useState(false);
   const [creating, setCreating] = useState(false);
@@ -41,12 +43,7 @@ export function TargetsPage() {
 
   const setSearch = (patch: Partial<TargetsSearch>) => navigate({ search: (s) => ({ ...s, ...patch, page: patch.page ?? 1 }) });
 
-  useEffect(() => {
-    const t = setTimeout(() => {
-      if ((search.search ?? "") !== searchText) void setSearch({ search: searchText || undefined });
-    }, 300);
-    return () => clearTimeout(t);
-  }, [searchText]);
+  const [searchText, setSearchText] = useDebouncedSearch(search.search, (text) => setSearch({ search: text }));
 
   const list = useQuery({ ...trpc.assets.targets.list.queryOptions(targetsListInput(search)), placeholderData: keepPreviousData });
   const refresh = () => queryClient.invalidateQueries(trpc.assets.targets.pathFilter());
@@ -115,8 +112,7 @@ export function TargetsPage() {
 
   return (
     <div>
-      <div className="d-flex flex-wrap align-items-center justify-content-between gap-2 mb-3">
-        <h1 className="h3 mb-0">Targets</h1>
+      <PageHeader title="Targets">
         <div className="d-flex flex-wrap gap-2">
           <button
             type="button"
@@ -137,33 +133,17 @@ export function TargetsPage() {
               >
                 <Upload size={18} /> Import
               </button>
-              <button
-                type="button"
-                className="btn btn-primary d-flex align-items-center gap-1"
-                onClick={() => setCreating(true)}
-                data-testid="create-target"
-              >
-                <Plus size={18} /> Add target
-              </button>
+              <CreateButton onClick={() => setCreating(true)} testId="create-target">
+                Add target
+              </CreateButton>
             </>
           )}
         </div>
-      </div>
+      </PageHeader>
 
       <div className="row g-2 mb-2">
         <div className="col-12 col-md-5">
-          <div className="input-group">
-            <span className="input-group-text">
-              <Search size={16} aria-hidden="true" />
-            </span>
-            <input
-              className="form-control"
-              placeholder="Search name, address, description"
-              aria-label="Search targets"
-              value={searchText}
-              onChange={(e) => setSearchText(e.target.value)}
-            />
-          </div>
+          <SearchBox value={searchText} onChange={setSearchText} placeholder="Search name, address, description" label="Search targets" />
         </div>
         <div className="col-12 col-sm-6 col-md-3">
           <div className="input-group">
@@ -216,100 +196,82 @@ export function TargetsPage() {
         ))}
       </div>
 
-      {error && (
-        <div className="alert alert-danger alert-dismissible" role="alert">
-          {error}
-          <button type="button" className="btn-close" aria-label="Dismiss" onClick={() => setError(null)} />
-        </div>
-      )}
+      <DismissibleError error={error} onDismiss={() => setError(null)} />
 
       {canSelect && selected.size > 0 && (
         <BulkBar ids={[...selected]} canManage={canManage} canTest={canTest} onDone={refresh} onClear={() => setSelected(new Set())} />
       )}
 
-      {list.isPending ? (
-        <Loading />
-      ) : list.isError ? (
-        <LoadError error={list.error} />
-      ) : items.length === 0 ? (
-        <Empty>
-          {search.search || labels.length || statuses.length || search.groupId
+      <QueryTable
+        query={list}
+        empty={
+          search.search || labels.length || statuses.length || search.groupId
             ? "No targets match these filters."
-            : "No targets yet. Add one, import a file, or run a discovery."}
-        </Empty>
-      ) : (
-        <>
-          <div className="table-responsive">
-            <table className="table table-hover align-middle" data-testid="targets-table">
-              <thead>
-                <tr>
-                  {canSelect && (
-                    <th style={{ width: 32 }}>
-                      <input
-                        className="form-check-input"
-                        type="checkbox"
-                        aria-label="Select all on this page"
-                        checked={allOnPage}
-                        onChange={toggleAll}
-                      />
-                    </th>
-                  )}
-                  <SortHeader sort="name" label="Name" />
-                  <SortHeader sort="address" label="Address" />
-                  <th className="d-none d-md-table-cell">OS</th>
-                  <SortHeader sort="status" label="Status" />
-                  <SortHeader sort="lastCheckedAt" label="Last check" className="d-none d-lg-table-cell" />
-                  <th className="d-none d-md-table-cell">Labels</th>
-                  <th className="d-none d-lg-table-cell">Groups</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((t) => (
-                  <tr key={t.id} data-testid="target-row">
-                    {canSelect && (
-                      <td>
-                        <input
-                          className="form-check-input"
-                          type="checkbox"
-                          aria-label={`Select ${t.name}`}
-                          checked={selected.has(t.id)}
-                          onChange={() => toggleOne(t.id)}
-                        />
-                      </td>
-                    )}
-                    <td className="fw-medium">
-                      <Link to="/targets/$id" params={{ id: t.id }}>
-                        {t.name}
-                      </Link>
-                    </td>
-                    <td className="font-monospace small text-break">
-                      {t.address}:{t.port}
-                    </td>
-                    <td className="d-none d-md-table-cell small">{t.osFamily}</td>
-                    <td>
-                      <StatusBadge status={t.status} />
-                    </td>
-                    <td className="d-none d-lg-table-cell small text-nowrap">
-                      {t.lastCheckedAt ? fmt.dateTime(t.lastCheckedAt) : "never"}
-                    </td>
-                    <td className="d-none d-md-table-cell">
-                      <LabelChips labels={t.labels} />
-                    </td>
-                    <td className="d-none d-lg-table-cell small">
-                      {t.groups.map((g) => (
-                        <span key={g.id} className="badge text-bg-secondary me-1">
-                          {g.name}
-                        </span>
-                      ))}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={list.data.page} pageSize={list.data.pageSize} total={list.data.total} onPage={(page) => setSearch({ page })} />
-        </>
-      )}
+            : "No targets yet. Add one, import a file, or run a discovery."
+        }
+        testId="targets-table"
+        head={
+          <>
+            {canSelect && (
+              <th style={{ width: 32 }}>
+                <input
+                  className="form-check-input"
+                  type="checkbox"
+                  aria-label="Select all on this page"
+                  checked={allOnPage}
+                  onChange={toggleAll}
+                />
+              </th>
+            )}
+            <SortHeader sort="name" label="Name" />
+            <SortHeader sort="address" label="Address" />
+            <th className="d-none d-md-table-cell">OS</th>
+            <SortHeader sort="status" label="Status" />
+            <SortHeader sort="lastCheckedAt" label="Last check" className="d-none d-lg-table-cell" />
+            <th className="d-none d-md-table-cell">Labels</th>
+            <th className="d-none d-lg-table-cell">Groups</th>
+          </>
+        }
+        row={(t) => (
+          <tr key={t.id} data-testid="target-row">
+            {canSelect && (
+              <td>
+                <input
+                  className="form-check-input"
+                  type="checkbox"
+                  aria-label={`Select ${t.name}`}
+                  checked={selected.has(t.id)}
+                  onChange={() => toggleOne(t.id)}
+                />
+              </td>
+            )}
+            <td className="fw-medium">
+              <Link to="/targets/$id" params={{ id: t.id }}>
+                {t.name}
+              </Link>
+            </td>
+            <td className="font-monospace small text-break">
+              {t.address}:{t.port}
+            </td>
+            <td className="d-none d-md-table-cell small">{t.osFamily}</td>
+            <td>
+              <StatusBadge status={t.status} />
+            </td>
+            <td className="d-none d-lg-table-cell small text-nowrap">{t.lastCheckedAt ? fmt.dateTime(t.lastCheckedAt) : "never"}</td>
+            <td className="d-none d-md-table-cell">
+              <LabelChips labels={t.labels} />
+            </td>
+            <td className="d-none d-lg-table-cell small">
+              {t.groups.map((g) => (
+                <span key={g.id} className="badge text-bg-secondary me-1">
+                  {g.name}
+                </span>
+              ))}
+            </td>
+          </tr>
+        )}
+        onPage={(page) => setSearch({ page })}
+      />
       {creating && <TargetFormModal onClose={() => setCreating(false)} onSaved={refresh} />}
       {importing && <ImportModal onClose={() => setImporting(false)} onImported={refresh} />}
     </div>

@@ -3,8 +3,7 @@ import { CheckCircle2, ChevronDown, ChevronRight, XCircle } from "lucide-react";
 import { Fragment, useState } from "react";
 import { trpc } from "../../app/trpc";
 import { useFormatDate } from "../../app/use-format-date";
-import { Pager } from "../../components/pager";
-import { Empty, LoadError, Loading } from "../../components/states";
+import { QueryTable } from "../../components/query-table";
 
 const TEST_BADGE: Record<string, string> = {
   queued: "text-bg-secondary",
@@ -32,71 +31,60 @@ export function TestHistory({ targetId }: { targetId: string }) {
     <div className="card" data-testid="test-history">
       <div className="card-header fw-semibold">Connection tests</div>
       <div className="card-body">
-        {history.isPending ? (
-          <Loading />
-        ) : history.isError ? (
-          <LoadError error={history.error} />
-        ) : history.data.items.length === 0 ? (
-          <Empty>No tests yet.</Empty>
-        ) : (
-          <>
-            <div className="table-responsive">
-              <table className="table table-sm align-middle mb-0">
-                <thead>
-                  <tr>
-                    <th style={{ width: 28 }} />
-                    <th>When</th>
-                    <th>Result</th>
-                    <th className="d-none d-sm-table-cell">Latency</th>
-                    <th>Cause</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {history.data.items.map((t) => (
-                    <Fragment key={t.id}>
-                      <tr role="button" onClick={() => toggle(t.id)} data-testid="test-row">
-                        <td>{open.has(t.id) ? <ChevronDown size={14} /> : <ChevronRight size={14} />}</td>
-                        <td className="small text-nowrap">{fmt.dateTime(t.createdAt)}</td>
-                        <td>
-                          <span className={`badge ${TEST_BADGE[t.status] ?? "text-bg-secondary"}`}>{t.status}</span>
-                        </td>
-                        <td className="d-none d-sm-table-cell small">{t.latencyMs != null ? `${t.latencyMs} ms` : "—"}</td>
-                        <td className="small text-break">{t.cause ?? t.error ?? ""}</td>
-                      </tr>
-                      {open.has(t.id) && (
-                        <tr>
-                          <td />
-                          <td colSpan={4}>
-                            {t.steps.length === 0 ? (
-                              <span className="small text-body-secondary">No steps recorded.</span>
+        <QueryTable
+          query={history}
+          empty="No tests yet."
+          tableClassName="table table-sm align-middle mb-0"
+          head={
+            <>
+              <th style={{ width: 28 }} />
+              <th>When</th>
+              <th>Result</th>
+              <th className="d-none d-sm-table-cell">Latency</th>
+              <th>Cause</th>
+            </>
+          }
+          row={(t) => (
+            <Fragment key={t.id}>
+              <tr role="button" onClick={() => toggle(t.id)} data-testid="test-row">
+                <td>{open.has(t.id) ? <ChevronDown size={14} /> : <ChevronRight size={14} />}</td>
+                <td className="small text-nowrap">{fmt.dateTime(t.createdAt)}</td>
+                <td>
+                  <span className={`badge ${TEST_BADGE[t.status] ?? "text-bg-secondary"}`}>{t.status}</span>
+                </td>
+                <td className="d-none d-sm-table-cell small">{t.latencyMs != null ? `${t.latencyMs} ms` : "—"}</td>
+                <td className="small text-break">{t.cause ?? t.error ?? ""}</td>
+              </tr>
+              {open.has(t.id) && (
+                <tr>
+                  <td />
+                  <td colSpan={4}>
+                    {t.steps.length === 0 ? (
+                      <span className="small text-body-secondary">No steps recorded.</span>
+                    ) : (
+                      <ul className="list-unstyled small mb-0" data-testid="test-steps">
+                        {t.steps.map((s, i) => (
+                          <li key={i} className="d-flex flex-wrap align-items-center gap-2 py-1">
+                            {s.ok ? (
+                              <CheckCircle2 size={14} className="text-success" aria-label="ok" />
                             ) : (
-                              <ul className="list-unstyled small mb-0" data-testid="test-steps">
-                                {t.steps.map((s, i) => (
-                                  <li key={i} className="d-flex flex-wrap align-items-center gap-2 py-1">
-                                    {s.ok ? (
-                                      <CheckCircle2 size={14} className="text-success" aria-label="ok" />
-                                    ) : (
-                                      <XCircle size={14} className="text-danger" aria-label="failed" />
-                                    )}
-                                    <span className="fw-medium">{s.step}</span>
-                                    <span className="text-body-secondary">{s.ms} ms</span>
-                                    {s.detail && <span className="text-break">{s.detail}</span>}
-                                    {s.error && <span className="text-danger text-break">{s.error}</span>}
-                                  </li>
-                                ))}
-                              </ul>
+                              <XCircle size={14} className="text-danger" aria-label="failed" />
                             )}
-                          </td>
-                        </tr>
-                      )}
-                    </Fragment>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pager page={history.data.page} pageSize={history.data.pageSize} total={history.data.total} onPage={setPage} />
-          </>
-        )}
+                            <span className="fw-medium">{s.step}</span>
+                            <span className="text-body-secondary">{s.ms} ms</span>
+                            {s.detail && <span className="text-break">{s.detail}</span>}
+                            {s.error && <span className="text-danger text-break">{s.error}</span>}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </td>
+                </tr>
+              )}
+            </Fragment>
+          )}
+          onPage={setPage}
+        />
       </div>
     </div>
   );

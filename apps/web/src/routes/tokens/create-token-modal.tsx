@@ -2,12 +2,12 @@ import type { Permission } from "@ops/domain/permissions";
 import { useMutation } from "@tanstack/react-query";
 import { TriangleAlert } from "lucide-react";
 import { useState, type FormEvent } from "react";
-import { describeError, serverFieldErrors, validate, type FieldErrors } from "../../app/errors";
+import { useFormErrors, validate } from "../../app/errors";
 import { identitySchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { useMe } from "../../app/use-me";
 import { CopyBox } from "../../components/copy-box";
-import { ErrorAlert, Field, inputClass } from "../../components/form";
+import { ErrorAlert, InputField } from "../../components/form";
 import { Modal } from "../../components/modal";
 import { PermissionChecklist } from "../../components/permission-checklist";
 
@@ -16,8 +16,7 @@ export function CreateTokenModal(props: { onClose: () => void; onCreated: () => 
   const [name, setName] = useState("");
   const [days, setDays] = useState("90");
   const [permissions, setPermissions] = useState<Permission[]>([]);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  const { errors, setErrors, error, setError, onError } = useFormErrors();
   const [token, setToken] = useState<string | null>(null);
   const create = useMutation(
     trpc.identity.tokens.create.mutationOptions({
@@ -25,10 +24,7 @@ export function CreateTokenModal(props: { onClose: () => void; onCreated: () => 
         setToken(result.token);
         props.onCreated();
       },
-      onError: (e) => {
-        setError(describeError(e));
-        setErrors(serverFieldErrors(e));
-      },
+      onError,
     }),
   );
   const submit = (e: FormEvent) => {
@@ -80,32 +76,30 @@ export function CreateTokenModal(props: { onClose: () => void; onCreated: () => 
         <ErrorAlert error={error} />
         <div className="row">
           <div className="col-md-8">
-            <Field id="token-name" name="name" label="Name" errors={errors} help="What uses it, e.g. “CI deploy”.">
-              {(invalid) => (
-                <input id="token-name" className={inputClass(invalid)} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
-              )}
-            </Field>
+            <InputField
+              id="token-name"
+              name="name"
+              label="Name"
+              errors={errors}
+              help="What uses it, e.g. “CI deploy”."
+              value={name}
+              onChange={setName}
+              autoFocus
+            />
           </div>
           <div className="col-md-4">
-            <Field
+            <InputField
               id="token-days"
               name="expiresInDays"
               label="Expires in (days)"
               errors={errors}
               help="Leave empty for never (not advised)."
-            >
-              {(invalid) => (
-                <input
-                  id="token-days"
-                  type="number"
-                  min={1}
-                  max={3650}
-                  className={inputClass(invalid)}
-                  value={days}
-                  onChange={(e) => setDays(e.target.value)}
-                />
-              )}
-            </Field>
+              type="number"
+              min={1}
+              max={3650}
+              value={days}
+              onChange={setDays}
+            />
           </div>
         </div>
         <h3 className="h6">Permissions</h3>

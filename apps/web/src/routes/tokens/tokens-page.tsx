@@ -1,12 +1,12 @@
 import type { TokenView } from "@ops/domain/schemas/identity";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Plus } from "lucide-react";
 import { useState } from "react";
 import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
-import { Empty, LoadError, Loading } from "../../components/states";
-import { CreateTokenModal } from "./create-token-modal";
+import { CreateButton } from "../../components/page-header";
+import { QueryStates } from "../../components/query-states";
 import { useFormatDate } from "../../app/use-format-date";
+import { CreateTokenModal } from "./create-token-modal";
 
 function tokenStatus(t: TokenView) {
   if (t.revokedAt) return <span className="badge text-bg-secondary">Revoked</span>;
@@ -31,63 +31,57 @@ export function TokensPage() {
           <h1 className="h3 mb-0">API tokens</h1>
           <div className="text-body-secondary small">For the SDK and the opsctl CLI. A token can do at most what you can.</div>
         </div>
-        <button type="button" className="btn btn-primary d-flex align-items-center gap-1" onClick={() => setCreating(true)}>
-          <Plus size={18} /> New token
-        </button>
+        <CreateButton onClick={() => setCreating(true)}>New token</CreateButton>
       </div>
       {error && <div className="alert alert-danger">{error}</div>}
-      {tokens.isPending ? (
-        <Loading />
-      ) : tokens.isError ? (
-        <LoadError error={tokens.error} />
-      ) : tokens.data.length === 0 ? (
-        <Empty>You have no API tokens.</Empty>
-      ) : (
-        <div className="table-responsive">
-          <table className="table align-middle">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Status</th>
-                <th className="d-none d-md-table-cell">Permissions</th>
-                <th>Expires</th>
-                <th className="d-none d-md-table-cell">Last used</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {(tokens.data as TokenView[]).map((t) => (
-                <tr key={t.id}>
-                  <td>
-                    <div className="fw-medium">{t.name}</div>
-                    <code className="small">{t.prefix}…</code>
-                  </td>
-                  <td>{tokenStatus(t)}</td>
-                  <td className="d-none d-md-table-cell small">{t.permissions.join(", ")}</td>
-                  <td className="small">{t.expiresAt ? fmt.date(t.expiresAt) : "never"}</td>
-                  <td className="d-none d-md-table-cell small">
-                    {t.lastUsedAt ? `${fmt.dateTime(t.lastUsedAt)}${t.lastUsedIp ? ` from ${t.lastUsedIp}` : ""}` : "never"}
-                  </td>
-                  <td className="text-end">
-                    {!t.revokedAt && (
-                      <button
-                        type="button"
-                        className="btn btn-sm btn-outline-danger"
-                        disabled={revoke.isPending}
-                        onClick={() =>
-                          confirm(`Revoke "${t.name}"? Anything using it stops working at once.`) && revoke.mutate({ id: t.id })
-                        }
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
+      <QueryStates query={tokens} isEmpty={(data) => data.length === 0} empty="You have no API tokens.">
+        {(data) => (
+          <div className="table-responsive">
+            <table className="table align-middle">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Status</th>
+                  <th className="d-none d-md-table-cell">Permissions</th>
+                  <th>Expires</th>
+                  <th className="d-none d-md-table-cell">Last used</th>
+                  <th />
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+              </thead>
+              <tbody>
+                {(data as TokenView[]).map((t) => (
+                  <tr key={t.id}>
+                    <td>
+                      <div className="fw-medium">{t.name}</div>
+                      <code className="small">{t.prefix}…</code>
+                    </td>
+                    <td>{tokenStatus(t)}</td>
+                    <td className="d-none d-md-table-cell small">{t.permissions.join(", ")}</td>
+                    <td className="small">{t.expiresAt ? fmt.date(t.expiresAt) : "never"}</td>
+                    <td className="d-none d-md-table-cell small">
+                      {t.lastUsedAt ? `${fmt.dateTime(t.lastUsedAt)}${t.lastUsedIp ? ` from ${t.lastUsedIp}` : ""}` : "never"}
+                    </td>
+                    <td className="text-end">
+                      {!t.revokedAt && (
+                        <button
+                          type="button"
+                          className="btn btn-sm btn-outline-danger"
+                          disabled={revoke.isPending}
+                          onClick={() =>
+                            confirm(`Revoke "${t.name}"? Anything using it stops working at once.`) && revoke.mutate({ id: t.id })
+                          }
+                        >
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryStates>
       {creating && <CreateTokenModal onClose={() => setCreating(false)} onCreated={refresh} />}
     </div>
   );

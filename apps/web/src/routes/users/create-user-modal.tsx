@@ -1,10 +1,10 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { describeError, serverFieldErrors, validate, type FieldErrors } from "../../app/errors";
+import { useFormErrors, validate } from "../../app/errors";
 import { identitySchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { CopyBox } from "../../components/copy-box";
-import { ErrorAlert, Field, inputClass } from "../../components/form";
+import { ErrorAlert, InputField } from "../../components/form";
 import { Modal } from "../../components/modal";
 import { RolePicker } from "./role-picker";
 
@@ -14,8 +14,7 @@ export function CreateUserModal(props: { onClose: () => void; onCreated: () => v
   const [roleIds, setRoleIds] = useState<string[]>([]);
   const [mode, setMode] = useState<"password" | "setup-link">("setup-link");
   const [password, setPassword] = useState("");
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  const { errors, setErrors, error, setError, onError } = useFormErrors();
   const [setupLink, setSetupLink] = useState<string | null>(null);
 
   const create = useMutation(
@@ -25,10 +24,7 @@ export function CreateUserModal(props: { onClose: () => void; onCreated: () => v
         if (result.setupLink) setSetupLink(result.setupLink);
         else props.onClose();
       },
-      onError: (e) => {
-        setError(describeError(e));
-        setErrors(serverFieldErrors(e));
-      },
+      onError,
     }),
   );
 
@@ -87,28 +83,24 @@ export function CreateUserModal(props: { onClose: () => void; onCreated: () => v
     >
       <form id="create-user-form" onSubmit={submit} noValidate>
         <ErrorAlert error={error} />
-        <Field id="new-user-email" name="email" label="Email" errors={errors}>
-          {(invalid) => (
-            <input
-              id="new-user-email"
-              type="email"
-              className={inputClass(invalid)}
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-              autoFocus
-            />
-          )}
-        </Field>
-        <Field id="new-user-name" name="displayName" label="Display name" errors={errors}>
-          {(invalid) => (
-            <input
-              id="new-user-name"
-              className={inputClass(invalid)}
-              value={displayName}
-              onChange={(e) => setDisplayName(e.target.value)}
-            />
-          )}
-        </Field>
+        <InputField
+          id="new-user-email"
+          name="email"
+          label="Email"
+          errors={errors}
+          type="email"
+          value={email}
+          onChange={setEmail}
+          autoFocus
+        />
+        <InputField
+          id="new-user-name"
+          name="displayName"
+          label="Display name"
+          errors={errors}
+          value={displayName}
+          onChange={setDisplayName}
+        />
         <div className="mb-3">
           <span className="form-label d-block">Roles</span>
           <RolePicker value={roleIds} onChange={setRoleIds} idPrefix="new-user-role" />
@@ -142,18 +134,17 @@ export function CreateUserModal(props: { onClose: () => void; onCreated: () => v
           </div>
         </fieldset>
         {mode === "password" && (
-          <Field id="new-user-password" name="password" label="Initial password" errors={errors} help="At least 12 characters.">
-            {(invalid) => (
-              <input
-                id="new-user-password"
-                type="password"
-                autoComplete="new-password"
-                className={inputClass(invalid)}
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-              />
-            )}
-          </Field>
+          <InputField
+            id="new-user-password"
+            name="password"
+            label="Initial password"
+            errors={errors}
+            help="At least 12 characters."
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={setPassword}
+          />
         )}
       </form>
     </Modal>

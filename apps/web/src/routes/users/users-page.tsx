@@ -1,17 +1,19 @@
 import type { UserView } from "@ops/domain/schemas/identity";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
-import { Plus, Search } from "lucide-react";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { allows } from "../../app/access";
 import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
+import { useDebouncedSearch } from "../../app/use-debounced-search";
+import { useFormatDate } from "../../app/use-format-date";
 import { useMe } from "../../app/use-me";
-import { Pager } from "../../components/pager";
-import { Empty, LoadError, Loading } from "../../components/states";
+import { DismissibleError } from "../../components/dismissible-error";
+import { CreateButton, PageHeader } from "../../components/page-header";
+import { QueryTable } from "../../components/query-table";
+import { SearchBox } from "../../components/search-box";
 import { CreateUserModal } from "./create-user-modal";
 import { EditRolesModal } from "./edit-roles-modal";
-import { useFormatDate } from "../../app/use-format-date";
 
 const route = getRouteApi("/app/users");
 const PAGE_SIZE = 25;
@@ -23,18 +25,12 @@ export function UsersPage() {
   const me = useMe();
   const canManage = allows(me, "users.manage");
   const queryClient = useQueryClient();
-  const [searchText, setSearchText] = useState(search.search ?? "");
+  const [searchText, setSearchText] = useDebouncedSearch(search.search, (text) =>
+    navigate({ search: (s) => ({ ...s, search: text, page: 1 }) }),
+  );
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<UserView | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
-
-  // Debounce typing into the URL so every keystroke is not a request.
-  useEffect(() => {
-    const t = setTimeout(() => {
-      if ((search.search ?? "") !== searchText) void navigate({ search: (s) => ({ ...s, search: searchText || undefined, page: 1 }) });
-    }, 300);
-    return () => clearTimeout(t);
-  }, [searchText]);
 
   const list = useQuery({
     ...trpc.identity.users.list.queryOptions({
@@ -52,33 +48,16 @@ export function UsersPage() {
 
   return (
     <div>
-      <div className="d-flex flex-wrap align-items-center justify-content-between gap-2 mb-3">
-        <h1 className="h3 mb-0">Users</h1>
+      <PageHeader title="Users">
         {canManage && (
-          <button
-            type="button"
-            className="btn btn-primary d-flex align-items-center gap-1"
-            onClick={() => setCreating(true)}
-            data-testid="create-user"
-          >
-            <Plus size={18} /> New user
-          </button>
+          <CreateButton onClick={() => setCreating(true)} testId="create-user">
+            New user
+          </CreateButton>
         )}
-      </div>
+      </PageHeader>
       <div className="row g-2 mb-3">
         <div className="col-12 col-sm-8 col-md-6">
-          <div className="input-group">
-            <span className="input-group-text">
-              <Search size={16} aria-hidden="true" />
-            </span>
-            <input
-              className="form-control"
-              placeholder="Search email or name"
-              aria-label="Search users"
-              value={searchText}
-              onChange={(e) => setSearchText(e.target.value)}
-            />
-          </div>
+          <SearchBox value={searchText} onChange={setSearchText} placeholder="Search email or name" label="Search users" />
         </div>
         <div className="col-12 col-sm-4 col-md-3">
           <select
@@ -93,99 +72,76 @@ export function UsersPage() {
           </select>
         </div>
       </div>
-      {actionError && (
-        <div className="alert alert-danger alert-dismissible" role="alert">
-          {actionError}
-          <button type="button" className="btn-close" aria-label="Dismiss" onClick={() => setActionError(null)} />
-        </div>
-      )}
-      {list.isPending ? (
-        <Loading />
-      ) : list.isError ? (
-        <LoadError error={list.error} />
-      ) : list.data.items.length === 0 ? (
-        <Empty>No users match.</Empty>
-      ) : (
-        <>
-          <div className="table-responsive">
-            <table className="table table-hover align-middle" data-testid="users-table">
-              <thead>
-                <tr>
-                  <th>User</th>
-                  <th>Roles</th>
-                  <th>Status</th>
-                  <th className="d-none d-md-table-cell">Created</th>
-                  {canManage && <th className="text-end">Actions</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.map((u) => (
-                  <tr key={u.id}>
-                    <td>
-                      <div className="fw-medium">{u.displayName || u.email}</div>
-                      <div className="small text-body-secondary">{u.email}</div>
-                    </td>
-                    <td>
-                      {u.roles.length === 0 && <span className="text-body-secondary small">none</span>}
-                      {u.roles.map((r) => (
-                        <span key={r.id} className="badge text-bg-secondary me-1">
-                          {r.name}
-                        </span>
-                      ))}
-                    </td>
-                    <td>
-                      {u.disabled ? (
-                        <span className="badge text-bg-danger">Disabled</span>
-                      ) : u.pendingSetup ? (
-                        <span className="badge text-bg-warning">Setup pending</span>
-                      ) : (
-                        <span className="badge text-bg-success">Active</span>
-                      )}
-                      {u.mfaEnabled && <span className="badge text-bg-info ms-1">MFA</span>}
-                    </td>
-                    <td className="d-none d-md-table-cell small">{fmt.date(u.createdAt)}</td>
-                    {canManage && (
-                      <td className="text-end text-nowrap">
-                        <button type="button" className="btn btn-sm btn-outline-secondary me-1" onClick={() => setEditing(u)}>
-                          Roles
-                        </button>
-                        {u.disabled ? (
-                          <button
-                            type="button"
-                            className="btn btn-sm btn-outline-success"
-                            disabled={enable.isPending}
-                            onClick={() => enable.mutate({ id: u.id })}
-                          >
-                            Enable
-                          </button>
-                        ) : (
-                          <button
-                            type="button"
-                            className="btn btn-sm btn-outline-danger"
-                            disabled={disable.isPending || u.id === me.id}
-                            title={u.id === me.id ? "You cannot disable yourself" : undefined}
-                            onClick={() =>
-                              confirm(`Disable ${u.email}? Their sessions and tokens stop working.`) && disable.mutate({ id: u.id })
-                            }
-                          >
-                            Disable
-                          </button>
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager
-            page={list.data.page}
-            pageSize={list.data.pageSize}
-            total={list.data.total}
-            onPage={(page) => navigate({ search: (s) => ({ ...s, page }) })}
-          />
-        </>
-      )}
+      <DismissibleError error={actionError} onDismiss={() => setActionError(null)} />
+      <QueryTable
+        query={list}
+        empty="No users match."
+        testId="users-table"
+        head={
+          <>
+            <th>User</th>
+            <th>Roles</th>
+            <th>Status</th>
+            <th className="d-none d-md-table-cell">Created</th>
+            {canManage && <th className="text-end">Actions</th>}
+          </>
+        }
+        row={(u) => (
+          <tr key={u.id}>
+            <td>
+              <div className="fw-medium">{u.displayName || u.email}</div>
+              <div className="small text-body-secondary">{u.email}</div>
+            </td>
+            <td>
+              {u.roles.length === 0 && <span className="text-body-secondary small">none</span>}
+              {u.roles.map((r) => (
+                <span key={r.id} className="badge text-bg-secondary me-1">
+                  {r.name}
+                </span>
+              ))}
+            </td>
+            <td>
+              {u.disabled ? (
+                <span className="badge text-bg-danger">Disabled</span>
+              ) : u.pendingSetup ? (
+                <span className="badge text-bg-warning">Setup pending</span>
+              ) : (
+                <span className="badge text-bg-success">Active</span>
+              )}
+              {u.mfaEnabled && <span className="badge text-bg-info ms-1">MFA</span>}
+            </td>
+            <td className="d-none d-md-table-cell small">{fmt.date(u.createdAt)}</td>
+            {canManage && (
+              <td className="text-end text-nowrap">
+                <button type="button" className="btn btn-sm btn-outline-secondary me-1" onClick={() => setEditing(u)}>
+                  Roles
+                </button>
+                {u.disabled ? (
+                  <button
+                    type="button"
+                    className="btn btn-sm btn-outline-success"
+                    disabled={enable.isPending}
+                    onClick={() => enable.mutate({ id: u.id })}
+                  >
+                    Enable
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    className="btn btn-sm btn-outline-danger"
+                    disabled={disable.isPending || u.id === me.id}
+                    title={u.id === me.id ? "You cannot disable yourself" : undefined}
+                    onClick={() => confirm(`Disable ${u.email}? Their sessions and tokens stop working.`) && disable.mutate({ id: u.id })}
+                  >
+                    Disable
+                  </button>
+                )}
+              </td>
+            )}
+          </tr>
+        )}
+        onPage={(page) => navigate({ search: (s) => ({ ...s, page }) })}
+      />
       {creating && <CreateUserModal onClose={() => setCreating(false)} onCreated={refresh} />}
       {editing && <EditRolesModal user={editing} onClose={() => setEditing(null)} onSaved={refresh} />}
     </div>
