@@ -1,5 +1,6 @@
 import { router } from "../trpc";
 import { assetsRouter } from "./assets/router";
+import { automationRouter } from "./automation/router";
 import { communicationRouter } from "./communication/router";
 import { identityRouter } from "./identity/router";
 
@@ -7,6 +8,7 @@ import { identityRouter } from "./identity/router";
 export const appRouter = router({
   identity: identityRouter,
   assets: assetsRouter,
+  automation: automationRouter,
   communication: communicationRouter,
 });
 

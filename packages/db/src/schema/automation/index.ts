@@ -1,1 +1,2 @@
 export * from "./workers";
+export * from "./jobs";

@@ -1,0 +1,32 @@
+import { jobs, jobVersions } from "@ops/db";
+import { appendAudit } from "../../audit/append";
+import type { VerbArgs } from "../../context";
+import { Conflict } from "../../errors";
+import type { JobDefinition } from "../../schemas/automation-jobs";
+import { assertJobNameFree, duplicateJob, isUniqueViolation, loadJobVersion, sealDefinition, toJobView } from "./job-rules";
+
+/** A new job and its version 1, in one transaction. */
+export async function createJob({ ctx, input }: VerbArgs<JobDefinition>) {
+  const { stored, hash } = sealDefinition(input);
+  return ctx.services.db
+    .transaction(async (tx) => {
+      await assertJobNameFree(tx, input.name);
+      const userId = ctx.principal?.userId ?? null;
+      const [job] = await tx
+        .insert(jobs)
+        .values({ name: input.name, description: input.description, labels: input.labels, latestVersion: 1, createdBy: userId })
+        .returning();
+      await tx.insert(jobVersions).values({ jobId: job!.id, version: 1, definition: stored, hash, savedBy: userId });
+      await appendAudit(tx, ctx, {
+        action: "automation.jobs.create",
+        objectType: "job",
+        objectId: job!.id,
+        changes: { name: input.name, version: 1, steps: input.workflow.steps.length, hash },
+      });
+      return { job: toJobView(job!, await loadJobVersion(tx, job!.id, 1)), changed: true };
+    })
+    .catch((e: unknown) => {
+      if (isUniqueViolation(e)) throw new Conflict(duplicateJob(input.name));
+      throw e;
+    });
+}

@@ -1,0 +1,76 @@
+import { createHash } from "node:crypto";
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
+import type { Executor } from "@ops/db";
+import { jobs, jobVersions, users } from "@ops/db";
+import { Conflict, NotFound } from "../../errors";
+import type { JobDefinition, JobView } from "../../schemas/automation-jobs";
+import { canonicalJson } from "../../schemas/automation-workflow";
+
+export type JobRow = typeof jobs.$inferSelect;
+export type JobVersionRow = typeof jobVersions.$inferSelect;
+
+export const duplicateJob = (name: string) => `A job named "${name}" already exists`;
+
+/** The stored form of a definition and its hash: equal definitions, equal hashes. */
+export function sealDefinition(definition: JobDefinition): { stored: Record<string, unknown>; hash: string } {
+  const json = canonicalJson(definition);
+  return { stored: JSON.parse(json) as Record<string, unknown>, hash: createHash("sha256").update(json).digest("hex") };
+}
+
+export async function assertJobNameFree(db: Executor, name: string, exceptId?: string): Promise<void> {
+  const cond = and(sql`lower(${jobs.name}) = lower(${name})`, isNull(jobs.deletedAt));
+  const [hit] = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(exceptId ? and(cond, ne(jobs.id, exceptId)) : cond)
+    .limit(1);
+  if (hit) throw new Conflict(duplicateJob(name));
+}
+
+export async function loadJobRow(db: Executor, id: string, forUpdate = false): Promise<JobRow> {
+  const q = db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.id, id), isNull(jobs.deletedAt)))
+    .limit(1);
+  const [row] = forUpdate ? await q.for("update") : await q;
+  if (!row) throw new NotFound("Job");
+  return row;
+}
+
+export async function loadJobVersion(
+  db: Executor,
+  jobId: string,
+  version: number,
+): Promise<JobVersionRow & { savedByName: string | null }> {
+  const [row] = await db
+    .select({ v: jobVersions, savedByName: users.displayName })
+    .from(jobVersions)
+    .leftJoin(users, eq(users.id, jobVersions.savedBy))
+    .where(and(eq(jobVersions.jobId, jobId), eq(jobVersions.version, version)))
+    .limit(1);
+  if (!row) throw new NotFound("Job version", `Job version ${version} not found`);
+  return { ...row.v, savedByName: row.savedByName };
+}
+
+export function toJobView(job: JobRow, version: JobVersionRow & { savedByName: string | null }): JobView {
+  return {
+    id: job.id,
+    latestVersion: job.latestVersion,
+    createdAt: job.createdAt.toISOString(),
+    updatedAt: job.updatedAt.toISOString(),
+    version: {
+      version: version.version,
+      comment: version.comment,
+      savedBy: version.savedBy ? { id: version.savedBy, displayName: version.savedByName ?? "" } : null,
+      savedAt: version.savedAt.toISOString(),
+      hash: version.hash,
+      definition: version.definition as unknown as JobDefinition,
+    },
+  };
+}
+
+export function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; cause?: { code?: string } };
+  return err.code === "23505" || err.cause?.code === "23505";
+}
