@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { registerAuthCommands } from "./auth";
 import { registerDiscoverCommands } from "./discover";
+import { registerJobCommands } from "./jobs";
 import { registerTargetCommands } from "./targets";
 import { registerTokenCommands } from "./tokens";
 import { registerUserCommands } from "./users";
@@ -12,4 +13,5 @@ export const commandGroups: ((program: Command) => void)[] = [
   registerUserCommands,
   registerTargetCommands,
   registerDiscoverCommands,
+  registerJobCommands,
 ];
