@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq, sql } from "drizzle-orm";
 import { auditLog, jobVersions } from "@ops/db";
+import type { automationSchemas } from "@ops/domain";
 import { startTestApp, trpcHttp, type TestApp } from "./helpers/harness";
 
 let app: TestApp;
 let admin: Awaited<ReturnType<TestApp["adminCaller"]>>;
 
 const step = (id: string, command: string) => ({ id, name: id, kind: "ssh.command", config: { command } });
-const definition = (over: Record<string, unknown> = {}) => ({
+const definition = (over: Partial<automationSchemas.JobDefinitionInput> = {}): automationSchemas.JobDefinitionInput => ({
   name: "Deploy web",
   description: "Roll the web tier",
   labels: { team: "web" },

@@ -4,6 +4,8 @@ import * as sessionsCleanup from "./sessions-cleanup";
 // assets tasks: one import line each, added by their owners.
 import * as connectionTest from "./connection-test";
 import * as discoveryScan from "./discovery-scan";
+// automation tasks
+import * as automationRunHosts from "./automation-run-hosts";
 import type { JobAttempt, TaskDeps } from "./types";
 
 type TaskModule = {
@@ -13,7 +15,7 @@ type TaskModule = {
 };
 
 /** Every task the workers run (STYLE.md 8). */
-export const tasks = [sessionsCleanup, connectionTest, discoveryScan] as const satisfies readonly TaskModule[];
+export const tasks = [sessionsCleanup, connectionTest, discoveryScan, automationRunHosts] as const satisfies readonly TaskModule[];
 
 export type TaskIdentifier = (typeof tasks)[number]["identifier"];
 

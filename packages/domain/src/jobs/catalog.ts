@@ -8,6 +8,7 @@ export const JOBS = {
   "identity:sessions-cleanup": z.object({}).passthrough(),
   "assets:connection-test": z.object({ testId: z.uuid() }),
   "assets:discovery-scan": z.object({ scanId: z.uuid() }),
+  "automation:run-hosts": z.object({ runId: z.uuid() }),
 } as const;
 
 export type JobIdentifier = keyof typeof JOBS;

@@ -1,7 +1,9 @@
 import { router } from "../../trpc";
 import { jobsRouter } from "./jobs/router";
+import { runsRouter } from "./runs/router";
 
-/** automation: jobs and their versions (runs, schedules and triggers land next: ADR 0012). */
+/** automation: jobs and their versions, runs (ADR 0012); schedules and triggers land next. */
 export const automationRouter = router({
   jobs: jobsRouter,
+  runs: runsRouter,
 });

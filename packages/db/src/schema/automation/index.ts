@@ -1,2 +1,3 @@
 export * from "./workers";
 export * from "./jobs";
+export * from "./runs";

@@ -1,0 +1,263 @@
+import { and, eq } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { runHostSteps, targets, type Database } from "@ops/db";
+import {
+  finishHostStep,
+  openCredentialForUse,
+  pinHostKeyOnFirstUse,
+  recordHostKeyMismatch,
+  startHostStep,
+  systemMeta,
+  type HostLease,
+  type HostStepResult,
+  type MasterKeys,
+  type WorkflowDocument,
+  type WorkflowStep,
+} from "@ops/domain";
+import { connectSsh, type SshConnection } from "../ssh/connect";
+import { failureOf, SshFailure } from "../ssh/failure";
+import { openLogin } from "../ssh/login";
+import { streamCommand } from "../ssh/stream-exec";
+import type { OutputBuffer } from "./output-buffer";
+import { planHost, type StepOutcome } from "./walk";
+
+const jumpHosts = alias(targets, "jump_host");
+const CAPTURE_BYTES = 64 * 1024;
+
+export type HostRun = {
+  db: Database;
+  masterKeys: MasterKeys;
+  lease: HostLease;
+  targetId: string | null;
+  workflow: WorkflowDocument;
+  actor: { userId: string; label: string } | null;
+  output: OutputBuffer;
+  /** Aborted on cancel, on a lost lease, or when the worker stops. */
+  signal: AbortSignal;
+};
+
+/**
+ * Runs one host's part of a workflow: the steps in graph order over one SSH connection
+ * (opened at the first SSH step, through the jump host, pinned host key enforced).
+ * Recorded host-steps are never run again (a resumed host skips them). Answers the
+ * host's outcome, or null when the lease was lost and nothing more may be written.
+ */
+export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "failed" | "cancelled"; error: string | null } | null> {
+  const ctx = { services: { db: run.db, masterKeys: run.masterKeys } as never, principal: null, meta: systemMeta };
+  const recorded = new Map(
+    (
+      await run.db
+        .select()
+        .from(runHostSteps)
+        .where(and(eq(runHostSteps.runId, run.lease.runId), eq(runHostSteps.ordinal, run.lease.ordinal)))
+    ).map((s) => [s.stepId, s]),
+  );
+  let conn: SshConnection | null = null;
+  let jumpConn: SshConnection | null = null;
+  let connectFailure: SshFailure | null = null;
+
+  const connect = async (): Promise<SshConnection> => {
+    if (conn) return conn;
+    if (connectFailure) throw connectFailure;
+    try {
+      conn = await openConnection();
+      return conn;
+    } catch (e) {
+      connectFailure = e instanceof SshFailure ? e : failureOf("tcp", e, "target");
+      throw connectFailure;
+    }
+  };
+
+  async function openConnection(): Promise<SshConnection> {
+    if (!run.targetId) throw new SshFailure("tcp", "target deleted", "the target was deleted after the run started");
+    const [row] = await run.db
+      .select({ target: targets, jump: jumpHosts })
+      .from(targets)
+      .leftJoin(jumpHosts, eq(jumpHosts.id, targets.jumpHostId))
+      .where(eq(targets.id, run.targetId))
+      .limit(1);
+    if (!row) throw new SshFailure("tcp", "target deleted", "the target was deleted after the run started");
+    const use = (purpose: string) => ({ purpose, targetId: row.target.id, actor: run.actor, requestId: `run:${run.lease.runId}` });
+    if (row.jump) {
+      const jump = row.jump;
+      try {
+        jumpConn = await connectSsh({
+          host: jump.address,
+          port: jump.port,
+          login: await openLogin(run.db, run.masterKeys, jump.credentialId, use("run (jump host)")),
+          expectedFingerprint: jump.hostKeyFingerprint,
+        });
+      } catch (e) {
+        const f = failureOf("tcp", e, `${jump.address}:${jump.port}`);
+        if (f.step === "host_key" && f.hostKey) await recordHostKeyMismatch(run.db, jump, f.hostKey);
+        throw new SshFailure(f.step, f.reason, `jump host ${jump.name}: ${f.message}`);
+      }
+      if (!jump.hostKeyFingerprint) await pinHostKeyOnFirstUse(run.db, jump.id, jumpConn.hostKey);
+    }
+    const login = await openLogin(run.db, run.masterKeys, row.target.credentialId, use("run"));
+    if (login.method === "password") run.output.addSecrets(run.lease.ordinal, [login.password]);
+    try {
+      const opened = await connectSsh({
+        host: row.target.address,
+        port: row.target.port,
+        login,
+        expectedFingerprint: row.target.hostKeyFingerprint,
+        via: jumpConn?.client,
+      });
+      // Trust on first use, as connection tests do (ADR 0008): only a signed-in connection pins.
+      if (!row.target.hostKeyFingerprint) await pinHostKeyOnFirstUse(run.db, row.target.id, opened.hostKey);
+      becomeCredentialId = row.target.becomeCredentialId;
+      return opened;
+    } catch (e) {
+      const f = failureOf("tcp", e, `${row.target.address}:${row.target.port}`);
+      if (f.step === "host_key" && f.hostKey) await recordHostKeyMismatch(run.db, row.target, f.hostKey);
+      throw f;
+    }
+  }
+  let becomeCredentialId: string | null = null;
+
+  async function becomePassword(): Promise<string> {
+    if (!becomeCredentialId) throw new SshFailure("become", "no become credential", "sudo needs a become credential on this target");
+    const c = await openCredentialForUse(run.db, run.masterKeys, becomeCredentialId, {
+      purpose: "run (become)",
+      targetId: run.targetId ?? undefined,
+      actor: run.actor,
+      requestId: `run:${run.lease.runId}`,
+    });
+    if (c.kind !== "become_password" && c.kind !== "ssh_password") {
+      throw new SshFailure("become", "sudo refused", `sudo refused: a ${c.kind.replace("_", " ")} credential is not a password`);
+    }
+    run.output.addSecrets(run.lease.ordinal, [c.secret]);
+    return c.secret;
+  }
+
+  /** One attempt of an ssh.command step. */
+  async function attempt(step: WorkflowStep): Promise<HostStepResult> {
+    const config = step.config as {
+      command: string;
+      become?: boolean;
+      env?: Record<string, string>;
+      workingDirectory?: string;
+      pty?: boolean;
+    };
+    let lines = 0;
+    let bytes = 0;
+    let captured = "";
+    const note = (text: string) => run.output.push(run.lease, step.id, 3, text);
+    try {
+      const c = await connect();
+      let command = config.workingDirectory ? `cd ${shellQuote(config.workingDirectory)} && ${config.command}` : config.command;
+      let stdin: string | undefined;
+      if (config.become) {
+        stdin = (await becomePassword()) + "\n";
+        command = `sudo -S -p '' -- sh -c ${shellQuote(command)}`;
+      }
+      const r = await streamCommand(c.client, command, {
+        timeoutMs: (step.timeoutSeconds ?? 3600) * 1000,
+        signal: run.signal,
+        env: config.env,
+        pty: config.pty,
+        stdin,
+        onLine: (stream, text) => {
+          lines++;
+          bytes += Buffer.byteLength(text) + 1;
+          if (stream === 1) captured = (captured + text + "\n").slice(-CAPTURE_BYTES);
+          run.output.push(run.lease, step.id, stream, text);
+        },
+      });
+      if (r.droppedBytes) note(`[output cap reached: ${r.droppedBytes} more bytes were not kept]`);
+      const base = { outputLines: lines, outputBytes: bytes, truncated: r.droppedBytes > 0, captured };
+      if (r.aborted) return { ...base, state: "cancelled", exitCode: null, error: "cancelled: the remote command was stopped" };
+      if (r.timedOut) {
+        note(`[timed out after ${step.timeoutSeconds ?? 3600} s: the remote command was stopped]`);
+        return { ...base, state: "timed_out", exitCode: null, error: `timed out after ${step.timeoutSeconds ?? 3600} s` };
+      }
+      if (r.exitCode === 0) return { ...base, state: "succeeded", exitCode: 0, error: null };
+      const error = r.exitCode === null ? `killed by signal ${r.signal ?? "unknown"}` : `exit code ${r.exitCode}`;
+      return { ...base, state: "failed", exitCode: r.exitCode, error };
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      note(`[${message}]`);
+      return {
+        state: "failed",
+        exitCode: null,
+        error: message,
+        outputLines: lines,
+        outputBytes: bytes,
+        truncated: false,
+        captured: captured || null,
+      };
+    }
+  }
+
+  /** Runs a step with its retries; null when the lease was lost. */
+  async function execute(step: WorkflowStep): Promise<StepOutcome | null> {
+    const previous = recorded.get(step.id);
+    if (previous && !["pending", "running"].includes(previous.state)) {
+      return { state: previous.state as StepOutcome["state"], exitCode: previous.exitCode, output: previous.captured ?? "" };
+    }
+    if (step.kind !== "ssh.command") {
+      const result: HostStepResult = {
+        state: "failed",
+        exitCode: null,
+        error: `step kind ${step.kind} does not run on this version of the worker`,
+        outputLines: 0,
+        outputBytes: 0,
+        truncated: false,
+        captured: null,
+      };
+      if (!(await startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } }))) return null;
+      if (!(await finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } }))) return null;
+      return { state: "failed", exitCode: null, output: "" };
+    }
+    for (let tryNo = 0; ; tryNo++) {
+      if (!(await startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } }))) return null;
+      const result = await attempt(step);
+      const retry = result.state === "failed" && tryNo < step.retries.count && !connectFailure && !run.signal.aborted;
+      if (retry) {
+        const wait = step.retries.backoffSeconds * step.retries.factor ** tryNo;
+        run.output.push(run.lease, step.id, 3, `[attempt ${tryNo + 1} failed (${result.error}); retrying in ${wait} s]`);
+        await sleep(wait * 1000, run.signal);
+        continue;
+      }
+      if (!(await finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } }))) return null;
+      return { state: result.state, exitCode: result.exitCode, output: result.captured ?? "" };
+    }
+  }
+
+  async function skip(step: WorkflowStep): Promise<boolean> {
+    const previous = recorded.get(step.id);
+    if (!previous || !["pending", "running"].includes(previous.state)) return true;
+    const result: HostStepResult = {
+      state: "skipped",
+      exitCode: null,
+      error: null,
+      outputLines: 0,
+      outputBytes: 0,
+      truncated: false,
+      captured: null,
+    };
+    return finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } });
+  }
+
+  try {
+    const outcome = await planHost(run.workflow, { execute, skip, params: {} });
+    if (outcome === null) return null;
+    if (run.signal.aborted && outcome.state !== "succeeded") return { state: "cancelled", error: "cancelled" };
+    return outcome;
+  } finally {
+    (conn as SshConnection | null)?.close();
+    (jumpConn as SshConnection | null)?.close();
+  }
+}
+
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
+}

@@ -1,0 +1,94 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { users } from "@ops/db";
+import { claimRunHosts, finishRunHost, LEASE_RENEW_MS, RUN_HOST_BATCH, renewHostLeases, systemMeta, type HostLease } from "@ops/domain";
+import { createOutputBuffer } from "../engine/output-buffer";
+import { runHost } from "../engine/run-host";
+import type { TaskDeps } from "./types";
+
+export const identifier = "automation:run-hosts";
+export const payload = z.object({ runId: z.uuid() });
+
+const IDLE_POLL_MS = 500;
+
+/**
+ * Works on one run until nothing is left to claim (ADR 0012): claims a batch of hosts
+ * under a lease, runs them concurrently (the run's parallelism is enforced by the claim),
+ * renews the leases while working, and claims again. Several of these share a large run.
+ */
+export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps): Promise<void> {
+  const ctx = { services: { db: deps.db, masterKeys: deps.masterKeys } as never, principal: null, meta: systemMeta };
+  const running = new Map<number, { lease: HostLease; abort: AbortController }>();
+  const output = createOutputBuffer({
+    db: deps.db,
+    masterKeys: deps.masterKeys,
+    runId,
+    onLost: (ordinal) => running.get(ordinal)?.abort.abort(),
+    onError: (e) => deps.log.warn({ runId, err: e instanceof Error ? e.message : String(e) }, "run output not stored yet; retrying"),
+  });
+  const renew = setInterval(() => {
+    const leases = [...running.values()].map((r) => r.lease);
+    renewHostLeases({ ctx, input: { workerId: deps.workerId, leases } })
+      .then(({ held, cancelled }) => {
+        const still = new Set(held.map((l) => l.ordinal));
+        for (const r of running.values()) if (!still.has(r.lease.ordinal) || cancelled.has(runId)) r.abort.abort();
+      })
+      .catch((e: Error) => deps.log.warn({ runId, err: e.message }, "lease renewal failed"));
+  }, LEASE_RENEW_MS);
+  let actor: { userId: string; label: string } | null | undefined;
+  const work = new Set<Promise<void>>();
+  try {
+    for (;;) {
+      const claimed = await claimRunHosts({ ctx, input: { runId, workerId: deps.workerId, max: RUN_HOST_BATCH - running.size } });
+      if (!claimed) break; // finished, cancelled or gone
+      if (actor === undefined) actor = await launcher(deps, claimed.launchedBy);
+      for (const host of claimed.hosts) {
+        const abort = new AbortController();
+        running.set(host.ordinal, { lease: host, abort });
+        const task = (async () => {
+          const outcome = await runHost({
+            db: deps.db,
+            masterKeys: deps.masterKeys,
+            lease: host,
+            targetId: host.targetId,
+            workflow: claimed.workflow,
+            actor,
+            output,
+            signal: abort.signal,
+          });
+          await output.flush();
+          if (outcome) await finishRunHost({ ctx, input: { lease: host, state: outcome.state, error: outcome.error } });
+        })()
+          .catch((e: Error) =>
+            deps.log.error(
+              { runId, ordinal: host.ordinal, err: e.message },
+              "host run failed; its lease will expire and another worker takes it",
+            ),
+          )
+          .finally(() => {
+            running.delete(host.ordinal);
+            work.delete(task);
+          });
+        work.add(task);
+      }
+      if (claimed.hosts.length === 0 && claimed.remaining === 0 && running.size === 0) break;
+      // Wait for a free slot (ours or the run's) before claiming again.
+      await Promise.race([...work, sleep(IDLE_POLL_MS)]);
+    }
+    await Promise.all(work);
+  } finally {
+    clearInterval(renew);
+    for (const r of running.values()) r.abort.abort();
+    await output.close();
+  }
+}
+
+async function launcher(deps: TaskDeps, userId: string | null) {
+  if (!userId) return null;
+  const [u] = await deps.db.select({ email: users.email }).from(users).where(eq(users.id, userId)).limit(1);
+  return { userId, label: u?.email ?? "deleted user" };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

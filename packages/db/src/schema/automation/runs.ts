@@ -1,0 +1,121 @@
+import { sql } from "drizzle-orm";
+import { bigint, boolean, index, integer, jsonb, primaryKey, smallint, text, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id, tstz } from "../columns";
+import { targets } from "../assets/targets";
+import { users } from "../identity/users";
+import { jobs } from "./jobs";
+import { automation } from "./workers";
+
+export const RUN_STATES = ["queued", "running", "succeeded", "failed", "cancelled", "timed_out"] as const;
+export const RUN_HOST_STATES = ["pending", "running", "succeeded", "failed", "cancelled", "skipped"] as const;
+export const HOST_STEP_STATES = ["pending", "running", "succeeded", "failed", "timed_out", "cancelled", "skipped", "interrupted"] as const;
+export type RunState = (typeof RUN_STATES)[number];
+export type RunHostState = (typeof RUN_HOST_STATES)[number];
+export type HostStepState = (typeof HOST_STEP_STATES)[number];
+
+/** One launch (ADR 0012). Ad-hoc commands have no job; their one-step document is `workflow`. */
+export const runs = automation.table(
+  "runs",
+  {
+    id: id(),
+    kind: text("kind", { enum: ["job", "adhoc"] }).notNull(),
+    jobId: uuid("job_id").references(() => jobs.id, { onDelete: "set null" }),
+    jobVersion: integer("job_version"),
+    /** The workflow this run executes (a job version's, or the ad-hoc one-step document). */
+    workflow: jsonb("workflow").$type<Record<string, unknown>>().notNull(),
+    /** Launch values; secret ones sealed with the vault. */
+    params: jsonb("params").$type<Record<string, unknown>>().notNull().default({}),
+    title: text("title").notNull(),
+    state: text("state", { enum: RUN_STATES }).notNull().default("queued"),
+    parallelism: integer("parallelism").notNull(),
+    hostsTotal: integer("hosts_total").notNull(),
+    hostStepsTotal: integer("host_steps_total").notNull(),
+    hostStepsDone: integer("host_steps_done").notNull().default(0),
+    hostsFailed: integer("hosts_failed").notNull().default(0),
+    launchedBy: uuid("launched_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    startedAt: tstz("started_at"),
+    finishedAt: tstz("finished_at"),
+    deadlineAt: tstz("deadline_at"),
+    cancelRequestedAt: tstz("cancel_requested_at"),
+  },
+  (t) => [index("runs_created_idx").on(t.createdAt), index("runs_job_idx").on(t.jobId, t.createdAt), index("runs_state_idx").on(t.state)],
+);
+
+/**
+ * One target in a run, held by one worker at a time: `lease_owner` until
+ * `lease_expires_at`, and `epoch` grows at every claim; every write a worker makes for
+ * this host checks the epoch it claimed (ADR 0012, fencing).
+ */
+export const runHosts = automation.table(
+  "run_hosts",
+  {
+    runId: uuid("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    ordinal: integer("ordinal").notNull(),
+    targetId: uuid("target_id").references(() => targets.id, { onDelete: "set null" }),
+    /** Kept so history reads well after the target is renamed or deleted. */
+    targetName: text("target_name").notNull(),
+    state: text("state", { enum: RUN_HOST_STATES }).notNull().default("pending"),
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAt: tstz("lease_expires_at"),
+    epoch: integer("epoch").notNull().default(0),
+    startedAt: tstz("started_at"),
+    finishedAt: tstz("finished_at"),
+    error: text("error"),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.ordinal] }), index("run_hosts_claim_idx").on(t.runId, t.state)],
+);
+
+/** One step on one host; `attempt` counts retries and re-runs after a lost worker. */
+export const runHostSteps = automation.table(
+  "run_host_steps",
+  {
+    runId: uuid("run_id").notNull(),
+    ordinal: integer("ordinal").notNull(),
+    stepId: text("step_id").notNull(),
+    state: text("state", { enum: HOST_STEP_STATES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    exitCode: integer("exit_code"),
+    startedAt: tstz("started_at"),
+    finishedAt: tstz("finished_at"),
+    error: text("error"),
+    outputLines: integer("output_lines").notNull().default(0),
+    outputBytes: bigint("output_bytes", { mode: "number" }).notNull().default(0),
+    truncated: boolean("truncated").notNull().default(false),
+    /** The last lines of stdout, for conditions and templates of later steps. */
+    captured: text("captured"),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.ordinal, t.stepId] })],
+);
+
+/**
+ * Output in chunks: consecutive lines of one host-step, in arrival order, numbered
+ * `seq_from..seq_to` within the run (ADR 0012). `streams[i]` is 1 for stdout, 2 for
+ * stderr, 3 for a line the engine wrote itself.
+ */
+export const runOutput = automation.table(
+  "run_output",
+  {
+    runId: uuid("run_id").notNull(),
+    seqFrom: bigint("seq_from", { mode: "number" }).notNull(),
+    seqTo: bigint("seq_to", { mode: "number" }).notNull(),
+    ordinal: integer("ordinal").notNull(),
+    stepId: text("step_id").notNull(),
+    streams: smallint("streams").array().notNull(),
+    lines: text("lines").array().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.seqFrom] }), index("run_output_host_idx").on(t.runId, t.ordinal, t.seqFrom)],
+);
+
+/** The next output sequence number of a run; its row lock orders concurrent flushes (ADR 0012). */
+export const runOutputCursors = automation.table("run_output_cursors", {
+  runId: uuid("run_id")
+    .primaryKey()
+    .references(() => runs.id, { onDelete: "cascade" }),
+  nextSeq: bigint("next_seq", { mode: "number" })
+    .notNull()
+    .default(sql`1`),
+});

@@ -1,0 +1,48 @@
+import { sql } from "drizzle-orm";
+import type { VerbArgs } from "../../context";
+import { holds, type HostLease } from "./host-lease";
+
+/** A host-step begins (another attempt). False: the lease is gone, stop this host. */
+export async function startHostStep({ ctx, input }: VerbArgs<{ lease: HostLease; stepId: string }>): Promise<boolean> {
+  const rows = await ctx.services.db.execute(sql`
+    UPDATE automation.run_host_steps s SET state = 'running', attempts = s.attempts + 1, started_at = now(), error = NULL
+    FROM automation.run_hosts h
+    WHERE ${holds(input.lease)} AND s.run_id = h.run_id AND s.ordinal = h.ordinal AND s.step_id = ${input.stepId}
+      AND s.state IN ('pending', 'running')
+    RETURNING 1`);
+  return rows.length === 1;
+}
+
+export type HostStepResult = {
+  state: "succeeded" | "failed" | "timed_out" | "cancelled" | "skipped";
+  exitCode: number | null;
+  error: string | null;
+  outputLines: number;
+  outputBytes: number;
+  truncated: boolean;
+  captured: string | null;
+};
+
+/**
+ * Records a host-step's result, once: a recorded result is final (ADR 0012), and a
+ * worker whose lease was taken over writes nothing. False: the lease is gone.
+ */
+export async function finishHostStep({
+  ctx,
+  input,
+}: VerbArgs<{ lease: HostLease; stepId: string; result: HostStepResult }>): Promise<boolean> {
+  const r = input.result;
+  return ctx.services.db.transaction(async (tx) => {
+    const rows = await tx.execute(sql`
+      UPDATE automation.run_host_steps s SET state = ${r.state}, exit_code = ${r.exitCode}, error = ${r.error},
+        output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated}, captured = ${r.captured},
+        finished_at = now()
+      FROM automation.run_hosts h
+      WHERE ${holds(input.lease)} AND s.run_id = h.run_id AND s.ordinal = h.ordinal AND s.step_id = ${input.stepId}
+        AND s.state IN ('pending', 'running')
+      RETURNING 1`);
+    if (rows.length !== 1) return false;
+    await tx.execute(sql`UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${input.lease.runId}`);
+    return true;
+  });
+}
