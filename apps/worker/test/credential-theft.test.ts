@@ -162,6 +162,8 @@ describe("a changed host key survives delete-and-recreate", () => {
     // Holds credentials.use (the second step) but not hostkeys.accept.
     const editor = await callerWith("inventory-operator", ["targets.read", "targets.manage", "credentials.use", "credentials.read"]);
     const web1 = (await admin.assets.targets.list({ search: "web-1" })).items[0]!;
+    // A routine test pins the production host's key (trust on first use).
+    expect((await testGroup()).tests.find((t) => t.targetId === web1.id)).toMatchObject({ status: "passed" });
     const pinned = (await admin.assets.targets.get({ id: web1.id })).hostKey.fingerprint;
     expect(pinned).toBe(legit.hostKeyFingerprint);
 
