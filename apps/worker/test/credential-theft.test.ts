@@ -208,6 +208,15 @@ describe("a changed host key survives delete-and-recreate", () => {
       expect(row.hostKey).toMatchObject({ fingerprint: pinned, pendingFingerprint: newFp });
     }
 
+    // The imported target took the endpoint's pin before connecting, and the log says so.
+    const adopted = await app.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "assets.hostkeys.pin"), eq(auditLog.objectId, imported.id)));
+    expect(adopted.map((a) => [a.actorLabel, (a.changes as { fingerprint: string }).fingerprint])).toEqual([
+      ["system (known host key)", pinned],
+    ]);
+
     // Someone who may accept it does, and only then does the test sign in.
     await admin.assets.hostKeys.accept({ targetId: again.id, fingerprint: newFp });
     batch = await testGroup();
