@@ -88,3 +88,6 @@ export * from "./assets/import/commit-import";
 export * from "./assets/import/export-targets-csv";
 export * from "./identity/logout";
 export * from "./config/env";
+export * from "./assets/host-keys/known-hosts";
+export * as assetsSummarySchemas from "./schemas/assets-summary";
+export * from "./assets/summary/get-assets-summary";
