@@ -4,7 +4,7 @@ import { run, Logger as GwLogger, type Runner, type WorkerEvents } from "graphil
 import type { Database } from "@ops/db";
 import type { IdentitySettings, MasterKeys } from "@ops/domain";
 import type { Logger } from "pino";
-import { beat, HEARTBEAT_MS, markStopped, registerWorker, sweepDeadWorkers } from "./heartbeat";
+import { beat, HEARTBEAT_MS, markStopped, recordLockIds, registerWorker, sweepDeadWorkers } from "./heartbeat";
 import { buildTaskList } from "./tasks/registry";
 import type { DiscoverySettings } from "./tasks/types";
 
@@ -29,32 +29,56 @@ export async function startWorker(opts: {
     const fn = level === "error" ? log.error : level === "warning" ? log.warn : log.debug;
     fn.call(log, { scope: scope.label, ...meta }, message);
   });
-  // graphile-worker names its workers itself; record those names for the sweeper.
-  const queueWorkerIds: string[] = [];
+  // Registered before graphile-worker can take a job, so a worker killed at any moment
+  // from here on is found by the sweeper (its heartbeat clock starts now).
+  await registerWorker(opts.db, id, hostname());
+  // graphile-worker 0.17 locks jobs with its worker pool's id (`pool-...`), not with the
+  // ids of the pool's workers, with or without a local queue: record it the moment the
+  // pool exists. Should this worker die in the few milliseconds before the record lands,
+  // the sweeper still releases its jobs (locked by an id no live worker claims).
+  const lockIdsRecorded: Promise<void>[] = [];
   const events = new EventEmitter() as WorkerEvents;
-  events.on("worker:create", ({ worker }) => queueWorkerIds.push(worker.workerId));
-  const runner: Runner = await run({
-    events,
-    connectionString: opts.databaseUrl,
-    concurrency: opts.concurrency,
-    noHandleSignals: true,
-    pollInterval: 1000,
-    logger: gwLogger,
-    taskList: buildTaskList({
-      db: opts.db,
-      identity: opts.identity,
-      masterKeys: opts.masterKeys,
-      log,
-      workerId: id,
-      discovery: opts.discovery,
-    }),
-    crontab: "*/5 * * * * identity:sessions-cleanup ?max=1&jobKey=sessions-cleanup",
+  events.on("pool:create", ({ workerPool }) => {
+    const recorded = recordLockIds(opts.db, id, [workerPool.id]);
+    recorded.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
+    lockIdsRecorded.push(recorded);
   });
-  await registerWorker(opts.db, id, hostname(), queueWorkerIds);
+  let runner: Runner | null = null;
+  try {
+    runner = await run({
+      events,
+      connectionString: opts.databaseUrl,
+      concurrency: opts.concurrency,
+      noHandleSignals: true,
+      pollInterval: 1000,
+      logger: gwLogger,
+      taskList: buildTaskList({
+        db: opts.db,
+        identity: opts.identity,
+        masterKeys: opts.masterKeys,
+        log,
+        workerId: id,
+        discovery: opts.discovery,
+      }),
+      crontab: "*/5 * * * * identity:sessions-cleanup ?max=1&jobKey=sessions-cleanup",
+    });
+    if (lockIdsRecorded.length === 0) throw new Error("graphile-worker started without reporting its worker pool");
+    await Promise.all(lockIdsRecorded);
+  } catch (e) {
+    await runner?.stop().catch(() => {});
+    await markStopped(opts.db, id).catch(() => {});
+    throw e;
+  }
+  const started = runner;
+  let lastBeatAt = performance.now(); // the registration was the first write
   const timer = setInterval(() => {
     void (async () => {
       // A failed beat throws here, so a worker cut off from the database never sweeps.
       if (await beat(opts.db, id)) log.warn("this worker had been declared dead; its running jobs may have been handed to others");
+      // Nor does one that has just got it back: others may not have beaten again yet.
+      const steady = performance.now() - lastBeatAt < 2 * HEARTBEAT_MS;
+      lastBeatAt = performance.now();
+      if (!steady) return;
       const dead = await sweepDeadWorkers(opts.db);
       if (dead.length) log.warn({ dead }, "released the jobs of dead workers");
     })().catch((e: Error) => log.warn({ err: e.message }, "heartbeat failed"));
@@ -65,7 +89,7 @@ export async function startWorker(opts: {
     id,
     async stop() {
       clearInterval(timer);
-      await runner.stop();
+      await started.stop();
       await markStopped(opts.db, id).catch(() => {});
     },
   };

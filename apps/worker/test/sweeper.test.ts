@@ -48,4 +48,33 @@ describe("dead-worker sweeper", () => {
     const [back] = await db.select().from(workers).where(eq(workers.id, "dead-1"));
     expect(back!.stoppedAt).toBeNull();
   });
+
+  it("releases jobs locked by a worker that died before its lock id was recorded, once they have been locked 20 s", async () => {
+    const db = app.db;
+    await db.insert(workers).values({ id: "live-2", hostname: "h3", pid: 3, queueWorkerIds: ["pool-live"], heartbeatAt: new Date() });
+    await db.transaction(async (tx) => {
+      for (const key of ["orphan-old", "orphan-new", "live-old"]) await enqueueJob(tx, "identity:sessions-cleanup", {}, { jobKey: key });
+    });
+    // Killed between taking a job and recording its pool's id: no row names that id.
+    await db.execute(
+      sql`UPDATE graphile_worker._private_jobs SET locked_by = 'pool-never-recorded', locked_at = now() - interval '30 seconds' WHERE key = 'orphan-old'`,
+    );
+    // A worker starting this very moment: its id is on its way; its job is left alone.
+    await db.execute(sql`UPDATE graphile_worker._private_jobs SET locked_by = 'pool-starting', locked_at = now() WHERE key = 'orphan-new'`);
+    // A long job of a live worker stays with it.
+    await db.execute(
+      sql`UPDATE graphile_worker._private_jobs SET locked_by = 'pool-live', locked_at = now() - interval '1 hour' WHERE key = 'live-old'`,
+    );
+
+    expect(await sweepDeadWorkers(db)).toEqual([]);
+
+    const jobs = await db.execute<{ key: string; locked_by: string | null }>(
+      sql`SELECT key, locked_by FROM graphile_worker._private_jobs WHERE key IN ('orphan-old', 'orphan-new', 'live-old') ORDER BY key`,
+    );
+    expect(jobs.map((j) => [j.key, j.locked_by])).toEqual([
+      ["live-old", "pool-live"],
+      ["orphan-new", "pool-starting"],
+      ["orphan-old", null],
+    ]);
+  });
 });

@@ -107,3 +107,6 @@ export * from "./automation/runs/record-host-step";
 export * from "./automation/runs/append-run-output";
 export * from "./automation/runs/finish-run-host";
 export type { Condition, WorkflowDocument, WorkflowEdge, WorkflowStep } from "./schemas/automation-workflow";
+export * from "./assets/host-keys/known-hosts";
+export * as assetsSummarySchemas from "./schemas/assets-summary";
+export * from "./assets/summary/get-assets-summary";

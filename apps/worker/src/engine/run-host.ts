@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { runHostSteps, targets, type Database } from "@ops/db";
 import {
+  adoptKnownHostKey,
   finishHostStep,
   openCredentialForUse,
   pinHostKeyOnFirstUse,
@@ -85,14 +86,15 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
           host: jump.address,
           port: jump.port,
           login: await openLogin(run.db, run.masterKeys, jump.credentialId, use("run (jump host)")),
-          expectedFingerprint: jump.hostKeyFingerprint,
+          // A target recreated at a trusted endpoint is held to that endpoint's key (ADR 0008).
+          expectedFingerprint: await adoptKnownHostKey(run.db, jump),
         });
       } catch (e) {
         const f = failureOf("tcp", e, `${jump.address}:${jump.port}`);
         if (f.step === "host_key" && f.hostKey) await recordHostKeyMismatch(run.db, jump, f.hostKey);
         throw new SshFailure(f.step, f.reason, `jump host ${jump.name}: ${f.message}`);
       }
-      if (!jump.hostKeyFingerprint) await pinHostKeyOnFirstUse(run.db, jump.id, jumpConn.hostKey);
+      await pinHostKeyOnFirstUse(run.db, jump, jumpConn.hostKey);
     }
     const login = await openLogin(run.db, run.masterKeys, row.target.credentialId, use("run"));
     if (login.method === "password") run.output.addSecrets(run.lease.ordinal, [login.password]);
@@ -101,11 +103,11 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
         host: row.target.address,
         port: row.target.port,
         login,
-        expectedFingerprint: row.target.hostKeyFingerprint,
+        expectedFingerprint: await adoptKnownHostKey(run.db, row.target),
         via: jumpConn?.client,
       });
       // Trust on first use, as connection tests do (ADR 0008): only a signed-in connection pins.
-      if (!row.target.hostKeyFingerprint) await pinHostKeyOnFirstUse(run.db, row.target.id, opened.hostKey);
+      await pinHostKeyOnFirstUse(run.db, row.target, opened.hostKey);
       becomeCredentialId = row.target.becomeCredentialId;
       return opened;
     } catch (e) {

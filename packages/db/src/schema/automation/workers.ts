@@ -8,7 +8,7 @@ export const workers = automation.table("workers", {
   id: text("id").primaryKey(),
   hostname: text("hostname").notNull(),
   pid: integer("pid").notNull(),
-  /** graphile-worker's own worker ids, so the sweeper can release their locked jobs. */
+  /** The ids graphile-worker locks this worker's jobs with (its pool's id), so the sweeper can release them. */
   queueWorkerIds: text("queue_worker_ids").array().notNull().default([]),
   startedAt: tstz("started_at").notNull().defaultNow(),
   heartbeatAt: tstz("heartbeat_at").notNull().defaultNow(),
