@@ -3,6 +3,8 @@ export * from "./permissions";
 export * from "./context";
 export * from "./crypto/random";
 export * from "./crypto/secret-box";
+export * from "./crypto/openssh-kdf";
+export * from "./crypto/private-key-thread";
 export * from "./audit/append";
 export * from "./audit/verify";
 export * from "./identity/password";
