@@ -1,5 +1,7 @@
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_ACTIVE_SCANS_PER_USER, MAX_PROBES } from "@ops/domain";
+import { discoveryResults, discoveryScans, targets } from "@ops/db";
+import { globalGrants, MAX_ACTIVE_SCANS_PER_USER, MAX_PROBES } from "@ops/domain";
 import { startTestApp, trpcHttp, type TestApp } from "./helpers/harness";
 
 // No worker runs here: every scan started stays queued, as behind a busy worker.
@@ -93,5 +95,28 @@ describe("port ranges", () => {
     // One address on every port is a normal port scan.
     const { caller } = await operator();
     expect((await caller.assets.discovery.start({ specs: ["127.0.5.1"], ports: ["1-65535"] })).total).toBe(65535);
+  });
+});
+
+describe("importing results with a credential", () => {
+  it("needs credentials.use: without it nothing is imported", async () => {
+    const admin = await app.adminCaller();
+    const cred = await admin.assets.credentials.create({ name: "import-login", kind: "ssh_password", username: "u", secret: "pw" });
+    const [scan] = await app.db
+      .insert(discoveryScans)
+      .values({ specs: ["127.0.6.1"], ports: [22], total: 1, done: 1, found: 1, concurrency: 1, timeoutMs: 100, status: "done" })
+      .returning();
+    const [result] = await app.db.insert(discoveryResults).values({ scanId: scan!.id, address: "127.0.6.1", port: 22 }).returning();
+    const user = await app.createUser({ roles: [] });
+    const importer = app.caller({
+      ...(await app.principalFor(user.id)),
+      grants: globalGrants(["discovery.read", "discovery.run", "targets.read", "targets.manage"]),
+    });
+    await expect(
+      importer.assets.discovery.importResults({ scanId: scan!.id, resultIds: [result!.id], credentialId: cred.id }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining('"credentials.use"') });
+    expect(await app.db.select().from(targets).where(eq(targets.address, "127.0.6.1"))).toHaveLength(0);
+    // Without a credential the same user imports it.
+    expect((await importer.assets.discovery.importResults({ scanId: scan!.id, resultIds: [result!.id] })).targetIds).toHaveLength(1);
   });
 });
