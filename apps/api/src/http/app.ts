@@ -74,16 +74,25 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
+  // Only the database makes a node unready: without Redis it still serves, on in-process
+  // fallbacks, and a 503 would take every node out of the load balancer at once.
+  let databaseDown = false;
   app.get("/readyz", async (req, res) => {
     const { postgres, redis } = await services.ping();
-    const failures = [postgres, redis].filter((f): f is string => !!f);
-    if (failures.length) {
-      // Unauthenticated endpoint: name what is down, log the details (hosts, auth errors).
-      log.warn({ requestId: req.id, failures }, "not ready");
-      res.status(503).json({ status: "unavailable", reasons: failures.map((f) => `${f.split(":")[0]}: unreachable`) });
+    if (!!postgres !== databaseDown) {
+      // Once per change, not per probe. Unauthenticated endpoint: the answer names what is
+      // down, the log has the details (hosts, auth errors).
+      databaseDown = !!postgres;
+      if (postgres) log.warn({ requestId: req.id, failure: postgres }, "not ready: the database is unreachable");
+      else log.info("ready again: the database is reachable");
+    }
+    const redisStatus = !services.redis ? "not configured" : redis ? "unreachable, using in-process fallbacks" : "ok";
+    if (postgres) {
+      res.setHeader("Retry-After", "2");
+      res.status(503).json({ status: "unavailable", postgres: "unreachable", redis: redisStatus, reasons: ["postgres: unreachable"] });
       return;
     }
-    res.json({ status: "ready", postgres: "ok", redis: services.redis ? "ok" : "not configured" });
+    res.json({ status: redis ? "degraded" : "ready", postgres: "ok", redis: redisStatus });
   });
   app.get("/metrics", async (_req, res) => {
     res.setHeader("Content-Type", registry.contentType);
