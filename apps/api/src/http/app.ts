@@ -10,7 +10,7 @@ import type { Logger } from "../logger";
 import { httpRequests, registry } from "../metrics";
 import { appRouter } from "../routers/root";
 import type { ApiServices } from "../services";
-import type { Context } from "../trpc";
+import { retryAfterHeaders, toTRPCError, type Context } from "../trpc";
 import { originCheck } from "./origin-check";
 import { trpcFastPath } from "./trpc-fast-path";
 import { cookieJar, readSessionCookie } from "./session-cookie";
@@ -108,7 +108,8 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
     try {
       principal = sessionToken ? await services.principals.resolve(sessionToken, ip) : null;
     } catch (e) {
-      throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Internal error (request id ${req.id})`, cause: e });
+      // The same mapping as procedures: a database outage answers 503, anything else 500.
+      throw toTRPCError(e, req.id);
     }
     return {
       services,
@@ -129,6 +130,7 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
       router: appRouter,
       maxBodySize: config.OPS_BODY_LIMIT_KB * 1024,
       allowMethodOverride: false,
+      responseMeta: retryAfterHeaders,
       createContext: ({ req, res }) => createContext(req, res),
       onError({ error, path, req }) {
         if (error.code === "INTERNAL_SERVER_ERROR") logInternal(req, path, error);
