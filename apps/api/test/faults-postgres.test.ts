@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { setServers } from "node:dns";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONNECT_TIMEOUT_SECONDS, groups, startEmbeddedPostgres, type EmbeddedDatabase } from "@ops/db";
+import { eq, sql } from "drizzle-orm";
+import { CONNECT_TIMEOUT_SECONDS, groups, startEmbeddedPostgres, workers, type EmbeddedDatabase } from "@ops/db";
 import { startWorker, type WorkerHandle } from "@ops/worker";
 import { freePort } from "../../../tooling/test/sshd";
 import { startTestApp, trpcHttp, type TestApp } from "./helpers/harness";
@@ -135,6 +136,7 @@ describe("Postgres restarts under load", () => {
       return res.status === 200 && body.status === "ready" ? body : undefined;
     });
     expect(ready).toMatchObject({ status: "ready", postgres: "ok" });
+    const [{ backAt }] = (await app.db.execute(sql`SELECT now() AS "backAt"`)) as unknown as [{ backAt: string }];
     // Keep the load on a moment after recovery, then stop it.
     await new Promise((r) => setTimeout(r, 1_000));
     loading = false;
@@ -171,5 +173,10 @@ describe("Postgres restarts under load", () => {
       });
       expect(done.status).toBe("done");
     }
+    // Its heartbeat is back too (every 10 s), so no sweeper takes it for dead.
+    await eventually("the worker heartbeats again", async () => {
+      const [row] = await app.db.select({ at: workers.heartbeatAt }).from(workers).where(eq(workers.id, worker.id));
+      return row && row.at > new Date(backAt) ? true : undefined;
+    });
   }, 180_000);
 });
