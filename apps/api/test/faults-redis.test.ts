@@ -102,5 +102,5 @@ describe("Redis goes away and comes back", () => {
       received.some((ids) => ids.includes(other.id)) ? true : undefined,
     );
     expect((await trpcHttp(b, "identity.auth.me", { method: "GET", cookie: onB.cookie })).status).toBe(401);
-  });
+  }, 120_000);
 });
