@@ -10,7 +10,7 @@ import type { Logger } from "../logger";
 import { httpRequests, registry } from "../metrics";
 import { appRouter } from "../routers/root";
 import type { ApiServices } from "../services";
-import { retryAfterHeaders, toTRPCError, type Context } from "../trpc";
+import { DATABASE_RETRY_AFTER_SECONDS, retryAfterHeaders, toTRPCError, type Context } from "../trpc";
 import { originCheck } from "./origin-check";
 import { trpcFastPath } from "./trpc-fast-path";
 import { cookieJar, readSessionCookie } from "./session-cookie";
@@ -88,7 +88,7 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
     }
     const redisStatus = !services.redis ? "not configured" : redis ? "unreachable, using in-process fallbacks" : "ok";
     if (postgres) {
-      res.setHeader("Retry-After", "2");
+      res.setHeader("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
       res.status(503).json({ status: "unavailable", postgres: "unreachable", redis: redisStatus, reasons: ["postgres: unreachable"] });
       return;
     }
