@@ -1,5 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
+import { isDatabaseUnreachable } from "@ops/db";
 import { procedureCalls, procedureDuration } from "./metrics";
 import {
   can as allows,
@@ -10,6 +11,7 @@ import {
   NotFound,
   TooManyRequests,
   Unauthorized,
+  Unavailable,
   type DomainContext,
   type Permission,
   type Principal,
@@ -80,7 +82,7 @@ const t = initTRPC
       const zod = error.cause instanceof ZodError ? error.cause : null;
       const invalid = error.cause instanceof Invalid ? error.cause : null;
       const fieldErrors = zod ? fieldErrorsOf(zod) : invalid?.field ? { [invalid.field]: [invalid.message] } : undefined;
-      const retryAfter = error.cause instanceof TooManyRequests ? error.cause.retryAfterSeconds : undefined;
+      const retryAfter = retryAfterOf(error);
       return {
         ...shape,
         message: zod ? "Invalid input: " + zod.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ") : shape.message,
@@ -93,8 +95,12 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const mergeRouters = t.mergeRouters;
 
+/** What a client is told while the database is unreachable, and when to try again. */
+export const DATABASE_UNAVAILABLE = "Database unavailable; try again in a few seconds";
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
 /** The one adapter from domain errors to tRPC codes (STYLE.md 6). */
-function toTRPCError(e: unknown, requestId: string | null): TRPCError {
+export function toTRPCError(e: unknown, requestId: string | null): TRPCError {
   if (e instanceof TRPCError) return e;
   if (e instanceof NotFound) return new TRPCError({ code: "NOT_FOUND", message: e.message, cause: e });
   if (e instanceof Conflict) return new TRPCError({ code: "CONFLICT", message: e.message, cause: e });
@@ -102,13 +108,32 @@ function toTRPCError(e: unknown, requestId: string | null): TRPCError {
   if (e instanceof Unauthorized) return new TRPCError({ code: "UNAUTHORIZED", message: e.message, cause: e });
   if (e instanceof Invalid) return new TRPCError({ code: "BAD_REQUEST", message: e.message, cause: e });
   if (e instanceof TooManyRequests) return new TRPCError({ code: "TOO_MANY_REQUESTS", message: e.message, cause: e });
+  if (e instanceof Unavailable) return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: e.message, cause: e });
   if (e instanceof DomainError) return new TRPCError({ code: "BAD_REQUEST", message: e.message, cause: e });
+  // A database restart or outage is not a bug: 503 with Retry-After, so clients and load
+  // balancers wait and retry instead of reporting an internal error.
+  if (isDatabaseUnreachable(e)) {
+    const cause = new Unavailable(DATABASE_UNAVAILABLE, DATABASE_RETRY_AFTER_SECONDS, { cause: e });
+    return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: cause.message, cause });
+  }
   // Unknown: never leak its message; the HTTP layer logs it whole with the request id.
   return new TRPCError({
     code: "INTERNAL_SERVER_ERROR",
     message: `Internal error${requestId ? ` (request id ${requestId})` : ""}`,
     cause: e instanceof Error ? e : new Error(String(e)),
   });
+}
+
+/** Seconds a client should wait before retrying, for errors that say (429, 503). */
+export function retryAfterOf(error: TRPCError): number | undefined {
+  const cause = error.cause;
+  return cause instanceof TooManyRequests || cause instanceof Unavailable ? cause.retryAfterSeconds : undefined;
+}
+
+/** The adapter's responseMeta: a Retry-After header when an answer's errors say when to retry. */
+export function retryAfterHeaders({ errors }: { errors: TRPCError[] }): { headers?: Record<string, string> } {
+  const seconds = errors.map(retryAfterOf).filter((s): s is number => s !== undefined);
+  return seconds.length ? { headers: { "Retry-After": String(Math.max(...seconds)) } } : {};
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Logger } from "../logger";
 import { httpRequests, registry } from "../metrics";
 import { appRouter } from "../routers/root";
 import type { ApiServices } from "../services";
-import type { Context } from "../trpc";
+import { DATABASE_RETRY_AFTER_SECONDS, retryAfterHeaders, toTRPCError, type Context } from "../trpc";
 import { originCheck } from "./origin-check";
 import { trpcFastPath } from "./trpc-fast-path";
 import { cookieJar, readSessionCookie } from "./session-cookie";
@@ -74,16 +74,25 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
+  // Only the database makes a node unready: without Redis it still serves, on in-process
+  // fallbacks, and a 503 would take every node out of the load balancer at once.
+  let databaseDown = false;
   app.get("/readyz", async (req, res) => {
     const { postgres, redis } = await services.ping();
-    const failures = [postgres, redis].filter((f): f is string => !!f);
-    if (failures.length) {
-      // Unauthenticated endpoint: name what is down, log the details (hosts, auth errors).
-      log.warn({ requestId: req.id, failures }, "not ready");
-      res.status(503).json({ status: "unavailable", reasons: failures.map((f) => `${f.split(":")[0]}: unreachable`) });
+    if (!!postgres !== databaseDown) {
+      // Once per change, not per probe. Unauthenticated endpoint: the answer names what is
+      // down, the log has the details (hosts, auth errors).
+      databaseDown = !!postgres;
+      if (postgres) log.warn({ requestId: req.id, failure: postgres }, "not ready: the database is unreachable");
+      else log.info("ready again: the database is reachable");
+    }
+    const redisStatus = !services.redis ? "not configured" : redis ? "unreachable, using in-process fallbacks" : "ok";
+    if (postgres) {
+      res.setHeader("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
+      res.status(503).json({ status: "unavailable", postgres: "unreachable", redis: redisStatus, reasons: ["postgres: unreachable"] });
       return;
     }
-    res.json({ status: "ready", postgres: "ok", redis: services.redis ? "ok" : "not configured" });
+    res.json({ status: redis ? "degraded" : "ready", postgres: "ok", redis: redisStatus });
   });
   app.get("/metrics", async (_req, res) => {
     res.setHeader("Content-Type", registry.contentType);
@@ -99,7 +108,8 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
     try {
       principal = sessionToken ? await services.principals.resolve(sessionToken, ip) : null;
     } catch (e) {
-      throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Internal error (request id ${req.id})`, cause: e });
+      // The same mapping as procedures: a database outage answers 503, anything else 500.
+      throw toTRPCError(e, req.id);
     }
     return {
       services,
@@ -120,6 +130,7 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
       router: appRouter,
       maxBodySize: config.OPS_BODY_LIMIT_KB * 1024,
       allowMethodOverride: false,
+      responseMeta: retryAfterHeaders,
       createContext: ({ req, res }) => createContext(req, res),
       onError({ error, path, req }) {
         if (error.code === "INTERNAL_SERVER_ERROR") logInternal(req, path, error);
