@@ -276,30 +276,37 @@ describe("6. MFA attempts are capped and throttled", () => {
 
   it("a right password does not reset the failure streak of an MFA user; a right code does", async () => {
     const u = await mfaUser();
+    const wrongCode = () => ("000000" === generateTOTP(u.key, 30, 6) ? "111111" : "000000");
+    const passwordStep = async (anon: ReturnType<typeof app.caller>) => {
+      for (let i = 0; i < 4; i++) {
+        await expect(anon.identity.auth.login({ email: u.email, password: `wrong-password-${i}`, client: "cli" })).rejects.toMatchObject({
+          code: "UNAUTHORIZED",
+        });
+      }
+      const step = await anon.identity.auth.login({ email: u.email, password: u.password, client: "cli" });
+      expect(step.status).toBe("mfa-required");
+      return (step as { challenge: string }).challenge;
+    };
+
+    // Four failures, the right password, a wrong code: the fifth failure in a row, so
+    // the next attempt from this address waits. The password did not reset the streak.
     const ip = "203.0.113.77";
     const anon = app.caller(null, { ip });
-    for (let i = 0; i < 5; i++) {
-      await expect(anon.identity.auth.login({ email: u.email, password: `wrong-password-${i}`, client: "cli" })).rejects.toMatchObject({
-        code: "UNAUTHORIZED",
-      });
-    }
-    const step = await anon.identity.auth.login({ email: u.email, password: u.password, client: "cli" });
-    expect(step.status).toBe("mfa-required");
-    const challenge = (step as { challenge: string }).challenge;
-    // Sixth failure in a row: the streak was not reset by the password, so it blocks.
-    await expect(
-      anon.identity.auth.loginMfa({ challenge, code: "000000" === generateTOTP(u.key, 30, 6) ? "111111" : "000000", client: "cli" }),
-    ).rejects.toMatchObject({
+    const challenge = await passwordStep(anon);
+    await expect(anon.identity.auth.loginMfa({ challenge, code: wrongCode(), client: "cli" })).rejects.toMatchObject({
       code: "UNAUTHORIZED",
     });
-    await expect(app.services.throttle.check(u.email, ip)).rejects.toThrow(/Too many failed sign-in attempts/);
+    await expect(app.services.throttle.begin(u.email, ip)).rejects.toThrow(/Too many failed sign-in attempts/);
 
-    // Once the block has passed, the right code signs in and clears the streak.
-    await new Promise((r) => setTimeout(r, 1100));
-    const signedIn = await anon.identity.auth.loginMfa({ challenge, code: generateTOTP(u.key, 30, 6), client: "cli" });
+    // Four failures, the right password, the right code: signed in and the streak is
+    // gone, so five more attempts are counted from zero.
+    const ip2 = "203.0.113.78";
+    const anon2 = app.caller(null, { ip: ip2 });
+    const challenge2 = await passwordStep(anon2);
+    const signedIn = await anon2.identity.auth.loginMfa({ challenge: challenge2, code: generateTOTP(u.key, 30, 6), client: "cli" });
     expect(signedIn.status).toBe("signed-in");
-    await app.services.throttle.recordFailure(u.email, ip);
-    await expect(app.services.throttle.check(u.email, ip)).resolves.toBeUndefined();
+    for (let i = 0; i < 5; i++) await app.services.throttle.begin(u.email, ip2);
+    await expect(app.services.throttle.begin(u.email, ip2)).rejects.toThrow(/Too many failed sign-in attempts/);
   });
 });
 
