@@ -108,7 +108,11 @@ describe("users", () => {
     expect(view.disabled).toBe(true);
     expect(await app.services.principals.resolve(token, null)).toBeNull();
     expect((await trpcHttp(app, "identity.auth.me", { method: "GET", cookie })).status).toBe(401);
-    await expect(app.login(u.email, u.password)).rejects.toThrow();
+    // The right password learns that the account is disabled; a wrong one learns nothing.
+    await expect(app.login(u.email, u.password)).rejects.toThrow(
+      "login failed: 401 This account is disabled. Ask an administrator to enable it.",
+    );
+    await expect(app.login(u.email, "not-the-password-0")).rejects.toThrow("login failed: 401 Wrong email or password");
 
     const entries = await app.db.select().from(auditLog).where(eq(auditLog.objectId, u.id));
     expect(entries.map((e) => e.action)).toContain("identity.users.disable");

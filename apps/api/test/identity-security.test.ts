@@ -249,7 +249,8 @@ describe("5. a TOTP code works once", () => {
     expect(first.status).toBe(200);
     const replay = await answerChallenge(await challengeFor(u), code);
     expect(replay.status).toBe(401);
-    expect(replay.json.error.message).toBe("That code is not valid");
+    // Told apart from a wrong code (only the password's holder gets this far).
+    expect(replay.json.error.message).toBe("That code was already used. Wait for your authenticator app to show the next one.");
   });
 
   it("the code that confirms enrolment cannot then sign in", async () => {

@@ -65,11 +65,21 @@ export const updateProfileInput = z.object({
 export const changePasswordInput = z.object({
   currentPassword: z.string().min(1, "Enter your current password").max(256),
   newPassword,
+  /** API tokens are revoked with the old password unless this says to keep them. */
+  keepTokens: z.boolean().default(false),
+  /** "cli" answers the new session token in the body instead of a cookie. */
+  client: z.enum(["browser", "cli"]).default("browser"),
 });
 export const completeSetupInput = z.object({ token: z.string().min(1).max(200), password: newPassword });
 export const profileView = z.object({ displayName: z.string(), timeZone: z.string(), theme: z.enum(["light", "dark"]) });
 export type ProfileView = z.infer<typeof profileView>;
-export const changePasswordResult = z.object({ otherSessionsEnded: z.number().int() });
+export const changePasswordResult = z.object({
+  otherSessionsEnded: z.number().int(),
+  tokensRevoked: z.number().int(),
+  /** The current session continues under a new id (a new cookie; the token for "cli"). */
+  sessionToken: z.string().optional(),
+  expiresAt: isoDate,
+});
 
 // setup links
 export const setupTokenInput = z.object({ token: z.string().min(1).max(200) });
@@ -99,6 +109,7 @@ export const mfaDisableInput = z.object({ password: z.string().min(1).max(256) }
 export const mfaRegenerateRecoveryCodesInput = z.object({ password: z.string().min(1).max(256) });
 /** Shown once; only their hashes are stored. */
 export const mfaRecoveryCodesResult = z.object({ recoveryCodes: z.array(z.string()) });
+export const mfaEnrolConfirmResult = mfaRecoveryCodesResult.extend({ otherSessionsEnded: z.number().int() });
 export const mfaStatus = z.object({ enabled: z.boolean(), recoveryCodesLeft: z.number().int(), required: z.boolean() });
 export const mfaDisableResult = z.object({ enabled: z.literal(false) });
 

@@ -4,5 +4,5 @@ import { sessionProcedure } from "../../../trpc";
 export const enrolConfirm = sessionProcedure
   .meta({ unbatched: true })
   .input(s.mfaEnrolConfirmInput)
-  .output(s.mfaRecoveryCodesResult)
+  .output(s.mfaEnrolConfirmResult)
   .mutation(({ ctx, input }) => confirmMfaEnrolment({ ctx, input }));
