@@ -112,6 +112,52 @@ describe("1b. users.manage cannot act on a user who holds more", () => {
   });
 });
 
+describe("issue 6.5: role changes that strip a user need the ceiling too", () => {
+  const manager = () => userWith(["users.read", "users.manage", "roles.read", "roles.manage"]);
+
+  it("users.setRoles refuses adding an empty role that requires MFA to an administrator", async () => {
+    const { caller } = await manager();
+    const admin = await app.createUser({ roles: ["admin"] });
+    const trap = await caller.identity.roles.create({ name: `trap-${Date.now()}`, description: "", permissions: [], requireMfa: true });
+    await expect(caller.identity.users.setRoles({ id: admin.id, roleIds: [await roleId("admin"), trap.id] })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringContaining("You cannot change a user who holds permissions you do not hold"),
+    });
+    expect(await roleNamesOf(admin.id)).toEqual(["admin"]);
+    // The administrator still signs in with every permission.
+    const login = await app.login(admin.email, admin.password);
+    const me = await trpcHttp(app, "identity.auth.me", { method: "GET", cookie: login.cookie });
+    expect(me.json.result.data.permissions).toContain("users.manage");
+  });
+
+  it("roles.update refuses requiring MFA for a role an administrator holds", async () => {
+    const { caller } = await manager();
+    const admin = await app.createUser({ roles: ["admin"] });
+    const empty = await (await app.adminCaller()).identity.roles.create({ name: `empty-${Date.now()}`, description: "", permissions: [] });
+    await app.db.insert(userRoles).values({ userId: admin.id, roleId: empty.id });
+    await expect(caller.identity.roles.update({ id: empty.id, requireMfa: true })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringContaining(`You cannot require MFA for the role "${empty.name}"`),
+    });
+    const [row] = await app.db.select().from(roles).where(eq(roles.id, empty.id));
+    expect(row!.requireMfa).toBe(false);
+  });
+
+  it("roles.delete refuses a role holding permissions the actor lacks", async () => {
+    const { caller } = await manager();
+    const strong = await (
+      await app.adminCaller()
+    ).identity.roles.create({ name: `strong-${Date.now()}`, description: "", permissions: ["credentials.manage"] });
+    await expect(caller.identity.roles.delete({ id: strong.id })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: `You cannot delete the role "${strong.name}": it holds permissions you do not hold: credentials.manage`,
+    });
+    expect(await app.db.select().from(roles).where(eq(roles.id, strong.id))).toHaveLength(1);
+    const weak = await caller.identity.roles.create({ name: `weak-${Date.now()}`, description: "", permissions: ["roles.read"] });
+    expect(await caller.identity.roles.delete({ id: weak.id })).toEqual({ ok: true });
+  });
+});
+
 describe("2. roles.manage cannot grant more than the caller holds", () => {
   it("refuses to widen a role, to create one with foreign permissions, and to edit a role holding them", async () => {
     const { role, caller } = await userWith(["roles.read", "roles.manage"]);

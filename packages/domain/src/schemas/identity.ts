@@ -122,6 +122,8 @@ export const userView = z.object({
   mfaEnabled: z.boolean(),
   roles: z.array(z.object({ id: z.string(), name: z.string() })),
   createdAt: isoDate,
+  /** Sent back as `expectedUpdatedAt` by edit forms (CONTRACTS C1). */
+  updatedAt: isoDate,
   pendingSetup: z.boolean(),
 });
 export type UserView = z.infer<typeof userView>;
@@ -141,8 +143,14 @@ export const createUserInput = z
   .refine((v) => v.mode !== "password" || !!v.password, { message: "Enter an initial password", path: ["password"] });
 export const createUserResult = z.object({ user: userView, setupLink: z.string().optional() });
 export const userIdInput = z.object({ id: uuid });
-export const setUserRolesInput = z.object({ id: uuid, roleIds: z.array(uuid).max(50) });
-export const updateUserInput = z.object({ id: uuid, displayName: z.string().trim().max(100) });
+/** The `updatedAt` the edit form loaded: a row changed since then is not overwritten (C1). */
+export const expectedUpdatedAt = z.iso.datetime({ offset: true, message: "Must be the updatedAt of the loaded view" });
+export const setUserRolesInput = z.object({ id: uuid, roleIds: z.array(uuid).max(50), expectedUpdatedAt: expectedUpdatedAt.optional() });
+export const updateUserInput = z.object({
+  id: uuid,
+  displayName: z.string().trim().max(100),
+  expectedUpdatedAt: expectedUpdatedAt.optional(),
+});
 
 // roles
 export const roleView = z.object({
@@ -153,6 +161,7 @@ export const roleView = z.object({
   permissions: z.array(permission),
   requireMfa: z.boolean(),
   userCount: z.number().int(),
+  updatedAt: isoDate,
 });
 export type RoleView = z.infer<typeof roleView>;
 const roleName = z
@@ -178,6 +187,7 @@ export const updateRoleInput = z.object({
   description: z.string().trim().max(300).optional(),
   permissions: z.array(permission).max(200).optional(),
   requireMfa: z.boolean().optional(),
+  expectedUpdatedAt: expectedUpdatedAt.optional(),
 });
 
 // API tokens
