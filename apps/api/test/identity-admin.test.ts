@@ -55,7 +55,7 @@ describe("users", () => {
     ).rejects.toMatchObject({ code: "CONFLICT", message: "A user with this email already exists" });
     await expect(
       admin.identity.users.create({ email: "weak@example.test", mode: "password", password: "weak@example.test" }),
-    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: "Password must not contain their email address" });
     await expect(
       admin.identity.users.create({
         email: "norole@example.test",
