@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import { LOGIN_LIMITS } from "@ops/domain";
 import { MAX_BATCH_SIZE } from "../src/trpc";
 import { startTestApp, trpcHttp, type TestApp } from "./helpers/harness";
-import { startRedisServer, type TestRedis } from "./helpers/redis-server";
+import { startRedisServer, type TestRedis } from "../../../tooling/test/redis-server";
 
 const WRONG = "Wrong email or password";
 
