@@ -5,6 +5,7 @@ import { isDatabaseUnreachable } from "@ops/db";
 import { procedureCalls, procedureDuration } from "./metrics";
 import {
   can as allows,
+  TRPC_MAX_BATCH,
   Conflict,
   DomainError,
   Forbidden,
@@ -33,11 +34,8 @@ export type Meta = {
   unbatched?: boolean;
 };
 
-/**
- * The most calls one batched request may carry (tRPC's `maxBatchSize`); larger batches
- * answer 400. Clients' httpBatchLink should set `maxItems` to this or less.
- */
-export const MAX_BATCH_SIZE = 50;
+/** The most calls one batched request may carry (tRPC's `maxBatchSize`); larger batches answer 400. */
+export const MAX_BATCH_SIZE = TRPC_MAX_BATCH;
 
 /**
  * Called by the HTTP adapter before anything runs: a batch of several calls that

@@ -96,3 +96,9 @@ export function pageOf<T extends z.ZodType>(item: T) {
 export type Page<T> = { items: T[]; total: number; page: number; pageSize: number };
 
 export const isoDate = z.string();
+
+/**
+ * The most calls one batched tRPC request may carry: the API refuses larger batches, and
+ * every client's httpBatchLink sets `maxItems` to it, so a burst of queries is split.
+ */
+export const TRPC_MAX_BATCH = 50;
