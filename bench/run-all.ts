@@ -1,5 +1,6 @@
 // `pnpm bench`: every benchmark in sequence, then one table to paste into README.md.
 import { connectionTests } from "./connection-tests";
+import { dbOutage } from "./db-outage";
 import { discoveryBench } from "./discovery";
 import { keyRotation } from "./key-rotation";
 import { loginImpact } from "./login-impact";
@@ -14,7 +15,7 @@ console.log(
 );
 let failed = false;
 // `pnpm bench -- name ...` runs only those (e.g. `pnpm bench -- discoveryBench`).
-const all = [meVsBare, loginImpact, startup, targetList, keyRotation, connectionTests, discoveryBench];
+const all = [meVsBare, loginImpact, startup, targetList, keyRotation, connectionTests, discoveryBench, dbOutage];
 const only = process.argv.slice(2).filter((a) => a !== "--");
 for (const bench of only.length ? all.filter((b) => only.includes(b.name)) : all) {
   // Other work on the machine skews every number: say how busy it was.

@@ -4,11 +4,13 @@ import { createDb } from "@ops/db";
 import { createLoginThrottle, loadMasterKeys, type MasterKeys, type Services } from "@ops/domain";
 import type { Config } from "./config";
 import type { Logger } from "./logger";
+import { redisUpGauge } from "./metrics";
 import { createPrincipalResolver, type PrincipalResolver } from "./auth/resolve-principal";
 
 export type ApiServices = Services & {
   principals: PrincipalResolver;
   redis: Redis | null;
+  /** Null when fine (or Redis is not configured), else what is wrong, for /readyz. */
   ping(): Promise<{ postgres: string | null; redis: string | null }>;
   close(): Promise<void>;
 };
@@ -21,8 +23,9 @@ export async function createServices(config: Config, databaseUrl: string, log: L
     : null;
   const subscriber = redis?.duplicate() ?? null;
   const PRINCIPALS_CHANNEL = `${config.OPS_REDIS_PREFIX}principals-changed`;
-  redis?.on("error", (e) => log.warn({ err: e.message }, "redis error"));
-  subscriber?.on("error", () => {});
+  // Invalidations other nodes published while this one was cut off are lost: drop the
+  // whole principal cache when Redis is back rather than serve them up to its TTL.
+  const redisLink = redis && subscriber ? watchRedis([redis, subscriber], log, () => services.principals.clear()) : null;
 
   const services = {
     db,
@@ -44,9 +47,12 @@ export async function createServices(config: Config, databaseUrl: string, log: L
     void redis?.publish(PRINCIPALS_CHANNEL, JSON.stringify(userIds)).catch(() => {});
   };
   if (subscriber) {
-    // Not awaited: a Redis outage must not stop the API from starting; /readyz reports it
-    // and ioredis re-subscribes when Redis returns.
-    subscriber.subscribe(PRINCIPALS_CHANNEL).catch((e: Error) => log.warn({ err: e.message }, "redis subscribe failed"));
+    // On every (re)connection, not once: a subscribe attempted while Redis was down fails,
+    // and ioredis only re-subscribes channels that once succeeded. A Redis outage never
+    // stops the API from starting.
+    subscriber.on("ready", () => {
+      subscriber.subscribe(PRINCIPALS_CHANNEL).catch((e: Error) => log.warn({ err: e.message }, "redis subscribe failed"));
+    });
     subscriber.on("message", (_channel, message: string) => {
       try {
         services.principals.invalidateUsers(JSON.parse(message) as string[]);
@@ -61,21 +67,78 @@ export async function createServices(config: Config, databaseUrl: string, log: L
         () => null,
         (e: Error) => `postgres: ${e.message}`,
       ),
-      redis
-        ? redis.ping().then(
-            () => null,
-            (e: Error) => `redis: ${e.message}`,
-          )
-        : Promise.resolve(null),
+      redis && redisLink ? pingRedis(redis, redisLink) : Promise.resolve(null),
     ]);
     return { postgres, redis: r };
   };
   services.close = async () => {
+    redisLink?.close();
     subscriber?.disconnect();
     redis?.disconnect();
     await closeDb();
   };
   return services;
+}
+
+type RedisLink = { state(): "connecting" | "up" | "down"; close(): void };
+
+/**
+ * Follows this node's Redis connections (commands and subscriber). Without Redis the node
+ * keeps serving on in-process fallbacks (login throttle, cache invalidation on this node
+ * only); the change is reported once, not per request: a warning, the ops_redis_up gauge
+ * and /readyz's body. ioredis reconnects by itself; `onBack` runs once both are ready again.
+ */
+function watchRedis(clients: Redis[], log: Logger, onBack: () => void): RedisLink {
+  const gauge = redisUpGauge();
+  let state: "connecting" | "up" | "down" = "connecting";
+  let closed = false;
+  gauge.set(0);
+  const ready = () => {
+    if (closed || state === "up" || !clients.every((c) => c.status === "ready")) return;
+    if (state === "down") {
+      log.info("Redis is reachable again: rate limits, cache invalidation and pub/sub go through it again");
+      onBack();
+    }
+    state = "up";
+    gauge.set(1);
+  };
+  const lost = (err?: Error) => {
+    if (closed || state === "down") return;
+    state = "down";
+    gauge.set(0);
+    log.warn(
+      { err: err?.message },
+      "Redis is unreachable: this node keeps serving on in-process fallbacks (rate limits and cache invalidation on this node only) until it is back",
+    );
+  };
+  for (const c of clients) {
+    c.on("ready", ready);
+    c.on("error", (e: Error) => lost(e));
+    c.on("close", () => lost());
+    c.on("end", () => lost());
+  }
+  return {
+    state: () => state,
+    close: () => void (closed = true),
+  };
+}
+
+async function pingRedis(redis: Redis, link: RedisLink): Promise<string | null> {
+  // While it is known to be down, say so at once: a ping would wait for a reconnect.
+  if (link.state() === "down") return "redis: unreachable";
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve("redis: no answer within 1 s"), 1_000)));
+  try {
+    return await Promise.race([
+      redis.ping().then(
+        () => null,
+        (e: Error) => `redis: ${e.message}`,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function loadApiMasterKeys(config: Config, log: Logger): MasterKeys {

@@ -40,3 +40,14 @@ export class TooManyRequests extends DomainError {
     super(message);
   }
 }
+/** Something the request needs (the database) is unreachable right now; worth retrying after `retryAfterSeconds`. */
+export class Unavailable extends DomainError {
+  override name = "Unavailable";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

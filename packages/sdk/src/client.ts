@@ -23,6 +23,8 @@ export function createOpsClient(opts: OpsClientOptions): OpsClient {
     links: [
       httpBatchLink({
         url: `${base}/trpc`,
+        // The API refuses batches of more than TRPC_MAX_BATCH (50) calls (packages/domain/src/schemas/common.ts).
+        maxItems: 50,
         headers: () => (authorization ? { Authorization: authorization } : {}),
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
       }),

@@ -104,7 +104,15 @@ export function createPrincipalResolver(services: Services, ttlMs = 5_000) {
     }
   }
 
-  return { resolve, invalidateUsers };
+  /** Forgets every cached principal (e.g. after missing invalidations from other nodes). */
+  function clear() {
+    epoch++;
+    inflight.clear();
+    cache.clear();
+    byUser.clear();
+  }
+
+  return { resolve, invalidateUsers, clear };
 }
 
 export type PrincipalResolver = ReturnType<typeof createPrincipalResolver>;

@@ -1,16 +1,16 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
-import type { Config } from "../config";
+import { configWarnings, type Config } from "../config";
 import type { Logger } from "../logger";
 import { httpRequests, registry } from "../metrics";
 import { appRouter } from "../routers/root";
 import type { ApiServices } from "../services";
-import type { Context } from "../trpc";
+import { DATABASE_RETRY_AFTER_SECONDS, MAX_BATCH_SIZE, refuseUnbatchable, retryAfterHeaders, toTRPCError, type Context } from "../trpc";
 import { originCheck } from "./origin-check";
 import { trpcFastPath } from "./trpc-fast-path";
 import { cookieJar, readSessionCookie } from "./session-cookie";
@@ -26,12 +26,15 @@ declare global {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
 function errorBody(req: Request, status: number, code: string, message: string) {
   return { error: { message, code, data: { code, httpStatus: status, requestId: req.id } } };
 }
 
 export function createApp(opts: { config: Config; services: ApiServices; log: Logger; webDist?: string | null }) {
   const { config, services, log } = opts;
+  for (const warning of configWarnings(config)) log.warn(warning);
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.OPS_TRUST_PROXY);
@@ -74,18 +77,40 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
+  // Only the database makes a node unready: without Redis it still serves, on in-process
+  // fallbacks, and a 503 would take every node out of the load balancer at once.
+  let databaseDown = false;
   app.get("/readyz", async (req, res) => {
     const { postgres, redis } = await services.ping();
-    const failures = [postgres, redis].filter((f): f is string => !!f);
-    if (failures.length) {
-      // Unauthenticated endpoint: name what is down, log the details (hosts, auth errors).
-      log.warn({ requestId: req.id, failures }, "not ready");
-      res.status(503).json({ status: "unavailable", reasons: failures.map((f) => `${f.split(":")[0]}: unreachable`) });
+    if (!!postgres !== databaseDown) {
+      // Once per change, not per probe. Unauthenticated endpoint: the answer names what is
+      // down, the log has the details (hosts, auth errors).
+      databaseDown = !!postgres;
+      if (postgres) log.warn({ requestId: req.id, failure: postgres }, "not ready: the database is unreachable");
+      else log.info("ready again: the database is reachable");
+    }
+    const redisStatus = !services.redis ? "not configured" : redis ? "unreachable, using in-process fallbacks" : "ok";
+    if (postgres) {
+      res.setHeader("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
+      res.status(503).json({ status: "unavailable", postgres: "unreachable", redis: redisStatus, reasons: ["postgres: unreachable"] });
       return;
     }
-    res.json({ status: "ready", postgres: "ok", redis: services.redis ? "ok" : "not configured" });
+    res.json({ status: redis ? "degraded" : "ready", postgres: "ok", redis: redisStatus });
   });
-  app.get("/metrics", async (_req, res) => {
+  // Not public (issue 6, point 11): process and per-procedure figures are for the
+  // operator's scraper, which sends OPS_METRICS_TOKEN as a bearer token.
+  const metricsToken = config.OPS_METRICS_TOKEN ? digest(config.OPS_METRICS_TOKEN) : null;
+  app.get("/metrics", async (req, res) => {
+    if (!metricsToken) {
+      res.status(404).json(errorBody(req, 404, "NOT_FOUND", "Metrics are off: set OPS_METRICS_TOKEN to serve them"));
+      return;
+    }
+    const auth = req.headers.authorization;
+    if (!auth?.startsWith("Bearer ") || !timingSafeEqual(digest(auth.slice(7).trim()), metricsToken)) {
+      res.setHeader("WWW-Authenticate", 'Bearer realm="metrics"');
+      res.status(401).json(errorBody(req, 401, "UNAUTHORIZED", "Send OPS_METRICS_TOKEN as a bearer token"));
+      return;
+    }
     res.setHeader("Content-Type", registry.contentType);
     res.send(await registry.metrics());
   });
@@ -99,7 +124,8 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
     try {
       principal = sessionToken ? await services.principals.resolve(sessionToken, ip) : null;
     } catch (e) {
-      throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Internal error (request id ${req.id})`, cause: e });
+      // The same mapping as procedures: a database outage answers 503, anything else 500.
+      throw toTRPCError(e, req.id);
     }
     return {
       services,
@@ -119,8 +145,13 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
     createExpressMiddleware({
       router: appRouter,
       maxBodySize: config.OPS_BODY_LIMIT_KB * 1024,
+      maxBatchSize: MAX_BATCH_SIZE,
       allowMethodOverride: false,
-      createContext: ({ req, res }) => createContext(req, res),
+      responseMeta: retryAfterHeaders,
+      createContext: ({ req, res, info }) => {
+        refuseUnbatchable(info);
+        return createContext(req, res);
+      },
       onError({ error, path, req }) {
         if (error.code === "INTERNAL_SERVER_ERROR") logInternal(req, path, error);
       },

@@ -3,7 +3,7 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { NextFunction, Request, Response } from "express";
 import { appRouter } from "../routers/root";
-import type { Context } from "../trpc";
+import { retryAfterOf, type Context } from "../trpc";
 
 /** A built procedure is callable; this is how tRPC's own caller and adapter invoke it. */
 type ProcedureEntry = ((opts: {
@@ -55,6 +55,8 @@ export function trpcFastPath(opts: {
           : new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Internal error (request id ${req.id})`, cause: e });
       if (error.code === "INTERNAL_SERVER_ERROR") opts.onInternalError(req, path, error);
       const httpStatus = getHTTPStatusCodeFromError(error);
+      const retryAfter = retryAfterOf(error);
+      if (retryAfter !== undefined) res.setHeader("Retry-After", String(retryAfter));
       const shape = { message: error.message, code: TRPC_ERROR_CODES_BY_KEY[error.code], data: { code: error.code, httpStatus, path } };
       res.status(httpStatus).json({ error: formatError({ shape, error, type: "query", path, input, ctx }) });
     }

@@ -23,10 +23,18 @@ export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
  * loopback port, plus in-process callers for router tests. Uses Redis when asked
  * (and REDIS_URL is set), with its own key prefix so files never share counters.
  */
-export async function startTestApp(opts: { redis?: boolean; webDist?: string; env?: Record<string, string> } = {}) {
+export async function startTestApp(
+  opts: {
+    redis?: boolean;
+    webDist?: string;
+    env?: Record<string, string>;
+    /** A database of the test's own (e.g. on a Postgres it stops and starts), used as is and never dropped. */
+    databaseUrl?: string;
+  } = {},
+) {
   const name = `ops_test_${process.pid}_${++seq}_${randomBytes(3).toString("hex")}`;
   const serverUrl = inject("pgServerUrl");
-  const databaseUrl = await cloneDatabase(serverUrl, inject("pgTemplate"), name);
+  const databaseUrl = opts.databaseUrl ?? (await cloneDatabase(serverUrl, inject("pgTemplate"), name));
   const redisUrl = inject("redisUrl");
   if (opts.redis && !redisUrl) throw new Error("this test needs REDIS_URL (CI sets it; locally: redis-server on 127.0.0.1:6379)");
   const config = loadConfig({
@@ -112,7 +120,7 @@ export async function startTestApp(opts: { redis?: boolean; webDist?: string; en
     },
     async close() {
       await server.stop();
-      await dropDatabase(serverUrl, name).catch(() => {});
+      if (!opts.databaseUrl) await dropDatabase(serverUrl, name).catch(() => {});
     },
   };
 }

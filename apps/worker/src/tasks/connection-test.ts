@@ -202,7 +202,8 @@ async function loginFor(
     actor,
     requestId: `connection-test:${testId}`,
   });
-  if (c.kind === "ssh_key") return { username: c.username, method: "key", key: parsePrivateKey(credentialId, c.secret, c.passphrase) };
+  if (c.kind === "ssh_key")
+    return { username: c.username, method: "key", key: await parsePrivateKey(credentialId, c.secret, c.passphrase) };
   if (c.kind === "ssh_password") return { username: c.username, method: "password", password: c.secret };
   throw new SshFailure(
     "auth",
