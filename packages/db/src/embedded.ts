@@ -198,7 +198,11 @@ function openUp(dir: string): void {
 /** `<dataDir>/postgres` when the postgres user can reach it, else a directory under systemDir. */
 function placeCluster(dataDir: string, runAs: RunAs, systemDir: string, log?: (line: string) => void): string {
   const locationFile = join(dataDir, LOCATION_FILE);
-  if (existsSync(locationFile)) return readFileSync(locationFile, "utf8").trim();
+  if (existsSync(locationFile)) {
+    const recorded = readFileSync(locationFile, "utf8").trim();
+    if (runAs) ownedByPostgres(recorded, runAs); // recreated if someone removed it
+    return recorded;
+  }
   const inDataDir = join(dataDir, "postgres");
   if (!runAs) return inDataDir;
   // A cluster already there has been reached before (or the operator moved things: Postgres will say).

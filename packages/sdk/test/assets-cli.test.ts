@@ -125,7 +125,7 @@ describe("opsctl targets", () => {
     expect(page.items.map((t) => t.name)).toEqual(["web-1"]);
 
     expect(badLabel).toMatchObject({ code: 1, stdout: "", stderr: 'error: a label is key=value, not "env"\n' });
-  }, 30_000);
+  }, 60_000);
 
   it("tests a target on a closed port and reports it refused", async () => {
     const port = await closedPort();
@@ -136,29 +136,32 @@ describe("opsctl targets", () => {
     );
     expect((await opsctl(["targets", "import", file, "--yes"])).code).toBe(0);
 
-    const test = await opsctl(["targets", "test", "closed-1"]);
+    // Five independent runs (each waits for its own tests): side by side.
+    const [test, byLabel, byGroup, all, none] = await Promise.all([
+      opsctl(["targets", "test", "closed-1"]),
+      opsctl(["--json", "targets", "test", "label:probe=closed"]),
+      opsctl(["targets", "test", "group:probes"]),
+      // all: the two imported earlier (10.0.0.x, unreachable here) and closed-1.
+      opsctl(["--json", "targets", "test", "all"]),
+      opsctl(["targets", "test", "no-such-target"]),
+    ]);
     expect(test.code).toBe(1);
     expect(test.stderr).toContain("1/1 done, 0 passed, 1 failed");
     expect(test.stderr).toContain("error: 1 of 1 targets failed the connection test");
     expect(test.stdout).toMatch(/^TARGET\s+CAUSE/);
     expect(test.stdout).toMatch(/closed-1\s+refused/);
 
-    const byLabel = await opsctl(["--json", "targets", "test", "label:probe=closed"]);
     expect(byLabel.code).toBe(1);
     const batch = JSON.parse(byLabel.stdout) as { total: number; failed: number; tests: { status: string; cause: string | null }[] };
     expect(batch).toMatchObject({ total: 1, failed: 1 });
     expect(batch.tests[0]).toMatchObject({ status: "failed", cause: "refused" });
 
-    const byGroup = await opsctl(["targets", "test", "group:probes"]);
     expect(byGroup.code).toBe(1);
     expect(byGroup.stdout).toMatch(/closed-1\s+refused/);
     expect(byGroup.stdout).not.toContain("web-1");
 
-    // all: the two imported earlier (10.0.0.x, unreachable here) and closed-1.
-    const all = await opsctl(["--json", "targets", "test", "all"]);
     expect(JSON.parse(all.stdout)).toMatchObject({ total: 3 });
 
-    const none = await opsctl(["targets", "test", "no-such-target"]);
     expect(none).toMatchObject({ code: 1, stdout: "" });
     expect(none.stderr).toMatch(/^error: no target named "no-such-target"/);
   }, 60_000);
