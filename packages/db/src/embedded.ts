@@ -8,6 +8,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -167,7 +168,8 @@ function reachableBinaries(
     const partial = `${target}.partial-${process.pid}`;
     rmSync(partial, { recursive: true, force: true });
     try {
-      cpSync(binaries.dir, partial, { recursive: true, verbatimSymlinks: true });
+      // From the real directory: a symlink to it would be copied as the symlink.
+      cpSync(realpathSync(binaries.dir), partial, { recursive: true, verbatimSymlinks: true });
       openUp(partial);
       renameSync(partial, target);
     } catch (e) {
