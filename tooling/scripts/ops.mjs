@@ -2,12 +2,16 @@
 // The README's two commands, on a machine with only Node.js and npm:
 //   npm start  -> install, build the dashboard and the server bundle, run API + worker +
 //                 dashboard (embedded Postgres unless DATABASE_URL)
-//   npm test   -> install, build the dashboard, run every test
+//   npm test   -> install, build the dashboard and the bundles, run every test
 // pnpm comes from the npm registry through npx (corepack cannot verify it here).
+// A restart skips what has not changed: the install when the lockfile and manifests
+// are those of the last install, a build when its output is newer than its sources.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureServerBundles, newestMtime } from "./build-server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PNPM = ["-y", "pnpm@10.34.8"];
@@ -21,32 +25,46 @@ function run(cmd, args, opts = {}) {
   }
 }
 
-function install() {
-  const quiet = process.env.CI ? [] : ["--reporter=append-only"];
-  run("npx", [...PNPM, "install", "--frozen-lockfile", "--prefer-offline", ...quiet]);
+/** What `pnpm install --frozen-lockfile` installs from: the lockfile and every manifest. */
+function installInputs() {
+  const files = ["pnpm-lock.yaml", "pnpm-workspace.yaml", "package.json"];
+  for (const group of ["apps", "packages", "bench"]) {
+    const dir = join(root, group);
+    if (existsSync(join(dir, "package.json"))) files.push(`${group}/package.json`);
+    else if (existsSync(dir))
+      for (const name of readdirSync(dir).sort())
+        if (existsSync(join(dir, name, "package.json"))) files.push(`${group}/${name}/package.json`);
+  }
+  const hash = createHash("sha256");
+  for (const f of files)
+    hash
+      .update(`${f}\0`)
+      .update(readFileSync(join(root, f)))
+      .update("\0");
+  return hash.digest("hex");
 }
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
+function install() {
+  // Written after a successful install; node_modules/.modules.yaml is pnpm's own "installed".
+  const stamp = join(root, "node_modules/.ops-install");
+  const inputs = installInputs();
+  const installed = existsSync(join(root, "node_modules/.modules.yaml")) && existsSync(stamp);
+  if (installed && readFileSync(stamp, "utf8").trim() === inputs) return;
+  const quiet = process.env.CI ? [] : ["--reporter=append-only"];
+  run("npx", [...PNPM, "install", "--frozen-lockfile", "--prefer-offline", ...quiet]);
+  writeFileSync(stamp, inputs + "\n");
 }
 
 function buildWeb() {
-  const web = join(root, "apps/web");
-  const index = join(web, "dist/index.html");
-  const stale = !existsSync(index) || newestMtime(join(web, "src")) > statSync(index).mtimeMs;
-  if (stale) run("npx", [...PNPM, "--filter", "@ops/web", "build"]);
+  const index = join(root, "apps/web/dist/index.html");
+  // The dashboard imports the domain's browser-safe schemas, so those count as its sources.
+  const sources = ["apps/web/src", "apps/web/index.html", "apps/web/vite.config.ts", "packages/domain/src", "pnpm-lock.yaml"];
+  const built = statSync(index, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  if (!built || sources.some((s) => newestMtime(join(root, s)) > built)) run("npx", [...PNPM, "--filter", "@ops/web", "build"]);
 }
 
-function buildServer() {
-  const bundle = join(root, "apps/api/dist/main.mjs");
-  const sources = ["apps/api/src", "apps/worker/src", "packages/db/src", "packages/domain/src", "packages/db/migrations"];
-  const newest = Math.max(...sources.map((d) => newestMtime(join(root, d))));
-  if (!existsSync(bundle) || newest > statSync(bundle).mtimeMs) run(process.execPath, ["tooling/scripts/build-server.mjs"]);
+async function buildServer() {
+  if (await ensureServerBundles()) console.log("built the server bundles");
 }
 
 /**
@@ -75,7 +93,7 @@ function systemPackages() {
 if (command === "start") {
   install();
   buildWeb();
-  buildServer();
+  await buildServer();
   const child = spawn(process.execPath, ["--enable-source-maps", "apps/api/dist/main.mjs", ...process.argv.slice(3)], {
     cwd: root,
     stdio: "inherit",
@@ -88,6 +106,7 @@ if (command === "start") {
   systemPackages();
   install();
   buildWeb();
+  await buildServer();
   mkdirSync(join(root, ".tmp"), { recursive: true });
   const report = join(root, ".tmp/vitest.json");
   const r = spawnSync(

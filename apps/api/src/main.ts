@@ -33,10 +33,12 @@ const shutdown = (signal: string) => {
   stopSignal = signal;
   if (!server) return; // still starting: stopped as soon as start-up finishes
   log.info({ signal }, "shutting down");
-  const force = setTimeout(() => process.exit(1), 15_000);
+  // The last resort only: server.stop() cuts our own part off at 15 s, then waits for
+  // Postgres' shutdown checkpoint, which a busy disk can stretch well past that.
+  const force = setTimeout(() => process.exit(1), 120_000);
   force.unref();
   server.stop().then(
-    () => process.exit(0),
+    (inTime) => process.exit(inTime ? 0 : 1),
     () => process.exit(1),
   );
 };

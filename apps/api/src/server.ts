@@ -14,8 +14,11 @@ export type RunningServer = {
   url: string;
   databaseUrl: string;
   services: ApiServices;
-  stop: () => Promise<void>;
+  /** False when the API or the worker had to be cut off (OURS_STOP_MS). */
+  stop: () => Promise<boolean>;
 };
+
+const OURS_STOP_MS = 15_000;
 
 const defaultWebDist = fileURLToPath(new URL("../../web/dist", import.meta.url));
 
@@ -35,18 +38,33 @@ export async function startServer(config: Config, log: Logger, opts: { withWorke
       log: (line) => log.warn({ postgres: line }, "embedded postgres"),
     });
     databaseUrl = embedded.url;
-    log.info({ dataDir: config.dataDir, port: config.OPS_EMBEDDED_PG_PORT }, "embedded postgres started");
+    log.info({ dataDir: config.dataDir, cluster: embedded.clusterDir, port: config.OPS_EMBEDDED_PG_PORT }, "embedded postgres started");
   }
 
   let services: ApiServices | null = null;
   let server: Server | null = null;
   let worker: WorkerHandle | null = null;
-  const stop = async () => {
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    server?.closeAllConnections();
-    await worker?.stop().catch((e: Error) => log.warn({ err: e.message }, "worker stop failed"));
-    await services?.close().catch(() => {});
+  // The API and the worker get OURS_STOP_MS to let go; Postgres' own fast shutdown (a
+  // checkpoint: as long as the disk takes, many seconds on a busy one) is waited for
+  // after them, whatever it takes, so a slow disk neither fails a clean stop nor leaves
+  // an orphaned Postgres. Resolves false when our part ran late.
+  const stop = async (): Promise<boolean> => {
+    const t0 = Date.now();
+    const ours = (async () => {
+      await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+      server?.closeAllConnections();
+      await worker?.stop().catch((e: Error) => log.warn({ err: e.message }, "worker stop failed"));
+      await services?.close().catch(() => {});
+      return true;
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([ours, new Promise<false>((r) => (timer = setTimeout(() => r(false), OURS_STOP_MS)))]);
+    clearTimeout(timer);
+    if (!inTime) log.warn({ ms: OURS_STOP_MS }, "the API or the worker did not stop in time; stopping Postgres anyway");
+    const t1 = Date.now();
     await embedded?.stop().catch((e: Error) => log.warn({ err: e.message }, "embedded postgres stop failed"));
+    log.info({ ms: t1 - t0, postgresMs: embedded ? Date.now() - t1 : undefined }, "stopped");
+    return inTime;
   };
 
   try {

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -468,7 +468,7 @@ describe("master key rotation", () => {
     expect(still!.secret).toMatch(/^v1:/);
 
     // The command an operator runs: with both keys it re-seals the straggler and confirms v1 is free.
-    const cli = runCli(["--retire", "1"], { DATABASE_URL: app.databaseUrl, OPS_MASTER_KEY: `${v1Spec},2:${v2Key}` });
+    const cli = await runCli(["--retire", "1"], { DATABASE_URL: app.databaseUrl, OPS_MASTER_KEY: `${v1Spec},2:${v2Key}` });
     expect(cli.stderr).toBe("");
     expect(cli.status).toBe(0);
     expect(cli.stdout).toContain("re-encrypted under version 2: 1 credential(s), 0 MFA secret(s)");
@@ -478,17 +478,21 @@ describe("master key rotation", () => {
   });
 
   it("the command documents the operator flow and refuses to retire a version still in use", async () => {
-    expect(runCli(["--help"], {}).stdout).toMatch(/Add it as the next version[\s\S]*keys:rotate --retire 1[\s\S]*Remove "1:<old key>"/);
     const v1 = parseMasterKeys(app.config.OPS_MASTER_KEY!);
     await app.db.insert(credentials).values({ name: "another straggler", kind: "generic_secret", secret: seal(v1, "late"), keyVersion: 1 });
-    const cli = runCli(["--retire", "1"], { DATABASE_URL: app.databaseUrl, OPS_MASTER_KEY: `2:${randomBytes(32).toString("base64")}` });
+    // Three runs that change nothing: side by side.
+    const [help, cli, wrong] = await Promise.all([
+      runCli(["--help"], {}),
+      runCli(["--retire", "1"], { DATABASE_URL: app.databaseUrl, OPS_MASTER_KEY: `2:${randomBytes(32).toString("base64")}` }),
+      // A version 1 that is not the key that sealed the rows: said plainly, nothing re-sealed.
+      runCli([], {
+        DATABASE_URL: app.databaseUrl,
+        OPS_MASTER_KEY: `1:${randomBytes(32).toString("base64")},2:${randomBytes(32).toString("base64")}`,
+      }),
+    ]);
+    expect(help.stdout).toMatch(/Add it as the next version[\s\S]*keys:rotate --retire 1[\s\S]*Remove "1:<old key>"/);
     expect(cli.status).toBe(1);
     expect(cli.stderr).toMatch(/sealed with master key version 1, which OPS_MASTER_KEY does not hold: add 1:<key> back/);
-    // A version 1 that is not the key that sealed the rows: said plainly, nothing re-sealed.
-    const wrong = runCli([], {
-      DATABASE_URL: app.databaseUrl,
-      OPS_MASTER_KEY: `1:${randomBytes(32).toString("base64")},2:${randomBytes(32).toString("base64")}`,
-    });
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(
       /^Cannot decrypt credential \S+ with master key v1: OPS_MASTER_KEY's key for that version is not the one that sealed it/,
@@ -498,13 +502,20 @@ describe("master key rotation", () => {
   });
 });
 
-function runCli(args: string[], env: Record<string, string>) {
+/** The key-rotation command as an operator runs it: the bundle the test setup built, no TypeScript loader. */
+function runCli(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const cwd = fileURLToPath(new URL("..", import.meta.url));
-  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/rotate-master-key.ts", ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? "", OPS_DATA_DIR: join(dir, "data"), ...env },
-    encoding: "utf8",
-    timeout: 60_000,
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ["dist/cli/rotate-master-key.mjs", ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", OPS_DATA_DIR: join(dir, "data"), ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", fail);
+    child.on("close", (status) => done({ status, stdout, stderr }));
   });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

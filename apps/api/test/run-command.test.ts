@@ -1,15 +1,18 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 // The README's run command on the embedded Postgres: first start, restart with data
-// kept, recovery after a hard kill, and a clear refusal when the port is taken.
+// kept, recovery after a hard kill, and a clear refusal when the port is taken. It runs
+// the server bundle that `npm start` runs (built once by the test setup). The data
+// directory is mode 700, as root's home is: as root, the `postgres` user cannot reach
+// it, so the cluster goes to the system directory and the first start says where.
 const root = join(import.meta.dirname, "../../..");
 const dataDir = mkdtempSync(join(tmpdir(), "ops-run-"));
-chmodSync(dataDir, 0o755); // as root, Postgres runs as the postgres user and must reach it
+const asRoot = process.getuid?.() === 0;
 const children: ChildProcess[] = [];
 
 async function freePort(): Promise<number> {
@@ -23,7 +26,7 @@ async function freePort(): Promise<number> {
 const pgPort = await freePort();
 
 function start(port: number) {
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/api/src/main.ts"], {
+  const child = spawn(process.execPath, ["apps/api/dist/main.mjs"], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -67,8 +70,14 @@ async function login(port: number, email: string, password: string) {
   return res.status;
 }
 
+/** `<dataDir>/postgres`, or where the first start put the cluster (postgres.location). */
+function clusterDir(): string {
+  const location = join(dataDir, "postgres.location");
+  return existsSync(location) ? readFileSync(location, "utf8").trim() : join(dataDir, "postgres");
+}
+
 function postgresRunning(): boolean {
-  const pidFile = join(dataDir, "postgres/postmaster.pid");
+  const pidFile = join(clusterDir(), "postmaster.pid");
   if (!existsSync(pidFile)) return false; // a clean shutdown removes it
   const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
   try {
@@ -80,8 +89,10 @@ function postgresRunning(): boolean {
 }
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
-  await new Promise((r) => setTimeout(r, 3000));
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const c of running) c.kill("SIGTERM");
+  await Promise.all(running.map((c) => new Promise((r) => c.once("exit", r))));
+  rmSync(clusterDir(), { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -94,9 +105,16 @@ describe("the run command on embedded Postgres", () => {
     await waitReady(port, run.exited);
     password = /password: (\S+)/.exec(run.output())?.[1] ?? "";
     expect(password.length).toBeGreaterThanOrEqual(12);
+    if (asRoot) {
+      // Out of the postgres user's reach: placed where it can reach it, and said so.
+      expect(clusterDir()).toMatch(/^\/var\/lib\/opsconductor\/clusters\//);
+      expect(run.output()).toContain(`the Postgres cluster is in ${clusterDir()}`);
+    } else {
+      expect(clusterDir()).toBe(join(dataDir, "postgres"));
+    }
     expect(await login(port, "admin@localhost", password)).toBe(200);
     run.child.kill("SIGTERM");
-    expect(await run.exited).toBe(0);
+    expect(await run.exited, run.output()).toBe(0);
     expect(postgresRunning()).toBe(false);
   }, 120_000);
 
@@ -117,7 +135,7 @@ describe("the run command on embedded Postgres", () => {
     await waitReady(port, run.exited);
     expect(await login(port, "admin@localhost", password)).toBe(200);
     run.child.kill("SIGINT");
-    expect(await run.exited).toBe(0);
+    expect(await run.exited, run.output()).toBe(0);
     expect(postgresRunning()).toBe(false);
   }, 120_000);
 
@@ -127,7 +145,10 @@ describe("the run command on embedded Postgres", () => {
     try {
       const run = start(await freePort());
       expect(await run.exited).toBe(1);
-      expect(run.output()).toContain(`port ${pgPort} is in use`);
+      // One line saying what to do; no stack, no JSON.
+      expect(run.output().trim().split("\n")).toEqual([
+        `Cannot start the embedded Postgres: port ${pgPort} is in use (another OpsConductor or Postgres?). Stop it, or set OPS_EMBEDDED_PG_PORT.`,
+      ]);
     } finally {
       squatter.close();
     }

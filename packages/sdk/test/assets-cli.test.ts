@@ -9,7 +9,9 @@ import { startTestApp, type TestApp } from "../../../apps/api/test/helpers/harne
 import { startWorker, type WorkerHandle } from "../../../apps/worker/src/run-worker";
 import { createOpsClient, type OpsClient } from "../src/index";
 
-const OPSCTL = resolve(import.meta.dirname, "../bin/opsctl.mjs");
+// The bundled CLI (built once by the test setup): the same code as bin/opsctl.mjs
+// without a cold TypeScript loader in every process.
+const OPSCTL = resolve(import.meta.dirname, "../dist/opsctl.mjs");
 
 type Run = { code: number | null; stdout: string; stderr: string };
 
@@ -108,20 +110,22 @@ describe("opsctl targets", () => {
   }, 60_000);
 
   it("lists targets filtered by label, as a table and as JSON", async () => {
-    const list = await opsctl(["targets", "list", "--label", "env=staging"]);
+    const [list, json, badLabel] = await Promise.all([
+      opsctl(["targets", "list", "--label", "env=staging"]),
+      opsctl(["--json", "targets", "list", "--label", "env=prod", "--label", "env=prod"]),
+      opsctl(["targets", "list", "--label", "env"]),
+    ]);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^NAME\s+ADDRESS\s+STATUS\s+LAST CHECK\s+LABELS\n/);
     expect(list.stdout).toMatch(/db-1\s+10\.0\.0\.3:2222\s+unknown\s+-\s+env=staging,role=db/);
     expect(list.stdout).not.toContain("web-1");
 
-    const json = await opsctl(["--json", "targets", "list", "--label", "env=prod", "--label", "env=prod"]);
     expect(json.code).toBe(0);
     const page = JSON.parse(json.stdout) as { items: { name: string }[]; total: number };
     expect(page.items.map((t) => t.name)).toEqual(["web-1"]);
 
-    const badLabel = await opsctl(["targets", "list", "--label", "env"]);
     expect(badLabel).toMatchObject({ code: 1, stdout: "", stderr: 'error: a label is key=value, not "env"\n' });
-  }, 30_000);
+  }, 60_000);
 
   it("tests a target on a closed port and reports it refused", async () => {
     const port = await closedPort();
@@ -132,29 +136,32 @@ describe("opsctl targets", () => {
     );
     expect((await opsctl(["targets", "import", file, "--yes"])).code).toBe(0);
 
-    const test = await opsctl(["targets", "test", "closed-1"]);
+    // Five independent runs (each waits for its own tests): side by side.
+    const [test, byLabel, byGroup, all, none] = await Promise.all([
+      opsctl(["targets", "test", "closed-1"]),
+      opsctl(["--json", "targets", "test", "label:probe=closed"]),
+      opsctl(["targets", "test", "group:probes"]),
+      // all: the two imported earlier (10.0.0.x, unreachable here) and closed-1.
+      opsctl(["--json", "targets", "test", "all"]),
+      opsctl(["targets", "test", "no-such-target"]),
+    ]);
     expect(test.code).toBe(1);
     expect(test.stderr).toContain("1/1 done, 0 passed, 1 failed");
     expect(test.stderr).toContain("error: 1 of 1 targets failed the connection test");
     expect(test.stdout).toMatch(/^TARGET\s+CAUSE/);
     expect(test.stdout).toMatch(/closed-1\s+refused/);
 
-    const byLabel = await opsctl(["--json", "targets", "test", "label:probe=closed"]);
     expect(byLabel.code).toBe(1);
     const batch = JSON.parse(byLabel.stdout) as { total: number; failed: number; tests: { status: string; cause: string | null }[] };
     expect(batch).toMatchObject({ total: 1, failed: 1 });
     expect(batch.tests[0]).toMatchObject({ status: "failed", cause: "refused" });
 
-    const byGroup = await opsctl(["targets", "test", "group:probes"]);
     expect(byGroup.code).toBe(1);
     expect(byGroup.stdout).toMatch(/closed-1\s+refused/);
     expect(byGroup.stdout).not.toContain("web-1");
 
-    // all: the two imported earlier (10.0.0.x, unreachable here) and closed-1.
-    const all = await opsctl(["--json", "targets", "test", "all"]);
     expect(JSON.parse(all.stdout)).toMatchObject({ total: 3 });
 
-    const none = await opsctl(["targets", "test", "no-such-target"]);
     expect(none).toMatchObject({ code: 1, stdout: "" });
     expect(none.stderr).toMatch(/^error: no target named "no-such-target"/);
   }, 60_000);
@@ -166,13 +173,15 @@ describe("opsctl discover", () => {
     await admin.assets.discoveryNetworks.set({ cidrs: [{ cidr: "127.0.0.0/8", note: "tests" }] });
     const port = await closedPort();
 
-    const scan = await opsctl(["discover", "127.0.0.1", "--port", String(port), "--timeout-ms", "1000"]);
+    const [scan, outside] = await Promise.all([
+      opsctl(["discover", "127.0.0.1", "--port", String(port), "--timeout-ms", "1000"]),
+      opsctl(["discover", "192.0.2.0/30"]),
+    ]);
     expect(scan.stderr).not.toMatch(/error/);
     expect(scan.code).toBe(0);
     expect(scan.stderr).toContain("1/1 probes, 0 found (done)");
     expect(scan.stdout).toBe("No SSH servers found.\n");
 
-    const outside = await opsctl(["discover", "192.0.2.0/30"]);
     expect(outside).toMatchObject({ code: 1, stdout: "" });
     expect(outside.stderr).toMatch(/^error: BAD_REQUEST: .*192\.0\.2\.0\/30/);
   }, 60_000);

@@ -7,14 +7,17 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest"
 import { startTestApp, type TestApp } from "../../../apps/api/test/helpers/harness";
 import { createOpsClient, toOpsError } from "../src/index";
 
-const OPSCTL = resolve(import.meta.dirname, "../bin/opsctl.mjs");
+// The bundled CLI (built once by the test setup): the same code as bin/opsctl.mjs
+// without a cold TypeScript loader in every process. One test runs the bin itself.
+const OPSCTL = resolve(import.meta.dirname, "../dist/opsctl.mjs");
+const BIN = resolve(import.meta.dirname, "../bin/opsctl.mjs");
 
 type Run = { code: number | null; stdout: string; stderr: string };
 
 /** opsctl as a real process, from an unrelated directory, with only the env we give it. */
-function opsctl(args: string[], opts: { config: string; stdin?: string; env?: Record<string, string> }): Promise<Run> {
+function opsctl(args: string[], opts: { config: string; stdin?: string; env?: Record<string, string>; entry?: string }): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [OPSCTL, ...args], {
+    const child = spawn(process.execPath, [opts.entry ?? OPSCTL, ...args], {
       cwd: tmpdir(),
       env: { PATH: process.env.PATH ?? "", HOME: tmpdir(), OPSCTL_CONFIG: opts.config, ...opts.env },
       stdio: ["pipe", "pipe", "pipe"],
@@ -122,7 +125,14 @@ describe("opsctl", () => {
     expect(await app.caller(await app.principalFor(user.id)).identity.sessions.list()).toEqual([]);
     expect(login.stdout + login.stderr).not.toContain(saved.token);
 
-    const whoami = await opsctl(["whoami"], { config });
+    // Independent of each other: run side by side.
+    const [whoami, whoamiJson, create, badExpiry, users] = await Promise.all([
+      opsctl(["whoami"], { config }),
+      opsctl(["--json", "whoami"], { config }),
+      opsctl(["tokens", "create", "--name", "ci deploy", "--permission", "users.read", "jobs.read"], { config }),
+      opsctl(["tokens", "create", "--name", "x", "--expires-days", "soon"], { config }),
+      opsctl(["users", "list", "--search", user.email], { config }),
+    ]);
     expect(whoami.code).toBe(0);
     expect(whoami.stdout).toContain(user.email);
     expect(whoami.stdout).toContain("Ada Admin");
@@ -130,10 +140,8 @@ describe("opsctl", () => {
     expect(whoami.stdout).toMatch(/Via:\s+token/);
     expect(whoami.stdout).not.toContain(saved.token);
 
-    const whoamiJson = await opsctl(["--json", "whoami"], { config });
     expect(JSON.parse(whoamiJson.stdout)).toMatchObject({ email: user.email, via: "token", url: app.url });
 
-    const create = await opsctl(["tokens", "create", "--name", "ci deploy", "--permission", "users.read", "jobs.read"], { config });
     expect(create.code).toBe(0);
     const newToken = create.stdout.trim();
     expect(create.stderr).toContain("will not be shown again");
@@ -142,12 +150,20 @@ describe("opsctl", () => {
       "users.read",
     ]);
 
-    const list = await opsctl(["--json", "tokens", "list"], { config });
+    expect(badExpiry).toMatchObject({ code: 1, stdout: "" });
+    expect(badExpiry.stderr).toBe('error: --expires-days must be a whole number of days or "never", not "soon"\n');
+
+    expect(users.code).toBe(0);
+    expect(users.stdout).toMatch(/^EMAIL\s+NAME\s+ROLES\s+STATUS/);
+    expect(users.stdout).toContain(user.email);
+    expect(users.stdout).toContain("Ada Admin");
+    expect(users.stderr).toContain("Page 1 of 1 (1 users)");
+
+    const [list, listText] = await Promise.all([opsctl(["--json", "tokens", "list"], { config }), opsctl(["tokens", "list"], { config })]);
     expect(list.code).toBe(0);
     expect(list.stdout).not.toContain(newToken);
     const rows = JSON.parse(list.stdout) as { id: string; name: string }[];
     expect(rows.map((t) => t.name)).toEqual(expect.arrayContaining(["ci deploy", expect.stringMatching(/^opsctl on /)]));
-    const listText = await opsctl(["tokens", "list"], { config });
     expect(listText.stdout).toMatch(/^ID\s+NAME\s+PREFIX/);
     expect(listText.stdout).toContain("ci deploy");
 
@@ -157,17 +173,6 @@ describe("opsctl", () => {
     const revoked = await opsctl(["whoami"], { config, env: { OPS_URL: app.url, OPS_TOKEN: newToken } });
     expect(revoked.code).toBe(1);
     expect(revoked.stderr).toMatch(/^error: UNAUTHORIZED: .*run `opsctl login`\)\n$/);
-
-    const badExpiry = await opsctl(["tokens", "create", "--name", "x", "--expires-days", "soon"], { config });
-    expect(badExpiry).toMatchObject({ code: 1, stdout: "" });
-    expect(badExpiry.stderr).toBe('error: --expires-days must be a whole number of days or "never", not "soon"\n');
-
-    const users = await opsctl(["users", "list", "--search", user.email], { config });
-    expect(users.code).toBe(0);
-    expect(users.stdout).toMatch(/^EMAIL\s+NAME\s+ROLES\s+STATUS/);
-    expect(users.stdout).toContain(user.email);
-    expect(users.stdout).toContain("Ada Admin");
-    expect(users.stderr).toContain("Page 1 of 1 (1 users)");
   }, 120_000);
 
   it("asks for the authentication code when the account has MFA", async () => {
@@ -195,10 +200,12 @@ describe("opsctl", () => {
     const viewer = await app.createUser({ roles: ["viewer"] });
     const config = join(dir, "viewer", "config.json");
 
-    const notSignedIn = await opsctl(["users", "list"], { config });
+    const [notSignedIn, wrong] = await Promise.all([
+      opsctl(["users", "list"], { config }),
+      opsctl(["login", "--url", app.url, "--email", viewer.email], { config, stdin: "not-the-password\n" }),
+    ]);
     expect(notSignedIn).toMatchObject({ code: 1, stderr: "error: not signed in: run `opsctl login`\n", stdout: "" });
 
-    const wrong = await opsctl(["login", "--url", app.url, "--email", viewer.email], { config, stdin: "not-the-password\n" });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^Password: \nerror: UNAUTHORIZED: [^\n]+\n$/);
     expect(wrong.stderr).not.toContain("opsctl login");
@@ -211,5 +218,15 @@ describe("opsctl", () => {
     expect(users.code).toBe(1);
     expect(users.stdout).toBe("");
     expect(users.stderr).toBe('error: FORBIDDEN: You need the "users.read" permission\n');
+  }, 60_000);
+
+  it("the shipped bin (TypeScript through tsx, as the README runs it) is the same CLI", async () => {
+    const config = join(dir, "bin", "config.json");
+    const [viaBin, viaBundle] = await Promise.all([
+      opsctl(["users", "list"], { config, entry: BIN }),
+      opsctl(["users", "list"], { config }),
+    ]);
+    expect(viaBin).toEqual(viaBundle);
+    expect(viaBin).toMatchObject({ code: 1, stderr: "error: not signed in: run `opsctl login`\n" });
   }, 60_000);
 });
