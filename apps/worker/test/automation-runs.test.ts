@@ -112,7 +112,7 @@ describe("ad-hoc commands", () => {
     const [h0, h1] = run.hosts;
     expect(h0).toMatchObject({
       state: "failed",
-      error: 'step "command" failed',
+      error: 'step "command" failed: exit code 3',
       steps: [{ state: "failed", exitCode: 3, error: "exit code 3" }],
     });
     expect(h1!.state).toBe("failed");

@@ -1,19 +1,14 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../../apps/api/src/logger";
 import { startTestApp, type TestApp } from "../../../apps/api/test/helpers/harness";
 import { startWorker, type WorkerHandle } from "../../../apps/worker/src/run-worker";
 import { createOpsClient, type OpsClient } from "../src/index";
-
-// The bundled CLI (built once by the test setup): the same code as bin/opsctl.mjs
-// without a cold TypeScript loader in every process.
-const OPSCTL = resolve(import.meta.dirname, "../dist/opsctl.mjs");
-
-type Run = { code: number | null; stdout: string; stderr: string };
+import { runOpsctl } from "./helpers/opsctl";
 
 let app: TestApp;
 let worker: WorkerHandle;
@@ -21,24 +16,13 @@ let dir: string;
 let token: string;
 let client: OpsClient;
 
-/** opsctl as a real process with OPS_URL/OPS_TOKEN, as a CI job runs it; stdin is a pipe, not a TTY. */
-function opsctl(args: string[], stdin = "", onStderr?: (soFar: string, child: ChildProcess) => void): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [OPSCTL, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "", HOME: dir, OPSCTL_CONFIG: join(dir, "none.json"), OPS_URL: app.url, OPS_TOKEN: token },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-      onStderr?.(stderr, child);
-    });
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-    child.stdin.end(stdin);
+/** opsctl signed in with a token through OPS_URL/OPS_TOKEN, as a CI job runs it. */
+function opsctl(args: string[], stdin = "", onStderr?: (soFar: string, child: ChildProcess) => void) {
+  return runOpsctl(args, {
+    cwd: dir,
+    env: { HOME: dir, OPSCTL_CONFIG: join(dir, "none.json"), OPS_URL: app.url, OPS_TOKEN: token },
+    stdin,
+    onStderr,
   });
 }
 

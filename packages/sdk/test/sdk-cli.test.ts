@@ -1,34 +1,19 @@
-import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { startTestApp, type TestApp } from "../../../apps/api/test/helpers/harness";
 import { createOpsClient, toOpsError } from "../src/index";
+import { OPSCTL_BIN, runOpsctl } from "./helpers/opsctl";
 
-// The bundled CLI (built once by the test setup): the same code as bin/opsctl.mjs
-// without a cold TypeScript loader in every process. One test runs the bin itself.
-const OPSCTL = resolve(import.meta.dirname, "../dist/opsctl.mjs");
-const BIN = resolve(import.meta.dirname, "../bin/opsctl.mjs");
-
-type Run = { code: number | null; stdout: string; stderr: string };
-
-/** opsctl as a real process, from an unrelated directory, with only the env we give it. */
-function opsctl(args: string[], opts: { config: string; stdin?: string; env?: Record<string, string>; entry?: string }): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [opts.entry ?? OPSCTL, ...args], {
-      cwd: tmpdir(),
-      env: { PATH: process.env.PATH ?? "", HOME: tmpdir(), OPSCTL_CONFIG: opts.config, ...opts.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-    child.stdin.end(opts.stdin ?? "");
+/** opsctl from an unrelated directory, with only the env we give it; `entry` may name the bin itself. */
+function opsctl(args: string[], opts: { config: string; stdin?: string; env?: Record<string, string>; entry?: string }) {
+  return runOpsctl(args, {
+    cwd: tmpdir(),
+    env: { HOME: tmpdir(), OPSCTL_CONFIG: opts.config, ...opts.env },
+    stdin: opts.stdin,
+    entry: opts.entry,
   });
 }
 
@@ -223,7 +208,7 @@ describe("opsctl", () => {
   it("the shipped bin (TypeScript through tsx, as the README runs it) is the same CLI", async () => {
     const config = join(dir, "bin", "config.json");
     const [viaBin, viaBundle] = await Promise.all([
-      opsctl(["users", "list"], { config, entry: BIN }),
+      opsctl(["users", "list"], { config, entry: OPSCTL_BIN }),
       opsctl(["users", "list"], { config }),
     ]);
     expect(viaBin).toEqual(viaBundle);

@@ -145,7 +145,11 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
     let lines = 0;
     let bytes = 0;
     let captured = "";
-    const note = (text: string) => run.output.push(run.lease, step.id, 3, text);
+    const note = (text: string) => {
+      lines++;
+      bytes += Buffer.byteLength(text) + 1;
+      run.output.push(run.lease, step.id, 3, text);
+    };
     try {
       const c = await connect();
       let command = config.workingDirectory ? `cd ${shellQuote(config.workingDirectory)} && ${config.command}` : config.command;
@@ -196,7 +200,12 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
   async function execute(step: WorkflowStep): Promise<StepOutcome | null> {
     const previous = recorded.get(step.id);
     if (previous && !["pending", "running"].includes(previous.state)) {
-      return { state: previous.state as StepOutcome["state"], exitCode: previous.exitCode, output: previous.captured ?? "" };
+      return {
+        state: previous.state as StepOutcome["state"],
+        exitCode: previous.exitCode,
+        output: previous.captured ?? "",
+        error: previous.error,
+      };
     }
     if (step.kind !== "ssh.command") {
       const result: HostStepResult = {
@@ -210,7 +219,7 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
       };
       if (!(await startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } }))) return null;
       if (!(await finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } }))) return null;
-      return { state: "failed", exitCode: null, output: "" };
+      return { state: "failed", exitCode: null, output: "", error: result.error };
     }
     for (let tryNo = 0; ; tryNo++) {
       if (!(await startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } }))) return null;
@@ -223,7 +232,7 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
         continue;
       }
       if (!(await finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } }))) return null;
-      return { state: result.state, exitCode: result.exitCode, output: result.captured ?? "" };
+      return { state: result.state, exitCode: result.exitCode, output: result.captured ?? "", error: result.error };
     }
   }
 

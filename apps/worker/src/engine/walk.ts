@@ -5,6 +5,8 @@ export type StepOutcome = {
   exitCode: number | null;
   /** Captured stdout, for conditions of later steps. */
   output: string;
+  /** Why it did not succeed, as the host-step records it. */
+  error?: string | null;
   /** A disabled step: recorded as skipped, but the flow goes on through it. */
   passThrough?: boolean;
 };
@@ -55,7 +57,8 @@ export async function planHost(
     const o = outcomes.get(step.id);
     if (!o || !failed(o) || step.continueOnError) continue;
     const handled = doc.edges.some((e) => e.from === step.id && (e.on === "failure" || e.on === "always"));
-    if (!handled) unhandled ??= `step "${step.id}" ${o.state === "interrupted" ? "was interrupted" : o.state.replace("_", " ")}`;
+    if (!handled)
+      unhandled ??= `step "${step.id}" ${o.state === "interrupted" ? "was interrupted" : o.state.replace("_", " ")}${o.error ? `: ${o.error}` : ""}`;
   }
   if (cancelled) return { state: "cancelled", error: "cancelled" };
   return unhandled ? { state: "failed", error: unhandled } : { state: "succeeded", error: null };

@@ -10,7 +10,8 @@ export type LoginUse = { purpose: string; targetId: string; actor: { userId: str
 export async function openLogin(db: Database, masterKeys: MasterKeys, credentialId: string | null, use: LoginUse): Promise<SshLogin> {
   if (!credentialId) throw new SshFailure("auth", "no credential", "authentication failed: no login credential is set on this target");
   const c = await openCredentialForUse(db, masterKeys, credentialId, use);
-  if (c.kind === "ssh_key") return { username: c.username, method: "key", key: await parsePrivateKey(credentialId, c.secret, c.passphrase) };
+  if (c.kind === "ssh_key")
+    return { username: c.username, method: "key", key: await parsePrivateKey(credentialId, c.secret, c.passphrase) };
   if (c.kind === "ssh_password") return { username: c.username, method: "password", password: c.secret };
   throw new SshFailure(
     "auth",

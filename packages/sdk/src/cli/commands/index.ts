@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerAuthCommands } from "./auth";
 import { registerDiscoverCommands } from "./discover";
 import { registerJobCommands } from "./jobs";
+import { registerRunCommands } from "./runs";
 import { registerTargetCommands } from "./targets";
 import { registerTokenCommands } from "./tokens";
 import { registerUserCommands } from "./users";
@@ -14,4 +15,5 @@ export const commandGroups: ((program: Command) => void)[] = [
   registerTargetCommands,
   registerDiscoverCommands,
   registerJobCommands,
+  registerRunCommands,
 ];

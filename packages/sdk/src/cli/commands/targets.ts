@@ -153,7 +153,8 @@ async function importTargets(ctx: CliContext, file: string, opts: ImportOptions)
 }
 
 /** Target ids for a name, `label:k=v`, `group:NAME` or `all`, paging through the list. */
-async function resolveSelector(client: OpsClient, selector: string): Promise<string[]> {
+/** A target name, `label:k=v`, `group:NAME` or `all`, as the ids of every target it names. */
+export async function resolveSelector(client: OpsClient, selector: string): Promise<string[]> {
   if (selector === "all") return listAllIds(client, {});
   if (selector.startsWith("label:")) return listAllIds(client, { labels: [checkLabel(selector.slice("label:".length))] });
   if (selector.startsWith("group:")) {
