@@ -8,7 +8,7 @@ import { trpc } from "../../app/trpc";
 import { useFormatDate } from "../../app/use-format-date";
 import { PageHeader } from "../../components/page-header";
 import { QueryTable } from "../../components/query-table";
-import { auditListInput, type AuditSearch } from "./audit-route";
+import { auditListInput, type AuditSearch } from "./audit-search";
 
 const route = getRouteApi("/app/audit");
 

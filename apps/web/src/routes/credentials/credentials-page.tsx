@@ -15,7 +15,7 @@ import { CreateButton, PageHeader } from "../../components/page-header";
 import { QueryTable } from "../../components/query-table";
 import { SearchBox } from "../../components/search-box";
 import { CredentialModal } from "./credential-modal";
-import { credentialsListInput } from "./credentials-route";
+import { credentialsListInput } from "./credentials-search";
 
 const route = getRouteApi("/app/credentials");
 

@@ -10,7 +10,7 @@ import { useFormatDate } from "../../app/use-format-date";
 import { useMe } from "../../app/use-me";
 import { QueryTable } from "../../components/query-table";
 import { LoadError, Loading } from "../../components/states";
-import { resultsInput, type ScanSearch } from "./discovery-route";
+import { resultsInput, type ScanSearch } from "./discovery-search";
 import { ImportResultsModal } from "./import-results-modal";
 import { isActive, ScanProgress, ScanStatusBadge } from "./scan-status";
 

@@ -1,4 +1,4 @@
-import type { TargetStatus } from "./targets-route";
+import type { TargetStatus } from "./targets-search";
 
 const LOOK: Record<TargetStatus, { label: string; cls: string }> = {
   unknown: { label: "Unknown", cls: "text-bg-secondary" },

@@ -19,7 +19,7 @@ import { BulkBar } from "./bulk-bar";
 import { ImportModal } from "./import-modal";
 import { StatusBadge, statusLabel } from "./status-badge";
 import { TargetFormModal } from "./target-form-modal";
-import { TARGET_STATUSES, targetsListInput, type TargetsSearch } from "./targets-route";
+import { TARGET_STATUSES, targetsListInput, type TargetsSearch } from "./targets-search";
 
 const route = getRouteApi("/app/targets");
 

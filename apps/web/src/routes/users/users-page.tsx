@@ -14,9 +14,9 @@ import { QueryTable } from "../../components/query-table";
 import { SearchBox } from "../../components/search-box";
 import { CreateUserModal } from "./create-user-modal";
 import { EditRolesModal } from "./edit-roles-modal";
+import { usersListInput } from "./users-search";
 
 const route = getRouteApi("/app/users");
-const PAGE_SIZE = 25;
 
 export function UsersPage() {
   const fmt = useFormatDate();
@@ -32,15 +32,7 @@ export function UsersPage() {
   const [editing, setEditing] = useState<UserView | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
 
-  const list = useQuery({
-    ...trpc.identity.users.list.queryOptions({
-      page: search.page,
-      pageSize: PAGE_SIZE,
-      search: search.search || undefined,
-      status: search.status,
-    }),
-    placeholderData: keepPreviousData,
-  });
+  const list = useQuery({ ...trpc.identity.users.list.queryOptions(usersListInput(search)), placeholderData: keepPreviousData });
   const refresh = () => queryClient.invalidateQueries(trpc.identity.users.pathFilter());
   const onError = (e: unknown) => setActionError(describeError(e));
   const disable = useMutation(trpc.identity.users.disable.mutationOptions({ onSuccess: refresh, onError }));
