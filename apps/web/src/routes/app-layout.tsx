@@ -23,6 +23,7 @@ import { applyTheme } from "../app/theme";
 import { isApiError, trpc } from "../app/trpc";
 import { useMe } from "../app/use-me";
 import { Loading } from "../components/states";
+import { ToastStack } from "../components/toasts";
 import { rootRoute } from "./root";
 
 export const appLayoutRoute = createRoute({
@@ -222,6 +223,7 @@ function AppLayout() {
           )}
           <Outlet />
         </main>
+        <ToastStack />
       </div>
     </div>
   );

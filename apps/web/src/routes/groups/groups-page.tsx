@@ -6,9 +6,10 @@ import { allows } from "../../app/access";
 import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
 import { useMe } from "../../app/use-me";
-import { useGroupOptions, type FlatGroup } from "../../components/asset-pickers";
+import { flattenGroups, useGroupOptions, type FlatGroup } from "../../components/asset-pickers";
 import { ConfirmDialog } from "../../components/confirm-dialog";
 import { DismissibleError } from "../../components/dismissible-error";
+import { FreshEdit } from "../../components/fresh-edit";
 import { CreateButton, PageHeader } from "../../components/page-header";
 import { QueryStates } from "../../components/query-states";
 import { GroupModal } from "./group-modal";
@@ -24,6 +25,13 @@ export function GroupsPage() {
   const refresh = async () => {
     await queryClient.invalidateQueries(trpc.assets.groups.pathFilter());
     await queryClient.invalidateQueries(trpc.assets.targets.pathFilter());
+  };
+  /** The group as the server has it now, not as the tree was when the page loaded. */
+  const loadGroup = async (id: string) => {
+    const tree = await queryClient.fetchQuery({ ...trpc.assets.groups.list.queryOptions(), staleTime: 0 });
+    const group = flattenGroups(tree).find((g) => g.id === id);
+    if (!group) throw new Error("This group no longer exists.");
+    return group;
   };
   const remove = useMutation(
     trpc.assets.groups.delete.mutationOptions({
@@ -79,8 +87,14 @@ export function GroupsPage() {
           </ul>
         )}
       </QueryStates>
-      {editing && (
-        <GroupModal group={editing.group} parentId={editing.parentId} onClose={() => setEditing(null)} onSaved={() => void refresh()} />
+      {editing?.group ? (
+        <FreshEdit title={`Edit ${editing.group.name}`} load={() => loadGroup(editing.group!.id)} onClose={() => setEditing(null)}>
+          {(fresh, reload) => (
+            <GroupModal group={fresh} onReload={reload} onClose={() => setEditing(null)} onSaved={() => void refresh()} />
+          )}
+        </FreshEdit>
+      ) : (
+        editing && <GroupModal parentId={editing.parentId} onClose={() => setEditing(null)} onSaved={() => void refresh()} />
       )}
       {deleting && (
         <ConfirmDialog

@@ -10,12 +10,13 @@ import { useFormatDate } from "../../app/use-format-date";
 import { useMe } from "../../app/use-me";
 import { ConfirmDialog } from "../../components/confirm-dialog";
 import { ErrorAlert } from "../../components/form";
+import { FreshEdit } from "../../components/fresh-edit";
 import { LabelChips } from "../../components/labels-editor";
 import { LoadError, Loading } from "../../components/states";
 import { HostKeyCard } from "./host-key-card";
 import { RelationshipsCard } from "./relationships-card";
 import { StatusBadge } from "./status-badge";
-import { TargetFormModal } from "./target-form-modal";
+import { TargetFormModal, targetFormValue } from "./target-form-modal";
 import { TestBatchProgress } from "./test-batch-progress";
 import { TestHistory } from "./test-history";
 
@@ -87,7 +88,12 @@ export function TargetDetailPage() {
           )}
           {canManage && (
             <>
-              <button type="button" className="btn btn-outline-secondary d-flex align-items-center gap-1" onClick={() => setEditing(true)}>
+              <button
+                type="button"
+                className="btn btn-outline-secondary d-flex align-items-center gap-1"
+                onClick={() => setEditing(true)}
+                data-testid="edit-target"
+              >
                 <Pencil size={16} /> Edit
               </button>
               <button type="button" className="btn btn-outline-danger d-flex align-items-center gap-1" onClick={() => setDeleting(true)}>
@@ -193,23 +199,21 @@ export function TargetDetailPage() {
       </div>
 
       {editing && (
-        <TargetFormModal
-          initial={{
-            id: t.id,
-            name: t.name,
-            address: t.address,
-            port: t.port,
-            osFamily: t.osFamily,
-            description: t.description,
-            labels: t.labels,
-            groupIds: t.groups.map((g) => g.id),
-            credentialId: t.credential?.id ?? null,
-            becomeCredentialId: t.becomeCredential?.id ?? null,
-            jumpHostId: t.jumpHost?.id ?? null,
-          }}
+        <FreshEdit
+          title={`Edit ${t.name}`}
+          size="lg"
+          load={() => queryClient.fetchQuery({ ...trpc.assets.targets.get.queryOptions({ id: t.id }), staleTime: 0 })}
           onClose={() => setEditing(false)}
-          onSaved={() => void refresh()}
-        />
+        >
+          {(fresh, reload) => (
+            <TargetFormModal
+              initial={targetFormValue(fresh)}
+              onReload={reload}
+              onClose={() => setEditing(false)}
+              onSaved={() => void refresh()}
+            />
+          )}
+        </FreshEdit>
       )}
       {deleting && (
         <ConfirmDialog

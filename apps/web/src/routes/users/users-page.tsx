@@ -8,7 +8,9 @@ import { trpc } from "../../app/trpc";
 import { useDebouncedSearch } from "../../app/use-debounced-search";
 import { useFormatDate } from "../../app/use-format-date";
 import { useMe } from "../../app/use-me";
+import { ConfirmDialog } from "../../components/confirm-dialog";
 import { DismissibleError } from "../../components/dismissible-error";
+import { FreshEdit } from "../../components/fresh-edit";
 import { CreateButton, PageHeader } from "../../components/page-header";
 import { QueryTable } from "../../components/query-table";
 import { SearchBox } from "../../components/search-box";
@@ -30,12 +32,19 @@ export function UsersPage() {
   );
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<UserView | null>(null);
+  const [disabling, setDisabling] = useState<UserView | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
 
   const list = useQuery({ ...trpc.identity.users.list.queryOptions(usersListInput(search)), placeholderData: keepPreviousData });
-  const refresh = () => queryClient.invalidateQueries(trpc.identity.users.pathFilter());
+  // Roles count their users.
+  const refresh = () => queryClient.invalidateQueries(trpc.identity.pathFilter());
   const onError = (e: unknown) => setActionError(describeError(e));
-  const disable = useMutation(trpc.identity.users.disable.mutationOptions({ onSuccess: refresh, onError }));
+  const disable = useMutation(
+    trpc.identity.users.disable.mutationOptions({
+      onSuccess: () => (setDisabling(null), refresh()),
+      onError: (e) => (setDisabling(null), onError(e)),
+    }),
+  );
   const enable = useMutation(trpc.identity.users.enable.mutationOptions({ onSuccess: refresh, onError }));
 
   return (
@@ -123,7 +132,7 @@ export function UsersPage() {
                     className="btn btn-sm btn-outline-danger"
                     disabled={disable.isPending || u.id === me.id}
                     title={u.id === me.id ? "You cannot disable yourself" : undefined}
-                    onClick={() => confirm(`Disable ${u.email}? Their sessions and tokens stop working.`) && disable.mutate({ id: u.id })}
+                    onClick={() => setDisabling(u)}
                   >
                     Disable
                   </button>
@@ -135,7 +144,29 @@ export function UsersPage() {
         onPage={(page) => navigate({ search: (s) => ({ ...s, page }) })}
       />
       {creating && <CreateUserModal onClose={() => setCreating(false)} onCreated={refresh} />}
-      {editing && <EditRolesModal user={editing} onClose={() => setEditing(null)} onSaved={refresh} />}
+      {editing && (
+        <FreshEdit
+          title={`Roles of ${editing.displayName || editing.email}`}
+          load={() => queryClient.fetchQuery({ ...trpc.identity.users.get.queryOptions({ id: editing.id }), staleTime: 0 })}
+          onClose={() => setEditing(null)}
+        >
+          {(fresh, reload) => <EditRolesModal user={fresh} onReload={reload} onClose={() => setEditing(null)} onSaved={refresh} />}
+        </FreshEdit>
+      )}
+      {disabling && (
+        <ConfirmDialog
+          title="Disable user"
+          confirmLabel="Disable"
+          danger
+          busy={disable.isPending}
+          onClose={() => setDisabling(null)}
+          onConfirm={() => disable.mutate({ id: disabling.id })}
+        >
+          <p className="mb-0">
+            Disable <strong>{disabling.email}</strong>? They are signed out everywhere and their API tokens stop working.
+          </p>
+        </ConfirmDialog>
+      )}
     </div>
   );
 }
