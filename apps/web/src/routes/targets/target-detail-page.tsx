@@ -17,7 +17,7 @@ import { HostKeyCard } from "./host-key-card";
 import { RelationshipsCard } from "./relationships-card";
 import { StatusBadge } from "./status-badge";
 import { TargetFormModal, targetFormValue } from "./target-form-modal";
-import { TestBatchProgress } from "./test-batch-progress";
+import { TestBatchProgress } from "../../components/test-batch-progress";
 import { TestHistory } from "./test-history";
 
 const route = getRouteApi("/app/targets/$id");

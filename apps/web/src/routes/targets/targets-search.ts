@@ -1,3 +1,4 @@
+import type { TargetFilters } from "@ops/domain/schemas/assets-targets";
 import { z } from "zod";
 import { targetSchemas } from "../../app/schemas";
 
@@ -16,15 +17,15 @@ export const targetsSearch = z.object({
 export type TargetsSearch = z.infer<typeof targetsSearch>;
 export const TARGETS_PAGE_SIZE = 25;
 
+/** The filter part of the URL, as bulk actions and "test all matching" send it (server-side selection). */
+export function targetFiltersOf(s: TargetsSearch): TargetFilters {
+  return { search: s.search || undefined, labels: s.labels ?? [], groupId: s.groupId, status: s.status ?? [] };
+}
+
+export function hasFilters(s: TargetsSearch): boolean {
+  return !!(s.search || s.labels?.length || s.groupId || s.status?.length);
+}
+
 export function targetsListInput(s: TargetsSearch) {
-  return {
-    page: s.page,
-    pageSize: TARGETS_PAGE_SIZE,
-    search: s.search || undefined,
-    labels: s.labels ?? [],
-    groupId: s.groupId,
-    status: s.status ?? [],
-    sort: s.sort,
-    dir: s.dir,
-  };
+  return { page: s.page, pageSize: TARGETS_PAGE_SIZE, ...targetFiltersOf(s), sort: s.sort, dir: s.dir };
 }
