@@ -15,7 +15,7 @@ import { LabelChips } from "../../components/labels-editor";
 import { LoadError, Loading } from "../../components/states";
 import { HostKeyCard } from "./host-key-card";
 import { RelationshipsCard } from "./relationships-card";
-import { StatusBadge } from "./status-badge";
+import { StatusBadge } from "../../components/status-badge";
 import { TargetFormModal, targetFormValue } from "./target-form-modal";
 import { TestBatchProgress } from "../../components/test-batch-progress";
 import { TestHistory } from "./test-history";

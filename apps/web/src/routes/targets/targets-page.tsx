@@ -17,7 +17,7 @@ import { QueryTable } from "../../components/query-table";
 import { SearchBox } from "../../components/search-box";
 import { BulkBar, type BulkSelection } from "./bulk-bar";
 import { ImportModal } from "./import-modal";
-import { StatusBadge, statusLabel } from "./status-badge";
+import { StatusBadge, statusLabel } from "../../components/status-badge";
 import { TargetFormModal } from "./target-form-modal";
 import { hasFilters, TARGET_STATUSES, targetFiltersOf, targetsListInput, type TargetsSearch } from "./targets-search";
 
