@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { createDb } from "@ops/db";
 import { createLoginThrottle, loadMasterKeys, type MasterKeys, type Services } from "@ops/domain";
@@ -26,6 +27,9 @@ export async function createServices(config: Config, databaseUrl: string, log: L
   const services = {
     db,
     masterKeys: loadApiMasterKeys(config, log),
+    masterKeySource: config.OPS_MASTER_KEY
+      ? { generated: false, file: null }
+      : { generated: true, file: join(config.dataDir, "master.key") },
     throttle: createLoginThrottle(redis ?? undefined, config.OPS_REDIS_PREFIX),
     identity: {
       sessionIdleMinutes: config.OPS_SESSION_IDLE_MINUTES,

@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from "@trpc/server";
+import type { TRPCRequestInfo } from "@trpc/server/http";
 import { ZodError } from "zod";
 import { procedureCalls, procedureDuration } from "./metrics";
 import {
@@ -24,7 +25,31 @@ import {
  * that does not.
  */
 export type Access = { kind: "public" } | { kind: "authenticated" } | { kind: "session" } | { kind: "permission"; permission: Permission };
-export type Meta = { access?: Access };
+export type Meta = {
+  access?: Access;
+  /** Takes a password or a one-time code: refused inside a batch of several calls. */
+  unbatched?: boolean;
+};
+
+/**
+ * The most calls one batched request may carry (tRPC's `maxBatchSize`); larger batches
+ * answer 400. Clients' httpBatchLink should set `maxItems` to this or less.
+ */
+export const MAX_BATCH_SIZE = 50;
+
+/**
+ * Called by the HTTP adapter before anything runs: a batch of several calls that
+ * includes a procedure marked `unbatched` (sign-in, MFA, setup, password change) is
+ * refused whole, so one request is one guess however the throttle counts (issue 6).
+ * A batch of one is a plain call (httpBatchLink always sends `?batch=1`).
+ */
+export function refuseUnbatchable(info: Pick<TRPCRequestInfo, "isBatchCall" | "calls">): void {
+  if (!info.isBatchCall || info.calls.length < 2) return;
+  const refused = info.calls.find((c) => (c.procedure?._def.meta as Meta | undefined)?.unbatched);
+  if (refused) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `${refused.path} cannot be sent in a batch with other calls; send it on its own` });
+  }
+}
 
 /** How procedures set or clear the browser's session cookie without touching express. */
 export type SessionCookieJar = {

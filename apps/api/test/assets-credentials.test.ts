@@ -324,7 +324,7 @@ describe("update and delete", () => {
     await addTarget({ becomeCredentialId: password.id });
     await expect(admin.assets.credentials.delete({ id: password.id })).rejects.toMatchObject({
       code: "CONFLICT",
-      message: "Used by 3 targets as credential or become credential; assign them another one first",
+      message: "Used by 3 targets as credential or become credential; reassign them to another credential, or to none, to delete it",
     });
     await expect(admin.assets.credentials.delete({ id: become.id })).rejects.toMatchObject({
       message: expect.stringMatching(/^Used by 1 target as/),
@@ -332,7 +332,7 @@ describe("update and delete", () => {
     expect((await admin.assets.credentials.get({ id: password.id })).targetCount).toBe(3);
 
     await app.db.update(targets).set({ becomeCredentialId: null }).where(eq(targets.id, t1.id));
-    expect(await admin.assets.credentials.delete({ id: become.id })).toEqual({ id: become.id });
+    expect(await admin.assets.credentials.delete({ id: become.id })).toEqual({ id: become.id, targetsChanged: 0 });
     await expect(admin.assets.credentials.get({ id: become.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
     const [entry] = await app.db
       .select()

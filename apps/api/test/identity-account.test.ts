@@ -94,27 +94,36 @@ describe("identity.profile.update", () => {
 });
 
 describe("identity.profile.changePassword", () => {
-  it("needs the current password, signs out every other session, keeps this one", async () => {
+  it("needs the current password; ends every other session and the API tokens; this browser continues under a new session id", async () => {
     const user = await app.createUser();
     const here = await app.login(user.email, user.password);
     const elsewhere = await app.login(user.email, user.password);
-    const caller = app.caller(await app.principalFor(user.id, here.token.split(".")[0]));
+    const { token: apiToken } = await app
+      .caller(await app.principalFor(user.id))
+      .identity.tokens.create({ name: "ci", permissions: ["targets.read"] });
+    const change = (currentPassword: string) =>
+      trpcHttp(app, "identity.profile.changePassword", { cookie: here.cookie, input: { currentPassword, newPassword: NEW_PASSWORD } });
 
-    await expect(
-      caller.identity.profile.changePassword({ currentPassword: "not-my-password-1", newPassword: NEW_PASSWORD }),
-    ).rejects.toMatchObject({
-      code: "UNAUTHORIZED",
-      message: "Current password is wrong",
-    });
+    const wrong = await change("not-my-password-1");
+    expect(wrong.status).toBe(401);
+    expect(wrong.json.error.message).toBe("Current password is wrong");
     // Nothing changed on a wrong current password.
     expect((await me(elsewhere.cookie)).status).toBe(200);
+    expect((await trpcHttp(app, "identity.auth.me", { method: "GET", bearer: apiToken })).status).toBe(200);
 
-    expect(await caller.identity.profile.changePassword({ currentPassword: user.password, newPassword: NEW_PASSWORD })).toEqual({
-      otherSessionsEnded: 1,
-    });
+    const changed = await change(user.password);
+    expect(changed.status).toBe(200);
+    expect(changed.json.result.data).toMatchObject({ otherSessionsEnded: 1, tokensRevoked: 1 });
+    const rotated = changed.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("ops_session="))!
+      .split(";")[0]!;
+    expect(rotated).not.toBe(here.cookie);
+    expect((await me(rotated)).status).toBe(200);
+    expect((await me(here.cookie)).status).toBe(401);
     expect((await me(elsewhere.cookie)).status).toBe(401);
     expect(await validateSessionToken(app.db, elsewhere.token, app.services.identity)).toBeNull();
-    expect((await me(here.cookie)).status).toBe(200);
+    expect((await trpcHttp(app, "identity.auth.me", { method: "GET", bearer: apiToken })).status).toBe(401);
 
     await expect(app.login(user.email, user.password)).rejects.toThrow(/401/);
     expect((await app.login(user.email, NEW_PASSWORD)).cookie).toMatch(/^ops_session=/);
@@ -123,9 +132,26 @@ describe("identity.profile.changePassword", () => {
     expect(row?.passwordChangedAt).toBeInstanceOf(Date);
     const entries = await auditEntries("identity.profile.changePassword", user.id);
     expect(entries.map((e) => e.outcome)).toEqual(["failure", "success"]);
+    expect(entries[1]?.changes).toEqual({ otherSessionsEnded: 1, apiClientsSignedOut: 1, sessionRotated: true });
     const logged = JSON.stringify(entries.map((e) => e.changes));
     expect(logged).not.toContain(NEW_PASSWORD);
     expect(logged).not.toContain(user.password);
+  });
+
+  it("keeps API tokens when asked, and gives the CLI its new session token", async () => {
+    const user = await app.createUser();
+    const { session, caller } = await callerWithSession(user.id);
+    const { token: apiToken } = await caller.identity.tokens.create({ name: "ci", permissions: ["targets.read"] });
+    const result = await caller.identity.profile.changePassword({
+      currentPassword: user.password,
+      newPassword: NEW_PASSWORD,
+      keepTokens: true,
+      client: "cli",
+    });
+    expect(result).toMatchObject({ otherSessionsEnded: 0, tokensRevoked: 0 });
+    expect(await validateSessionToken(app.db, session.token, app.services.identity)).toBeNull();
+    expect(await validateSessionToken(app.db, result.sessionToken!, app.services.identity)).not.toBeNull();
+    expect((await trpcHttp(app, "identity.auth.me", { method: "GET", bearer: apiToken })).status).toBe(200);
   });
 
   it("applies the password policy to the new password, naming the field", async () => {
@@ -161,7 +187,7 @@ describe("identity.profile.changePassword", () => {
   it("counts wrong current passwords toward the sign-in throttle", async () => {
     const user = await app.createUser();
     const { caller } = await callerWithSession(user.id);
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 5; i++) {
       await expect(
         caller.identity.profile.changePassword({ currentPassword: `wrong-password-${i}`, newPassword: NEW_PASSWORD }),
       ).rejects.toMatchObject({
@@ -173,7 +199,7 @@ describe("identity.profile.changePassword", () => {
     ).rejects.toMatchObject({
       code: "TOO_MANY_REQUESTS",
     });
-    await expect(app.services.throttle.check(user.email, "127.0.0.1")).rejects.toThrow(/Too many failed sign-in attempts/);
+    await expect(app.services.throttle.begin(user.email, "127.0.0.1")).rejects.toThrow(/Too many failed sign-in attempts/);
   });
 });
 
@@ -295,7 +321,7 @@ describe("identity.sessions", () => {
 describe("identity.mfa", () => {
   it("enrols TOTP, then sign-in asks for a code; a recovery code works once", async () => {
     const user = await app.createUser();
-    const { caller } = await callerWithSession(user.id);
+    const { session, caller } = await callerWithSession(user.id);
     expect(await caller.identity.mfa.status()).toEqual({ enabled: false, recoveryCodesLeft: 0, required: false });
 
     const start = await caller.identity.mfa.enrolStart();
@@ -308,7 +334,8 @@ describe("identity.mfa", () => {
     expect(pending?.mfaSecret).toMatch(/^v\d+:/);
     expect(pending?.mfaSecret).not.toContain(start.secret);
     expect(pending?.mfaEnabledAt).toBeNull();
-    expect((await app.login(user.email, user.password)).status).toBe("signed-in");
+    const passwordOnly = await app.login(user.email, user.password);
+    expect(passwordOnly.status).toBe("signed-in");
 
     await expect(
       caller.identity.mfa.enrolConfirm({ code: "000000" === totpNow(start.secret) ? "111111" : "000000" }),
@@ -318,7 +345,11 @@ describe("identity.mfa", () => {
       cause: { field: "code" },
     });
     const confirmCode = totpNow(start.secret);
-    const { recoveryCodes } = await caller.identity.mfa.enrolConfirm({ code: confirmCode });
+    const { recoveryCodes, otherSessionsEnded } = await caller.identity.mfa.enrolConfirm({ code: confirmCode });
+    // The session signed in with the password alone has ended; the enrolling one stays.
+    expect(otherSessionsEnded).toBe(1);
+    expect((await me(passwordOnly.cookie)).status).toBe(401);
+    expect(await validateSessionToken(app.db, session.token, app.services.identity)).not.toBeNull();
     expect(recoveryCodes).toHaveLength(10);
     expect(new Set(recoveryCodes).size).toBe(10);
     expect(await caller.identity.mfa.status()).toEqual({ enabled: true, recoveryCodesLeft: 10, required: false });
@@ -328,7 +359,10 @@ describe("identity.mfa", () => {
     // Password alone no longer signs in.
     await expect(app.login(user.email, user.password)).rejects.toThrow(/without a session cookie/);
     // The code that confirmed enrolment is spent; the next one signs in.
-    expect(await loginWithCode(user.email, user.password, confirmCode)).toMatchObject({ status: 401 });
+    expect(await loginWithCode(user.email, user.password, confirmCode)).toMatchObject({
+      status: 401,
+      message: "That code was already used. Wait for your authenticator app to show the next one.",
+    });
     const withTotp = await loginWithCode(user.email, user.password, totpNext(start.secret));
     expect(withTotp.status).toBe(200);
     expect((await me(withTotp.cookie!)).status).toBe(200);
@@ -386,10 +420,11 @@ describe("identity.mfa", () => {
       .returning();
     const user = await app.createUser({ roles: [] });
     await app.db.insert(userRoles).values({ userId: user.id, roleId: role!.id });
-    const { caller } = await callerWithSession(user.id);
-    expect((await caller.identity.mfa.status()).required).toBe(true);
     const browser = await app.login(user.email, user.password);
     expect(browser.status).toBe("mfa-enrolment-required");
+    // Enrolling from that browser's session keeps it (every other session ends).
+    const caller = app.caller(await app.principalFor(user.id, browser.token.split(".")[0]));
+    expect((await caller.identity.mfa.status()).required).toBe(true);
     // Until MFA is on, the role grants nothing.
     expect((await me(browser.cookie)).json.result.data.permissions).toEqual([]);
 

@@ -108,7 +108,11 @@ describe("users", () => {
     expect(view.disabled).toBe(true);
     expect(await app.services.principals.resolve(token, null)).toBeNull();
     expect((await trpcHttp(app, "identity.auth.me", { method: "GET", cookie })).status).toBe(401);
-    await expect(app.login(u.email, u.password)).rejects.toThrow();
+    // The right password learns that the account is disabled; a wrong one learns nothing.
+    await expect(app.login(u.email, u.password)).rejects.toThrow(
+      "login failed: 401 This account is disabled. Ask an administrator to enable it.",
+    );
+    await expect(app.login(u.email, "not-the-password-0")).rejects.toThrow("login failed: 401 Wrong email or password");
 
     const entries = await app.db.select().from(auditLog).where(eq(auditLog.objectId, u.id));
     expect(entries.map((e) => e.action)).toContain("identity.users.disable");
@@ -203,6 +207,59 @@ describe("roles", () => {
     await admin.identity.roles.update({ id: role.id, permissions: ["jobs.read", "audit.read"] });
     const after = await trpcHttp(app, "communication.audit.verify", { method: "GET", cookie });
     expect(after.status).toBe(200);
+  });
+});
+
+describe("edit forms never overwrite newer data (C1)", () => {
+  const stale = (message: string) => ({
+    code: "CONFLICT",
+    message: `${message} was changed by someone else since you opened it. Reload to see the changes.`,
+  });
+
+  it("users.update and users.setRoles refuse a stale updatedAt and write nothing; role changes bump it", async () => {
+    const admin = await app.adminCaller();
+    const u = await app.createUser({ roles: ["viewer"], displayName: "Before" });
+    const opened = await admin.identity.users.get({ id: u.id });
+    expect(Date.parse(opened.updatedAt)).not.toBeNaN();
+
+    // Someone else assigns a role meanwhile: that is a change to the user too.
+    await new Promise((r) => setTimeout(r, 5));
+    const afterRoles = await admin.identity.users.setRoles({
+      id: u.id,
+      roleIds: [await roleId("viewer"), await roleId("operator")],
+      expectedUpdatedAt: opened.updatedAt,
+    });
+    expect(afterRoles.updatedAt).not.toBe(opened.updatedAt);
+
+    await expect(admin.identity.users.update({ id: u.id, displayName: "Mine", expectedUpdatedAt: opened.updatedAt })).rejects.toMatchObject(
+      stale(`User "${u.email}"`),
+    );
+    await expect(admin.identity.users.setRoles({ id: u.id, roleIds: [], expectedUpdatedAt: opened.updatedAt })).rejects.toMatchObject(
+      stale(`User "${u.email}"`),
+    );
+    const now = await admin.identity.users.get({ id: u.id });
+    expect(now.displayName).toBe("Before");
+    expect(now.roles.map((r) => r.name)).toEqual(["operator", "viewer"]);
+
+    // With the current updatedAt (or none) the save goes through.
+    expect((await admin.identity.users.update({ id: u.id, displayName: "Mine", expectedUpdatedAt: now.updatedAt })).displayName).toBe(
+      "Mine",
+    );
+  });
+
+  it("roles.update refuses a stale updatedAt and writes nothing", async () => {
+    const admin = await app.adminCaller();
+    const role = await admin.identity.roles.create({ name: `c1-${Date.now()}`, description: "", permissions: ["targets.read"] });
+    const opened = (await admin.identity.roles.list()).find((r) => r.id === role.id)!;
+    expect(opened.updatedAt).toBe(role.updatedAt);
+    await new Promise((r) => setTimeout(r, 5));
+    await admin.identity.roles.update({ id: role.id, permissions: ["targets.read", "users.read"], expectedUpdatedAt: opened.updatedAt });
+    await expect(
+      admin.identity.roles.update({ id: role.id, description: "mine", expectedUpdatedAt: opened.updatedAt }),
+    ).rejects.toMatchObject(stale(`Role "${role.name}"`));
+    const now = await admin.identity.roles.get({ id: role.id });
+    expect(now.description).toBe("");
+    expect(now.permissions).toEqual(["targets.read", "users.read"]);
   });
 });
 

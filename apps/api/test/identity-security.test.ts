@@ -112,6 +112,52 @@ describe("1b. users.manage cannot act on a user who holds more", () => {
   });
 });
 
+describe("issue 6.5: role changes that strip a user need the ceiling too", () => {
+  const manager = () => userWith(["users.read", "users.manage", "roles.read", "roles.manage"]);
+
+  it("users.setRoles refuses adding an empty role that requires MFA to an administrator", async () => {
+    const { caller } = await manager();
+    const admin = await app.createUser({ roles: ["admin"] });
+    const trap = await caller.identity.roles.create({ name: `trap-${Date.now()}`, description: "", permissions: [], requireMfa: true });
+    await expect(caller.identity.users.setRoles({ id: admin.id, roleIds: [await roleId("admin"), trap.id] })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringContaining("You cannot change a user who holds permissions you do not hold"),
+    });
+    expect(await roleNamesOf(admin.id)).toEqual(["admin"]);
+    // The administrator still signs in with every permission.
+    const login = await app.login(admin.email, admin.password);
+    const me = await trpcHttp(app, "identity.auth.me", { method: "GET", cookie: login.cookie });
+    expect(me.json.result.data.permissions).toContain("users.manage");
+  });
+
+  it("roles.update refuses requiring MFA for a role an administrator holds", async () => {
+    const { caller } = await manager();
+    const admin = await app.createUser({ roles: ["admin"] });
+    const empty = await (await app.adminCaller()).identity.roles.create({ name: `empty-${Date.now()}`, description: "", permissions: [] });
+    await app.db.insert(userRoles).values({ userId: admin.id, roleId: empty.id });
+    await expect(caller.identity.roles.update({ id: empty.id, requireMfa: true })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringContaining(`You cannot require MFA for the role "${empty.name}"`),
+    });
+    const [row] = await app.db.select().from(roles).where(eq(roles.id, empty.id));
+    expect(row!.requireMfa).toBe(false);
+  });
+
+  it("roles.delete refuses a role holding permissions the actor lacks", async () => {
+    const { caller } = await manager();
+    const strong = await (
+      await app.adminCaller()
+    ).identity.roles.create({ name: `strong-${Date.now()}`, description: "", permissions: ["credentials.manage"] });
+    await expect(caller.identity.roles.delete({ id: strong.id })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: `You cannot delete the role "${strong.name}": it holds permissions you do not hold: credentials.manage`,
+    });
+    expect(await app.db.select().from(roles).where(eq(roles.id, strong.id))).toHaveLength(1);
+    const weak = await caller.identity.roles.create({ name: `weak-${Date.now()}`, description: "", permissions: ["roles.read"] });
+    expect(await caller.identity.roles.delete({ id: weak.id })).toEqual({ ok: true });
+  });
+});
+
 describe("2. roles.manage cannot grant more than the caller holds", () => {
   it("refuses to widen a role, to create one with foreign permissions, and to edit a role holding them", async () => {
     const { role, caller } = await userWith(["roles.read", "roles.manage"]);
@@ -249,7 +295,8 @@ describe("5. a TOTP code works once", () => {
     expect(first.status).toBe(200);
     const replay = await answerChallenge(await challengeFor(u), code);
     expect(replay.status).toBe(401);
-    expect(replay.json.error.message).toBe("That code is not valid");
+    // Told apart from a wrong code (only the password's holder gets this far).
+    expect(replay.json.error.message).toBe("That code was already used. Wait for your authenticator app to show the next one.");
   });
 
   it("the code that confirms enrolment cannot then sign in", async () => {
@@ -276,30 +323,37 @@ describe("6. MFA attempts are capped and throttled", () => {
 
   it("a right password does not reset the failure streak of an MFA user; a right code does", async () => {
     const u = await mfaUser();
+    const wrongCode = () => ("000000" === generateTOTP(u.key, 30, 6) ? "111111" : "000000");
+    const passwordStep = async (anon: ReturnType<typeof app.caller>) => {
+      for (let i = 0; i < 4; i++) {
+        await expect(anon.identity.auth.login({ email: u.email, password: `wrong-password-${i}`, client: "cli" })).rejects.toMatchObject({
+          code: "UNAUTHORIZED",
+        });
+      }
+      const step = await anon.identity.auth.login({ email: u.email, password: u.password, client: "cli" });
+      expect(step.status).toBe("mfa-required");
+      return (step as { challenge: string }).challenge;
+    };
+
+    // Four failures, the right password, a wrong code: the fifth failure in a row, so
+    // the next attempt from this address waits. The password did not reset the streak.
     const ip = "203.0.113.77";
     const anon = app.caller(null, { ip });
-    for (let i = 0; i < 5; i++) {
-      await expect(anon.identity.auth.login({ email: u.email, password: `wrong-password-${i}`, client: "cli" })).rejects.toMatchObject({
-        code: "UNAUTHORIZED",
-      });
-    }
-    const step = await anon.identity.auth.login({ email: u.email, password: u.password, client: "cli" });
-    expect(step.status).toBe("mfa-required");
-    const challenge = (step as { challenge: string }).challenge;
-    // Sixth failure in a row: the streak was not reset by the password, so it blocks.
-    await expect(
-      anon.identity.auth.loginMfa({ challenge, code: "000000" === generateTOTP(u.key, 30, 6) ? "111111" : "000000", client: "cli" }),
-    ).rejects.toMatchObject({
+    const challenge = await passwordStep(anon);
+    await expect(anon.identity.auth.loginMfa({ challenge, code: wrongCode(), client: "cli" })).rejects.toMatchObject({
       code: "UNAUTHORIZED",
     });
-    await expect(app.services.throttle.check(u.email, ip)).rejects.toThrow(/Too many failed sign-in attempts/);
+    await expect(app.services.throttle.begin(u.email, ip)).rejects.toThrow(/Too many failed sign-in attempts/);
 
-    // Once the block has passed, the right code signs in and clears the streak.
-    await new Promise((r) => setTimeout(r, 1100));
-    const signedIn = await anon.identity.auth.loginMfa({ challenge, code: generateTOTP(u.key, 30, 6), client: "cli" });
+    // Four failures, the right password, the right code: signed in and the streak is
+    // gone, so five more attempts are counted from zero.
+    const ip2 = "203.0.113.78";
+    const anon2 = app.caller(null, { ip: ip2 });
+    const challenge2 = await passwordStep(anon2);
+    const signedIn = await anon2.identity.auth.loginMfa({ challenge: challenge2, code: generateTOTP(u.key, 30, 6), client: "cli" });
     expect(signedIn.status).toBe("signed-in");
-    await app.services.throttle.recordFailure(u.email, ip);
-    await expect(app.services.throttle.check(u.email, ip)).resolves.toBeUndefined();
+    for (let i = 0; i < 5; i++) await app.services.throttle.begin(u.email, ip2);
+    await expect(app.services.throttle.begin(u.email, ip2)).rejects.toThrow(/Too many failed sign-in attempts/);
   });
 });
 

@@ -127,6 +127,10 @@ describe("a batch of targets", () => {
     expect(t.facts!.memoryBytes).toBeGreaterThan(1024 * 1024);
     expect(t.facts!.uptimeSeconds).toBeGreaterThanOrEqual(0);
     expect(t.facts!.osRelease).toBeTruthy();
+    // The target was created as "unknown": the facts classify it.
+    expect(t.osFamily).toBe("linux");
+    // Observations leave the edit version alone (an open form may still save).
+    expect(t.updatedAt.getTime()).toBe(keyT.updatedAt.getTime());
     // The fingerprint matches what ssh-keygen -l prints for the server's key.
     expect(t.hostKeyFingerprint).toBe(sshdA.hostKeyFingerprint);
     expect(t.hostKeyType).toBe("ssh-ed25519");
@@ -141,6 +145,15 @@ describe("a batch of targets", () => {
     const history = await admin.assets.connectionTests.listHistory({ targetId: keyT.id, page: 1, pageSize: 10 });
     expect(history.total).toBe(1);
     expect(history.items[0]!.steps).toHaveLength(5);
+  });
+
+  it("shows the user name a test signed in as only to those with credentials.read", async () => {
+    const viewer = app.caller(await app.principalFor((await app.createUser({ roles: ["viewer"] })).id));
+    const seen = await viewer.assets.connectionTests.getBatch({ batchId: batch.batchId });
+    const auth = (b: typeof batch) => testOf(b, keyT.id).steps.find((s) => s.step === "auth")!.detail;
+    expect(auth(batch)).toBe(`key as ${users.user}`);
+    expect(auth(seen)).toBe("key (user name hidden)");
+    expect(JSON.stringify(seen)).not.toContain(users.user);
   });
 
   it("signs in with a password (RSA host key)", async () => {
@@ -237,11 +250,23 @@ describe("host-key trust", () => {
     expect(history.items.map((h) => h.status)).toEqual(["passed", "failed", "failed", "passed"]);
   }, 90_000);
 
-  it("treats a fingerprint pasted up front as pinned: a different key on first contact is refused", async () => {
+  it("treats a fingerprint pasted up front as pinned: a different key on first contact is refused as not the expected one", async () => {
     const target = await makeTarget({ port: sshdA.port, hostKeyFingerprint: sshdB.hostKeyFingerprint });
     const batch = await testTargets([target.id]);
-    expect(testOf(batch, target.id).cause).toBe("host key changed");
-    expect((await loadTarget(target.id)).hostKeyPendingFingerprint).toBe(sshdA.hostKeyFingerprint);
+    const expected = `host key does not match the expected fingerprint: expected ${sshdB.hostKeyFingerprint}, got ${sshdA.hostKeyFingerprint}`;
+    // Not "host key changed": this key was never seen; it differs from the one an admin pasted.
+    expect(testOf(batch, target.id)).toMatchObject({ cause: "unexpected host key", error: expected });
+    expect(await loadTarget(target.id)).toMatchObject({
+      status: "host_key_changed",
+      statusMessage: expected,
+      hostKeyPendingFingerprint: sshdA.hostKeyFingerprint,
+    });
+  });
+
+  it("a pasted fingerprint that matches is confirmed and gains its key type", async () => {
+    const target = await makeTarget({ port: sshdB.port, hostKeyFingerprint: sshdB.hostKeyFingerprint, credentialId: creds.password });
+    expect((await testTargets([target.id])).passed).toBe(1);
+    expect(await loadTarget(target.id)).toMatchObject({ hostKeyType: "ssh-rsa", hostKeyFingerprint: sshdB.hostKeyFingerprint });
   });
 
   it("forgets a pin so the next connection trusts on first use", async () => {

@@ -18,6 +18,8 @@ export type Services = {
   masterKeys: MasterKeys;
   throttle: LoginThrottle;
   identity: IdentitySettings;
+  /** Where the master key came from: a generated key file needs a backup (the home page warns). */
+  masterKeySource?: { generated: boolean; file: string | null };
   /** Tells other nodes that cached principals for these users are stale. */
   onPrincipalsChanged?: (userIds: string[]) => void;
 };

@@ -10,7 +10,7 @@ import type { Logger } from "../logger";
 import { httpRequests, registry } from "../metrics";
 import { appRouter } from "../routers/root";
 import type { ApiServices } from "../services";
-import type { Context } from "../trpc";
+import { MAX_BATCH_SIZE, refuseUnbatchable, type Context } from "../trpc";
 import { originCheck } from "./origin-check";
 import { trpcFastPath } from "./trpc-fast-path";
 import { cookieJar, readSessionCookie } from "./session-cookie";
@@ -119,8 +119,12 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
     createExpressMiddleware({
       router: appRouter,
       maxBodySize: config.OPS_BODY_LIMIT_KB * 1024,
+      maxBatchSize: MAX_BATCH_SIZE,
       allowMethodOverride: false,
-      createContext: ({ req, res }) => createContext(req, res),
+      createContext: ({ req, res, info }) => {
+        refuseUnbatchable(info);
+        return createContext(req, res);
+      },
       onError({ error, path, req }) {
         if (error.code === "INTERNAL_SERVER_ERROR") logInternal(req, path, error);
       },

@@ -1,4 +1,6 @@
-import type { TargetFacts } from "@ops/db";
+import type { OS_FAMILIES, TargetFacts } from "@ops/db";
+
+type OsFamily = (typeof OS_FAMILIES)[number];
 
 /**
  * One POSIX sh script, one exec: every fact as a `key=value` line. On Linux it reads
@@ -61,4 +63,16 @@ export function countCpuList(list: string | undefined): number | undefined {
     n += b === undefined ? 1 : b - a + 1;
   }
   return n || undefined;
+}
+
+/**
+ * The OS family the facts show ("Linux 6.1.0" from a Debian host is linux), or null when
+ * they do not say. Used only to fill in a target still marked "unknown".
+ */
+export function osFamilyOf(facts: TargetFacts): OsFamily | null {
+  const kernel = facts.kernel ?? "";
+  if (/^linux\b/i.test(kernel)) return "linux";
+  if (/^(freebsd|openbsd|netbsd|dragonfly)\b/i.test(kernel)) return "bsd";
+  if (/^darwin\b/i.test(kernel) || /^mac ?os\b/i.test(facts.osRelease ?? "")) return "macos";
+  return null;
 }

@@ -3,10 +3,19 @@ import { alias } from "drizzle-orm/pg-core";
 import type { Client } from "ssh2";
 import { z } from "zod";
 import { connectionTests, targets, users, type ConnectionTestStep, type TargetFacts, type TargetStatus, type Tx } from "@ops/db";
-import { confirmPastedHostKey, emitEvent, openCredentialForUse, pinHostKeyOnFirstUse, recordHostKeyMismatch } from "@ops/domain";
+import {
+  adoptKnownHostKey,
+  confirmPastedHostKey,
+  emitEvent,
+  hostKeyMismatchMessage,
+  openCredentialForUse,
+  pinHostKeyOnFirstUse,
+  recordHostKeyMismatch,
+  rememberHostKeyIfNew,
+} from "@ops/domain";
 import { connectSsh, type SshConnection, type SshLogin, type StepReport } from "../ssh/connect";
 import { execCommand } from "../ssh/exec";
-import { FACTS_SCRIPT, parseFacts } from "../ssh/facts";
+import { FACTS_SCRIPT, osFamilyOf, parseFacts } from "../ssh/facts";
 import { SshFailure, failureOf, type StepName } from "../ssh/failure";
 import type { SeenHostKey } from "../ssh/host-key";
 import { parsePrivateKey } from "../ssh/key-cache";
@@ -19,6 +28,9 @@ type TargetRow = typeof targets.$inferSelect;
 type Actor = { userId: string; label: string } | null;
 const jumpHosts = alias(targets, "jump_host");
 const PURPOSE = "connection test";
+/** A key other than the pinned one: seen before and changed, or never seen and not the one an admin pasted. */
+const CHANGED = "host key changed";
+const UNEXPECTED = "unexpected host key";
 
 /**
  * One target's connection test: tcp, handshake, host key, sign-in (through the jump host
@@ -57,12 +69,32 @@ async function runTest(testId: string, deps: TaskDeps): Promise<void> {
     .limit(1);
   if (!row) return;
   const actor: Actor = test.requestedBy ? { userId: test.requestedBy, label: row.requesterEmail ?? "deleted user" } : null;
-  const outcome = await probe(deps, row.target, row.jump, actor, test.id);
-  await deps.db.transaction((tx) => record(tx, test.id, row.target, row.jump, outcome));
+  const target = await withKnownPin(deps, row.target);
+  const jump = row.jump ? await withKnownPin(deps, row.jump) : null;
+  const outcome = await probe(deps, target, jump, actor, test.id);
+  await deps.db.transaction((tx) => record(tx, test.id, target, jump, outcome));
   deps.log.debug(
     { testId, target: row.target.name, status: outcome.failure ? "failed" : "passed", cause: outcome.failure?.reason },
     "connection test finished",
   );
+}
+
+/**
+ * An unpinned target at an address and port whose key is already trusted takes that pin
+ * before connecting (ADR 0008): a target deleted and created again, or imported, is held
+ * to the key trusted there, and a different key is refused before any secret is sent.
+ */
+async function withKnownPin(deps: TaskDeps, t: TargetRow): Promise<TargetRow> {
+  if (t.hostKeyFingerprint) return t;
+  if (!(await adoptKnownHostKey(deps.db, t))) return t;
+  const [fresh] = await deps.db.select().from(targets).where(eq(targets.id, t.id)).limit(1);
+  return fresh ?? t;
+}
+
+/** A pin never seen on the wire was pasted by an admin: a different key is "unexpected", not "changed". */
+function explainHostKey(f: SshFailure, t: TargetRow): SshFailure {
+  if (f.reason !== CHANGED || !f.hostKey || t.hostKeyType !== null) return f;
+  return new SshFailure(f.step, UNEXPECTED, hostKeyMismatchMessage(t, f.hostKey.fingerprint), false, f.hostKey);
 }
 
 type Outcome = {
@@ -99,7 +131,7 @@ async function probe(deps: TaskDeps, target: TargetRow, jump: TargetRow | null, 
         });
         out.jumpHostKey = jumpConn.hostKey;
       } catch (e) {
-        const f = failureOf("tcp", e, `${jump.address}:${jump.port}`);
+        const f = explainHostKey(failureOf("tcp", e, `${jump.address}:${jump.port}`), jump);
         out.jumpHostKey = f.hostKey ?? null;
         out.jumpFailed = true;
         fail(new SshFailure("tcp", f.reason, `jump host ${jump.name}: ${f.message}`));
@@ -121,7 +153,7 @@ async function probe(deps: TaskDeps, target: TargetRow, jump: TargetRow | null, 
         onStep: pushStep,
       });
     } catch (e) {
-      const f = failureOf("tcp", e, `${target.address}:${target.port}`);
+      const f = explainHostKey(failureOf("tcp", e, `${target.address}:${target.port}`), target);
       out.hostKey = f.hostKey ?? null;
       // Without a usable credential the sign-in can only fail; say why in its words.
       fail(f.step === "auth" && login instanceof SshFailure ? login : f);
@@ -170,7 +202,8 @@ async function loginFor(
     actor,
     requestId: `connection-test:${testId}`,
   });
-  if (c.kind === "ssh_key") return { username: c.username, method: "key", key: parsePrivateKey(credentialId, c.secret, c.passphrase) };
+  if (c.kind === "ssh_key")
+    return { username: c.username, method: "key", key: await parsePrivateKey(credentialId, c.secret, c.passphrase) };
   if (c.kind === "ssh_password") return { username: c.username, method: "password", password: c.secret };
   throw new SshFailure(
     "auth",
@@ -248,12 +281,16 @@ async function record(tx: Tx, testId: string, target: TargetRow, jump: TargetRow
     })
     .where(eq(connectionTests.id, testId));
 
-  if (jump && o.jumpHostKey) await settleHostKey(tx, jump, o.jumpHostKey, o.jumpFailed && f?.reason === "host key changed");
+  if (jump && o.jumpHostKey)
+    await settleHostKey(tx, jump, o.jumpHostKey, o.jumpFailed && (f?.reason === CHANGED || f?.reason === UNEXPECTED));
   if (!o.jumpFailed && f?.step === "host_key" && o.hostKey) {
     await recordHostKeyMismatch(tx, target, o.hostKey); // sets status host_key_changed itself
     return;
   }
   const { status, message } = statusFor(o);
+  const family = o.facts ? osFamilyOf(o.facts) : null;
+  // What a test observes leaves updated_at alone: it is the version edit forms compare
+  // (CONTRACTS C1), and a test finishing must not make an open form's save a conflict.
   await tx
     .update(targets)
     .set({
@@ -261,7 +298,8 @@ async function record(tx: Tx, testId: string, target: TargetRow, jump: TargetRow
       statusMessage: message,
       lastCheckedAt: sql`now()`,
       ...(o.facts ? { facts: o.facts, factsAt: sql`now()` } : {}),
-      updatedAt: sql`now()`,
+      // The facts name the OS family of a target nobody has classified yet.
+      ...(family ? { osFamily: sql`CASE WHEN ${targets.osFamily} = 'unknown' THEN ${family} ELSE ${targets.osFamily} END` } : {}),
     })
     .where(eq(targets.id, target.id));
   // Trust on first use: only a connection that signed in pins the key it saw.
@@ -278,6 +316,7 @@ async function record(tx: Tx, testId: string, target: TargetRow, jump: TargetRow
 
 async function settleHostKey(tx: Tx, t: TargetRow, seen: SeenHostKey, mismatch: boolean): Promise<void> {
   if (mismatch) return recordHostKeyMismatch(tx, t, seen);
-  if (!t.hostKeyFingerprint) await pinHostKeyOnFirstUse(tx, t.id, seen);
-  else if (!t.hostKeyPinnedAt) await confirmPastedHostKey(tx, t.id, seen);
+  if (!t.hostKeyFingerprint) await pinHostKeyOnFirstUse(tx, t, seen);
+  else if (t.hostKeyType === null) await confirmPastedHostKey(tx, t, seen);
+  else await rememberHostKeyIfNew(tx, t, seen);
 }

@@ -5,6 +5,7 @@ import { appendAudit } from "../audit/append";
 import type { DomainContext, VerbArgs } from "../context";
 import { generateSecureRandomString, hashSecret, secretMatches } from "../crypto/random";
 import { Unauthorized } from "../errors";
+import type { LoginAttempt } from "./throttle";
 import { verifyAgainstDummy, verifyPassword } from "./password";
 import { loadUserAccess } from "./principal";
 import { createSession, deleteSessionByToken } from "./sessions";
@@ -14,6 +15,8 @@ const WRONG = "Wrong email or password";
 const CHALLENGE_TTL_MS = 5 * 60_000;
 const CHALLENGE_ATTEMPTS = 5;
 const EXPIRED = "This sign-in has expired; enter your password again";
+const DISABLED = "This account is disabled. Ask an administrator to enable it.";
+const REUSED_CODE = "That code was already used. Wait for your authenticator app to show the next one.";
 
 /** What a failed sign-in is audited under: never whatever was typed if it is not an email (it may be a password). */
 function actorLabelFor(email: string): string {
@@ -33,9 +36,11 @@ export async function login({
   input,
 }: VerbArgs<{ email: string; password: string; previousSessionToken?: string | null }>): Promise<LoginOutcome> {
   const email = input.email.trim().toLowerCase();
-  const { throttle } = ctx.services;
+  let attempt: LoginAttempt;
   try {
-    await throttle.check(email, ctx.meta.ip);
+    // Counted before the password is verified (refunded on success), so concurrent
+    // guesses cannot all pass a check that only later records their failures.
+    attempt = await ctx.services.throttle.begin(email, ctx.meta.ip);
   } catch (e) {
     await appendAudit(ctx.services.db, ctx, {
       action: "identity.auth.login",
@@ -62,7 +67,6 @@ export async function login({
     reason = "user disabled";
   }
   if (reason || !user) {
-    await throttle.recordFailure(email, ctx.meta.ip);
     await appendAudit(ctx.services.db, ctx, {
       action: "identity.auth.login",
       outcome: "failure",
@@ -72,11 +76,14 @@ export async function login({
       objectId: user?.id,
       changes: { reason },
     });
-    throw new Unauthorized(WRONG);
+    // Only someone who knows the password learns that the account is disabled, so this
+    // message tells nothing to a guesser (the attempt still counts as a failure).
+    throw new Unauthorized(reason === "user disabled" ? DISABLED : WRONG);
   }
   if (user.mfaEnabledAt && user.mfaSecret) {
     // The failure streak is reset only once the second factor is right too, so code
     // guesses cannot be interleaved with a known password to keep the streak at zero.
+    await attempt.passed();
     const id = generateSecureRandomString();
     const secret = generateSecureRandomString();
     await ctx.services.db.insert(loginChallenges).values({
@@ -97,7 +104,7 @@ export async function login({
     });
     return { status: "mfa-required", challenge: `${id}.${secret}` };
   }
-  await throttle.recordSuccess(email, ctx.meta.ip);
+  await attempt.succeeded();
   return startSession(ctx, user, input.previousSessionToken ?? null, "password");
 }
 
@@ -115,7 +122,7 @@ export async function loginWithMfa({
   }
   const [user] = await db.select().from(users).where(eq(users.id, challenge.userId)).limit(1);
   if (!user || user.disabledAt || !user.mfaSecret) throw new Unauthorized(EXPIRED);
-  await ctx.services.throttle.check(user.email, ctx.meta.ip);
+  const attempt = await ctx.services.throttle.begin(user.email, ctx.meta.ip);
   // The attempt is counted before the code is checked, atomically, so parallel guesses
   // on one challenge cannot exceed the cap.
   const counted = await db
@@ -130,9 +137,11 @@ export async function loginWithMfa({
 
   const code = input.code.trim();
   let method: "totp" | "recovery-code" | null = null;
+  let reused = false;
   if (/^\d{6}$/.test(code)) {
     const step = matchTotpStep(openTotpKey(ctx.services.masterKeys, user.mfaSecret), code);
     if (step !== null && (await claimTotpStep(db, user.id, step))) method = "totp";
+    else reused = step !== null;
   } else {
     const used = await db
       .update(recoveryCodes)
@@ -144,7 +153,6 @@ export async function loginWithMfa({
     if (used.length > 0) method = "recovery-code";
   }
   if (!method) {
-    await ctx.services.throttle.recordFailure(user.email, ctx.meta.ip);
     await appendAudit(db, ctx, {
       action: "identity.auth.login.mfa",
       outcome: "failure",
@@ -152,11 +160,14 @@ export async function loginWithMfa({
       actorUserId: user.id,
       objectType: "user",
       objectId: user.id,
+      changes: { reason: reused ? "code already used" : "wrong code" },
     });
-    throw new Unauthorized("That code is not valid");
+    // Only the holder of the password (this challenge) gets here; a right code that was
+    // already spent is told apart so they wait for the next one instead of retyping.
+    throw new Unauthorized(reused ? REUSED_CODE : "That code is not valid");
   }
   await db.delete(loginChallenges).where(eq(loginChallenges.id, challenge.id));
-  await ctx.services.throttle.recordSuccess(user.email, ctx.meta.ip);
+  await attempt.succeeded();
   return startSession(ctx, user, input.previousSessionToken ?? null, method);
 }
 

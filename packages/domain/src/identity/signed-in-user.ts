@@ -31,10 +31,8 @@ export async function confirmPassword(
   password: string,
   opts: { action: string; message: string },
 ): Promise<void> {
-  const { throttle } = ctx.services;
-  await throttle.check(user.email, ctx.meta.ip);
-  if (user.passwordHash && (await verifyPassword(user.passwordHash, password))) return;
-  await throttle.recordFailure(user.email, ctx.meta.ip);
+  const attempt = await ctx.services.throttle.begin(user.email, ctx.meta.ip);
+  if (user.passwordHash && (await verifyPassword(user.passwordHash, password))) return attempt.passed();
   await appendAudit(ctx.services.db, ctx, {
     action: opts.action,
     outcome: "failure",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isoDate, pageInput, pageOf, uuid } from "./common";
+import { targetFilters } from "./assets-targets";
 
 export const connectionTestStepView = z.object({
   step: z.enum(["tcp", "handshake", "host_key", "auth", "become", "facts"]),
@@ -27,9 +28,15 @@ export const connectionTestView = z.object({
 });
 export type ConnectionTestView = z.infer<typeof connectionTestView>;
 
-export const startConnectionTestsInput = z.object({
-  targetIds: z.array(uuid).min(1, "Pick at least one target").max(5000, "At most 5000 targets per request"),
-});
+export const TEST_MAX = 5000;
+/** CONTRACTS C2: the targets picked, or every target matching the list's filters ("test this group / filter"). */
+export const startConnectionTestsInput = z.union([
+  z.object({
+    targetIds: z.array(uuid).min(1, "Pick at least one target").max(TEST_MAX, `At most ${TEST_MAX} targets per request`),
+  }),
+  z.object({ filter: targetFilters }),
+]);
+export type StartConnectionTestsInput = z.infer<typeof startConnectionTestsInput>;
 export const startConnectionTestsResult = z.object({ batchId: z.string(), total: z.number().int() });
 
 export const connectionTestBatchInput = z.object({ batchId: uuid });

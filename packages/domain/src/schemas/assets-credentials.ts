@@ -82,7 +82,23 @@ export const updateCredentialInput = z.object({
   description: description.optional(),
   secret: secret.optional(),
   passphrase: passphrase.optional(),
+  /**
+   * The view's `updatedAt` when the form opened: if the credential was saved since, the
+   * update is refused with CONFLICT and nothing is written (CONTRACTS C1).
+   */
+  expectedUpdatedAt: z.iso.datetime({ offset: true, message: "Must be a date and time (ISO 8601)" }).optional(),
 });
 
 export const credentialIdInput = z.object({ id: uuid });
-export const deleteCredentialResult = z.object({ id: z.string() });
+
+/**
+ * Deleting a credential targets use (CONTRACTS C3): without `reassignTo` it is refused,
+ * saying how many; with an id those targets switch to that credential (needs
+ * credentials.use); with null they are left with no credential.
+ */
+export const deleteCredentialInput = z.object({ id: uuid, reassignTo: uuid.nullable().optional() });
+export const deleteCredentialResult = z.object({
+  id: z.string(),
+  /** Targets switched to `reassignTo` or left without a credential. */
+  targetsChanged: z.number().int().optional(),
+});

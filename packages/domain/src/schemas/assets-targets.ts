@@ -27,7 +27,15 @@ export function isValidAddress(value: string): boolean {
   return HOST_NAME.test(value) && !/(^|\.)\d+\.?$/.test(value);
 }
 export const ADDRESS_MESSAGE = "Enter an IPv4 or IPv6 address or a host name (letters, digits, hyphens, dots)";
-export const address = z.string().trim().min(1, "Enter an address").max(253).refine(isValidAddress, ADDRESS_MESSAGE);
+/** One message per mistake: an empty or too long address is not also reported as malformed. */
+export const address = z
+  .string()
+  .trim()
+  .superRefine((v, ctx) => {
+    if (!v) ctx.addIssue({ code: "custom", message: "Enter an address" });
+    else if (v.length > 253) ctx.addIssue({ code: "custom", message: "An address is at most 253 characters" });
+    else if (!isValidAddress(v)) ctx.addIssue({ code: "custom", message: ADDRESS_MESSAGE });
+  });
 
 export const PORT_MESSAGE = "Port must be a whole number from 1 to 65535";
 export const port = z.number({ message: PORT_MESSAGE }).int(PORT_MESSAGE).min(1, PORT_MESSAGE).max(65535, PORT_MESSAGE);
@@ -99,6 +107,8 @@ export const targetSummary = z.object({
   groups: z.array(named),
   credential: named.nullable(),
   becomeCredential: named.nullable(),
+  /** The viewer lacks credentials.read: `credential` and `becomeCredential` are null whatever is set (CONTRACTS C8). */
+  credentialHidden: z.boolean(),
   jumpHost: named.nullable(),
   status: targetStatus,
   statusMessage: z.string().nullable(),
@@ -149,6 +159,11 @@ export const targetDetail = targetSummary.extend({
 export type TargetDetail = z.infer<typeof targetDetail>;
 
 export const targetIdInput = z.object({ id: uuid });
+/**
+ * CONTRACTS C1: the `updatedAt` of the copy an edit form opened (ISO 8601, as the view
+ * gave it). When the row has changed since, the update is refused with Conflict.
+ */
+export const expectedUpdatedAt = z.iso.datetime({ offset: true, message: "Must be the updatedAt the form was opened with" });
 export const createTargetInput = z.object({
   name: targetName,
   address,
@@ -164,6 +179,9 @@ export const createTargetInput = z.object({
   expectedHostKeyFingerprint: fingerprint.optional(),
 });
 export type CreateTargetInput = z.infer<typeof createTargetInput>;
+/** CONTRACTS C6: the create succeeds; `warnings` says what looks unintended (another target at the same address and port). */
+export const createTargetResult = targetSummary.extend({ warnings: z.array(z.string()) });
+export type CreateTargetResult = z.infer<typeof createTargetResult>;
 export const updateTargetInput = z.object({
   id: uuid,
   name: targetName.optional(),
@@ -177,23 +195,44 @@ export const updateTargetInput = z.object({
   becomeCredentialId: uuid.nullable().optional(),
   jumpHostId: uuid.nullable().optional(),
   expectedHostKeyFingerprint: fingerprint.optional(),
+  expectedUpdatedAt: expectedUpdatedAt.optional(),
 });
 export type UpdateTargetInput = z.infer<typeof updateTargetInput>;
 export const deleteTargetResult = z.object({ id: z.string(), deleted: z.literal(true) });
 
 export const BULK_MAX = 5000;
 const bulkIds = z.array(uuid).min(1, "Select at least one target").max(BULK_MAX, `At most ${BULK_MAX} targets at once`);
-export const bulkTargetsInput = z.discriminatedUnion("action", [
-  z.object({ action: z.literal("addLabels"), ids: bulkIds, labels: z.array(labelPair).min(1).max(50) }),
-  z.object({ action: z.literal("removeLabels"), ids: bulkIds, labels: z.array(labelSelector).min(1).max(50) }),
-  z.object({ action: z.literal("addGroups"), ids: bulkIds, groupIds: z.array(uuid).min(1).max(100) }),
-  z.object({ action: z.literal("removeGroups"), ids: bulkIds, groupIds: z.array(uuid).min(1).max(100) }),
-  z.object({ action: z.literal("delete"), ids: bulkIds }),
-]);
+/**
+ * CONTRACTS C2: every bulk action names its targets by `ids` or by `filter` (the list's
+ * filters: "every target matching"), exactly one of the two.
+ */
+const bulkSelection = { ids: bulkIds.optional(), filter: targetFilters.optional() };
+const credentialChoice = uuid.nullable().optional();
+export const bulkTargetsInput = z
+  .discriminatedUnion("action", [
+    z.object({ action: z.literal("addLabels"), ...bulkSelection, labels: z.array(labelPair).min(1).max(50) }),
+    z.object({ action: z.literal("removeLabels"), ...bulkSelection, labels: z.array(labelSelector).min(1).max(50) }),
+    z.object({ action: z.literal("addGroups"), ...bulkSelection, groupIds: z.array(uuid).min(1).max(100) }),
+    z.object({ action: z.literal("removeGroups"), ...bulkSelection, groupIds: z.array(uuid).min(1).max(100) }),
+    z.object({ action: z.literal("delete"), ...bulkSelection }),
+    /** null clears; an absent field is left alone; at least one of the two is given. */
+    z.object({
+      action: z.literal("setCredential"),
+      ...bulkSelection,
+      credentialId: credentialChoice,
+      becomeCredentialId: credentialChoice,
+    }),
+  ])
+  .superRefine((v, ctx) => {
+    if ((v.ids === undefined) === (v.filter === undefined))
+      ctx.addIssue({ code: "custom", path: ["ids"], message: "Give either ids or filter (exactly one)" });
+    if (v.action === "setCredential" && v.credentialId === undefined && v.becomeCredentialId === undefined)
+      ctx.addIssue({ code: "custom", path: ["credentialId"], message: "Choose a credential or a become credential (null clears it)" });
+  });
 export type BulkTargetsInput = z.infer<typeof bulkTargetsInput>;
 export const bulkTargetsResult = z.object({
   action: z.string(),
-  /** Ids sent. */
+  /** Ids sent (for a filter: the targets matching it). */
   selected: z.number().int(),
   /** Of those, targets that exist. */
   matched: z.number().int(),
@@ -215,6 +254,7 @@ export type GroupNode = {
   directTargets: number;
   /** Distinct targets in this group or any descendant. */
   totalTargets: number;
+  updatedAt: string;
   children: GroupNode[];
 };
 export const groupNode: z.ZodType<GroupNode> = z.object({
@@ -224,12 +264,19 @@ export const groupNode: z.ZodType<GroupNode> = z.object({
   parentId: z.string().nullable(),
   directTargets: z.number().int(),
   totalTargets: z.number().int(),
+  updatedAt: isoDate,
   get children() {
     return z.array(groupNode);
   },
 });
 export const groupTree = z.array(groupNode);
-export const groupView = z.object({ id: z.string(), name: z.string(), description: z.string(), parentId: z.string().nullable() });
+export const groupView = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  parentId: z.string().nullable(),
+  updatedAt: isoDate,
+});
 export type GroupView = z.infer<typeof groupView>;
 export const createGroupInput = z.object({
   name: groupName,
@@ -241,6 +288,7 @@ export const updateGroupInput = z.object({
   name: groupName.optional(),
   description: z.string().trim().max(500).optional(),
   parentId: uuid.nullable().optional(),
+  expectedUpdatedAt: expectedUpdatedAt.optional(),
 });
 export const groupIdInput = z.object({ id: uuid });
 export const groupMembersInput = z.object({ groupId: uuid, targetIds: z.array(uuid).max(BULK_MAX) });

@@ -65,11 +65,21 @@ export const updateProfileInput = z.object({
 export const changePasswordInput = z.object({
   currentPassword: z.string().min(1, "Enter your current password").max(256),
   newPassword,
+  /** API tokens are revoked with the old password unless this says to keep them. */
+  keepTokens: z.boolean().default(false),
+  /** "cli" answers the new session token in the body instead of a cookie. */
+  client: z.enum(["browser", "cli"]).default("browser"),
 });
 export const completeSetupInput = z.object({ token: z.string().min(1).max(200), password: newPassword });
 export const profileView = z.object({ displayName: z.string(), timeZone: z.string(), theme: z.enum(["light", "dark"]) });
 export type ProfileView = z.infer<typeof profileView>;
-export const changePasswordResult = z.object({ otherSessionsEnded: z.number().int() });
+export const changePasswordResult = z.object({
+  otherSessionsEnded: z.number().int(),
+  tokensRevoked: z.number().int(),
+  /** The current session continues under a new id (a new cookie; the token for "cli"). */
+  sessionToken: z.string().optional(),
+  expiresAt: isoDate,
+});
 
 // setup links
 export const setupTokenInput = z.object({ token: z.string().min(1).max(200) });
@@ -99,6 +109,7 @@ export const mfaDisableInput = z.object({ password: z.string().min(1).max(256) }
 export const mfaRegenerateRecoveryCodesInput = z.object({ password: z.string().min(1).max(256) });
 /** Shown once; only their hashes are stored. */
 export const mfaRecoveryCodesResult = z.object({ recoveryCodes: z.array(z.string()) });
+export const mfaEnrolConfirmResult = mfaRecoveryCodesResult.extend({ otherSessionsEnded: z.number().int() });
 export const mfaStatus = z.object({ enabled: z.boolean(), recoveryCodesLeft: z.number().int(), required: z.boolean() });
 export const mfaDisableResult = z.object({ enabled: z.literal(false) });
 
@@ -111,6 +122,8 @@ export const userView = z.object({
   mfaEnabled: z.boolean(),
   roles: z.array(z.object({ id: z.string(), name: z.string() })),
   createdAt: isoDate,
+  /** Sent back as `expectedUpdatedAt` by edit forms (CONTRACTS C1). */
+  updatedAt: isoDate,
   pendingSetup: z.boolean(),
 });
 export type UserView = z.infer<typeof userView>;
@@ -130,8 +143,14 @@ export const createUserInput = z
   .refine((v) => v.mode !== "password" || !!v.password, { message: "Enter an initial password", path: ["password"] });
 export const createUserResult = z.object({ user: userView, setupLink: z.string().optional() });
 export const userIdInput = z.object({ id: uuid });
-export const setUserRolesInput = z.object({ id: uuid, roleIds: z.array(uuid).max(50) });
-export const updateUserInput = z.object({ id: uuid, displayName: z.string().trim().max(100) });
+/** The `updatedAt` the edit form loaded: a row changed since then is not overwritten (C1). */
+export const expectedUpdatedAt = z.iso.datetime({ offset: true, message: "Must be the updatedAt of the loaded view" });
+export const setUserRolesInput = z.object({ id: uuid, roleIds: z.array(uuid).max(50), expectedUpdatedAt: expectedUpdatedAt.optional() });
+export const updateUserInput = z.object({
+  id: uuid,
+  displayName: z.string().trim().max(100),
+  expectedUpdatedAt: expectedUpdatedAt.optional(),
+});
 
 // roles
 export const roleView = z.object({
@@ -142,6 +161,7 @@ export const roleView = z.object({
   permissions: z.array(permission),
   requireMfa: z.boolean(),
   userCount: z.number().int(),
+  updatedAt: isoDate,
 });
 export type RoleView = z.infer<typeof roleView>;
 const roleName = z
@@ -167,6 +187,7 @@ export const updateRoleInput = z.object({
   description: z.string().trim().max(300).optional(),
   permissions: z.array(permission).max(200).optional(),
   requireMfa: z.boolean().optional(),
+  expectedUpdatedAt: expectedUpdatedAt.optional(),
 });
 
 // API tokens

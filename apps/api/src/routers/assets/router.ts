@@ -5,6 +5,7 @@ import { discoveryRouter } from "./discovery/router";
 import { discoveryNetworksRouter } from "./discovery-networks/router";
 import { groupsRouter } from "./groups/router";
 import { hostKeysRouter } from "./host-keys/router";
+import { summaryRouter } from "./summary/router";
 import { targetsRouter } from "./targets/router";
 
 /** assets: targets, groups, relationships, the credential vault, connection tests, host keys, discovery and the networks it may scan. */
@@ -16,4 +17,5 @@ export const assetsRouter = router({
   hostKeys: hostKeysRouter,
   discovery: discoveryRouter,
   discoveryNetworks: discoveryNetworksRouter,
+  summary: summaryRouter,
 });

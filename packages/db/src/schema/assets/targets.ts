@@ -53,6 +53,24 @@ export const targets = assets.table(
   ],
 );
 
+/**
+ * The host key last trusted at an address and port, kept apart from the target rows
+ * (ADR 0008): deleting a target and creating it again does not reset trust, so only
+ * someone with hostkeys.accept can make a changed key acceptable. `address` is lower-case.
+ */
+export const knownHosts = assets.table(
+  "known_hosts",
+  {
+    address: text("address").notNull(),
+    port: integer("port").notNull(),
+    keyType: text("key_type"),
+    fingerprint: text("fingerprint").notNull(),
+    pinnedAt: tstz("pinned_at").notNull().defaultNow(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.address, t.port] })],
+);
+
 export const groups = assets.table(
   "groups",
   {

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Executor } from "@ops/db";
-import { connectionTests, targets } from "@ops/db";
+import { connectionTests, targets, type ConnectionTestStep } from "@ops/db";
 import type { ConnectionTestView } from "../../schemas/assets-connection-tests";
 
 /** The select behind every test listing: the test row plus its target's name. */
@@ -12,7 +12,20 @@ export function selectConnectionTests(db: Executor) {
     .$dynamic();
 }
 
-export function toConnectionTestView(row: { t: typeof connectionTests.$inferSelect; targetName: string }): ConnectionTestView {
+/**
+ * The sign-in step says which user name the test signed in as ("key as deploy"): that is
+ * credential metadata, shown only with credentials.read (issue 6, point 9).
+ */
+export function hideUserName(step: ConnectionTestStep): ConnectionTestStep {
+  if (step.step !== "auth" || !step.detail) return step;
+  const at = step.detail.indexOf(" as ");
+  return at < 0 ? step : { ...step, detail: `${step.detail.slice(0, at)} (user name hidden)` };
+}
+
+export function toConnectionTestView(
+  row: { t: typeof connectionTests.$inferSelect; targetName: string },
+  showCredentials: boolean,
+): ConnectionTestView {
   const t = row.t;
   return {
     id: t.id,
@@ -20,7 +33,7 @@ export function toConnectionTestView(row: { t: typeof connectionTests.$inferSele
     targetId: t.targetId,
     targetName: row.targetName,
     status: t.status,
-    steps: t.steps,
+    steps: showCredentials ? t.steps : t.steps.map(hideUserName),
     cause: t.cause,
     error: t.error,
     latencyMs: t.latencyMs,

@@ -4,6 +4,7 @@ import type { VerbArgs } from "../../context";
 import { NotFound } from "../../errors";
 import type { Page } from "../../schemas/common";
 import type { ConnectionTestView } from "../../schemas/assets-connection-tests";
+import { mayReadCredentials } from "../targets/target-rules";
 import { selectConnectionTests, toConnectionTestView } from "./connection-test-view";
 
 /** A target's connection tests, newest first, with every step's outcome. */
@@ -23,5 +24,10 @@ export async function listConnectionTestHistory({
       .offset((input.page - 1) * input.pageSize),
     db.select({ n: count() }).from(connectionTests).where(where),
   ]);
-  return { items: rows.map(toConnectionTestView), total: total?.n ?? 0, page: input.page, pageSize: input.pageSize };
+  return {
+    items: rows.map((r) => toConnectionTestView(r, mayReadCredentials(ctx))),
+    total: total?.n ?? 0,
+    page: input.page,
+    pageSize: input.pageSize,
+  };
 }

@@ -2,17 +2,21 @@ import { inArray } from "drizzle-orm";
 import { connectionTestBatches, connectionTests, targets } from "@ops/db";
 import { appendAudit } from "../../audit/append";
 import type { VerbArgs } from "../../context";
-import { Forbidden, NotFound } from "../../errors";
+import { Forbidden, Invalid, NotFound } from "../../errors";
+import { TEST_MAX } from "../../schemas/assets-connection-tests";
+import type { TargetFilters } from "../../schemas/assets-targets";
+import { targetWhere } from "../targets/target-filters";
 import { enqueueJobs } from "../../jobs/enqueue";
 import { can } from "../../permissions";
 import { actorOf } from "../../identity/users/user-view";
 
-export type StartConnectionTestsInput = { targetIds: string[] };
+export type StartConnectionTestsInput = { targetIds: string[] } | { filter: Partial<TargetFilters> };
 
 /**
  * Queues a connection test for each target: the batch, one test row per target and
  * their jobs are written in one transaction (DESIGN.md decision 4). A test signs in
  * with the target's credential, so it needs credentials.use as well as targets.test.
+ * `filter` tests every target matching the list's filters (CONTRACTS C2).
  */
 export async function startConnectionTests({
   ctx,
@@ -22,8 +26,18 @@ export async function startConnectionTests({
   if (!can(actor, "targets.test")) throw new Forbidden('You need the "targets.test" permission');
   if (!can(actor, "credentials.use"))
     throw new Forbidden('Connection tests sign in with the target\'s credential: you need the "credentials.use" permission');
-  const ids = [...new Set(input.targetIds)];
   return ctx.services.db.transaction(async (tx) => {
+    let ids: string[];
+    if ("filter" in input) {
+      const matching = await tx
+        .select({ id: targets.id })
+        .from(targets)
+        .where(targetWhere(input.filter))
+        .limit(TEST_MAX + 1);
+      if (!matching.length) throw new Invalid("No target matches this filter", "filter");
+      if (matching.length > TEST_MAX) throw new Invalid(`More than ${TEST_MAX} targets match: narrow the filter`, "filter");
+      ids = matching.map((r) => r.id);
+    } else ids = [...new Set(input.targetIds)];
     const found = await tx.select({ id: targets.id }).from(targets).where(inArray(targets.id, ids));
     if (found.length !== ids.length) {
       const known = new Set(found.map((r) => r.id));
@@ -54,7 +68,7 @@ export async function startConnectionTests({
       action: "assets.connection_tests.start",
       objectType: "connection_test_batch",
       objectId: batch!.id,
-      changes: { targets: ids.length, targetIds: ids.slice(0, 50) },
+      changes: { targets: ids.length, targetIds: ids.slice(0, 50), ...("filter" in input ? { filter: input.filter } : {}) },
     });
     return { batchId: batch!.id, total: ids.length };
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { credentials } from "@ops/db";
 import { appendAudit } from "../../audit/append";
@@ -19,8 +20,10 @@ export type CreateCredentialInput = {
 
 export async function createCredential({ ctx, input }: VerbArgs<CreateCredentialInput>): Promise<CredentialView> {
   const actor = actorOf(ctx);
+  // The id is chosen here because the sealed columns are bound to their row.
+  const id = randomUUID();
   // Validate (and refuse a bad key) before touching the database.
-  const sealed = sealCredentialSecret(ctx.services.masterKeys, input.kind, input.secret, input.passphrase);
+  const sealed = await sealCredentialSecret(ctx.services.masterKeys, id, input.kind, input.secret, input.passphrase);
   return ctx.services.db
     .transaction(async (tx) => {
       const [existing] = await tx
@@ -32,6 +35,7 @@ export async function createCredential({ ctx, input }: VerbArgs<CreateCredential
       const [row] = await tx
         .insert(credentials)
         .values({
+          id,
           name: input.name,
           kind: input.kind,
           username: input.username,

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import ssh2 from "ssh2";
 import { Invalid } from "../../errors";
+import { kdfRoundsRefusal, readOpenSshKdf } from "../../crypto/openssh-kdf";
+import { parseKeyOffThread } from "../../crypto/private-key-thread";
 
 export type InspectedKey = {
   /** The key as it will be stored: line endings and stray spaces cleaned. */
@@ -36,35 +38,52 @@ export function sshFingerprint(publicSshBlob: Buffer): string {
   return `SHA256:${createHash("sha256").update(publicSshBlob).digest("base64").replace(/=+$/, "")}`;
 }
 
+/** What a parse tells us, whether it ran here or on the key thread. */
+type KeyFacts = { type: string; isPrivate: boolean; publicSsh: Buffer };
+
 /**
  * Parses a private key the way the worker will use it, so a key that cannot sign in is
- * refused when it is saved, with words an operator can act on.
+ * refused when it is saved, with words an operator can act on. An encrypted OpenSSH key
+ * is opened on the key thread (bcrypt-pbkdf), after its round count is checked.
  */
-export function inspectPrivateKey(text: string, passphrase?: string | null): InspectedKey {
+export async function inspectPrivateKey(text: string, passphrase?: string | null): Promise<InspectedKey> {
   const keyText = normalizeKeyText(text);
   const given = passphrase ? passphrase : undefined;
-  // Without the passphrase first: tells whether the key is encrypted, so a passphrase
-  // given for a plain key is not stored.
-  let parsed = parseKey(keyText);
+  const tooSlow = kdfRoundsRefusal(keyText);
+  if (tooSlow) throw new Invalid(tooSlow, "secret");
+  // Without the passphrase first: tells whether the key is encrypted (ssh2 stops before
+  // deriving anything), so a passphrase given for a plain key is not stored.
+  let parsed = factsOf(parseKey(keyText));
   let encrypted = false;
   if (parsed instanceof Error && /no passphrase given/i.test(parsed.message)) {
     encrypted = true;
     if (!given) throw new Invalid("This key is encrypted: enter its passphrase", "passphrase");
-    parsed = parseKey(keyText, given);
+    if (readOpenSshKdf(keyText)?.kdf === "bcrypt") {
+      const r = await parseKeyOffThread(keyText, given, { wantUnencrypted: false });
+      parsed = r.ok ? { type: r.type, isPrivate: r.isPrivate, publicSsh: Buffer.from(r.publicSsh) } : new Error(r.message);
+    } else {
+      parsed = factsOf(parseKey(keyText, given)); // PEM and PuTTY: an MD5 or SHA-1 derivation, cheap
+    }
   }
   if (parsed instanceof Error) throw keyError(parsed.message, encrypted);
-  const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (!key || !key.isPrivateKey()) {
+  if (!parsed || !parsed.isPrivate) {
     throw new Invalid("Not a private key in OpenSSH, PEM or PuTTY format (this looks like a public key)", "secret");
   }
-  const refused = REFUSED_TYPES[key.type];
+  const refused = REFUSED_TYPES[parsed.type];
   if (refused) throw new Invalid(`Unsupported key type: ${refused}`, "secret");
   return {
     keyText,
     passphrase: encrypted ? given! : null,
-    publicKeyType: key.type,
-    publicKeyFingerprint: sshFingerprint(key.getPublicSSH()),
+    publicKeyType: parsed.type,
+    publicKeyFingerprint: sshFingerprint(parsed.publicSsh),
   };
+}
+
+function factsOf(parsed: ReturnType<typeof ssh2.utils.parseKey>): KeyFacts | Error | null {
+  if (parsed instanceof Error) return parsed;
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key) return null;
+  return { type: key.type, isPrivate: key.isPrivateKey(), publicSsh: key.getPublicSSH() };
 }
 
 /** ssh2 returns its errors, but a decipher deep inside can still throw. */

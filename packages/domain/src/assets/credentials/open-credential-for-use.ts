@@ -4,7 +4,8 @@ import { credentials } from "@ops/db";
 import { appendAudit } from "../../audit/append";
 import type { DomainContext, Services } from "../../context";
 import { DomainError, NotFound } from "../../errors";
-import { open, type MasterKeys } from "../../crypto/secret-box";
+import { isBound, open, SealedValueError, type MasterKeys } from "../../crypto/secret-box";
+import { credentialBinding } from "./seal-credential";
 import type { CredentialKindValue } from "../../schemas/assets-credentials";
 
 export type CredentialUse = {
@@ -60,17 +61,27 @@ export async function openCredentialForUse(
     opened = {
       kind: row.kind,
       username: row.username,
-      secret: open(masterKeys, row.secret),
-      passphrase: row.passphrase === null ? null : open(masterKeys, row.passphrase),
+      secret: open(masterKeys, row.secret, credentialBinding(row.id, "secret")),
+      passphrase: row.passphrase === null ? null : open(masterKeys, row.passphrase, credentialBinding(row.id, "passphrase")),
     };
-  } catch {
+  } catch (e) {
     // Neither the key material nor the cipher error goes anywhere: only what to fix.
+    // A bound value that fails its check may have been moved; a legacy one only has the wrong key.
+    const integrity = e instanceof SealedValueError && (e.reason === "integrity" || e.reason === "malformed") && isBound(row.secret);
     await appendAudit(db, ctx, {
       ...audit,
       action: "assets.credentials.use",
       outcome: "failure",
-      changes: { ...changes, reason: "undecryptable" },
+      changes: { ...changes, reason: integrity ? "integrity" : "undecryptable" },
     });
+    if (integrity && (e as SealedValueError).keyVersion !== null) {
+      const version = (e as SealedValueError).keyVersion;
+      throw new CredentialUnavailable(
+        `Credential "${row.name}" cannot be opened: its stored secret fails the integrity check for this credential ` +
+          `(it was altered in the database or copied from another credential or field, or this process's master key version ${version} ` +
+          `is not the API's). Enter the secret again, or give this process the same OPS_MASTER_KEY as the API`,
+      );
+    }
     throw new CredentialUnavailable(
       `Credential "${row.name}" is sealed with master key version ${row.keyVersion}, which this process cannot open: ` +
         `give it the same OPS_MASTER_KEY as the API (including version ${row.keyVersion})`,

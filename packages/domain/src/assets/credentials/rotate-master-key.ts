@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@ops/db";
 import { Conflict, Invalid } from "../../errors";
-import { open, seal, type MasterKeys } from "../../crypto/secret-box";
+import { BOUND_FORMAT, isBound, open, seal, type MasterKeys, type SealBinding } from "../../crypto/secret-box";
+import { credentialBinding } from "./seal-credential";
 
 export type RotateMasterKeyInput = {
   db: Database;
@@ -28,7 +29,9 @@ export type RotateMasterKeyReport = {
  * Re-seals every stored secret under the current (highest) master key version, in
  * batches so no transaction holds thousands of row locks and an interrupted run simply
  * resumes where it stopped. Secrets: assets.credentials (secret, passphrase) and
- * identity.users.mfa_secret.
+ * identity.users.mfa_secret. Credentials still in the legacy unbound form are re-sealed
+ * bound to their row and column even when their key version is current; MFA secrets
+ * keep the form they have (identity/totp.ts opens them unbound).
  */
 export async function rotateMasterKey(input: RotateMasterKeyInput): Promise<RotateMasterKeyReport> {
   const { db, masterKeys } = input;
@@ -87,13 +90,17 @@ async function resealCredentialBatch(db: Database, keys: MasterKeys, batchSize: 
     const rows = await tx.execute<{ id: string; secret: string; passphrase: string | null }>(sql`
       SELECT id, secret, passphrase FROM assets.credentials
       WHERE key_version <> ${keys.current}
+         OR split_part(secret, ':', 2) <> ${BOUND_FORMAT}
+         OR split_part(passphrase, ':', 2) <> ${BOUND_FORMAT}
       ORDER BY id LIMIT ${batchSize}
       FOR UPDATE ${skipLocked ? sql`SKIP LOCKED` : sql``}`);
     if (rows.length === 0) return 0;
-    const values = rows.map(
-      (r) =>
-        sql`(${r.id}::uuid, ${reseal(keys, r.secret, `credential ${r.id}`)}, ${r.passphrase === null ? null : reseal(keys, r.passphrase, `credential ${r.id}`)}::text)`,
-    );
+    const values = rows.map((r) => {
+      const what = `credential ${r.id}`;
+      const secret = reseal(keys, r.secret, what, credentialBinding(r.id, "secret"), true);
+      const passphrase = r.passphrase === null ? null : reseal(keys, r.passphrase, what, credentialBinding(r.id, "passphrase"), true);
+      return sql`(${r.id}::uuid, ${secret}, ${passphrase}::text)`;
+    });
     await tx.execute(sql`
       UPDATE assets.credentials c
       SET secret = v.secret, passphrase = v.passphrase, key_version = ${keys.current}
@@ -111,7 +118,10 @@ async function resealMfaBatch(db: Database, keys: MasterKeys, batchSize: number,
       ORDER BY id LIMIT ${batchSize}
       FOR UPDATE ${skipLocked ? sql`SKIP LOCKED` : sql``}`);
     if (rows.length === 0) return 0;
-    const values = rows.map((r) => sql`(${r.id}::uuid, ${reseal(keys, r.mfa_secret, `the MFA secret of user ${r.id}`)})`);
+    const values = rows.map(
+      (r) =>
+        sql`(${r.id}::uuid, ${reseal(keys, r.mfa_secret, `the MFA secret of user ${r.id}`, { table: "identity.users", column: "mfa_secret", rowId: r.id }, isBound(r.mfa_secret))})`,
+    );
     await tx.execute(sql`
       UPDATE identity.users u SET mfa_secret = v.mfa_secret
       FROM (VALUES ${sql.join(values, sql`, `)}) AS v(id, mfa_secret)
@@ -120,17 +130,19 @@ async function resealMfaBatch(db: Database, keys: MasterKeys, batchSize: number,
   });
 }
 
-function reseal(keys: MasterKeys, sealed: string, what: string): string {
+/** Opens with the binding (a legacy value opens without it) and seals again, bound when asked. */
+function reseal(keys: MasterKeys, sealed: string, what: string, binding: SealBinding, bind: boolean): string {
   let plain: string;
   try {
-    plain = open(keys, sealed);
+    plain = open(keys, sealed, binding);
   } catch {
     const version = sealed.slice(0, sealed.indexOf(":"));
     throw new Conflict(
-      `Cannot decrypt ${what} with master key ${version}: OPS_MASTER_KEY's key for that version is not the one that sealed it`,
+      `Cannot decrypt ${what} with master key ${version}: OPS_MASTER_KEY's key for that version is not the one that sealed it` +
+        (isBound(sealed) ? ", or the stored value was altered or copied from another row" : ""),
     );
   }
-  return seal(keys, plain);
+  return seal(keys, plain, bind ? binding : undefined);
 }
 
 /** Stored secrets per master key version, across every sealed column. */

@@ -18,6 +18,10 @@ export async function deleteGroup({ ctx, input }: VerbArgs<{ id: string }>): Pro
       .select({ n: sql<number>`count(*)::int` })
       .from(targetGroups)
       .where(eq(targetGroups.groupId, input.id));
+    // Its members' group lists change: their version moves on (CONTRACTS C1).
+    await tx.execute(
+      sql`UPDATE assets.targets SET updated_at = now() WHERE id IN (SELECT target_id FROM assets.target_groups WHERE group_id = ${input.id})`,
+    );
     await tx.delete(groups).where(eq(groups.id, input.id));
     await appendAudit(tx, ctx, {
       action: "assets.groups.delete",

@@ -3,7 +3,7 @@ import { targetGroups, targets, type Executor } from "@ops/db";
 import { appendAudit } from "../../audit/append";
 import type { VerbArgs } from "../../context";
 import { Invalid } from "../../errors";
-import { uuidArray } from "../targets/bulk-targets";
+import { touchMembers, uuidArray } from "../targets/bulk-targets";
 import { loadGroupRow } from "./group-rules";
 
 export type GroupMembersInput = { groupId: string; targetIds: string[] };
@@ -20,10 +20,15 @@ async function assertTargets(tx: Executor, ids: string[]) {
 
 async function addMembers(tx: Executor, groupId: string, ids: string[]): Promise<number> {
   if (!ids.length) return 0;
-  const rows = await tx.execute(sql`
+  const rows = await tx.execute<{ target_id: string }>(sql`
     INSERT INTO assets.target_groups (target_id, group_id)
     SELECT t, ${groupId}::uuid FROM unnest(${uuidArray(ids)}::uuid[]) t
     ON CONFLICT DO NOTHING RETURNING target_id`);
+  await touchMembers(
+    tx,
+    rows.map((r) => r.target_id),
+    [groupId],
+  );
   return rows.length;
 }
 
@@ -37,6 +42,11 @@ export async function setGroupMembers({ ctx, input }: VerbArgs<GroupMembersInput
       .delete(targetGroups)
       .where(and(eq(targetGroups.groupId, input.groupId), ids.length ? notInArray(targetGroups.targetId, ids) : undefined))
       .returning({ id: targetGroups.targetId });
+    await touchMembers(
+      tx,
+      removed.map((r) => r.id),
+      [input.groupId],
+    );
     const added = await addMembers(tx, input.groupId, ids);
     await appendAudit(tx, ctx, {
       action: "assets.groups.setMembers",

@@ -41,7 +41,7 @@ export async function assertParent(db: Executor, groupId: string | null, parentI
 }
 
 export function toGroupView(g: GroupRow): GroupView {
-  return { id: g.id, name: g.name, description: g.description, parentId: g.parentId };
+  return { id: g.id, name: g.name, description: g.description, parentId: g.parentId, updatedAt: g.updatedAt.toISOString() };
 }
 
 export function isUniqueViolation(e: unknown): boolean {

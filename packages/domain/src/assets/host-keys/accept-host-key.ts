@@ -8,6 +8,7 @@ import { can } from "../../permissions";
 import { actorOf } from "../../identity/users/user-view";
 import type { HostKeyView } from "../../schemas/assets-connection-tests";
 import { toHostKeyView } from "./host-key-view";
+import { rememberHostKey } from "./known-hosts";
 
 /**
  * Pins the changed key a connection saw. The caller names the fingerprint they were
@@ -38,6 +39,7 @@ export async function acceptHostKey({ ctx, input }: VerbArgs<{ targetId: string;
       })
       .where(eq(targets.id, t.id))
       .returning();
+    await rememberHostKey(tx, t, { type: t.hostKeyPendingType, fingerprint: t.hostKeyPendingFingerprint });
     // Audit keys avoid "key": the redactor blanks values under secret-looking names.
     await appendAudit(tx, ctx, {
       action: "assets.host_keys.accept",

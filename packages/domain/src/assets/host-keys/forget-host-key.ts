@@ -7,10 +7,12 @@ import { can } from "../../permissions";
 import { actorOf } from "../../identity/users/user-view";
 import type { HostKeyView } from "../../schemas/assets-connection-tests";
 import { toHostKeyView } from "./host-key-view";
+import { forgetKnownHost } from "./known-hosts";
 
 /**
  * Clears the pin (and any waiting key): the next connection trusts what it sees, as on
- * first contact. As strong as accepting, so it needs the same permission.
+ * first contact. As strong as accepting, so it needs the same permission. The key
+ * remembered for the target's address and port goes too (known-hosts.ts).
  */
 export async function forgetHostKey({ ctx, input }: VerbArgs<{ targetId: string }>): Promise<HostKeyView> {
   const actor = actorOf(ctx);
@@ -34,6 +36,7 @@ export async function forgetHostKey({ ctx, input }: VerbArgs<{ targetId: string 
       })
       .where(eq(targets.id, t.id))
       .returning();
+    await forgetKnownHost(tx, t.address, t.port);
     await appendAudit(tx, ctx, {
       action: "assets.host_keys.forget",
       objectType: "target",

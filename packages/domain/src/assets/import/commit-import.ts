@@ -7,6 +7,7 @@ import { Invalid } from "../../errors";
 import type { ImportInput } from "../../schemas/assets-targets";
 import type { ImportColumn } from "./read-import-rows";
 import { planImport, type ExistingTarget, type PlannedRow } from "./plan-import";
+import { credentialAccess } from "./preview-import";
 
 const CHUNK = 2000;
 const lower = (s: string) => s.toLowerCase();
@@ -32,7 +33,7 @@ export async function commitImport({ ctx, input }: VerbArgs<ImportInput>): Promi
     // One import at a time, and no jump-host edit in between the check and the write.
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('assets.targets.import'))`);
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('assets.targets.jump_hosts'))`);
-    const plan = await planImport(tx, input);
+    const plan = await planImport(tx, input, credentialAccess(ctx));
     const bad = plan.rows.filter((r) => r.errors.length);
     if (bad.length) {
       const first = bad[0]!;

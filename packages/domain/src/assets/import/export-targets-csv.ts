@@ -4,14 +4,20 @@ import type { VerbArgs } from "../../context";
 import { Invalid } from "../../errors";
 import { EXPORT_MAX, IMPORT_COLUMNS, type TargetFilters } from "../../schemas/assets-targets";
 import { targetOrder, targetWhere } from "../targets/target-filters";
+import { mayReadCredentials } from "../targets/target-rules";
 import { selectTargetsWithNames } from "../targets/target-view";
 import { writeCsv } from "./csv";
 
 export type ExportInput = TargetFilters & { sort: "name" | "address" | "status" | "lastCheckedAt"; dir: "asc" | "desc" };
 
-/** The list's filters, no paging; the columns are the importer's, so the file imports back. */
+/**
+ * The list's filters, no paging; the columns are the importer's, so the file imports back.
+ * Without credentials.read the credential columns stay empty (CONTRACTS C8); the importer
+ * reads an empty credential column from such a user as "leave it as it is".
+ */
 export async function exportTargetsCsv({ ctx, input }: VerbArgs<ExportInput>): Promise<{ csv: string; count: number }> {
   const db = ctx.services.db;
+  const showCredentials = mayReadCredentials(ctx);
   const where = targetWhere(input);
   const [count] = await db
     .select({ n: sql<number>`count(*)::int` })
@@ -46,8 +52,8 @@ export async function exportTargetsCsv({ ctx, input }: VerbArgs<ExportInput>): P
         .map(([k, v]) => `${k}=${v}`)
         .join(";"),
       groupNames.get(t.id) ?? "",
-      r.credentialName ?? "",
-      r.becomeName ?? "",
+      showCredentials ? (r.credentialName ?? "") : "",
+      showCredentials ? (r.becomeName ?? "") : "",
       r.jumpName ?? "",
     ]);
   }

@@ -79,15 +79,28 @@ function readList(v: unknown): string[] {
   return [...new Set(items.map((s) => s.trim()).filter(Boolean))];
 }
 
+/** What the importing user may do with credentials (issue 6, points 4 and 9). */
+export type CredentialAccess = { read: boolean; use: boolean };
+export const NAMING_CREDENTIALS_MESSAGE = 'Naming a credential in an import needs the "credentials.read" permission';
+export const SETTING_CREDENTIALS_MESSAGE = 'Setting a credential on a target needs the "credentials.use" permission';
+export const MOVING_CREDENTIALS_MESSAGE =
+  'This target signs in with a credential: changing its address, port or jump host needs the "credentials.use" permission';
+
 /**
  * Reads and checks every row against the database without writing anything. The commit
  * runs the same plan again inside its transaction, so what it writes is what was checked.
+ *
+ * Without credentials.read, credential names are not looked up at all (the preview must
+ * not tell which names exist): a named credential is refused with the same words whatever
+ * the name, and an empty credential column leaves the target's credential as it is (a
+ * CSV exported by such a user has those columns empty). Setting a credential, or moving
+ * a target that has one, needs credentials.use, as in the form.
  */
-export async function planImport(db: Executor, input: ImportInput): Promise<ImportPlan> {
+export async function planImport(db: Executor, input: ImportInput, access: CredentialAccess): Promise<ImportPlan> {
   const raw = readImportRows(input.format, input.content);
   const jump = alias(targets, "jump");
   const [creds, groupRows, existingRows, jumpEdges] = await Promise.all([
-    db.select({ id: credentials.id, name: credentials.name, kind: credentials.kind }).from(credentials),
+    access.read ? db.select({ id: credentials.id, name: credentials.name, kind: credentials.kind }).from(credentials) : Promise.resolve([]),
     db.select({ id: groups.id, name: groups.name }).from(groups),
     db
       .select({ t: targets, jumpName: jump.name })
@@ -145,24 +158,55 @@ export async function planImport(db: Executor, input: ImportInput): Promise<Impo
       if (!ok.success) errors.push(`Group "${g}": ${ok.error.issues[0]!.message}`);
       else if (!groupIds.has(lower(g)) && !groupsToCreate.has(lower(g))) groupsToCreate.set(lower(g), g);
     }
+    const found = existing.get(lower(name));
+    const action = found ? (input.onExisting === "update" ? "update" : "skip") : "create";
+    const present = new Set(r.present);
     const credential = text(v.credential) || null;
-    if (credential) {
-      const c = credByName.get(lower(credential));
-      if (!c) errors.push(`Unknown credential "${credential}"`);
-      else if (!LOGIN_KINDS.includes(c.kind)) errors.push(`Credential "${credential}": ${LOGIN_KIND_MESSAGE}`);
-      else credentialIds.set(lower(c.name), c.id);
-    }
     const become = text(v.become_credential) || null;
-    if (become) {
-      const c = credByName.get(lower(become));
-      if (!c) errors.push(`Unknown become credential "${become}"`);
-      else if (!BECOME_KINDS.includes(c.kind)) errors.push(`Become credential "${become}": ${BECOME_KIND_MESSAGE}`);
-      else credentialIds.set(lower(c.name), c.id);
+    const resolved: Record<"credential" | "become_credential", string | null> = { credential: null, become_credential: null };
+    for (const [column, value, label, kinds, kindMessage] of [
+      ["credential", credential, "credential", LOGIN_KINDS, LOGIN_KIND_MESSAGE],
+      ["become_credential", become, "become credential", BECOME_KINDS, BECOME_KIND_MESSAGE],
+    ] as const) {
+      if (!value) {
+        if (!access.read) present.delete(column);
+        continue;
+      }
+      if (!access.read) {
+        errors.push(NAMING_CREDENTIALS_MESSAGE);
+        continue;
+      }
+      const c = credByName.get(lower(value));
+      if (!c) errors.push(`Unknown ${label} "${value}"`);
+      else if (!kinds.includes(c.kind))
+        errors.push(`${label === "credential" ? "Credential" : "Become credential"} "${value}": ${kindMessage}`);
+      else {
+        credentialIds.set(lower(c.name), c.id);
+        resolved[column] = c.id;
+      }
+    }
+    if (!access.use && action !== "skip") {
+      // Naming the credential a target already has changes nothing (an export read back).
+      const keeps = (column: "credential" | "become_credential", before: string | null) =>
+        action === "update" && resolved[column] === before;
+      const setsNew =
+        access.read &&
+        ((present.has("credential") && credential && !keeps("credential", found?.credentialId ?? null)) ||
+          (present.has("become_credential") && become && !keeps("become_credential", found?.becomeCredentialId ?? null)));
+      if (setsNew) errors.push(SETTING_CREDENTIALS_MESSAGE);
+      else if (found && action === "update") {
+        const after = (column: "credential" | "become_credential", before: string | null) =>
+          present.has(column) ? resolved[column] : before;
+        const hasCredential = after("credential", found.credentialId) ?? after("become_credential", found.becomeCredentialId);
+        const moved =
+          (present.has("address") && lower(address) !== lower(found.address)) ||
+          (present.has("port") && port !== found.port) ||
+          (present.has("jump_host") && lower(text(v.jump_host)) !== lower(found.jumpName ?? ""));
+        if (hasCredential && moved) errors.push(MOVING_CREDENTIALS_MESSAGE);
+      }
     }
     const jumpHost = text(v.jump_host) || null;
     if (jumpHost && lower(jumpHost) === lower(name)) errors.push("A target cannot be its own jump host");
-    const found = existing.get(lower(name));
-    const action = found ? (input.onExisting === "update" ? "update" : "skip") : "create";
     const target: ImportedTarget | null = nameParsed.success
       ? {
           name,
@@ -177,7 +221,7 @@ export async function planImport(db: Executor, input: ImportInput): Promise<Impo
           jumpHost,
         }
       : null;
-    return { line: r.line, errors, action, target, present: r.present, existingId: found?.id ?? null };
+    return { line: r.line, errors, action, target, present, existingId: found?.id ?? null };
   }
 
   // Jump hosts: must exist in the database or in this file, and the result must have no cycle.

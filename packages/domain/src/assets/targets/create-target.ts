@@ -3,21 +3,31 @@ import { sql } from "drizzle-orm";
 import { appendAudit } from "../../audit/append";
 import type { VerbArgs } from "../../context";
 import { Conflict } from "../../errors";
-import type { CreateTargetInput, TargetSummary } from "../../schemas/assets-targets";
+import type { CreateTargetInput, CreateTargetResult } from "../../schemas/assets-targets";
+import { knownHostKey, pinColumnsOf, rememberHostKey } from "../host-keys/known-hosts";
 import {
   assertCredential,
   assertGroups,
   assertJumpHost,
   assertMayPinHostKey,
+  assertMayUseCredential,
   assertNameFree,
   duplicateName,
   isUniqueViolation,
+  mayReadCredentials,
   replaceTargetGroups,
+  sameEndpointWarnings,
 } from "./target-rules";
 import { loadTargetSummary } from "./target-view";
 
-export async function createTarget({ ctx, input }: VerbArgs<CreateTargetInput>): Promise<TargetSummary> {
+/**
+ * A credential set here is sent to the new address: it needs credentials.use. A target
+ * at an address and port whose key is already trusted starts pinned to that key
+ * (known-hosts.ts), so deleting and recreating a target never resets its host-key trust.
+ */
+export async function createTarget({ ctx, input }: VerbArgs<CreateTargetInput>): Promise<CreateTargetResult> {
   if (input.expectedHostKeyFingerprint) assertMayPinHostKey(ctx);
+  if (input.credentialId || input.becomeCredentialId) assertMayUseCredential(ctx);
   return ctx.services.db
     .transaction(async (tx) => {
       await assertNameFree(tx, input.name);
@@ -25,6 +35,8 @@ export async function createTarget({ ctx, input }: VerbArgs<CreateTargetInput>):
       const become = input.becomeCredentialId ? await assertCredential(tx, input.becomeCredentialId, "become") : null;
       if (input.jumpHostId) await assertJumpHost(tx, null, input.jumpHostId);
       const groupNames = await assertGroups(tx, input.groupIds);
+      const warnings = await sameEndpointWarnings(tx, input.address, input.port);
+      const known = input.expectedHostKeyFingerprint ? null : await knownHostKey(tx, input.address, input.port);
       const [row] = await tx
         .insert(targets)
         .values({
@@ -39,10 +51,13 @@ export async function createTarget({ ctx, input }: VerbArgs<CreateTargetInput>):
           jumpHostId: input.jumpHostId,
           ...(input.expectedHostKeyFingerprint
             ? { hostKeyFingerprint: input.expectedHostKeyFingerprint, hostKeyPinnedAt: sql`now()` }
-            : {}),
+            : known
+              ? pinColumnsOf(known)
+              : {}),
         })
         .returning({ id: targets.id });
       await replaceTargetGroups(tx, row!.id, input.groupIds);
+      if (input.expectedHostKeyFingerprint) await rememberHostKey(tx, input, { type: null, fingerprint: input.expectedHostKeyFingerprint });
       // Audit keys avoid "credential"/"key": appendAudit redacts values under such keys.
       await appendAudit(tx, ctx, {
         action: "assets.targets.create",
@@ -59,9 +74,11 @@ export async function createTarget({ ctx, input }: VerbArgs<CreateTargetInput>):
           become,
           jumpHostId: input.jumpHostId,
           expectedFingerprint: input.expectedHostKeyFingerprint ?? null,
+          ...(known ? { knownFingerprint: known.fingerprint } : {}),
+          ...(warnings.length ? { warnings } : {}),
         },
       });
-      return loadTargetSummary(tx, row!.id);
+      return { ...(await loadTargetSummary(tx, row!.id, mayReadCredentials(ctx))), warnings };
     })
     .catch((e: unknown) => {
       if (isUniqueViolation(e)) throw new Conflict(duplicateName(input.name));

@@ -3,6 +3,7 @@ import { connectionTests, targetRelationships, targets } from "@ops/db";
 import type { VerbArgs } from "../../context";
 import { NotFound } from "../../errors";
 import type { TargetDetail } from "../../schemas/assets-targets";
+import { mayReadCredentials } from "./target-rules";
 import { toSummaries, selectTargetsWithNames } from "./target-view";
 
 const PHRASE = { depends_on: "depends on", runs_on: "runs on" } as const;
@@ -12,7 +13,7 @@ export async function getTarget({ ctx, input }: VerbArgs<{ id: string }>): Promi
   const [row] = await selectTargetsWithNames(db).where(eq(targets.id, input.id)).limit(1);
   if (!row) throw new NotFound("Target");
   const [[summary], outgoing, incoming, jumpFor, tests] = await Promise.all([
-    toSummaries(db, [row]),
+    toSummaries(db, [row], mayReadCredentials(ctx)),
     db
       .select({ kind: targetRelationships.kind, id: targets.id, name: targets.name })
       .from(targetRelationships)

@@ -4,6 +4,7 @@ import type { VerbArgs } from "../../context";
 import type { ListTargetsInput, TargetSummary } from "../../schemas/assets-targets";
 import type { Page } from "../../schemas/common";
 import { targetOrder, targetWhere } from "./target-filters";
+import { mayReadCredentials } from "./target-rules";
 import { selectTargetsWithNames, toSummaries } from "./target-view";
 
 /** One page of targets, filtered and sorted by Postgres (stays fast at 10,000 rows: bench/target-list.ts). */
@@ -21,5 +22,5 @@ export async function listTargets({ ctx, input }: VerbArgs<ListTargetsInput>): P
       .from(targets)
       .where(where),
   ]);
-  return { items: await toSummaries(db, rows), total: total?.n ?? 0, page: input.page, pageSize: input.pageSize };
+  return { items: await toSummaries(db, rows, mayReadCredentials(ctx)), total: total?.n ?? 0, page: input.page, pageSize: input.pageSize };
 }

@@ -23,6 +23,61 @@ export async function assertNameFree(db: Executor, name: string, exceptId?: stri
   if (hit) throw new Conflict(duplicateName(name));
 }
 
+/**
+ * A target's credential is sent to whatever answers at its address: choosing which
+ * credential goes where is using it (issue 6, point 4). Credentials carry no scoped
+ * grants, so the check is global. It runs before the credential is looked up, so
+ * someone without the permission learns nothing about which ids exist.
+ */
+export function assertMayUseCredential(ctx: DomainContext): void {
+  if (can(ctx.principal, "credentials.use")) return;
+  throw new Forbidden('Setting a credential on a target needs the "credentials.use" permission');
+}
+
+/** Moving a target that signs in with a credential decides where that credential is sent. */
+export function assertMayMoveCredential(ctx: DomainContext): void {
+  if (can(ctx.principal, "credentials.use")) return;
+  throw new Forbidden(
+    'This target signs in with a credential: changing its address, port or jump host needs the "credentials.use" permission',
+  );
+}
+
+/** Viewers without credentials.read see that a credential is set, not which (CONTRACTS C8). */
+export function mayReadCredentials(ctx: DomainContext): boolean {
+  return can(ctx.principal, "credentials.read");
+}
+
+/** "10.0.0.5:22", "[fe80::1]:22" */
+export function endpointText(address: string, port: number): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** CONTRACTS C6: other targets at the same address and port (allowed, but rarely meant). */
+export async function sameEndpointWarnings(db: Executor, address: string, port: number, exceptId?: string): Promise<string[]> {
+  const cond = and(sql`lower(${targets.address}) = lower(${address})`, eq(targets.port, port));
+  const hits = await db
+    .select({ name: targets.name })
+    .from(targets)
+    .where(exceptId ? and(cond, ne(targets.id, exceptId)) : cond)
+    .orderBy(sql`lower(${targets.name})`)
+    .limit(6);
+  const at = endpointText(address, port);
+  const out = hits.slice(0, 5).map((h) => `Another target "${h.name}" already uses ${at}`);
+  if (hits.length > 5) out.push(`More targets already use ${at}`);
+  return out;
+}
+
+/** CONTRACTS C1: the message when an edit form saves over a newer version. */
+export function staleEdit(kind: string, name: string): string {
+  return `${kind} "${name}" was changed by someone else since you opened it. Reload to see the changes.`;
+}
+
+/** Refuses an edit made from a copy older than the row (compared at millisecond precision). */
+export function assertFresh(kind: string, row: { name: string; updatedAt: Date }, expectedUpdatedAt: string | undefined): void {
+  if (expectedUpdatedAt === undefined) return;
+  if (row.updatedAt.getTime() !== new Date(expectedUpdatedAt).getTime()) throw new Conflict(staleEdit(kind, row.name));
+}
+
 /** Returns the credential's name; refuses an unknown id or a kind that cannot do the job. */
 export async function assertCredential(db: Executor, id: string, purpose: "login" | "become"): Promise<string> {
   const field = purpose === "login" ? "credentialId" : "becomeCredentialId";

@@ -46,8 +46,10 @@ export async function loadTargetGroups(db: Executor, ids: string[]): Promise<Map
   return out;
 }
 
-export function toSummary(r: TargetWithNames, groupList: { id: string; name: string }[]): TargetSummary {
+/** `showCredentials` false (no credentials.read): which credential is set stays hidden (CONTRACTS C8). */
+export function toSummary(r: TargetWithNames, groupList: { id: string; name: string }[], showCredentials: boolean): TargetSummary {
   const t = r.t;
+  const named = (id: string | null, name: string | null) => (showCredentials && id && name != null ? { id, name } : null);
   return {
     id: t.id,
     name: t.name,
@@ -57,8 +59,9 @@ export function toSummary(r: TargetWithNames, groupList: { id: string; name: str
     description: t.description,
     labels: t.labels,
     groups: groupList,
-    credential: t.credentialId && r.credentialName != null ? { id: t.credentialId, name: r.credentialName } : null,
-    becomeCredential: t.becomeCredentialId && r.becomeName != null ? { id: t.becomeCredentialId, name: r.becomeName } : null,
+    credential: named(t.credentialId, r.credentialName),
+    becomeCredential: named(t.becomeCredentialId, r.becomeName),
+    credentialHidden: !showCredentials,
     jumpHost: t.jumpHostId && r.jumpName != null ? { id: t.jumpHostId, name: r.jumpName } : null,
     status: t.status,
     statusMessage: t.statusMessage,
@@ -68,12 +71,12 @@ export function toSummary(r: TargetWithNames, groupList: { id: string; name: str
   };
 }
 
-export async function toSummaries(db: Executor, rows: TargetWithNames[]): Promise<TargetSummary[]> {
+export async function toSummaries(db: Executor, rows: TargetWithNames[], showCredentials: boolean): Promise<TargetSummary[]> {
   const g = await loadTargetGroups(
     db,
     rows.map((r) => r.t.id),
   );
-  return rows.map((r) => toSummary(r, g.get(r.t.id) ?? []));
+  return rows.map((r) => toSummary(r, g.get(r.t.id) ?? [], showCredentials));
 }
 
 export async function loadTargetRow(db: Executor, id: string, forUpdate = false): Promise<TargetRow> {
@@ -83,8 +86,8 @@ export async function loadTargetRow(db: Executor, id: string, forUpdate = false)
   return row;
 }
 
-export async function loadTargetSummary(db: Executor, id: string): Promise<TargetSummary> {
+export async function loadTargetSummary(db: Executor, id: string, showCredentials: boolean): Promise<TargetSummary> {
   const [row] = await selectTargetsWithNames(db).where(eq(targets.id, id)).limit(1);
   if (!row) throw new NotFound("Target");
-  return (await toSummaries(db, [row]))[0]!;
+  return (await toSummaries(db, [row], showCredentials))[0]!;
 }

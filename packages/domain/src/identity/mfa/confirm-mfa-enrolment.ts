@@ -3,12 +3,16 @@ import { users } from "@ops/db";
 import { appendAudit } from "../../audit/append";
 import type { VerbArgs } from "../../context";
 import { Conflict, Invalid } from "../../errors";
+import { deleteUserSessions } from "../sessions";
 import { loadSignedInUser } from "../signed-in-user";
 import { claimTotpStep, matchTotpStep, openTotpKey } from "../totp";
 import { replaceRecoveryCodes } from "./recovery-codes";
 
 /** A code from the pending key turns MFA on and issues ten recovery codes, shown once. */
-export async function confirmMfaEnrolment({ ctx, input }: VerbArgs<{ code: string }>): Promise<{ recoveryCodes: string[] }> {
+export async function confirmMfaEnrolment({
+  ctx,
+  input,
+}: VerbArgs<{ code: string }>): Promise<{ recoveryCodes: string[]; otherSessionsEnded: number }> {
   const user = await loadSignedInUser(ctx);
   if (user.mfaEnabledAt) throw new Conflict("MFA is already enabled");
   if (!user.mfaSecret) throw new Conflict("Start MFA enrolment first");
@@ -17,7 +21,7 @@ export async function confirmMfaEnrolment({ ctx, input }: VerbArgs<{ code: strin
   if (step === null || !(await claimTotpStep(ctx.services.db, user.id, step))) {
     throw new Invalid("That code is not valid", "code");
   }
-  const recoveryCodes = await ctx.services.db.transaction(async (tx) => {
+  const result = await ctx.services.db.transaction(async (tx) => {
     // Guarded on the same pending key, so a concurrent restart of enrolment cannot be enabled unseen.
     const enabled = await tx
       .update(users)
@@ -25,11 +29,13 @@ export async function confirmMfaEnrolment({ ctx, input }: VerbArgs<{ code: strin
       .where(and(eq(users.id, user.id), isNull(users.mfaEnabledAt), eq(users.mfaSecret, user.mfaSecret!)))
       .returning({ id: users.id });
     if (enabled.length === 0) throw new Conflict("MFA enrolment changed meanwhile; start again");
-    const codes = await replaceRecoveryCodes(tx, user.id);
-    await appendAudit(tx, ctx, { action: "identity.mfa.enable", objectType: "user", objectId: user.id });
-    return codes;
+    const recoveryCodes = await replaceRecoveryCodes(tx, user.id);
+    // Sessions signed in with the password alone end: from now on a session needs both.
+    const otherSessionsEnded = await deleteUserSessions(tx, user.id, ctx.principal?.sessionId);
+    await appendAudit(tx, ctx, { action: "identity.mfa.enable", objectType: "user", objectId: user.id, changes: { otherSessionsEnded } });
+    return { recoveryCodes, otherSessionsEnded };
   });
   // A role that requires MFA grants its permissions only from now on.
   ctx.services.onPrincipalsChanged?.([user.id]);
-  return { recoveryCodes };
+  return result;
 }

@@ -3,15 +3,18 @@ import { roles } from "@ops/db";
 import { appendAudit } from "../../audit/append";
 import type { VerbArgs } from "../../context";
 import { Conflict, Forbidden } from "../../errors";
+import { assertHoldsAll } from "../permission-ceiling";
 import { rolePermissions } from "../principal";
 import { actorOf } from "../users/user-view";
 import { loadRoleRow, roleHolderIds } from "./role-view";
 
 export async function deleteRole({ ctx, input }: VerbArgs<{ id: string }>): Promise<{ ok: true }> {
-  actorOf(ctx);
+  const actor = actorOf(ctx);
   await ctx.services.db.transaction(async (tx) => {
     const role = await loadRoleRow(tx, input.id);
     if (role.builtin) throw new Forbidden("A built-in role cannot be deleted");
+    // The same ceiling as editing it: a role granting more than the actor holds is not theirs to remove.
+    assertHoldsAll(actor, rolePermissions(role), `You cannot delete the role "${role.name}": it holds permissions you do not hold`);
     const holders = await roleHolderIds(tx, role.id);
     if (holders.length) {
       throw new Conflict(

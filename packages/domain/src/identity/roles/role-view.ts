@@ -24,6 +24,7 @@ export async function loadRoleViews(db: Executor, ids?: string[]): Promise<RoleV
     permissions: rolePermissions(role),
     requireMfa: role.requireMfa,
     userCount,
+    updatedAt: role.updatedAt.toISOString(),
   }));
 }
 

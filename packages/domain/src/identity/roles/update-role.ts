@@ -5,13 +5,21 @@ import type { VerbArgs } from "../../context";
 import { Conflict, Forbidden } from "../../errors";
 import type { Permission } from "../../permissions";
 import type { RoleView } from "../../schemas/identity";
-import { rolePermissions } from "../principal";
+import { loadUserAccess, rolePermissions } from "../principal";
+import { assertUnchangedSince } from "../unchanged-since";
 import { assertHoldsAll } from "../permission-ceiling";
 import { actorOf } from "../users/user-view";
 import { assertRoleNameFree, isUniqueViolation } from "./create-role";
 import { loadRoleRow, loadRoleView, roleHolderIds } from "./role-view";
 
-export type UpdateRoleInput = { id: string; name?: string; description?: string; permissions?: Permission[]; requireMfa?: boolean };
+export type UpdateRoleInput = {
+  id: string;
+  name?: string;
+  description?: string;
+  permissions?: Permission[];
+  requireMfa?: boolean;
+  expectedUpdatedAt?: string;
+};
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
@@ -24,11 +32,24 @@ export async function updateRole({ ctx, input }: VerbArgs<UpdateRoleInput>): Pro
   const { view, holders } = await ctx.services.db
     .transaction(async (tx) => {
       const role = await loadRoleRow(tx, input.id);
+      assertUnchangedSince("Role", role.name, role.updatedAt, input.expectedUpdatedAt);
       const current = rolePermissions(role);
       const permissions = input.permissions ? [...new Set(input.permissions)].sort() : undefined;
       // Whoever holds the role gets what it grants, so only someone holding all of it may change it.
       assertHoldsAll(actor, current, `You cannot edit the role "${role.name}": it holds permissions you do not hold`);
       if (permissions) assertHoldsAll(actor, permissions, "You cannot grant permissions you do not hold");
+      if (input.requireMfa === true && !role.requireMfa) {
+        // Requiring MFA strips every holder without it of all they hold: only someone
+        // who outranks each holder may do that to them.
+        for (const holder of await roleHolderIds(tx, role.id)) {
+          const { permissions: held } = await loadUserAccess(tx, holder);
+          assertHoldsAll(
+            actor,
+            held,
+            `You cannot require MFA for the role "${role.name}": a user holding it holds permissions you do not hold`,
+          );
+        }
+      }
       if (role.builtin) {
         if (input.name !== undefined && input.name !== role.name) throw new Forbidden("A built-in role cannot be renamed");
         if (permissions && !sameSet(permissions, current)) throw new Forbidden("The permissions of a built-in role cannot be changed");

@@ -23,6 +23,7 @@ export async function toUserViews(db: Executor, rows: UserRow[]): Promise<UserVi
     mfaEnabled: !!u.mfaEnabledAt,
     roles: (roles.get(u.id) ?? []).sort((a, b) => a.name.localeCompare(b.name)),
     createdAt: u.createdAt.toISOString(),
+    updatedAt: u.updatedAt.toISOString(),
     pendingSetup: !u.passwordHash,
   }));
 }

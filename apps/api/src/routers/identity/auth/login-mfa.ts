@@ -3,6 +3,7 @@ import { publicProcedure } from "../../../trpc";
 import { toLoginResult } from "./login-result";
 
 export const loginMfa = publicProcedure
+  .meta({ unbatched: true })
   .input(s.loginMfaInput)
   .output(s.loginResult)
   .mutation(async ({ ctx, input }) => {

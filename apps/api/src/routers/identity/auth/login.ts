@@ -3,6 +3,7 @@ import { publicProcedure } from "../../../trpc";
 import { toLoginResult } from "./login-result";
 
 export const login = publicProcedure
+  .meta({ unbatched: true })
   .input(s.loginInput)
   .output(s.loginResult)
   .mutation(async ({ ctx, input }) => {

@@ -2,6 +2,7 @@ import { confirmMfaEnrolment, identitySchemas as s } from "@ops/domain";
 import { sessionProcedure } from "../../../trpc";
 
 export const enrolConfirm = sessionProcedure
+  .meta({ unbatched: true })
   .input(s.mfaEnrolConfirmInput)
-  .output(s.mfaRecoveryCodesResult)
+  .output(s.mfaEnrolConfirmResult)
   .mutation(({ ctx, input }) => confirmMfaEnrolment({ ctx, input }));
