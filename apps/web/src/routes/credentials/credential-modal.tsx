@@ -145,7 +145,6 @@ export function CredentialModal(props: { credential?: CredentialView; onClose: (
               base="form-control font-monospace small"
               value={secret}
               onChange={setSecret}
-              placeholder="-----BEGIN OPENSSH PRIVATE KEY-----"
               spellCheck={false}
             />
             <InputField
