@@ -128,9 +128,9 @@ export function TargetDetailPage() {
                 <dt className="col-5">OS family</dt>
                 <dd className="col-7">{t.osFamily}</dd>
                 <dt className="col-5">Credential</dt>
-                <dd className="col-7">{t.credential?.name ?? "none"}</dd>
+                <dd className="col-7">{t.credentialHidden ? <HiddenValue /> : (t.credential?.name ?? "none")}</dd>
                 <dt className="col-5">Become credential</dt>
-                <dd className="col-7">{t.becomeCredential?.name ?? "none"}</dd>
+                <dd className="col-7">{t.credentialHidden ? <HiddenValue /> : (t.becomeCredential?.name ?? "none")}</dd>
                 <dt className="col-5">Jump host</dt>
                 <dd className="col-7">
                   {t.jumpHost ? (
@@ -230,6 +230,15 @@ export function TargetDetailPage() {
         </ConfirmDialog>
       )}
     </div>
+  );
+}
+
+/** Credentials are not shown to a role without credentials.read (the server sends none). */
+function HiddenValue() {
+  return (
+    <span className="text-body-secondary fst-italic" title="Your role cannot read credentials">
+      hidden
+    </span>
   );
 }
 

@@ -31,6 +31,8 @@ export type TargetFormValue = {
   hostKeyFingerprint?: string | null;
   /** The version the form was loaded from; the save is refused if the target changed since. */
   updatedAt?: string;
+  /** The user's role cannot read credentials: the form leaves them alone. */
+  credentialHidden?: boolean;
 };
 
 const EMPTY: TargetFormValue = {
@@ -62,6 +64,7 @@ export function targetFormValue(t: TargetSummary): TargetFormValue {
     becomeCredentialId: t.becomeCredential?.id ?? null,
     jumpHostId: t.jumpHost?.id ?? null,
     updatedAt: t.updatedAt,
+    credentialHidden: t.credentialHidden,
   };
 }
 
@@ -268,32 +271,34 @@ export function TargetFormModal(props: {
           <GroupChecklist idPrefix="target-group" value={v.groupIds} onChange={(ids) => set("groupIds", ids)} />
           {errors.groupIds && <div className="invalid-feedback d-block">{errors.groupIds.join(" ")}</div>}
         </div>
-        <div className="row">
-          <div className="col-12 col-md-6">
-            <Field id="target-credential" name="credentialId" label="Credential" errors={errors}>
-              {() => (
-                <CredentialSelect
-                  id="target-credential"
-                  value={v.credentialId ?? ""}
-                  onChange={(id) => set("credentialId", id || null)}
-                  kinds={["ssh_key", "ssh_password"]}
-                />
-              )}
-            </Field>
+        {!v.credentialHidden && (
+          <div className="row">
+            <div className="col-12 col-md-6">
+              <Field id="target-credential" name="credentialId" label="Credential" errors={errors}>
+                {() => (
+                  <CredentialSelect
+                    id="target-credential"
+                    value={v.credentialId ?? ""}
+                    onChange={(id) => set("credentialId", id || null)}
+                    kinds={["ssh_key", "ssh_password"]}
+                  />
+                )}
+              </Field>
+            </div>
+            <div className="col-12 col-md-6">
+              <Field id="target-become" name="becomeCredentialId" label="Become credential" errors={errors}>
+                {() => (
+                  <CredentialSelect
+                    id="target-become"
+                    value={v.becomeCredentialId ?? ""}
+                    onChange={(id) => set("becomeCredentialId", id || null)}
+                    kinds={["become_password", "ssh_password"]}
+                  />
+                )}
+              </Field>
+            </div>
           </div>
-          <div className="col-12 col-md-6">
-            <Field id="target-become" name="becomeCredentialId" label="Become credential" errors={errors}>
-              {() => (
-                <CredentialSelect
-                  id="target-become"
-                  value={v.becomeCredentialId ?? ""}
-                  onChange={(id) => set("becomeCredentialId", id || null)}
-                  kinds={["become_password", "ssh_password"]}
-                />
-              )}
-            </Field>
-          </div>
-        </div>
+        )}
         {!editing && canPin && (
           <InputField
             id="target-fingerprint"

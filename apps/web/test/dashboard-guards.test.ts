@@ -1,0 +1,201 @@
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
+import { ensureBuilt, fillSignIn, launchChromium, signIn as signInAt, webRoot } from "./helpers/browser";
+
+// Its own build directory: the other browser test files may rebuild theirs in parallel.
+const dist = join(webRoot, "test-results", "guards-e2e-dist");
+
+let app: TestApp;
+let browser: Browser;
+
+beforeAll(async () => {
+  ensureBuilt(dist);
+  app = await startTestApp({ webDist: dist });
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+function signIn(page: Page, email: string, password: string) {
+  return signInAt(page, app.url, email, password);
+}
+
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  return { context, page: await context.newPage() };
+}
+
+const checklist = (page: Page, step: string) => page.getByTestId(`check-${step}`).getAttribute("data-done");
+
+// Runs first, on the empty inventory this file starts with.
+describe("dashboard guards", () => {
+  it("the home checklist and counts follow the real data, and hide what the role cannot see", async () => {
+    const admin = await app.adminCaller();
+    const { context, page } = await newPage();
+    await signIn(page, app.admin.email, app.admin.password);
+    await page.getByTestId("getting-started").waitFor();
+    expect(await checklist(page, "credential")).toBe("false");
+    expect(await checklist(page, "target")).toBe("false");
+    expect(await checklist(page, "test")).toBe("false");
+    expect(await checklist(page, "discovery")).toBe("false");
+    expect(await page.getByTestId("count-total").textContent()).toBe("0");
+    // OPS_MASTER_KEY is set in tests: no generated key file to back up.
+    expect(await page.getByTestId("master-key-warning").count()).toBe(0);
+    // Each step links to where it is done.
+    expect(await page.getByTestId("check-credential").getByRole("link").getAttribute("href")).toBe("/credentials");
+    expect(await page.getByTestId("check-discovery").getByRole("link").getAttribute("href")).toBe("/discovery");
+
+    await admin.assets.credentials.create({ name: "home-cred", kind: "ssh_password", username: "ops", secret: "not-a-real-password" });
+    const target = await admin.assets.targets.create({ name: "home-1", address: "192.0.2.10", port: 22 });
+    await page.reload();
+    await page.getByTestId("getting-started").waitFor();
+    expect(await checklist(page, "credential")).toBe("true");
+    expect(await checklist(page, "target")).toBe("true");
+    expect(await checklist(page, "test")).toBe("false");
+    expect(await page.getByTestId("count-total").textContent()).toBe("1");
+    expect(await page.getByTestId("count-unknown").textContent()).toBe("1");
+
+    // A test requested (no worker here: it stays queued) counts as the first test.
+    await admin.assets.connectionTests.start({ targetIds: [target.id] });
+    await page.reload();
+    await page.getByTestId("getting-started").waitFor();
+    expect(await checklist(page, "test")).toBe("true");
+    expect(await checklist(page, "discovery")).toBe("false");
+    expect(await page.getByTestId("recent-tests").textContent()).toContain("home-1");
+    await context.close();
+
+    // A role with targets.read alone sees the counts without the credential and discovery steps.
+    await admin.identity.roles.create({ name: "inventory-reader", permissions: ["targets.read"] });
+    const viewer = await app.createUser({ roles: ["inventory-reader"] });
+    const v = await newPage();
+    await signIn(v.page, viewer.email, viewer.password);
+    await v.page.getByTestId("status-counts").waitFor();
+    expect(await v.page.getByTestId("count-total").textContent()).toBe("1");
+    expect(await v.page.getByTestId("check-credential").count()).toBe(0);
+    expect(await v.page.getByTestId("check-discovery").count()).toBe(0);
+    expect(await v.page.getByTestId("check-target").getAttribute("data-done")).toBe("true");
+    await v.context.close();
+  }, 90_000);
+
+  it("an edit over a newer change is refused with Reload, which brings the new label back and loses nothing", async () => {
+    const admin = await app.adminCaller();
+    const target = await admin.assets.targets.create({ name: "farm-5", address: "192.0.2.5", port: 22, labels: { tier: "gold" } });
+    const { context, page } = await newPage();
+    await signIn(page, app.admin.email, app.admin.password);
+    await page.goto(`${app.url}/targets/${target.id}`);
+    await page.getByTestId("edit-target").click();
+    const dialog = page.getByRole("dialog");
+    const description = dialog.getByLabel("Description");
+    await description.waitFor();
+
+    // Escape on a half-filled form asks first.
+    await description.fill("rack 12");
+    await page.keyboard.press("Escape");
+    await page.getByTestId("discard-changes").waitFor();
+    await page.getByRole("button", { name: "Keep editing" }).click();
+    expect(await description.inputValue()).toBe("rack 12");
+
+    // Meanwhile someone adds a label by a bulk action.
+    await admin.assets.targets.bulk({ ids: [target.id], action: "addLabels", labels: ["owner=ops"] });
+
+    await page.getByTestId("target-submit").click();
+    const stale = page.getByTestId("stale-edit");
+    await stale.waitFor();
+    expect(await stale.textContent()).toMatch(/"farm-5" was changed by someone else since you opened it/);
+    expect((await admin.assets.targets.get({ id: target.id })).description).toBe("");
+
+    // Reload re-opens the form with the label added meanwhile.
+    await page.getByTestId("stale-reload").click();
+    await expect.poll(() => dialog.getByTestId("label-chip").allTextContents()).toEqual(expect.arrayContaining(["owner=ops", "tier=gold"]));
+    expect(await page.getByTestId("stale-edit").count()).toBe(0);
+    await dialog.getByLabel("Description").fill("rack 12");
+    await page.getByTestId("target-submit").click();
+    await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
+
+    const saved = await admin.assets.targets.get({ id: target.id });
+    expect(saved.description).toBe("rack 12");
+    expect(saved.labels).toEqual({ tier: "gold", owner: "ops" });
+    // The detail page shows the saved state, bulk label included.
+    await expect.poll(() => page.getByTestId("label-chip").allTextContents()).toEqual(expect.arrayContaining(["owner=ops", "tier=gold"]));
+    await context.close();
+  }, 90_000);
+
+  it("a session ended mid-use goes to sign-in and comes back to the same page; redirects stay on this origin", async () => {
+    const admin = await app.adminCaller();
+    const user = await app.createUser({ roles: ["viewer"] });
+    const { context, page } = await newPage();
+    await signIn(page, user.email, user.password);
+    await page.goto(`${app.url}/targets`);
+    await page.getByTestId("targets-table").waitFor();
+
+    // An administrator disables the account: its sessions end.
+    await admin.identity.users.disable({ id: user.id });
+    // The next request of the page (a filter click) answers 401.
+    await page.getByRole("button", { name: "Reachable", exact: true }).click();
+    await page.waitForURL(/\/login\?redirect=/);
+    const back = new URL(new URL(page.url()).searchParams.get("redirect")!, app.url);
+    expect(back.pathname).toBe("/targets");
+    expect(back.searchParams.get("status")).toBe('["reachable"]');
+    await page.getByTestId("signed-out-notice").waitFor();
+
+    await admin.identity.users.enable({ id: user.id });
+    await fillSignIn(page, user.email, user.password);
+    await page.waitForURL((url) => url.pathname === "/targets" && url.search.includes("status="));
+    await page.getByTestId("user-menu").waitFor();
+    expect(await page.getByRole("button", { name: "Reachable", exact: true }).getAttribute("aria-pressed")).toBe("true");
+    await context.close();
+
+    // A redirect to another origin is dropped: signing in lands on the home page here.
+    for (const evil of ["//evil.example/phish", "https://evil.example/", "/\\evil.example"]) {
+      const c = await newPage();
+      await c.page.goto(`${app.url}/login?redirect=${encodeURIComponent(JSON.stringify(evil))}`);
+      await fillSignIn(c.page, user.email, user.password);
+      await c.page.getByTestId("user-menu").waitFor();
+      const landed = new URL(c.page.url());
+      expect(landed.origin, evil).toBe(new URL(app.url).origin);
+      expect(landed.pathname, evil).toBe("/");
+      await c.context.close();
+    }
+  }, 90_000);
+
+  it("select all N matching adds a label to every matching target across pages, and to no other", async () => {
+    const admin = await app.adminCaller();
+    for (let i = 0; i < 30; i++) {
+      await admin.assets.targets.create({
+        name: `batch-${String(i).padStart(2, "0")}`,
+        address: `198.51.100.${i + 1}`,
+        labels: { batch: "sel" },
+      });
+    }
+    const outsider = await admin.assets.targets.create({ name: "outsider", address: "198.51.100.200" });
+    const { context, page } = await newPage();
+    await signIn(page, app.admin.email, app.admin.password);
+    await page.goto(`${app.url}/targets`);
+    await page.getByLabel("Filter by label").fill("batch=sel");
+    await page.getByLabel("Filter by label").press("Enter");
+    await page.waitForURL(/labels=/);
+    await expect.poll(() => page.getByTestId("pager-range").textContent()).toBe("1–25 of 30");
+
+    await page.getByLabel("Select all on this page").check();
+    await page.getByTestId("select-all-matching").click();
+    await expect.poll(() => page.getByTestId("bulk-count").textContent()).toBe("All 30 matching");
+    await page.getByRole("button", { name: "Add label" }).click();
+    await page.getByLabel("Label to add (key=value)").fill("batch-owner=ops");
+    await page.getByTestId("bulk-apply").click();
+    await expect.poll(() => page.getByTestId("bulk-notice").textContent()).toBe("Changed 30 of 30 target(s).");
+
+    const labelled = await admin.assets.targets.list({ labels: ["batch-owner=ops"], pageSize: 100 });
+    expect(labelled.total).toBe(30);
+    expect((await admin.assets.targets.get({ id: outsider.id })).labels).toEqual({});
+    // Page 2 shows it too: the cached list was refreshed, not served stale.
+    await page.getByRole("button", { name: "Next" }).click();
+    await expect.poll(() => page.getByTestId("pager-range").textContent()).toBe("26–30 of 30");
+    for (const row of await page.getByTestId("target-row").all()) expect(await row.textContent()).toContain("batch-owner=ops");
+    await context.close();
+  }, 120_000);
+});
