@@ -158,7 +158,11 @@ describe("assets dashboard", () => {
     expect(await alert.getByTestId("old-fingerprint").textContent()).toContain(oldFingerprint);
     expect(await alert.getByTestId("new-fingerprint").textContent()).toContain(newFingerprint);
     await page.screenshot({ path: join(SCREENSHOT_DIR, "ops-host-key-changed.png"), fullPage: true });
+    // Accepting asks first, with both fingerprints side by side.
     await page.getByTestId("accept-host-key").click();
+    expect(await dialog.getByTestId("accept-old-fingerprint").textContent()).toContain(oldFingerprint);
+    expect(await dialog.getByTestId("accept-new-fingerprint").textContent()).toContain(newFingerprint);
+    await dialog.getByTestId("confirm-ok").click();
     await expect.poll(() => page.getByTestId("pinned-fingerprint").textContent()).toBe(newFingerprint);
     expect(await page.getByTestId("host-key-changed").count()).toBe(0);
     await page.getByTestId("test-connection").click();
