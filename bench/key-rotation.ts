@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { createDb, createTemplateDatabase, credentials, dropDatabase } from "@ops/db";
-import { open, parseMasterKeys, rotateMasterKey, seal } from "@ops/domain";
+import { credentialBinding, open, parseMasterKeys, rotateMasterKey, seal } from "@ops/domain";
 import { fmt, record } from "./lib/report";
 
 const SERVER_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -50,6 +50,7 @@ export async function keyRotation() {
     const v2Only = parseMasterKeys(v2Spec);
     const rows = await db
       .select({
+        id: credentials.id,
         name: credentials.name,
         secret: credentials.secret,
         passphrase: credentials.passphrase,
@@ -60,8 +61,9 @@ export async function keyRotation() {
       const p = plain[Number(r.name.slice("bench-".length))]!;
       return (
         r.keyVersion !== 2 ||
-        open(v2Only, r.secret) !== p.secret ||
-        (r.passphrase === null ? p.passphrase !== null : open(v2Only, r.passphrase) !== p.passphrase)
+        // Rotation re-seals bound to the row: opened with that binding, as the worker does.
+        open(v2Only, r.secret, credentialBinding(r.id, "secret")) !== p.secret ||
+        (r.passphrase === null ? p.passphrase !== null : open(v2Only, r.passphrase, credentialBinding(r.id, "passphrase")) !== p.passphrase)
       );
     }).length;
     const ok = report.credentialsResealed === COUNT && wrong === 0;

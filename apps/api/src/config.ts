@@ -29,7 +29,11 @@ const schema = z.object({
   OPS_WORKER_CONCURRENCY: envInt(1, 1000).default(10),
   /** The in-process worker's discovery scans use net.Socket instead of tcp_wrap (ADR 0009). */
   OPS_DISCOVERY_PORTABLE_SOCKETS: envBool.default(false),
+  /** Bearer token that /metrics requires; unset, /metrics is not served. Length checked below (never echoed). */
+  OPS_METRICS_TOKEN: z.string().optional(),
 });
+
+const METRICS_TOKEN_MIN = 16;
 
 export type Config = z.infer<typeof schema> & { dataDir: string; publicUrl: string };
 
@@ -38,9 +42,23 @@ export { ConfigError };
 /** Validates the environment; the first bad variable becomes one clear line. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const c = parseEnv(schema, env);
+  if (c.OPS_METRICS_TOKEN !== undefined && c.OPS_METRICS_TOKEN.length < METRICS_TOKEN_MIN) {
+    throw new ConfigError(`Invalid configuration: OPS_METRICS_TOKEN: at least ${METRICS_TOKEN_MIN} characters`);
+  }
   return {
     ...c,
     dataDir: resolve(c.OPS_DATA_DIR),
     publicUrl: (c.OPS_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ""),
   };
+}
+
+/** Things worth a warning line at start: working, but probably not what the operator wants. */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (!config.OPS_PUBLIC_URL) {
+    warnings.push(
+      `OPS_PUBLIC_URL is not set: setup links and the allowed Origin use ${config.publicUrl}; set it to the address users browse to`,
+    );
+  }
+  return warnings;
 }

@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { TRPCRequestInfo } from "@trpc/server/http";
-import { ZodError } from "zod";
+import { ZodError, ZodRealError } from "zod";
 import { procedureCalls, procedureDuration } from "./metrics";
 import {
   can as allows,
@@ -136,18 +136,55 @@ function toTRPCError(e: unknown, requestId: string | null): TRPCError {
   });
 }
 
+export const NUL_MESSAGE = "Must not contain a NUL character (\\0)";
+
+/**
+ * Path of the first string (or object key) in `value` holding a NUL character, else null.
+ * Postgres cannot store 0x00 in text; refused here, for every procedure's input at once,
+ * it is a 400 naming the field instead of a database error (issue 6, point 10).
+ */
+export function nulPath(value: unknown, path: (string | number)[] = []): (string | number)[] | null {
+  if (typeof value === "string") return value.includes("\0") ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nulPath(value[i], [...path, i]);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes("\0")) return [...path, k];
+      const found = nulPath(v, [...path, k]);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+async function refuseNul(getRawInput: () => Promise<unknown>): Promise<void> {
+  const path = nulPath(await getRawInput());
+  if (!path) return;
+  // ZodRealError: the ZodError that is also an Error, as a failed parse throws (tRPC keeps only Errors as causes).
+  const cause = new ZodRealError([{ code: "custom", path, message: NUL_MESSAGE, input: undefined }]);
+  throw new TRPCError({ code: "BAD_REQUEST", message: NUL_MESSAGE, cause });
+}
+
 /**
  * One middleware per procedure, on purpose: tRPC copies the call's options at every
  * middleware level, and on the hot path (identity.auth.me) those copies cost more than
- * the work. It times the call, counts its outcome, checks access, and maps errors.
+ * the work. It times the call, counts its outcome, refuses NUL characters in the input,
+ * checks access, and maps errors.
  */
 async function observe<R extends { ok: boolean; error?: TRPCError }>(
-  opts: { ctx: Context; path: string; type: string },
+  opts: { ctx: Context; path: string; type: string; getRawInput: () => Promise<unknown> },
   run: () => Promise<R>,
 ): Promise<R> {
   const stop = procedureDuration.startTimer({ procedure: opts.path, type: opts.type });
   let code = "OK";
   try {
+    // Before the input validators run: the one edge every input crosses.
+    await refuseNul(opts.getRawInput);
     const result = await run();
     if (result.ok) return result;
     code = result.error!.code;

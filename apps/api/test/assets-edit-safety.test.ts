@@ -225,7 +225,17 @@ describe("credentials hidden without credentials.read (C8, point 9)", () => {
     const editor = await callerWith("csv-editor", ["targets.read", "targets.manage"]);
     const edited = mine.csv.replace("10.7.0.1,22,unknown,,", "10.7.0.1,22,linux,edited,");
     await editor.assets.targets.importCommit({ format: "csv", content: edited, onExisting: "update" });
+    // Moving a target that signs in with a credential is refused, as in the form.
+    const moved = mine.csv.replace("10.7.0.1,22", "10.66.6.6,22");
+    const preview = await editor.assets.targets.importPreview({ format: "csv", content: moved, onExisting: "update" });
+    expect(preview.rows[0]!.errors).toEqual([
+      'This target signs in with a credential: changing its address, port or jump host needs the "credentials.use" permission',
+    ]);
+    await expect(editor.assets.targets.importCommit({ format: "csv", content: moved, onExisting: "update" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
     expect(await admin.assets.targets.get({ id })).toMatchObject({
+      address: "10.7.0.1",
       osFamily: "linux",
       description: "edited",
       credential: { name: "deploy-key" },

@@ -56,6 +56,34 @@ describe("audit log", () => {
     expect(failures.items.every((e) => e.outcome === "failure")).toBe(true);
   });
 
+  it("names each entry's object as it is called now, and nothing once it is gone (C5)", async () => {
+    const admin = await app.adminCaller();
+    const role = await admin.identity.roles.create({ name: "names-before", permissions: ["jobs.read"] });
+    await admin.identity.roles.update({ id: role.id, name: "names-after" });
+    const gone = await admin.identity.roles.create({ name: "names-gone", permissions: ["jobs.read"] });
+    await admin.identity.roles.delete({ id: gone.id });
+    const u = await app.createUser({});
+    await admin.identity.users.update({ id: u.id, displayName: "Named" });
+    const { view: token } = await admin.identity.tokens.create({ name: "names-token", permissions: ["jobs.read"] });
+    const cred = await admin.assets.credentials.create({ name: "names-cred", kind: "generic_secret", secret: "s3cret-value" });
+
+    const nameOf = async (caller: typeof admin, objectId: string) =>
+      (await caller.communication.audit.list({ objectId })).items.map((e) => e.objectName);
+    expect(await nameOf(admin, role.id)).toEqual(["names-after", "names-after"]);
+    expect(await nameOf(admin, gone.id)).toEqual([null, null]);
+    expect(await nameOf(admin, u.id)).toEqual([u.email]);
+    expect(await nameOf(admin, token.id)).toEqual(["names-token"]);
+    expect(await nameOf(admin, cred.id)).toEqual(["names-cred"]);
+
+    // An audit reader who may not read credentials does not learn their names here.
+    const auditor = await admin.identity.roles.create({ name: "names-auditor", permissions: ["audit.read"] });
+    const a = await app.createUser({ roles: [] });
+    await admin.identity.users.setRoles({ id: a.id, roleIds: [auditor.id] });
+    const asAuditor = app.caller(await app.principalFor(a.id));
+    expect(await nameOf(asAuditor, cred.id)).toEqual([null]);
+    expect(await nameOf(asAuditor, role.id)).toEqual(["names-after", "names-after"]);
+  });
+
   it("is for audit readers only", async () => {
     const viewer = await app.createUser({ roles: ["viewer"] });
     const { cookie } = await app.login(viewer.email, viewer.password);

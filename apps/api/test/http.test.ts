@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, configWarnings, loadConfig } from "../src/config";
+import { NUL_MESSAGE } from "../src/trpc";
 import { startTestApp, trpcHttp, type TestApp } from "./helpers/harness";
+
+const METRICS_TOKEN = "scrape-me-3f9a1c27d84e";
+const metricsAuth = () => ({ authorization: `Bearer ${METRICS_TOKEN}` });
 
 let app: TestApp;
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ env: { OPS_METRICS_TOKEN: METRICS_TOKEN } });
 });
 afterAll(() => app?.close());
 
@@ -15,12 +20,45 @@ describe("platform endpoints", () => {
     expect(await ready.json()).toMatchObject({ status: "ready", postgres: "ok", redis: "not configured" });
   });
 
-  it("exposes Prometheus metrics with per-procedure counts and durations", async () => {
+  it("exposes Prometheus metrics with per-procedure counts and durations to the holder of the metrics token", async () => {
     await trpcHttp(app, "identity.auth.me", { method: "GET" });
-    const text = await (await fetch(`${app.url}/metrics`)).text();
+    const res = await fetch(`${app.url}/metrics`, { headers: metricsAuth() });
+    expect(res.status).toBe(200);
+    const text = await res.text();
     expect(text).toContain('ops_trpc_calls_total{procedure="identity.auth.me",type="query",code="UNAUTHORIZED"}');
     expect(text).toContain("ops_trpc_duration_seconds_bucket");
     expect(text).toContain("ops_process_resident_memory_bytes");
+  });
+
+  it("refuses /metrics without the token, with a wrong one, and when no token is configured", async () => {
+    const none = await fetch(`${app.url}/metrics`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toContain("Bearer");
+    const body = await none.text();
+    expect(body).not.toContain("ops_");
+    const wrong = await fetch(`${app.url}/metrics`, { headers: { authorization: "Bearer scrape-me-but-wrong" } });
+    expect(wrong.status).toBe(401);
+
+    const plain = await startTestApp();
+    try {
+      const off = await fetch(`${plain.url}/metrics`);
+      expect(off.status).toBe(404);
+      expect(((await off.json()) as { error: { message: string } }).error.message).toBe(
+        "Metrics are off: set OPS_METRICS_TOKEN to serve them",
+      );
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it("refuses a short metrics token at start, without echoing it, and warns when OPS_PUBLIC_URL is unset", () => {
+    expect(() => loadConfig({ OPS_METRICS_TOKEN: "short-secret" })).toThrow(
+      new ConfigError("Invalid configuration: OPS_METRICS_TOKEN: at least 16 characters"),
+    );
+    expect(configWarnings(loadConfig({ PORT: "8080" }))).toEqual([
+      "OPS_PUBLIC_URL is not set: setup links and the allowed Origin use http://localhost:8080; set it to the address users browse to",
+    ]);
+    expect(configWarnings(loadConfig({ OPS_PUBLIC_URL: "https://ops.example.test" }))).toEqual([]);
   });
 
   it("echoes a request id, or makes one, and sends security headers", async () => {
@@ -94,6 +132,42 @@ describe("session cookie", () => {
     expect(out.status).toBe(200);
     expect(out.headers.getSetCookie().join()).toMatch(/ops_session=;/);
     expect((await trpcHttp(app, "identity.auth.me", { method: "GET", cookie: second })).status).toBe(401);
+  });
+});
+
+describe("hostile input answers 4xx, never a 500", () => {
+  it("treats a malformed session cookie as no session", async () => {
+    const me = await trpcHttp(app, "identity.auth.me", { method: "GET", cookie: "ops_session=%E0%A4%A" });
+    expect(me.status).toBe(401);
+    expect(me.json.error.message).toBe("Sign in first");
+    // A public procedure answers as for anyone signed out.
+    const login = await trpcHttp(app, "identity.auth.login", {
+      cookie: "ops_session=%E0%A4%A",
+      input: { email: app.admin.email, password: app.admin.password },
+    });
+    expect(login.status).toBe(200);
+  });
+
+  it("refuses a NUL character in any string input with 400 naming the field, before any query", async () => {
+    const anon = await trpcHttp(app, "identity.auth.login", { input: { email: "admin\u0000@example.test", password: "x" } });
+    expect(anon.status).toBe(400);
+    expect(anon.json.error.data.fieldErrors).toEqual({ email: [NUL_MESSAGE] });
+
+    const { cookie } = await app.login(app.admin.email, app.admin.password);
+    const nested = await trpcHttp(app, "assets.targets.create", {
+      cookie,
+      input: { name: "web-1", address: "10.0.0.9", labels: { env: "prod\u0000" } },
+    });
+    expect(nested.status).toBe(400);
+    expect(nested.json.error.message).toBe(`Invalid input: labels.env: ${NUL_MESSAGE}`);
+    const query = await trpcHttp(app, "identity.users.list", { method: "GET", cookie, input: { search: "a\u0000" } });
+    expect(query.status).toBe(400);
+    expect(query.json.error.data.fieldErrors).toEqual({ search: [NUL_MESSAGE] });
+    // Nothing was written, and no request answered 500.
+    const listed = await trpcHttp(app, "assets.targets.list", { method: "GET", cookie, input: {} });
+    expect(listed.json.result.data.items).toEqual([]);
+    const metrics = await fetch(`${app.url}/metrics`, { headers: metricsAuth() });
+    expect(await metrics.text()).not.toMatch(/status="500"/);
   });
 });
 

@@ -55,7 +55,7 @@ describe("users", () => {
     ).rejects.toMatchObject({ code: "CONFLICT", message: "A user with this email already exists" });
     await expect(
       admin.identity.users.create({ email: "weak@example.test", mode: "password", password: "weak@example.test" }),
-    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: "Password must not contain their email address" });
     await expect(
       admin.identity.users.create({
         email: "norole@example.test",
@@ -307,6 +307,30 @@ describe("API tokens", () => {
     expect((await trpcHttp(app, "communication.audit.verify", { method: "GET", bearer: token })).status).toBe(200);
     await admin.identity.users.setRoles({ id: u.id, roleIds: [] });
     expect((await trpcHttp(app, "communication.audit.verify", { method: "GET", bearer: token })).status).toBe(403);
+  });
+
+  it("a narrow token sees and revokes only itself; the owner's session and a users.manage token see them all", async () => {
+    const u = await app.createUser({ roles: ["admin"] });
+    const owner = app.caller(await app.principalFor(u.id));
+    const narrow = await owner.identity.tokens.create({ name: "ci-narrow", permissions: ["targets.read"] });
+    const other = await owner.identity.tokens.create({ name: "deploy", permissions: ["targets.read", "targets.manage"] });
+    const wide = await owner.identity.tokens.create({ name: "admin-cli", permissions: ["users.manage", "targets.read"] });
+
+    const listed = await trpcHttp(app, "identity.tokens.list", { method: "GET", bearer: narrow.token });
+    expect(listed.status).toBe(200);
+    expect(listed.json.result.data.map((t: { name: string }) => t.name)).toEqual(["ci-narrow"]);
+    const revokeOther = await trpcHttp(app, "identity.tokens.revoke", { bearer: narrow.token, input: { id: other.view.id } });
+    expect(revokeOther.status).toBe(404);
+    expect((await trpcHttp(app, "identity.auth.me", { method: "GET", bearer: other.token })).status).toBe(200);
+
+    const all = await trpcHttp(app, "identity.tokens.list", { method: "GET", bearer: wide.token });
+    expect(all.json.result.data.map((t: { name: string }) => t.name).sort()).toEqual(["admin-cli", "ci-narrow", "deploy"]);
+    expect((await owner.identity.tokens.list()).map((t) => t.name).sort()).toEqual(["admin-cli", "ci-narrow", "deploy"]);
+
+    // A leaked token can still be revoked by itself.
+    const self = await trpcHttp(app, "identity.tokens.revoke", { bearer: narrow.token, input: { id: narrow.view.id } });
+    expect(self.status).toBe(200);
+    expect((await trpcHttp(app, "identity.auth.me", { method: "GET", bearer: narrow.token })).status).toBe(401);
   });
 
   it("revoked and expired tokens are refused; only the owner can revoke", async () => {

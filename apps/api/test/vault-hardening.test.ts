@@ -121,7 +121,7 @@ describe("encrypted SSH keys cannot stall the API", () => {
     let saved = false;
     const save = trpcHttp(app, "assets.credentials.create", {
       cookie,
-      input: { name: `at cap ${tag()}`, kind: "ssh_key", username: "u", secret: atCap.private, passphrase: PASSPHRASE },
+      input: { name: `slow ${tag()}`, kind: "ssh_key", username: "u", secret: key.private, passphrase: PASSPHRASE },
     }).finally(() => (saved = true));
     // This test process is the API's process: its event loop turning at all while the key
     // is in derivation is the point.

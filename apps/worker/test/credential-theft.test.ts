@@ -162,6 +162,8 @@ describe("a changed host key survives delete-and-recreate", () => {
     // Holds credentials.use (the second step) but not hostkeys.accept.
     const editor = await callerWith("inventory-operator", ["targets.read", "targets.manage", "credentials.use", "credentials.read"]);
     const web1 = (await admin.assets.targets.list({ search: "web-1" })).items[0]!;
+    // A routine test pins the production host's key (trust on first use).
+    expect((await testGroup()).tests.find((t) => t.targetId === web1.id)).toMatchObject({ status: "passed" });
     const pinned = (await admin.assets.targets.get({ id: web1.id })).hostKey.fingerprint;
     expect(pinned).toBe(legit.hostKeyFingerprint);
 
@@ -205,6 +207,15 @@ describe("a changed host key survives delete-and-recreate", () => {
       expect(row).toMatchObject({ status: "host_key_changed" });
       expect(row.hostKey).toMatchObject({ fingerprint: pinned, pendingFingerprint: newFp });
     }
+
+    // The imported target took the endpoint's pin before connecting, and the log says so.
+    const adopted = await app.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "assets.hostkeys.pin"), eq(auditLog.objectId, imported.id)));
+    expect(adopted.map((a) => [a.actorLabel, (a.changes as { fingerprint: string }).fingerprint])).toEqual([
+      ["system (known host key)", pinned],
+    ]);
 
     // Someone who may accept it does, and only then does the test sign in.
     await admin.assets.hostKeys.accept({ targetId: again.id, fingerprint: newFp });

@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { setServers } from "node:dns";
-import { createServer } from "node:net";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
@@ -27,6 +27,15 @@ function freePort(): Promise<number> {
       const port = (s.address() as { port: number }).port;
       s.close(() => ok(port));
     });
+  });
+}
+
+/** A TCP listener on `port` that hangs up on every connection. */
+function listen(port: number): Promise<Server> {
+  return new Promise((ok, fail) => {
+    const s = createServer((socket) => socket.destroy());
+    s.once("error", fail);
+    s.listen(port, "127.0.0.1", () => ok(s));
   });
 }
 
@@ -147,6 +156,42 @@ describe("discovery", () => {
     expect(events[0]!.payload).toMatchObject({ status: "done", found: 3 });
     const listed = await admin.assets.discovery.list({ page: 1, pageSize: 10 });
     expect(listed.items.map((s) => s.id)).toContain(started.scanId);
+  });
+
+  it("scans a port range: finds the listeners inside it, and nothing on the ports between", async () => {
+    // Eleven consecutive free ports; listeners on three of them (plain TCP that hangs up at once).
+    const servers: Server[] = [];
+    let base = 0;
+    for (let attempt = 0; attempt < 20 && !base; attempt++) {
+      const candidate = 20_000 + Math.floor(Math.random() * 40_000);
+      const taken: Server[] = [];
+      try {
+        for (let p = candidate; p <= candidate + 10; p++) taken.push(await listen(p));
+        base = candidate;
+        servers.push(...taken);
+      } catch {
+        for (const t of taken) t.close();
+      }
+    }
+    expect(base).toBeGreaterThan(0);
+    const open = [base, base + 3, base + 10];
+    for (const [i, srv] of servers.entries()) if (!open.includes(base + i)) srv.close();
+    try {
+      const { scanId, total } = await admin.assets.discovery.start({
+        specs: ["127.0.0.1", "127.0.9.1"],
+        ports: [`${base}-${base + 10}`],
+        timeoutMs: 500,
+      });
+      expect(total).toBe(2 * 11);
+      const scan = await waitFor(scanId, finished);
+      expect(scan).toMatchObject({ status: "done", done: 22, found: 3, portsText: `${base}-${base + 10}` });
+      expect(scan.ports).toHaveLength(11);
+      const page = await admin.assets.discovery.listResults({ scanId, page: 1, pageSize: 50 });
+      expect(page.items.map((r) => `${r.address}:${r.port}`).sort()).toEqual(open.map((p) => `127.0.0.1:${p}`).sort());
+      for (const r of page.items) expect(r.banner).toBeNull();
+    } finally {
+      for (const srv of servers) srv.close();
+    }
   });
 
   it("marks results known / known_different_key against targets, and imports the selected new ones", async () => {

@@ -46,8 +46,8 @@ describe("the worker's key cache", () => {
       const k = encrypted(type);
       let settled = false;
       const pending = parsePrivateKey(`cred-${type}`, k.text, PASSPHRASE).finally(() => (settled = true));
-      // A timer fires while the derivation runs: this thread is free meanwhile.
-      await new Promise((r) => setTimeout(r, 1));
+      // This thread turns its event loop while the derivation runs elsewhere.
+      await new Promise((r) => setImmediate(r));
       expect(settled).toBe(false);
       expect(keyParsesInFlight()).toBeGreaterThan(0);
       const key = await pending;

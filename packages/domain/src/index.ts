@@ -62,6 +62,7 @@ export * from "./assets/credentials/create-credential";
 export * from "./assets/credentials/update-credential";
 export * from "./assets/credentials/delete-credential";
 export * from "./assets/credentials/open-credential-for-use";
+export * from "./assets/credentials/seal-credential";
 export * from "./assets/credentials/rotate-master-key";
 export * from "./assets/discovery";
 export * as assetsConnectionTestSchemas from "./schemas/assets-connection-tests";

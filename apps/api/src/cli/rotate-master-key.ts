@@ -13,6 +13,8 @@ const HELP = `Usage: pnpm --filter @ops/api keys:rotate [--retire <version>]... 
 
 Re-encrypts every stored secret (credential vault, MFA secrets) under the newest
 master key version in OPS_MASTER_KEY, in batches; safe to interrupt and run again.
+Vault entries saved before sealed values were bound to their row are re-sealed in the
+bound form too, even when their key version is already the newest.
 
 Rotating the master key:
   1. Generate a key:   node -e "console.log(require('crypto').randomBytes(32).toString('base64'))"

@@ -1,11 +1,11 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
-import type { Config } from "../config";
+import { configWarnings, type Config } from "../config";
 import type { Logger } from "../logger";
 import { httpRequests, registry } from "../metrics";
 import { appRouter } from "../routers/root";
@@ -26,12 +26,15 @@ declare global {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
 function errorBody(req: Request, status: number, code: string, message: string) {
   return { error: { message, code, data: { code, httpStatus: status, requestId: req.id } } };
 }
 
 export function createApp(opts: { config: Config; services: ApiServices; log: Logger; webDist?: string | null }) {
   const { config, services, log } = opts;
+  for (const warning of configWarnings(config)) log.warn(warning);
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.OPS_TRUST_PROXY);
@@ -85,7 +88,20 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
     }
     res.json({ status: "ready", postgres: "ok", redis: services.redis ? "ok" : "not configured" });
   });
-  app.get("/metrics", async (_req, res) => {
+  // Not public (issue 6, point 11): process and per-procedure figures are for the
+  // operator's scraper, which sends OPS_METRICS_TOKEN as a bearer token.
+  const metricsToken = config.OPS_METRICS_TOKEN ? digest(config.OPS_METRICS_TOKEN) : null;
+  app.get("/metrics", async (req, res) => {
+    if (!metricsToken) {
+      res.status(404).json(errorBody(req, 404, "NOT_FOUND", "Metrics are off: set OPS_METRICS_TOKEN to serve them"));
+      return;
+    }
+    const auth = req.headers.authorization;
+    if (!auth?.startsWith("Bearer ") || !timingSafeEqual(digest(auth.slice(7).trim()), metricsToken)) {
+      res.setHeader("WWW-Authenticate", 'Bearer realm="metrics"');
+      res.status(401).json(errorBody(req, 401, "UNAUTHORIZED", "Send OPS_METRICS_TOKEN as a bearer token"));
+      return;
+    }
     res.setHeader("Content-Type", registry.contentType);
     res.send(await registry.metrics());
   });

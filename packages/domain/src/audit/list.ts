@@ -4,6 +4,7 @@ import { containsPattern, prefixPattern } from "../like-patterns";
 import type { VerbArgs } from "../context";
 import type { Page } from "../schemas/common";
 import type { AuditEntryView } from "../schemas/communication";
+import { loadObjectNames } from "./object-names";
 
 export type ListAuditInput = {
   page: number;
@@ -45,8 +46,9 @@ export async function listAudit({ ctx, input }: VerbArgs<ListAuditInput>): Promi
       sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${auditLog} ${where ? sql`WHERE ${where}` : sql``} LIMIT ${AUDIT_COUNT_CAP}) capped`,
     ),
   ]);
+  const objectNames = await loadObjectNames(db, ctx.principal, rows);
   return {
-    items: rows.map((r) => ({
+    items: rows.map((r, i) => ({
       id: r.id,
       at: r.at.toISOString(),
       actorUserId: r.actorUserId,
@@ -55,6 +57,7 @@ export async function listAudit({ ctx, input }: VerbArgs<ListAuditInput>): Promi
       outcome: r.outcome,
       objectType: r.objectType,
       objectId: r.objectId,
+      objectName: objectNames[i] ?? null,
       ip: r.ip,
       userAgent: r.userAgent,
       requestId: r.requestId,

@@ -50,8 +50,12 @@ export async function verifyAgainstDummy(password: string): Promise<void> {
   await verifyPassword(await dummyHash, password);
 }
 
-/** Policy: 12+ characters, not the email (or its name part), not a well-known password. */
-export function checkPasswordPolicy(password: string, email: string, field = "password"): void {
+/**
+ * Policy: 12+ characters, not the email (or its name part), not a well-known password.
+ * `owner` says whose password it is, for the message: an admin setting someone else's
+ * reads "their email", not "your email".
+ */
+export function checkPasswordPolicy(password: string, email: string, field = "password", owner: "self" | "other" = "self"): void {
   if (password.length < MIN_PASSWORD_LENGTH) {
     throw new Invalid(`Password must be at least ${MIN_PASSWORD_LENGTH} characters`, field);
   }
@@ -60,7 +64,7 @@ export function checkPasswordPolicy(password: string, email: string, field = "pa
   const mail = email.toLowerCase();
   const local = mail.split("@")[0] ?? "";
   if (lower === mail || (local.length >= 4 && lower.includes(local))) {
-    throw new Invalid("Password must not contain your email address", field);
+    throw new Invalid(`Password must not contain ${owner === "self" ? "your" : "their"} email address`, field);
   }
   if (commonPasswords.has(lower) || isRepetitive(lower)) {
     throw new Invalid("This password is too well known; choose another", field);

@@ -9,6 +9,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 true satisfies Same<(typeof DISCOVERY_SCAN_STATUSES)[number], (typeof db.DISCOVERY_SCAN_STATUSES)[number]>;
 true satisfies Same<(typeof DISCOVERY_MATCHES)[number], (typeof db.DISCOVERY_MATCHES)[number]>;
 import { parseSpec } from "../assets/discovery/address-spec";
+import { parsePortSpec } from "../assets/discovery/port-spec";
 import { isoDate, pageInput, pageOf, uuid } from "./common";
 
 /** One CIDR block, range, address or host name; each bad one gets its own field error. */
@@ -23,9 +24,24 @@ export const scanSpec = z
 
 export const port = z.number().int().min(1, "Ports are 1 to 65535").max(65535, "Ports are 1 to 65535");
 
+/** A port as a number, or as text: one port ("2222") or an inclusive range ("22100-22110"). */
+export const portSpec = z
+  .union([z.number(), z.string()])
+  // One refinement over both shapes, so each bad entry gets its own words (a union would say "Invalid input").
+  .superRefine((value, ctx) => {
+    if (typeof value === "string" && value.length > 20) {
+      ctx.addIssue({ code: "custom", message: "Write a port (22) or a port range (22100-22110)" });
+      return;
+    }
+    const p = parsePortSpec(value);
+    if (!p.ok) ctx.addIssue({ code: "custom", message: p.message });
+  })
+  .transform((v) => (typeof v === "string" ? v.trim() : v));
+
 export const startScanInput = z.object({
   specs: z.array(scanSpec).min(1, "Enter at least one address, range, CIDR block or host name").max(256),
-  ports: z.array(port).min(1).max(100).default([22]),
+  /** Up to 100 entries, each a port or a range; addresses x ports is capped (MAX_PROBES). */
+  ports: z.array(portSpec).min(1, "Enter at least one port").max(100).default([22]),
   concurrency: z.number().int().min(1).max(2000).default(500),
   timeoutMs: z.number().int().min(100).max(10_000).default(1000),
   /** Required past a /20 (4096 addresses); past a /16 the scan is refused anyway. */
@@ -38,7 +54,10 @@ export const scanStatus = z.enum(DISCOVERY_SCAN_STATUSES);
 export const scanView = z.object({
   id: z.string(),
   specs: z.array(z.string()),
+  /** Every port probed, ascending. */
   ports: z.array(z.number().int()),
+  /** The same, ranges joined: "22, 22100-22110". */
+  portsText: z.string(),
   status: scanStatus,
   /** Probes (addresses x ports) done and planned: the progress bar. */
   done: z.number().int(),

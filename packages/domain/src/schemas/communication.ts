@@ -10,6 +10,8 @@ export const auditEntryView = z.object({
   outcome: z.enum(["success", "failure", "denied"]),
   objectType: z.string().nullable(),
   objectId: z.string().nullable(),
+  /** The object's current name (user email, role, token, target, group, credential); null when gone. */
+  objectName: z.string().nullable(),
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
   requestId: z.string().nullable(),

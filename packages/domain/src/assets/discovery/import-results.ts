@@ -16,6 +16,10 @@ const MAX_NAME_SUFFIX = 50;
  */
 export async function importResults({ ctx, input }: VerbArgs<ImportResultsInput>) {
   if (!can(ctx.principal, "targets.manage")) throw new Forbidden('Importing creates targets: you need the "targets.manage" permission too');
+  // A target given a credential will sign in with it (issue 6 point 4): the importer must be allowed to use it.
+  if (input.credentialId && !can(ctx.principal, "credentials.use")) {
+    throw new Forbidden('Giving the imported targets a credential needs the "credentials.use" permission');
+  }
   return inTransaction(ctx, async (tx) => {
     const [scan] = await tx.select({ id: discoveryScans.id }).from(discoveryScans).where(eq(discoveryScans.id, input.scanId));
     if (!scan) throw new NotFound("Scan");

@@ -1,4 +1,5 @@
 export * from "./address-spec";
+export * from "./port-spec";
 export * from "./plan-scan";
 export * from "./scan-view";
 export * from "./start-scan";

@@ -11,6 +11,10 @@ import {
   parseSpec,
   type AddressRange,
 } from "./address-spec";
+import { expandPorts, parsePortSpec } from "./port-spec";
+
+/** Addresses x ports in one scan: a /16 on 16 ports, or one /24 on 4096 ports. */
+export const MAX_PROBES = 1_048_576;
 
 export type ScanPlan = {
   /** Merged, sorted: every address once. */
@@ -57,7 +61,8 @@ export function allowedRanges(cidrs: string[]): AddressRange[] {
  */
 export async function planScan(input: {
   specs: string[];
-  ports: number[];
+  /** Ports and port ranges ("22100-22110"). */
+  ports: (number | string)[];
   allowedCidrs: string[];
   confirmLarge: boolean;
   resolveHost?: ResolveHost;
@@ -100,6 +105,19 @@ export async function planScan(input: {
       "confirmLarge",
     );
   }
-  const ports = [...new Set(input.ports)].sort((a, b) => a - b);
-  return { ranges: merged, addressCount, ports, probes: addressCount * ports.length };
+  for (const [i, spec] of input.ports.entries()) {
+    const p = parsePortSpec(spec);
+    if (!p.ok) throw new Invalid(p.message, `ports.${i}`);
+  }
+  const ports = expandPorts(input.ports);
+  if (ports.length === 0) throw new Invalid("Enter at least one port", "ports");
+  const probes = addressCount * ports.length;
+  if (probes > MAX_PROBES) {
+    throw new Invalid(
+      `${addressCount} address${addressCount === 1 ? "" : "es"} x ${ports.length} port${ports.length === 1 ? "" : "s"} is ${probes} probes, ` +
+        `more than ${MAX_PROBES} in one scan; scan fewer ports or addresses`,
+      "ports",
+    );
+  }
+  return { ranges: merged, addressCount, ports, probes };
 }

@@ -1,6 +1,7 @@
 import { inArray } from "drizzle-orm";
 import { discoveryResults, discoveryScans, users, type Executor } from "@ops/db";
 import type { ResultView, ScanView } from "../../schemas/assets-discovery";
+import { formatPorts } from "./port-spec";
 
 type ScanRow = typeof discoveryScans.$inferSelect;
 type ResultRow = typeof discoveryResults.$inferSelect;
@@ -15,6 +16,7 @@ export async function toScanViews(db: Executor, rows: ScanRow[]): Promise<ScanVi
     id: r.id,
     specs: r.specs,
     ports: r.ports,
+    portsText: formatPorts(r.ports),
     status: r.status,
     done: r.done,
     total: r.total,

@@ -1,6 +1,10 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Executor } from "@ops/db";
 import { knownHosts, targets } from "@ops/db";
+import { appendAudit } from "../../audit/append";
+import { systemMeta, type DomainContext } from "../../context";
+
+const systemContext = { services: {}, principal: null, meta: systemMeta } as unknown as DomainContext;
 
 /**
  * Trust belongs to the address and port, not to the target row (ADR 0008): the key last
@@ -80,7 +84,17 @@ export async function adoptKnownHostKey(
     .set(pinColumnsOf(known))
     .where(and(eq(targets.id, target.id), isNull(targets.hostKeyFingerprint)))
     .returning({ fp: targets.hostKeyFingerprint });
-  if (rows.length) return known.fingerprint;
+  if (rows.length) {
+    await appendAudit(db, systemContext, {
+      action: "assets.hostkeys.pin",
+      objectType: "target",
+      objectId: target.id,
+      actorLabel: "system (known host key)",
+      actorUserId: null,
+      changes: { fingerprint: known.fingerprint, algorithm: known.type, endpoint: `${target.address}:${target.port}` },
+    });
+    return known.fingerprint;
+  }
   const [now] = await db.select({ fp: targets.hostKeyFingerprint }).from(targets).where(eq(targets.id, target.id)).limit(1);
   return now?.fp ?? null;
 }

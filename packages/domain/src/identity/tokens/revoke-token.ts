@@ -5,13 +5,17 @@ import type { VerbArgs } from "../../context";
 import { NotFound } from "../../errors";
 import type { TokenView } from "../../schemas/identity";
 import { actorOf } from "../users/user-view";
+import { tokensVisibleTo } from "./token-scope";
 import { toTokenView } from "./token-view";
 
-/** Revokes one of the caller's own tokens; someone else's answers NotFound, as if absent. */
+/**
+ * Revokes one of the caller's own tokens (an API token: only itself, see token-scope.ts);
+ * any other answers NotFound, as if absent.
+ */
 export async function revokeToken({ ctx, input }: VerbArgs<{ id: string }>): Promise<TokenView> {
   const actor = actorOf(ctx);
   const row = await ctx.services.db.transaction(async (tx) => {
-    const mine = and(eq(apiTokens.id, input.id), eq(apiTokens.userId, actor.userId));
+    const mine = and(eq(apiTokens.id, input.id), tokensVisibleTo(actor));
     const [existing] = await tx.select().from(apiTokens).where(mine).limit(1).for("update");
     if (!existing) throw new NotFound("Token");
     if (existing.revokedAt) return existing;

@@ -25,7 +25,7 @@ export async function createUser({ ctx, input }: VerbArgs<CreateUserInput>): Pro
   const email = input.email.trim().toLowerCase();
   let passwordHash: string | null = null;
   if (input.mode === "password") {
-    checkPasswordPolicy(input.password ?? "", email, "password");
+    checkPasswordPolicy(input.password ?? "", email, "password", "other");
     passwordHash = await hashPassword(input.password!);
   }
   const result = await ctx.services.db
