@@ -142,10 +142,11 @@ function VerifyChain() {
   );
 }
 
-/** The object by its kind and id; the id is cut short (the detail shows it whole). */
+/** The object by kind and current name; an id prefix only when it is gone (the detail shows the whole id). */
 function describeObject(entry: AuditEntryView): string {
   if (!entry.objectType) return "—";
-  return entry.objectId ? `${entry.objectType} ${entry.objectId.slice(0, 8)}` : entry.objectType;
+  if (entry.objectName) return `${entry.objectType} ${entry.objectName}`;
+  return entry.objectId ? `${entry.objectType} ${entry.objectId.slice(0, 8)} (gone)` : entry.objectType;
 }
 
 function Row({ entry }: { entry: AuditEntryView }) {

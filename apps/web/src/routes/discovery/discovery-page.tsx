@@ -11,7 +11,7 @@ import { QueryTable } from "../../components/query-table";
 import { AllowedNetworksEditor } from "./allowed-networks-editor";
 import { SCANS_PAGE_SIZE } from "./discovery-search";
 import { NewScanForm } from "./new-scan-form";
-import { describePorts, isActive, ScanProgress, ScanStatusBadge } from "./scan-status";
+import { isActive, ScanProgress, ScanStatusBadge } from "./scan-status";
 
 const route = getRouteApi("/app/discovery");
 
@@ -79,7 +79,7 @@ export function DiscoveryPage() {
               <Link to="/discovery/$scanId" params={{ scanId: s.id }} className="font-monospace small text-break">
                 {s.specs.join(", ")}
               </Link>
-              <div className="small text-body-secondary">ports {describePorts(s.ports)}</div>
+              <div className="small text-body-secondary">ports {s.portsText}</div>
             </td>
             <td>
               <ScanStatusBadge scan={s} />

@@ -12,7 +12,7 @@ import { QueryTable } from "../../components/query-table";
 import { LoadError, Loading } from "../../components/states";
 import { resultsInput, type ScanSearch } from "./discovery-search";
 import { ImportResultsModal } from "./import-results-modal";
-import { describePorts, isActive, ScanProgress, ScanStatusBadge } from "./scan-status";
+import { isActive, ScanProgress, ScanStatusBadge } from "./scan-status";
 
 const route = getRouteApi("/app/discovery/$scanId");
 
@@ -79,7 +79,7 @@ export function ScanPage() {
         <div>
           <h1 className="h4 mb-1 font-monospace text-break">{s.specs.join(", ")}</h1>
           <div className="small text-body-secondary">
-            ports {describePorts(s.ports)} · started {fmt.dateTime(s.startedAt ?? s.createdAt)}
+            ports {s.portsText} · started {fmt.dateTime(s.startedAt ?? s.createdAt)}
             {s.finishedAt && ` · finished ${fmt.dateTime(s.finishedAt)}`}
           </div>
         </div>

@@ -29,16 +29,3 @@ export function ScanProgress({ scan }: { scan: ScanView }) {
     </div>
   );
 }
-
-/** [22, 2222, 2223, 2224] -> "22, 2222-2224": a port range stays one range when shown. */
-export function describePorts(ports: number[]): string {
-  const sorted = [...ports].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length;) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
-    i = j + 1;
-  }
-  return parts.join(", ");
-}
