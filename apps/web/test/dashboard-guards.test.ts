@@ -199,4 +199,117 @@ describe("dashboard guards", () => {
     for (const row of await page.getByTestId("target-row").all()) expect(await row.textContent()).toContain("batch-owner=ops");
     await context.close();
   }, 120_000);
+
+  it("first-hour fixes: example placeholders, errors that clear, toasts and duplicate warnings, keyboard rows, confirmations", async () => {
+    const admin = await app.adminCaller();
+    const { context, page } = await newPage();
+    // Every confirmation is our dialog, never the browser's.
+    const native: string[] = [];
+    page.on("dialog", (d) => (native.push(d.message()), void d.dismiss()));
+    await signIn(page, app.admin.email, app.admin.password);
+
+    // Skip link: the first Tab reaches it and Enter moves focus to the page's content.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("main-content");
+
+    // Offline: a message while the browser has no connection, gone when it is back.
+    await context.setOffline(true);
+    await page.getByTestId("offline").waitFor();
+    await context.setOffline(false);
+    await page.getByTestId("offline").waitFor({ state: "detached" });
+
+    // A slow navigation shows the progress bar until the page's data arrives.
+    await page.route(/assets\.groups\.list/, async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    await page.getByTestId("side-nav").getByRole("link", { name: "Groups" }).click();
+    await page.getByTestId("nav-progress").waitFor();
+    await page.locator("h1", { hasText: "Groups" }).waitFor();
+    expect(await page.getByTestId("nav-progress").count()).toBe(0);
+    await page.unroute(/assets\.groups\.list/);
+
+    // Placeholders read as examples, not as saved values.
+    await page.goto(`${app.url}/discovery`);
+    expect(await page.getByLabel("Allowed networks").getAttribute("placeholder")).toMatch(/^e\.g\. /);
+
+    // A field's error goes away as soon as the field changes; a new target gets a toast and a duplicate warning.
+    await admin.assets.targets.create({ name: "dup-a", address: "203.0.113.7", port: 22 });
+    await page.goto(`${app.url}/targets`);
+    await page.getByTestId("create-target").click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Name", { exact: true }).fill("dup-b");
+    await dialog.getByLabel("Address", { exact: true }).fill("203.0.113.7");
+    await dialog.getByLabel("Port", { exact: true }).fill("x");
+    await page.getByTestId("target-submit").click();
+    await page.getByTestId("error-port").waitFor();
+    await dialog.getByLabel("Port", { exact: true }).fill("22");
+    expect(await page.getByTestId("error-port").count()).toBe(0);
+    await page.getByTestId("target-submit").click();
+    await expect.poll(() => page.getByTestId("toast-success").textContent()).toBe('Target "dup-b" added.');
+    await expect.poll(() => page.getByTestId("toast-warning").textContent()).toContain("203.0.113.7:22");
+
+    // Test history rows open from the keyboard.
+    const dupB = (await admin.assets.targets.list({ search: "dup-b" })).items[0]!;
+    await admin.assets.connectionTests.start({ targetIds: [dupB.id] });
+    await page.goto(`${app.url}/targets/${dupB.id}`);
+    const testRow = page.getByTestId("test-row").first();
+    await testRow.focus();
+    await page.keyboard.press("Enter");
+    expect(await testRow.getAttribute("aria-expanded")).toBe("true");
+
+    // Audit: objects by name, the chain position only in the detail.
+    await page.goto(`${app.url}/audit`);
+    const created = page.getByTestId("audit-row").filter({ hasText: "target dup-b" }).first();
+    await created.waitFor();
+    await created.click();
+    await expect.poll(() => page.getByTestId("audit-seq").textContent()).toMatch(/^#\d+ in the audit chain$/);
+
+    // Disabling a user asks in our dialog; a setup link to another origin warns about OPS_PUBLIC_URL.
+    const victim = await app.createUser({ roles: ["viewer"], displayName: "Dora Disable" });
+    await page.goto(`${app.url}/users`);
+    const victimRow = page.getByTestId("users-table").locator("tr", { hasText: victim.email });
+    await victimRow.getByRole("button", { name: "Disable" }).click();
+    await dialog.getByText(`Disable ${victim.email}?`).waitFor();
+    await dialog.getByTestId("confirm-ok").click();
+    await expect.poll(() => victimRow.textContent()).toContain("Disabled");
+    // Setup links are built from the server's public URL: browsed by another address, the dialog warns.
+    const other = await newPage();
+    const otherUrl = app.url.replace("127.0.0.1", "localhost");
+    await signInAt(other.page, otherUrl, app.admin.email, app.admin.password);
+    await other.page.goto(`${otherUrl}/users`);
+    await other.page.getByTestId("create-user").click();
+    await other.page.getByRole("dialog").getByLabel("Email", { exact: true }).fill(`link-${Date.now()}@example.test`);
+    await other.page.getByTestId("create-user-submit").click();
+    await other.page.getByTestId("setup-link").waitFor();
+    expect(await other.page.getByTestId("setup-link-origin").textContent()).toContain("OPS_PUBLIC_URL");
+    await other.context.close();
+
+    // Deleting a credential in use offers to move its targets to another one.
+    const oldCred = await admin.assets.credentials.create({
+      name: "old-cred",
+      kind: "ssh_password",
+      username: "ops",
+      secret: "old-secret-1",
+    });
+    const newCred = await admin.assets.credentials.create({
+      name: "new-cred",
+      kind: "ssh_password",
+      username: "ops",
+      secret: "new-secret-1",
+    });
+    const user = await admin.assets.targets.create({ name: "uses-old", address: "203.0.113.9", credentialId: oldCred.id });
+    await page.goto(`${app.url}/credentials`);
+    await page.getByTestId("credentials-table").locator("tr", { hasText: "old-cred" }).getByRole("button", { name: "Delete" }).click();
+    await expect.poll(() => page.getByTestId("delete-credential-usage").textContent()).toContain("1 target use it.");
+    await dialog.getByLabel("Replacement credential").selectOption({ label: "new-cred (ssh password)" });
+    await dialog.getByTestId("confirm-ok").click();
+    await page.getByTestId("credentials-table").locator("tr", { hasText: "old-cred" }).waitFor({ state: "detached" });
+    expect((await admin.assets.targets.get({ id: user.id })).credential?.id).toBe(newCred.id);
+
+    expect(native).toEqual([]);
+    await context.close();
+  }, 120_000);
 });

@@ -142,11 +142,11 @@ function VerifyChain() {
   );
 }
 
-/** The object by kind and current name; an id prefix only when it is gone (the detail shows the whole id). */
+/** The object by kind and current name; an id prefix when it has none (the detail shows the whole id). */
 function describeObject(entry: AuditEntryView): string {
   if (!entry.objectType) return "—";
   if (entry.objectName) return `${entry.objectType} ${entry.objectName}`;
-  return entry.objectId ? `${entry.objectType} ${entry.objectId.slice(0, 8)} (gone)` : entry.objectType;
+  return entry.objectId ? `${entry.objectType} ${entry.objectId.slice(0, 8)}` : entry.objectType;
 }
 
 function Row({ entry }: { entry: AuditEntryView }) {
