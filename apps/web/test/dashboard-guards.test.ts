@@ -312,4 +312,39 @@ describe("dashboard guards", () => {
     expect(native).toEqual([]);
     await context.close();
   }, 120_000);
+
+  it("the same guard for groups and user roles: a save over a newer change is refused and Reload shows it", async () => {
+    const admin = await app.adminCaller();
+    const group = await admin.assets.groups.create({ name: "racks" });
+    const { context, page } = await newPage();
+    await signIn(page, app.admin.email, app.admin.password);
+    const dialog = page.getByRole("dialog");
+
+    await page.goto(`${app.url}/groups`);
+    await page.getByTestId("group-row").filter({ hasText: "racks" }).getByRole("button", { name: "Edit" }).click();
+    await dialog.getByLabel("Description").fill("row B");
+    await admin.assets.groups.update({ id: group.id, name: "racks-renamed" });
+    await page.getByTestId("group-submit").click();
+    await expect.poll(() => page.getByTestId("stale-edit").textContent()).toMatch(/"racks-renamed" was changed by someone else/);
+    await page.getByTestId("stale-reload").click();
+    await expect.poll(() => dialog.getByLabel("Name", { exact: true }).inputValue()).toBe("racks-renamed");
+    await dialog.getByLabel("Description").fill("row B");
+    await page.getByTestId("group-submit").click();
+    await expect.poll(() => page.getByTestId("group-row").filter({ hasText: "racks-renamed" }).textContent()).toContain("row B");
+
+    const person = await app.createUser({ roles: ["viewer"] });
+    await page.goto(`${app.url}/users`);
+    await page.getByTestId("users-table").locator("tr", { hasText: person.email }).getByRole("button", { name: "Roles" }).click();
+    await dialog.getByLabel("operator").check();
+    const roles = await admin.identity.roles.list();
+    const adminRole = roles.find((r) => r.name === "admin")!;
+    const viewerRole = roles.find((r) => r.name === "viewer")!;
+    await admin.identity.users.setRoles({ id: person.id, roleIds: [viewerRole.id, adminRole.id] });
+    await page.getByTestId("save-roles").click();
+    await page.getByTestId("stale-edit").waitFor();
+    await page.getByTestId("stale-reload").click();
+    await expect.poll(() => dialog.getByLabel("admin").isChecked()).toBe(true);
+    expect(await dialog.getByLabel("operator").isChecked()).toBe(false);
+    await context.close();
+  }, 90_000);
 });
