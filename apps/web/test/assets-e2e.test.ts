@@ -328,4 +328,30 @@ describe("assets dashboard", () => {
     await small.screenshot({ path: join(SCREENSHOT_DIR, "ops-phone-targets.png"), fullPage: true });
     await phone.close();
   }, 120_000);
+
+  it("a bulk test's identical failures show as one line that opens to the targets", async () => {
+    const admin = await app.adminCaller();
+    // Nothing listens on port 1: every test fails the same way.
+    for (const name of ["closed-a", "closed-b", "closed-c"]) {
+      await admin.assets.targets.create({ name, address: "127.0.0.1", port: 1, labels: { probe: "closed" } });
+    }
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await signIn(page, app.admin.email, app.admin.password);
+    await page.goto(`${app.url}/targets`);
+    await page.getByLabel("Filter by label").fill("probe=closed");
+    await page.getByLabel("Filter by label").press("Enter");
+    await expect.poll(() => page.getByTestId("target-row").count()).toBe(3);
+    await page.getByLabel("Select all on this page").check();
+    await page.getByTestId("bulk-test").click();
+    await expect
+      .poll(() => page.getByTestId("test-progress-text").textContent(), { timeout: 45_000 })
+      .toMatch(/3 \/ 3 done · 0 passed · 3 failed/);
+    const groups = page.getByTestId("test-failure-group");
+    await expect.poll(() => groups.count()).toBe(1);
+    expect(await groups.locator("summary").textContent()).toMatch(/^3 targets: \S/);
+    await groups.locator("summary").click();
+    expect(await groups.locator("li").allTextContents()).toEqual(["closed-a", "closed-b", "closed-c"]);
+    await context.close();
+  }, 90_000);
 });
