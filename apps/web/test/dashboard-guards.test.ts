@@ -266,6 +266,12 @@ describe("dashboard guards", () => {
     await created.waitFor();
     await created.click();
     await expect.poll(() => page.getByTestId("audit-seq").textContent()).toMatch(/^#\d+ in the audit chain$/);
+    // At 800 px wide every column fits: cells wrap instead of being cut or scrolled away.
+    await page.setViewportSize({ width: 800, height: 900 });
+    expect(
+      await page.evaluate(() => [...document.querySelectorAll(".table-responsive")].every((b) => b.scrollWidth <= b.clientWidth)),
+    ).toBe(true);
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // Disabling a user asks in our dialog; a setup link to another origin warns about OPS_PUBLIC_URL.
     const victim = await app.createUser({ roles: ["viewer"], displayName: "Dora Disable" });

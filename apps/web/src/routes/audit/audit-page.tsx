@@ -184,7 +184,7 @@ function Row({ entry }: { entry: AuditEntryView }) {
       {open && (
         <tr>
           <td colSpan={6} className="bg-body-tertiary">
-            <dl className="row small mb-2">
+            <dl className="row small mb-2 mx-0">
               {/* Entries of every user share one hash chain: numbers missing from a filtered page are other entries, not gaps. */}
               <dt className="col-sm-2">Chain position</dt>
               <dd className="col-sm-10" data-testid="audit-seq">
