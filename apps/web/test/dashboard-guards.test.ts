@@ -193,6 +193,25 @@ describe("dashboard guards", () => {
     const labelled = await admin.assets.targets.list({ labels: ["batch-owner=ops"], pageSize: 100 });
     expect(labelled.total).toBe(30);
     expect((await admin.assets.targets.get({ id: outsider.id })).labels).toEqual({});
+
+    // Bulk "Set credential" on the same server-side selection.
+    const cred = await admin.assets.credentials.create({
+      name: "bulk-cred",
+      kind: "ssh_password",
+      username: "ops",
+      secret: "bulk-secret-1",
+    });
+    await page.getByTestId("bulk-set-credential").click();
+    await page.getByLabel("Credential", { exact: true }).selectOption({ label: "bulk-cred (ssh password)" });
+    await page.getByTestId("bulk-apply").click();
+    await expect
+      .poll(() =>
+        admin.assets.targets
+          .list({ labels: ["batch=sel"], pageSize: 100 })
+          .then((r) => r.items.filter((t) => t.credential?.id === cred.id).length),
+      )
+      .toBe(30);
+    expect((await admin.assets.targets.get({ id: outsider.id })).credential).toBeNull();
     // Page 2 shows it too: the cached list was refreshed, not served stale.
     await page.getByRole("button", { name: "Next" }).click();
     await expect.poll(() => page.getByTestId("pager-range").textContent()).toBe("26–30 of 30");
