@@ -1,15 +1,13 @@
 import type { CredentialView } from "@ops/domain/schemas/assets-credentials";
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
 import { allows } from "../../app/access";
-import { describeError } from "../../app/errors";
 import { credentialSchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { useDebouncedSearch } from "../../app/use-debounced-search";
 import { useFormatDate } from "../../app/use-format-date";
 import { useMe } from "../../app/use-me";
-import { DismissibleError } from "../../components/dismissible-error";
 import { FreshEdit } from "../../components/fresh-edit";
 import { CreateButton, PageHeader } from "../../components/page-header";
 import { QueryTable } from "../../components/query-table";
@@ -32,7 +30,6 @@ export function CredentialsPage() {
   );
   const [editing, setEditing] = useState<CredentialView | "new" | null>(null);
   const [deleting, setDeleting] = useState<CredentialView | null>(null);
-  const [error, setError] = useState<string | null>(null);
 
   const list = useQuery({ ...trpc.assets.credentials.list.queryOptions(credentialsListInput(search)), placeholderData: keepPreviousData });
   // Targets show their credential's name and the home page counts credentials.
@@ -67,7 +64,6 @@ export function CredentialsPage() {
           </select>
         </div>
       </div>
-      <DismissibleError error={error} onDismiss={() => setError(null)} />
       <QueryTable
         query={list}
         empty={search.search || search.kind ? "No credentials match." : "No credentials yet."}
