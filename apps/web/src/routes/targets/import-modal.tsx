@@ -43,6 +43,7 @@ export function ImportModal(props: { onClose: () => void; onImported: () => void
       title="Import targets"
       size="lg"
       onClose={props.onClose}
+      dirty={!done && content.trim() !== ""}
       footer={
         done ? (
           <button type="button" className="btn btn-primary" onClick={props.onClose}>
