@@ -334,6 +334,14 @@ describe("dashboard guards", () => {
     await page.getByTestId("credentials-table").locator("tr", { hasText: "old-cred" }).waitFor({ state: "detached" });
     expect((await admin.assets.targets.get({ id: user.id })).credential?.id).toBe(newCred.id);
 
+    // Revoking an API token asks in our dialog too.
+    await admin.identity.tokens.create({ name: "ci-token", permissions: ["targets.read"] });
+    await page.goto(`${app.url}/tokens`);
+    const tokenRow = page.locator("tr", { hasText: "ci-token" });
+    await tokenRow.getByRole("button", { name: "Revoke" }).click();
+    await dialog.getByTestId("confirm-ok").click();
+    await expect.poll(() => tokenRow.textContent()).toContain("Revoked");
+
     expect(native).toEqual([]);
     await context.close();
   }, 120_000);
