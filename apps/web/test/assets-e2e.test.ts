@@ -341,14 +341,14 @@ describe("assets dashboard", () => {
     await page.goto(`${app.url}/targets`);
     await page.getByLabel("Filter by label").fill("probe=closed");
     await page.getByLabel("Filter by label").press("Enter");
-    await expect.poll(() => page.getByTestId("target-row").count()).toBe(3);
+    await expect.poll(() => page.getByTestId("target-row").count(), { timeout: 10_000 }).toBe(3);
     await page.getByLabel("Select all on this page").check();
     await page.getByTestId("bulk-test").click();
     await expect
       .poll(() => page.getByTestId("test-progress-text").textContent(), { timeout: 45_000 })
       .toMatch(/3 \/ 3 done · 0 passed · 3 failed/);
     const groups = page.getByTestId("test-failure-group");
-    await expect.poll(() => groups.count()).toBe(1);
+    await expect.poll(() => groups.count(), { timeout: 10_000 }).toBe(1);
     expect(await groups.locator("summary").textContent()).toMatch(/^3 targets: \S/);
     await groups.locator("summary").click();
     expect(await groups.locator("li").allTextContents()).toEqual(["closed-a", "closed-b", "closed-c"]);

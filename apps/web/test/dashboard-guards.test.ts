@@ -30,6 +30,9 @@ async function newPage() {
   return { context, page: await context.newPage() };
 }
 
+/** expect.poll with room for a busy machine (its default gives up after 1 s). */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 20_000 });
+
 const checklist = (page: Page, step: string) => page.getByTestId(`check-${step}`).getAttribute("data-done");
 
 // Runs first, on the empty inventory this file starts with.
@@ -112,17 +115,17 @@ describe("dashboard guards", () => {
 
     // Reload re-opens the form with the label added meanwhile.
     await page.getByTestId("stale-reload").click();
-    await expect.poll(() => dialog.getByTestId("label-chip").allTextContents()).toEqual(expect.arrayContaining(["owner=ops", "tier=gold"]));
+    await poll(() => dialog.getByTestId("label-chip").allTextContents()).toEqual(expect.arrayContaining(["owner=ops", "tier=gold"]));
     expect(await page.getByTestId("stale-edit").count()).toBe(0);
     await dialog.getByLabel("Description").fill("rack 12");
     await page.getByTestId("target-submit").click();
-    await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
+    await poll(() => page.getByRole("dialog").count()).toBe(0);
 
     const saved = await admin.assets.targets.get({ id: target.id });
     expect(saved.description).toBe("rack 12");
     expect(saved.labels).toEqual({ tier: "gold", owner: "ops" });
     // The detail page shows the saved state, bulk label included.
-    await expect.poll(() => page.getByTestId("label-chip").allTextContents()).toEqual(expect.arrayContaining(["owner=ops", "tier=gold"]));
+    await poll(() => page.getByTestId("label-chip").allTextContents()).toEqual(expect.arrayContaining(["owner=ops", "tier=gold"]));
     await context.close();
   }, 90_000);
 
@@ -180,15 +183,15 @@ describe("dashboard guards", () => {
     await page.getByLabel("Filter by label").fill("batch=sel");
     await page.getByLabel("Filter by label").press("Enter");
     await page.waitForURL(/labels=/);
-    await expect.poll(() => page.getByTestId("pager-range").textContent()).toBe("1–25 of 30");
+    await poll(() => page.getByTestId("pager-range").textContent()).toBe("1–25 of 30");
 
     await page.getByLabel("Select all on this page").check();
     await page.getByTestId("select-all-matching").click();
-    await expect.poll(() => page.getByTestId("bulk-count").textContent()).toBe("All 30 matching");
+    await poll(() => page.getByTestId("bulk-count").textContent()).toBe("All 30 matching");
     await page.getByRole("button", { name: "Add label" }).click();
     await page.getByLabel("Label to add (key=value)").fill("batch-owner=ops");
     await page.getByTestId("bulk-apply").click();
-    await expect.poll(() => page.getByTestId("bulk-notice").textContent()).toBe("Changed 30 of 30 target(s).");
+    await poll(() => page.getByTestId("bulk-notice").textContent()).toBe("Changed 30 of 30 target(s).");
 
     const labelled = await admin.assets.targets.list({ labels: ["batch-owner=ops"], pageSize: 100 });
     expect(labelled.total).toBe(30);
@@ -214,7 +217,7 @@ describe("dashboard guards", () => {
     expect((await admin.assets.targets.get({ id: outsider.id })).credential).toBeNull();
     // Page 2 shows it too: the cached list was refreshed, not served stale.
     await page.getByRole("button", { name: "Next" }).click();
-    await expect.poll(() => page.getByTestId("pager-range").textContent()).toBe("26–30 of 30");
+    await poll(() => page.getByTestId("pager-range").textContent()).toBe("26–30 of 30");
     for (const row of await page.getByTestId("target-row").all()) expect(await row.textContent()).toContain("batch-owner=ops");
     await context.close();
   }, 120_000);
@@ -267,8 +270,8 @@ describe("dashboard guards", () => {
     await dialog.getByLabel("Port", { exact: true }).fill("22");
     expect(await page.getByTestId("error-port").count()).toBe(0);
     await page.getByTestId("target-submit").click();
-    await expect.poll(() => page.getByTestId("toast-success").textContent()).toBe('Target "dup-b" added.');
-    await expect.poll(() => page.getByTestId("toast-warning").textContent()).toContain("203.0.113.7:22");
+    await poll(() => page.getByTestId("toast-success").textContent()).toBe('Target "dup-b" added.');
+    await poll(() => page.getByTestId("toast-warning").textContent()).toContain("203.0.113.7:22");
 
     // Test history rows open from the keyboard.
     const dupB = (await admin.assets.targets.list({ search: "dup-b" })).items[0]!;
@@ -284,7 +287,7 @@ describe("dashboard guards", () => {
     const created = page.getByTestId("audit-row").filter({ hasText: "target dup-b" }).first();
     await created.waitFor();
     await created.click();
-    await expect.poll(() => page.getByTestId("audit-seq").textContent()).toMatch(/^#\d+ in the audit chain$/);
+    await poll(() => page.getByTestId("audit-seq").textContent()).toMatch(/^#\d+ in the audit chain$/);
     // At 800 px wide every column fits: cells wrap instead of being cut or scrolled away.
     await page.setViewportSize({ width: 800, height: 900 });
     expect(
@@ -299,7 +302,7 @@ describe("dashboard guards", () => {
     await victimRow.getByRole("button", { name: "Disable" }).click();
     await dialog.getByText(`Disable ${victim.email}?`).waitFor();
     await dialog.getByTestId("confirm-ok").click();
-    await expect.poll(() => victimRow.textContent()).toContain("Disabled");
+    await poll(() => victimRow.textContent()).toContain("Disabled");
     // Setup links are built from the server's public URL: browsed by another address, the dialog warns.
     const other = await newPage();
     const otherUrl = app.url.replace("127.0.0.1", "localhost");
@@ -328,7 +331,7 @@ describe("dashboard guards", () => {
     const user = await admin.assets.targets.create({ name: "uses-old", address: "203.0.113.9", credentialId: oldCred.id });
     await page.goto(`${app.url}/credentials`);
     await page.getByTestId("credentials-table").locator("tr", { hasText: "old-cred" }).getByRole("button", { name: "Delete" }).click();
-    await expect.poll(() => page.getByTestId("delete-credential-usage").textContent()).toContain("1 target use it.");
+    await poll(() => page.getByTestId("delete-credential-usage").textContent()).toContain("1 target use it.");
     await dialog.getByLabel("Replacement credential").selectOption({ label: "new-cred (ssh password)" });
     await dialog.getByTestId("confirm-ok").click();
     await page.getByTestId("credentials-table").locator("tr", { hasText: "old-cred" }).waitFor({ state: "detached" });
@@ -340,7 +343,7 @@ describe("dashboard guards", () => {
     const tokenRow = page.locator("tr", { hasText: "ci-token" });
     await tokenRow.getByRole("button", { name: "Revoke" }).click();
     await dialog.getByTestId("confirm-ok").click();
-    await expect.poll(() => tokenRow.textContent()).toContain("Revoked");
+    await poll(() => tokenRow.textContent()).toContain("Revoked");
 
     expect(native).toEqual([]);
     await context.close();
@@ -358,12 +361,12 @@ describe("dashboard guards", () => {
     await dialog.getByLabel("Description").fill("row B");
     await admin.assets.groups.update({ id: group.id, name: "racks-renamed" });
     await page.getByTestId("group-submit").click();
-    await expect.poll(() => page.getByTestId("stale-edit").textContent()).toMatch(/"racks-renamed" was changed by someone else/);
+    await poll(() => page.getByTestId("stale-edit").textContent()).toMatch(/"racks-renamed" was changed by someone else/);
     await page.getByTestId("stale-reload").click();
-    await expect.poll(() => dialog.getByLabel("Name", { exact: true }).inputValue()).toBe("racks-renamed");
+    await poll(() => dialog.getByLabel("Name", { exact: true }).inputValue()).toBe("racks-renamed");
     await dialog.getByLabel("Description").fill("row B");
     await page.getByTestId("group-submit").click();
-    await expect.poll(() => page.getByTestId("group-row").filter({ hasText: "racks-renamed" }).textContent()).toContain("row B");
+    await poll(() => page.getByTestId("group-row").filter({ hasText: "racks-renamed" }).textContent()).toContain("row B");
 
     const person = await app.createUser({ roles: ["viewer"] });
     await page.goto(`${app.url}/users`);
@@ -376,7 +379,7 @@ describe("dashboard guards", () => {
     await page.getByTestId("save-roles").click();
     await page.getByTestId("stale-edit").waitFor();
     await page.getByTestId("stale-reload").click();
-    await expect.poll(() => dialog.getByLabel("admin").isChecked()).toBe(true);
+    await poll(() => dialog.getByLabel("admin").isChecked()).toBe(true);
     expect(await dialog.getByLabel("operator").isChecked()).toBe(false);
     await context.close();
   }, 90_000);

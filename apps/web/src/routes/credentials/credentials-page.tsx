@@ -2,6 +2,7 @@ import type { CredentialView } from "@ops/domain/schemas/assets-credentials";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
+import { fetchFresh } from "../../app/fetch-fresh";
 import { allows } from "../../app/access";
 import { credentialSchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
@@ -111,7 +112,7 @@ export function CredentialsPage() {
         <FreshEdit
           title={`Edit ${editing.name}`}
           size="lg"
-          load={() => queryClient.fetchQuery({ ...trpc.assets.credentials.get.queryOptions({ id: editing.id }), staleTime: 0 })}
+          load={() => fetchFresh(queryClient, trpc.assets.credentials.get.queryOptions({ id: editing.id }))}
           onClose={() => setEditing(null)}
         >
           {(fresh, reload) => <CredentialModal credential={fresh} onReload={reload} onClose={() => setEditing(null)} onSaved={refresh} />}

@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { FolderTree } from "lucide-react";
 import { useState } from "react";
+import { fetchFresh } from "../../app/fetch-fresh";
 import { allows } from "../../app/access";
 import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
@@ -28,7 +29,7 @@ export function GroupsPage() {
   const refresh = () => queryClient.invalidateQueries(trpc.assets.pathFilter());
   /** The group as the server has it now, not as the tree was when the page loaded. */
   const loadGroup = async (id: string) => {
-    const tree = await queryClient.fetchQuery({ ...trpc.assets.groups.list.queryOptions(), staleTime: 0 });
+    const tree = await fetchFresh(queryClient, trpc.assets.groups.list.queryOptions());
     const group = flattenGroups(tree).find((g) => g.id === id);
     if (!group) throw new Error("This group no longer exists.");
     return group;

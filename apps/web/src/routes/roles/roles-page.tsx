@@ -1,6 +1,7 @@
 import type { RoleView } from "@ops/domain/schemas/identity";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { fetchFresh } from "../../app/fetch-fresh";
 import { allows } from "../../app/access";
 import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
@@ -90,7 +91,7 @@ export function RolesPage() {
         <FreshEdit
           title={`Role ${editing.name}`}
           size="lg"
-          load={() => queryClient.fetchQuery({ ...trpc.identity.roles.get.queryOptions({ id: editing.id }), staleTime: 0 })}
+          load={() => fetchFresh(queryClient, trpc.identity.roles.get.queryOptions({ id: editing.id }))}
           onClose={() => setEditing(null)}
         >
           {(fresh, reload) => (

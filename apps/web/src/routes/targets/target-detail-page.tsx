@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { ArrowLeft, Pencil, PlugZap, Trash2 } from "lucide-react";
 import { useState } from "react";
+import { fetchFresh } from "../../app/fetch-fresh";
 import { allows } from "../../app/access";
 import { describeError } from "../../app/errors";
 import { humanBytes, humanDuration } from "../../app/human-units";
@@ -202,7 +203,7 @@ export function TargetDetailPage() {
         <FreshEdit
           title={`Edit ${t.name}`}
           size="lg"
-          load={() => queryClient.fetchQuery({ ...trpc.assets.targets.get.queryOptions({ id: t.id }), staleTime: 0 })}
+          load={() => fetchFresh(queryClient, trpc.assets.targets.get.queryOptions({ id: t.id }))}
           onClose={() => setEditing(false)}
         >
           {(fresh, reload) => (

@@ -2,6 +2,7 @@ import type { UserView } from "@ops/domain/schemas/identity";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
+import { fetchFresh } from "../../app/fetch-fresh";
 import { allows } from "../../app/access";
 import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
@@ -147,7 +148,7 @@ export function UsersPage() {
       {editing && (
         <FreshEdit
           title={`Roles of ${editing.displayName || editing.email}`}
-          load={() => queryClient.fetchQuery({ ...trpc.identity.users.get.queryOptions({ id: editing.id }), staleTime: 0 })}
+          load={() => fetchFresh(queryClient, trpc.identity.users.get.queryOptions({ id: editing.id }))}
           onClose={() => setEditing(null)}
         >
           {(fresh, reload) => <EditRolesModal user={fresh} onReload={reload} onClose={() => setEditing(null)} onSaved={refresh} />}
