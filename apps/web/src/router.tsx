@@ -1,4 +1,5 @@
 import { createRouter } from "@tanstack/react-router";
+import { watchSession } from "./app/session-watch";
 import { queryClient, trpc } from "./app/trpc";
 import { appLayoutRoute } from "./routes/app-layout";
 import { auditRoute } from "./routes/audit/audit-route";
@@ -46,6 +47,8 @@ export const router = createRouter({
   defaultPreloadStaleTime: 0,
   scrollRestoration: true,
 });
+
+watchSession(queryClient, router);
 
 declare module "@tanstack/react-router" {
   interface Register {

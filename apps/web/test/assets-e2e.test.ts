@@ -1,26 +1,18 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { createLogger } from "../../api/src/logger";
 import { startWorker, type WorkerHandle } from "../../worker/src/run-worker";
 import { ensureTestUser, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
+import { ensureBuilt, launchChromium, SCREENSHOT_DIR, signIn as signInAt, webRoot } from "./helpers/browser";
 
-const webRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 // Its own build directory (git-ignored test-results/, no dot-folder: static serving skips those):
 // test/e2e.test.ts may be rebuilding dist/ in parallel, and vite empties its outDir first.
 const dist = join(webRoot, "test-results", "assets-e2e-dist");
-const SCREENSHOT_DIR = process.env.OPS_E2E_SCREENSHOTS ?? "/tmp";
-
-function newestMtime(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(path).map((f) => newestMtime(join(path, f))));
-}
 
 /** An ed25519 key encrypted with `passphrase`, to see the server refuse a wrong one. */
 function encryptedKey(passphrase: string): string {
@@ -34,19 +26,6 @@ function encryptedKey(passphrase: string): string {
   }
 }
 
-/** Builds the dashboard when its build is missing or older than its sources. */
-function ensureBuilt() {
-  const index = join(dist, "index.html");
-  const sources = Math.max(
-    newestMtime(join(webRoot, "src")),
-    newestMtime(join(webRoot, "index.html")),
-    newestMtime(join(webRoot, "vite.config.ts")),
-  );
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  const build = spawnSync("npx", ["vite", "build", "--outDir", dist], { cwd: webRoot, encoding: "utf8", timeout: 170_000 });
-  if (build.status !== 0) throw new Error(`vite build failed:\n${build.stdout}\n${build.stderr}`);
-}
-
 let app: TestApp;
 let browser: Browser;
 let worker: WorkerHandle;
@@ -56,7 +35,7 @@ let unknownSshd: TestSshd;
 let sshUsers: TestUsers;
 
 beforeAll(async () => {
-  ensureBuilt();
+  ensureBuilt(dist);
   sshUsers = await ensureTestUser();
   sshd = await startSshd();
   unknownSshd = await startSshd();
@@ -71,18 +50,7 @@ beforeAll(async () => {
     concurrency: 4,
     discovery: { portableSockets: false },
   });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
@@ -93,12 +61,8 @@ afterAll(async () => {
   await unknownSshd?.stop();
 });
 
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto(`${app.url}/login`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByTestId("user-menu").waitFor();
+function signIn(page: Page, email: string, password: string) {
+  return signInAt(page, app.url, email, password);
 }
 
 describe("assets dashboard", () => {
@@ -194,7 +158,11 @@ describe("assets dashboard", () => {
     expect(await alert.getByTestId("old-fingerprint").textContent()).toContain(oldFingerprint);
     expect(await alert.getByTestId("new-fingerprint").textContent()).toContain(newFingerprint);
     await page.screenshot({ path: join(SCREENSHOT_DIR, "ops-host-key-changed.png"), fullPage: true });
+    // Accepting asks first, with both fingerprints side by side.
     await page.getByTestId("accept-host-key").click();
+    expect(await dialog.getByTestId("accept-old-fingerprint").textContent()).toContain(oldFingerprint);
+    expect(await dialog.getByTestId("accept-new-fingerprint").textContent()).toContain(newFingerprint);
+    await dialog.getByTestId("confirm-ok").click();
     await expect.poll(() => page.getByTestId("pinned-fingerprint").textContent()).toBe(newFingerprint);
     expect(await page.getByTestId("host-key-changed").count()).toBe(0);
     await page.getByTestId("test-connection").click();
@@ -360,4 +328,30 @@ describe("assets dashboard", () => {
     await small.screenshot({ path: join(SCREENSHOT_DIR, "ops-phone-targets.png"), fullPage: true });
     await phone.close();
   }, 120_000);
+
+  it("a bulk test's identical failures show as one line that opens to the targets", async () => {
+    const admin = await app.adminCaller();
+    // Nothing listens on port 1: every test fails the same way.
+    for (const name of ["closed-a", "closed-b", "closed-c"]) {
+      await admin.assets.targets.create({ name, address: "127.0.0.1", port: 1, labels: { probe: "closed" } });
+    }
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await signIn(page, app.admin.email, app.admin.password);
+    await page.goto(`${app.url}/targets`);
+    await page.getByLabel("Filter by label").fill("probe=closed");
+    await page.getByLabel("Filter by label").press("Enter");
+    await expect.poll(() => page.getByTestId("target-row").count(), { timeout: 10_000 }).toBe(3);
+    await page.getByLabel("Select all on this page").check();
+    await page.getByTestId("bulk-test").click();
+    await expect
+      .poll(() => page.getByTestId("test-progress-text").textContent(), { timeout: 45_000 })
+      .toMatch(/3 \/ 3 done · 0 passed · 3 failed/);
+    const groups = page.getByTestId("test-failure-group");
+    await expect.poll(() => groups.count(), { timeout: 10_000 }).toBe(1);
+    expect(await groups.locator("summary").textContent()).toMatch(/^3 targets: \S/);
+    await groups.locator("summary").click();
+    expect(await groups.locator("li").allTextContents()).toEqual(["closed-a", "closed-b", "closed-c"]);
+    await context.close();
+  }, 90_000);
 });

@@ -1,52 +1,16 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-
-const webRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
-const dist = join(webRoot, "dist");
-const SCREENSHOT_DIR = process.env.OPS_E2E_SCREENSHOTS ?? "/tmp";
-
-function newestMtime(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(path).map((f) => newestMtime(join(path, f))));
-}
-
-/** Builds the dashboard when dist is missing or older than its sources. */
-function ensureBuilt() {
-  const index = join(dist, "index.html");
-  const sources = Math.max(
-    newestMtime(join(webRoot, "src")),
-    newestMtime(join(webRoot, "index.html")),
-    newestMtime(join(webRoot, "vite.config.ts")),
-  );
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  const build = spawnSync("npx", ["vite", "build"], { cwd: webRoot, encoding: "utf8", timeout: 170_000 });
-  if (build.status !== 0) throw new Error(`vite build failed:\n${build.stdout}\n${build.stderr}`);
-}
+import { ensureBuilt, launchChromium, SCREENSHOT_DIR, signIn as signInAt } from "./helpers/browser";
 
 let app: TestApp;
 let browser: Browser;
 
 beforeAll(async () => {
-  ensureBuilt();
+  const dist = ensureBuilt();
   app = await startTestApp({ webDist: dist });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
@@ -54,12 +18,8 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto(`${app.url}/login`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByTestId("user-menu").waitFor();
+function signIn(page: Page, email: string, password: string) {
+  return signInAt(page, app.url, email, password);
 }
 
 async function signOut(page: Page) {

@@ -23,6 +23,14 @@ function formatWait(seconds: number): string {
   return `${minutes} minutes`;
 }
 
+/**
+ * The server refused a save because the row changed since the form loaded it (an edit
+ * sent `expectedUpdatedAt`): the user should reload, not retry.
+ */
+export function isStaleEdit(e: unknown): boolean {
+  return isApiError(e) && e.data?.code === "CONFLICT" && /changed by someone else/i.test(e.message);
+}
+
 export function serverFieldErrors(e: unknown): FieldErrors {
   if (isApiError(e)) return (e.data?.fieldErrors as FieldErrors | undefined) ?? {};
   return {};
@@ -39,12 +47,17 @@ type FormErrorOptions = {
 export function useFormErrors(options: FormErrorOptions = {}) {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [error, setError] = useState<string | null>(null);
+  const [stale, setStale] = useState<string | null>(null);
   const onError = (e: unknown) => {
+    if (isStaleEdit(e)) {
+      setError(null);
+      return setStale(describeError(e));
+    }
     const fields = serverFieldErrors(e);
     setErrors(options.mapFields ? options.mapFields(fields) : fields);
     setError(options.onlyBesideFields && Object.keys(fields).length ? null : describeError(e));
   };
-  return { errors, setErrors, error, setError, onError };
+  return { errors, setErrors, error, setError, stale, onError };
 }
 
 /** Client-side check with the shared schema; paths joined with "." like the server's. */

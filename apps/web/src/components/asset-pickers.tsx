@@ -10,6 +10,7 @@ export type FlatGroup = {
   directTargets: number;
   totalTargets: number;
   depth: number;
+  updatedAt: string;
 };
 
 /** The group tree in display order (parents before children, by name) with each node's depth. */
@@ -25,6 +26,7 @@ export function flattenGroups(tree: readonly GroupNode[]): FlatGroup[] {
         directTargets: g.directTargets,
         totalTargets: g.totalTargets,
         depth,
+        updatedAt: g.updatedAt,
       });
       walk(g.children, depth + 1);
     }
@@ -94,12 +96,30 @@ export function CredentialSelect(props: {
   onChange: (id: string) => void;
   kinds?: string[];
   className?: string;
+  /** Leave one credential out (the one being replaced). */
+  exclude?: string;
+  /** The first option, whose value is "" (default "None"). */
+  emptyLabel?: string;
+  /** Options before the credentials, e.g. "Leave unchanged". */
+  extraOptions?: { value: string; label: string }[];
+  ariaLabel?: string;
 }) {
   const creds = useQuery(trpc.assets.credentials.list.queryOptions({ page: 1, pageSize: 100 }));
-  const items = (creds.data?.items ?? []).filter((c) => !props.kinds || props.kinds.includes(c.kind));
+  const items = (creds.data?.items ?? []).filter((c) => (!props.kinds || props.kinds.includes(c.kind)) && c.id !== props.exclude);
   return (
-    <select id={props.id} className={props.className ?? "form-select"} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
-      <option value="">None</option>
+    <select
+      id={props.id}
+      className={props.className ?? "form-select"}
+      value={props.value}
+      aria-label={props.ariaLabel}
+      onChange={(e) => props.onChange(e.target.value)}
+    >
+      <option value="">{props.emptyLabel ?? "None"}</option>
+      {props.extraOptions?.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
       {items.map((c) => (
         <option key={c.id} value={c.id}>
           {c.name} ({c.kind.replace("_", " ")})

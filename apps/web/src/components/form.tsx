@@ -1,16 +1,25 @@
-import type { InputHTMLAttributes, ReactNode, TextareaHTMLAttributes } from "react";
+import { useRef, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from "react";
 import type { FieldErrors } from "../app/errors";
 
-/** A labelled input with its field errors shown beneath it (Bootstrap is-invalid). */
+/**
+ * A labelled input with its field errors shown beneath it (Bootstrap is-invalid). Given
+ * the control's `value`, an error disappears as soon as the user changes the value it was
+ * about, instead of staying until the next submit.
+ */
 export function Field(props: {
   id: string;
   label: string;
   errors?: FieldErrors;
   name?: string;
   help?: ReactNode;
+  value?: unknown;
   children: (invalid: boolean) => ReactNode;
 }) {
-  const messages = props.errors?.[props.name ?? props.id] ?? [];
+  const all = props.errors?.[props.name ?? props.id] ?? NONE;
+  // The value each set of messages was about: a new set (a new submit) records it again.
+  const about = useRef<{ messages: string[]; value: unknown }>({ messages: all, value: props.value });
+  if (about.current.messages !== all) about.current = { messages: all, value: props.value };
+  const messages = about.current.value === props.value ? all : NONE;
   return (
     <div className="mb-3">
       <label htmlFor={props.id} className="form-label">
@@ -26,6 +35,8 @@ export function Field(props: {
     </div>
   );
 }
+
+const NONE: string[] = [];
 
 export function inputClass(invalid: boolean, base = "form-control") {
   return invalid ? `${base} is-invalid` : base;
@@ -61,7 +72,7 @@ type InputFieldProps = ControlFieldProps & ControlAttributes<InputHTMLAttributes
 /** A `Field` holding a plain `<input>`; other input attributes pass through. */
 export function InputField({ id, label, errors, name, help, value, onChange, base, ...input }: InputFieldProps) {
   return (
-    <Field id={id} name={name} label={label} errors={errors} help={help}>
+    <Field id={id} name={name} label={label} errors={errors} help={help} value={value}>
       {(invalid) => (
         <input id={id} className={inputClass(invalid, base)} value={value} onChange={(e) => onChange(e.target.value)} {...input} />
       )}
@@ -74,7 +85,7 @@ type TextareaFieldProps = ControlFieldProps & ControlAttributes<TextareaHTMLAttr
 /** A `Field` holding a `<textarea>`; other textarea attributes pass through. */
 export function TextareaField({ id, label, errors, name, help, value, onChange, base, ...textarea }: TextareaFieldProps) {
   return (
-    <Field id={id} name={name} label={label} errors={errors} help={help}>
+    <Field id={id} name={name} label={label} errors={errors} help={help} value={value}>
       {(invalid) => (
         <textarea id={id} className={inputClass(invalid, base)} value={value} onChange={(e) => onChange(e.target.value)} {...textarea} />
       )}
@@ -85,7 +96,7 @@ export function TextareaField({ id, label, errors, name, help, value, onChange, 
 /** A `Field` holding a `<select>` of the given options. */
 export function SelectField(props: ControlFieldProps & { children: ReactNode }) {
   return (
-    <Field id={props.id} name={props.name} label={props.label} errors={props.errors} help={props.help}>
+    <Field id={props.id} name={props.name} label={props.label} errors={props.errors} help={props.help} value={props.value}>
       {(invalid) => (
         <select
           id={props.id}

@@ -52,7 +52,7 @@ export function LabelsEditor(props: { id: string; value: Labels; onChange: (next
         <input
           id={props.id}
           className={`form-control ${bad || props.invalid ? "is-invalid" : ""}`}
-          placeholder="key=value, then Enter"
+          placeholder="e.g. env=prod, then Enter"
           value={draft}
           onChange={(e) => setDraft(e.target.value)}
           onKeyDown={(e) => {

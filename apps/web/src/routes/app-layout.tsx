@@ -23,6 +23,7 @@ import { applyTheme } from "../app/theme";
 import { isApiError, trpc } from "../app/trpc";
 import { useMe } from "../app/use-me";
 import { Loading } from "../components/states";
+import { ToastStack } from "../components/toasts";
 import { rootRoute } from "./root";
 
 export const appLayoutRoute = createRoute({
@@ -169,6 +170,13 @@ function AppLayout() {
   useEffect(() => applyTheme(me.theme), [me.theme]);
   return (
     <div className="min-vh-100 d-flex flex-column">
+      <a
+        href="#main-content"
+        className="visually-hidden-focusable position-absolute top-0 start-0 m-2 btn btn-light"
+        style={{ zIndex: 1100 }}
+      >
+        Skip to content
+      </a>
       <header className="navbar navbar-dark bg-dark px-3 sticky-top">
         <div className="d-flex align-items-center gap-2">
           <button
@@ -206,7 +214,7 @@ function AppLayout() {
         <aside className="app-sidebar d-none d-lg-block border-end p-3 bg-body-tertiary">
           <SideNav />
         </aside>
-        <main className="app-main flex-grow-1 p-3 p-md-4">
+        <main id="main-content" tabIndex={-1} className="app-main flex-grow-1 p-3 p-md-4">
           {me.mfaRequired && !me.mfaEnabled && !onMfaPage && (
             <div className="alert alert-warning" role="alert" data-testid="mfa-required-banner">
               One of your roles requires two-factor authentication. Until you <Link to="/profile/mfa">set it up</Link>, you can only manage
@@ -215,6 +223,7 @@ function AppLayout() {
           )}
           <Outlet />
         </main>
+        <ToastStack />
       </div>
     </div>
   );

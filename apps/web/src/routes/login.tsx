@@ -2,32 +2,20 @@ import { identitySchemas } from "../app/schemas";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { createRoute, useNavigate, useRouter } from "@tanstack/react-router";
 import { useEffect, useState, type FormEvent } from "react";
-import { z } from "zod";
 import { useFormErrors, validate } from "../app/errors";
 import { applyTheme, rememberedTheme } from "../app/theme";
 import { trpc } from "../app/trpc";
 import { ErrorAlert, Field, inputClass, InputField } from "../components/form";
 import { AuthCard } from "./auth-card";
+import { loginSearch } from "./login-search";
 import { rootRoute } from "./root";
 
 export const loginRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/login",
-  validateSearch: z.object({ redirect: z.string().optional(), setup: z.literal(true).optional() }),
+  validateSearch: loginSearch,
   component: LoginPage,
 });
-
-/** Only follow redirects back into this app. */
-function safeRedirect(target: string | undefined): string {
-  if (!target) return "/";
-  try {
-    const url = new URL(target, window.location.origin);
-    if (url.origin !== window.location.origin || url.pathname.startsWith("/login")) return "/";
-    return url.pathname + url.search + url.hash;
-  } catch {
-    return "/";
-  }
-}
 
 function LoginPage() {
   const search = loginRoute.useSearch();
@@ -48,7 +36,8 @@ function LoginPage() {
       await navigate({ to: "/profile/mfa" });
       return;
     }
-    router.history.push(safeRedirect(search.redirect));
+    // The search schema only lets same-origin app paths through (never an open redirect).
+    router.history.push(search.redirect ?? "/");
   };
 
   const login = useMutation(
@@ -134,6 +123,11 @@ function LoginPage() {
     <AuthCard title="Sign in">
       <form onSubmit={submitPassword} noValidate data-testid="login-form">
         {search.setup && <div className="alert alert-success py-2">Your password is set. Sign in to continue.</div>}
+        {search.redirect && !search.setup && (
+          <div className="alert alert-info py-2" data-testid="signed-out-notice">
+            Sign in to continue where you were.
+          </div>
+        )}
         <ErrorAlert error={error} />
         <InputField
           id="email"

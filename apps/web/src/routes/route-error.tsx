@@ -1,10 +1,13 @@
 import type { ErrorComponentProps } from "@tanstack/react-router";
 import { describeError } from "../app/errors";
 import { isApiError } from "../app/trpc";
-import { NoPermission } from "../components/states";
+import { isUnauthorized } from "../app/session-watch";
+import { Loading, NoPermission } from "../components/states";
 
 /** A failed loader shows what went wrong and a way to retry, never a blank page. */
 export function RouteError({ error, reset }: ErrorComponentProps) {
+  // The session watcher is already on its way to the sign-in page.
+  if (isUnauthorized(error)) return <Loading label="Your session has ended. Opening the sign-in page…" />;
   if (isApiError(error) && error.data?.httpStatus === 403) {
     const needed = /"([a-z]+\.[a-z]+)"/.exec(error.message)?.[1];
     if (needed) return <NoPermission permission={needed} />;

@@ -8,7 +8,7 @@ import { trpc } from "../../app/trpc";
 import { useFormatDate } from "../../app/use-format-date";
 import { PageHeader } from "../../components/page-header";
 import { QueryTable } from "../../components/query-table";
-import { auditListInput, type AuditSearch } from "./audit-route";
+import { auditListInput, type AuditSearch } from "./audit-search";
 
 const route = getRouteApi("/app/audit");
 
@@ -45,7 +45,13 @@ function Filters({ search }: { search: AuditSearch }) {
         <label className="form-label small mb-1" htmlFor="f-actor">
           Actor
         </label>
-        <input id="f-actor" className="form-control form-control-sm" value={draft.actor} onChange={set("actor")} placeholder="email" />
+        <input
+          id="f-actor"
+          className="form-control form-control-sm"
+          value={draft.actor}
+          onChange={set("actor")}
+          placeholder="e.g. alice@example.com"
+        />
       </div>
       <div className="col-6 col-md-4 col-xl-2">
         <label className="form-label small mb-1" htmlFor="f-action">
@@ -56,7 +62,7 @@ function Filters({ search }: { search: AuditSearch }) {
           className="form-control form-control-sm"
           value={draft.action}
           onChange={set("action")}
-          placeholder="identity.users.create"
+          placeholder="e.g. identity.users.create"
         />
       </div>
       <div className="col-6 col-md-4 col-xl-2">
@@ -68,7 +74,7 @@ function Filters({ search }: { search: AuditSearch }) {
           className="form-control form-control-sm"
           value={draft.objectType}
           onChange={set("objectType")}
-          placeholder="user"
+          placeholder="e.g. user"
         />
       </div>
       <div className="col-6 col-md-4 col-xl-2">
@@ -136,25 +142,40 @@ function VerifyChain() {
   );
 }
 
+/** The object by kind and current name; an id prefix when it has none (the detail shows the whole id). */
+function describeObject(entry: AuditEntryView): string {
+  if (!entry.objectType) return "—";
+  if (entry.objectName) return `${entry.objectType} ${entry.objectName}`;
+  return entry.objectId ? `${entry.objectType} ${entry.objectId.slice(0, 8)}` : entry.objectType;
+}
+
 function Row({ entry }: { entry: AuditEntryView }) {
   const fmt = useFormatDate();
   const [open, setOpen] = useState(false);
   const hasChanges = !!entry.changes && Object.keys(entry.changes).length > 0;
   return (
     <Fragment>
-      <tr onClick={() => setOpen((o) => !o)} style={{ cursor: "pointer" }} aria-expanded={open}>
-        <td className="text-body-secondary small">
-          {open ? <ChevronDown size={14} /> : <ChevronRight size={14} />} {entry.id}
-        </td>
-        <td className="small text-nowrap">{fmt.dateTime(entry.at)}</td>
-        <td className="small text-truncate" style={{ maxWidth: 200 }}>
-          {entry.actorLabel}
-        </td>
+      <tr
+        onClick={() => setOpen((o) => !o)}
+        onKeyDown={(e) => {
+          if (e.key !== "Enter" && e.key !== " ") return;
+          e.preventDefault();
+          setOpen((o) => !o);
+        }}
+        tabIndex={0}
+        role="button"
+        style={{ cursor: "pointer" }}
+        aria-expanded={open}
+        data-testid="audit-row"
+      >
+        <td className="text-body-secondary small">{open ? <ChevronDown size={14} /> : <ChevronRight size={14} />}</td>
+        <td className="small">{fmt.dateTime(entry.at)}</td>
+        <td className="small">{entry.actorLabel}</td>
         <td>
           <code className="small">{entry.action}</code>
         </td>
-        <td className="small d-none d-md-table-cell">
-          {entry.objectType ? `${entry.objectType}${entry.objectId ? ` ${entry.objectId.slice(0, 8)}` : ""}` : "—"}
+        <td className="small" data-testid="audit-object">
+          {describeObject(entry)}
         </td>
         <td>
           <span className={`badge ${OUTCOME_BADGE[entry.outcome]}`}>{entry.outcome}</span>
@@ -163,7 +184,12 @@ function Row({ entry }: { entry: AuditEntryView }) {
       {open && (
         <tr>
           <td colSpan={6} className="bg-body-tertiary">
-            <dl className="row small mb-2">
+            <dl className="row small mb-2 mx-0">
+              {/* Entries of every user share one hash chain: numbers missing from a filtered page are other entries, not gaps. */}
+              <dt className="col-sm-2">Chain position</dt>
+              <dd className="col-sm-10" data-testid="audit-seq">
+                #{entry.id} in the audit chain
+              </dd>
               <dt className="col-sm-2">IP</dt>
               <dd className="col-sm-10">{entry.ip ?? "—"}</dd>
               <dt className="col-sm-2">User agent</dt>
@@ -198,14 +224,16 @@ export function AuditPage() {
       <QueryTable
         query={list}
         empty="No entries match these filters."
-        tableClassName="table table-sm table-hover align-middle"
+        tableClassName="table table-sm table-hover align-middle audit-table"
         head={
           <>
-            <th>#</th>
+            <th style={{ width: 24 }}>
+              <span className="visually-hidden">Details</span>
+            </th>
             <th>When</th>
             <th>Actor</th>
             <th>Action</th>
-            <th className="d-none d-md-table-cell">Object</th>
+            <th>Object</th>
             <th>Outcome</th>
           </>
         }

@@ -1,11 +1,13 @@
 import type { CredentialView } from "@ops/domain/schemas/assets-credentials";
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { changedFields } from "../../app/changes";
 import { useFormErrors, validate } from "../../app/errors";
 import { credentialSchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { ErrorAlert, Field, inputClass, InputField, TextareaField } from "../../components/form";
 import { Modal } from "../../components/modal";
+import { StaleEditAlert } from "../../components/stale-edit-alert";
 
 type Kind = credentialSchemas.CredentialKindValue;
 const { CREDENTIAL_KIND_VALUES, CREDENTIAL_KIND_LABELS, KINDS_NEEDING_USERNAME } = credentialSchemas;
@@ -15,7 +17,7 @@ const { CREDENTIAL_KIND_VALUES, CREDENTIAL_KIND_LABELS, KINDS_NEEDING_USERNAME }
  * on edit an empty secret keeps the stored one. Server messages ("Wrong passphrase")
  * appear beside their field.
  */
-export function CredentialModal(props: { credential?: CredentialView; onClose: () => void; onSaved: () => void }) {
+export function CredentialModal(props: { credential?: CredentialView; onClose: () => void; onSaved: () => void; onReload?: () => void }) {
   const editing = props.credential;
   const [kind, setKind] = useState<Kind>(editing?.kind ?? "ssh_key");
   const [name, setName] = useState(editing?.name ?? "");
@@ -24,7 +26,14 @@ export function CredentialModal(props: { credential?: CredentialView; onClose: (
   const [secret, setSecret] = useState("");
   const [passphrase, setPassphrase] = useState("");
   // A message that sits beside its field need not be repeated on top.
-  const { errors, setErrors, error, setError, onError } = useFormErrors({ onlyBesideFields: true });
+  const { errors, setErrors, error, setError, stale, onError } = useFormErrors({ onlyBesideFields: true });
+  const dirty =
+    !!secret ||
+    !!passphrase ||
+    name !== (editing?.name ?? "") ||
+    username !== (editing?.username ?? "") ||
+    description !== (editing?.description ?? "") ||
+    kind !== (editing?.kind ?? "ssh_key");
 
   const onSuccess = () => {
     props.onSaved();
@@ -48,7 +57,10 @@ export function CredentialModal(props: { credential?: CredentialView; onClose: (
       });
       if (!checked.ok) return setErrors(checked.errors);
       setErrors({});
-      return update.mutate(checked.data);
+      const { id, secret: newSecret, passphrase: newPassphrase, ...fields } = checked.data;
+      const changes = changedFields({ name: editing.name, username: editing.username, description: editing.description }, fields);
+      if (Object.keys(changes).length === 0 && !newSecret) return props.onClose();
+      return update.mutate({ id, expectedUpdatedAt: editing.updatedAt, ...changes, secret: newSecret, passphrase: newPassphrase });
     }
     const checked = validate(credentialSchemas.createCredentialInput, {
       name,
@@ -70,6 +82,7 @@ export function CredentialModal(props: { credential?: CredentialView; onClose: (
       title={editing ? `Edit ${editing.name}` : "New credential"}
       size="lg"
       onClose={props.onClose}
+      dirty={dirty}
       footer={
         <>
           <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
@@ -82,6 +95,7 @@ export function CredentialModal(props: { credential?: CredentialView; onClose: (
       }
     >
       <form id="credential-form" onSubmit={submit} noValidate autoComplete="off">
+        <StaleEditAlert message={stale} onReload={() => props.onReload?.()} />
         <ErrorAlert error={error} />
         <InputField id="credential-name" name="name" label="Name" errors={errors} value={name} onChange={setName} autoFocus />
         <Field
@@ -131,7 +145,6 @@ export function CredentialModal(props: { credential?: CredentialView; onClose: (
               base="form-control font-monospace small"
               value={secret}
               onChange={setSecret}
-              placeholder="-----BEGIN OPENSSH PRIVATE KEY-----"
               spellCheck={false}
             />
             <InputField

@@ -1,21 +1,21 @@
 import type { CredentialView } from "@ops/domain/schemas/assets-credentials";
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
+import { fetchFresh } from "../../app/fetch-fresh";
 import { allows } from "../../app/access";
-import { describeError } from "../../app/errors";
 import { credentialSchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { useDebouncedSearch } from "../../app/use-debounced-search";
 import { useFormatDate } from "../../app/use-format-date";
 import { useMe } from "../../app/use-me";
-import { ConfirmDialog } from "../../components/confirm-dialog";
-import { DismissibleError } from "../../components/dismissible-error";
+import { FreshEdit } from "../../components/fresh-edit";
 import { CreateButton, PageHeader } from "../../components/page-header";
 import { QueryTable } from "../../components/query-table";
 import { SearchBox } from "../../components/search-box";
 import { CredentialModal } from "./credential-modal";
-import { credentialsListInput } from "./credentials-route";
+import { DeleteCredentialDialog } from "./delete-credential-dialog";
+import { credentialsListInput } from "./credentials-search";
 
 const route = getRouteApi("/app/credentials");
 
@@ -31,16 +31,10 @@ export function CredentialsPage() {
   );
   const [editing, setEditing] = useState<CredentialView | "new" | null>(null);
   const [deleting, setDeleting] = useState<CredentialView | null>(null);
-  const [error, setError] = useState<string | null>(null);
 
   const list = useQuery({ ...trpc.assets.credentials.list.queryOptions(credentialsListInput(search)), placeholderData: keepPreviousData });
-  const refresh = () => queryClient.invalidateQueries(trpc.assets.credentials.pathFilter());
-  const remove = useMutation(
-    trpc.assets.credentials.delete.mutationOptions({
-      onSuccess: () => (setDeleting(null), refresh()),
-      onError: (e) => (setDeleting(null), setError(describeError(e))),
-    }),
-  );
+  // Targets show their credential's name and the home page counts credentials.
+  const refresh = () => queryClient.invalidateQueries(trpc.assets.pathFilter());
 
   return (
     <div>
@@ -71,7 +65,6 @@ export function CredentialsPage() {
           </select>
         </div>
       </div>
-      <DismissibleError error={error} onDismiss={() => setError(null)} />
       <QueryTable
         query={list}
         empty={search.search || search.kind ? "No credentials match." : "No credentials yet."}
@@ -114,24 +107,18 @@ export function CredentialsPage() {
         )}
         onPage={(page) => navigate({ search: (s) => ({ ...s, page }) })}
       />
-      {editing && (
-        <CredentialModal credential={editing === "new" ? undefined : editing} onClose={() => setEditing(null)} onSaved={refresh} />
-      )}
-      {deleting && (
-        <ConfirmDialog
-          title="Delete credential"
-          confirmLabel="Delete"
-          danger
-          busy={remove.isPending}
-          onClose={() => setDeleting(null)}
-          onConfirm={() => remove.mutate({ id: deleting.id })}
+      {editing === "new" && <CredentialModal onClose={() => setEditing(null)} onSaved={refresh} />}
+      {editing && editing !== "new" && (
+        <FreshEdit
+          title={`Edit ${editing.name}`}
+          size="lg"
+          load={() => fetchFresh(queryClient, trpc.assets.credentials.get.queryOptions({ id: editing.id }))}
+          onClose={() => setEditing(null)}
         >
-          <p className="mb-0">
-            Delete <strong>{deleting.name}</strong>?{" "}
-            {deleting.targetCount > 0 ? `${deleting.targetCount} target(s) use it and will have no credential.` : "No target uses it."}
-          </p>
-        </ConfirmDialog>
+          {(fresh, reload) => <CredentialModal credential={fresh} onReload={reload} onClose={() => setEditing(null)} onSaved={refresh} />}
+        </FreshEdit>
       )}
+      {deleting && <DeleteCredentialDialog credential={deleting} onClose={() => setDeleting(null)} onDeleted={() => void refresh()} />}
     </div>
   );
 }

@@ -1,22 +1,9 @@
 import { createRoute } from "@tanstack/react-router";
-import { z } from "zod";
 import { allows } from "../../app/access";
 import { requiring } from "../../app/guard";
-import { credentialSchemas } from "../../app/schemas";
 import { appLayoutRoute } from "../app-layout";
 import { CredentialsPage } from "./credentials-page";
-
-export const credentialsSearch = z.object({
-  page: z.number().int().min(1).catch(1).default(1),
-  search: z.string().trim().max(200).optional().catch(undefined),
-  kind: credentialSchemas.credentialKind.optional().catch(undefined),
-});
-export type CredentialsSearch = z.infer<typeof credentialsSearch>;
-export const CREDENTIALS_PAGE_SIZE = 25;
-
-export function credentialsListInput(s: CredentialsSearch) {
-  return { page: s.page, pageSize: CREDENTIALS_PAGE_SIZE, search: s.search || undefined, kind: s.kind };
-}
+import { credentialsListInput, credentialsSearch } from "./credentials-search";
 
 export const credentialsRoute = createRoute({
   getParentRoute: () => appLayoutRoute,

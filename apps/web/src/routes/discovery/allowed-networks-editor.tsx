@@ -72,6 +72,7 @@ export function AllowedNetworksEditor({ canConfigure }: { canConfigure: boolean 
         label="Allowed networks"
         errors={errors}
         help="One CIDR block per line, optionally followed by a note. Empty: discovery may scan nothing."
+        value={text}
       >
         {(invalid) => (
           <textarea
@@ -80,7 +81,7 @@ export function AllowedNetworksEditor({ canConfigure }: { canConfigure: boolean 
             className={inputClass(invalid, "form-control font-monospace")}
             value={text ?? ""}
             onChange={(e) => (setText(e.target.value), setSaved(false))}
-            placeholder="10.0.0.0/16 office"
+            placeholder="e.g. 10.0.0.0/16 office"
             spellCheck={false}
           />
         )}

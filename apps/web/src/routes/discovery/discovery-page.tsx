@@ -9,7 +9,7 @@ import { useMe } from "../../app/use-me";
 import { DismissibleError } from "../../components/dismissible-error";
 import { QueryTable } from "../../components/query-table";
 import { AllowedNetworksEditor } from "./allowed-networks-editor";
-import { SCANS_PAGE_SIZE } from "./discovery-route";
+import { SCANS_PAGE_SIZE } from "./discovery-search";
 import { NewScanForm } from "./new-scan-form";
 import { isActive, ScanProgress, ScanStatusBadge } from "./scan-status";
 
@@ -79,7 +79,7 @@ export function DiscoveryPage() {
               <Link to="/discovery/$scanId" params={{ scanId: s.id }} className="font-monospace small text-break">
                 {s.specs.join(", ")}
               </Link>
-              <div className="small text-body-secondary">ports {s.ports.join(", ")}</div>
+              <div className="small text-body-secondary">ports {s.portsText}</div>
             </td>
             <td>
               <ScanStatusBadge scan={s} />

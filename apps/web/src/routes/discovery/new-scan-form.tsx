@@ -36,10 +36,8 @@ export function NewScanForm(props: { onStarted: () => void }) {
         specs.push(l.trim());
       }
     });
-    const ports = portsText
-      .split(/[\s,]+/)
-      .filter(Boolean)
-      .map((p) => (/^\d+$/.test(p) ? Number(p) : Number.NaN));
+    // Each entry a port or a range ("22100-22110"); the server's schema checks them one by one.
+    const ports = portsText.split(/[\s,]+/).filter(Boolean);
     return { lines, body: { specs, ports, concurrency: Number(concurrency), timeoutMs: Number(timeoutMs) } };
   };
 
@@ -75,8 +73,7 @@ export function NewScanForm(props: { onStarted: () => void }) {
     // The spec grammar lives in the server's schema; it answers with per-line field errors.
     const local: FieldErrors = {};
     if (body.specs.length === 0) local.specs = ["Enter at least one address, range, CIDR block or host name"];
-    if (body.ports.length === 0 || body.ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535))
-      local.ports = ["Ports are 1 to 65535"];
+    if (body.ports.length === 0) local.ports = ["Enter at least one port, e.g. 22, 2222 or a range 22100-22110"];
     if (!Number.isInteger(body.concurrency) || body.concurrency < 1) local.concurrency = ["A whole number, at least 1"];
     if (!Number.isInteger(body.timeoutMs) || body.timeoutMs < 100) local.timeoutMs = ["At least 100 ms"];
     if (Object.keys(local).length) return setErrors(lineErrors(local, lines));
@@ -106,7 +103,7 @@ export function NewScanForm(props: { onStarted: () => void }) {
             name="ports"
             label="Ports"
             errors={errors}
-            help="Comma-separated."
+            help="Comma-separated; ranges like 22100-22110."
             value={portsText}
             onChange={setPortsText}
           />

@@ -10,7 +10,7 @@ import { useFormatDate } from "../../app/use-format-date";
 import { useMe } from "../../app/use-me";
 import { QueryTable } from "../../components/query-table";
 import { LoadError, Loading } from "../../components/states";
-import { resultsInput, type ScanSearch } from "./discovery-route";
+import { resultsInput, type ScanSearch } from "./discovery-search";
 import { ImportResultsModal } from "./import-results-modal";
 import { isActive, ScanProgress, ScanStatusBadge } from "./scan-status";
 
@@ -79,7 +79,7 @@ export function ScanPage() {
         <div>
           <h1 className="h4 mb-1 font-monospace text-break">{s.specs.join(", ")}</h1>
           <div className="small text-body-secondary">
-            ports {s.ports.join(", ")} · started {fmt.dateTime(s.startedAt ?? s.createdAt)}
+            ports {s.portsText} · started {fmt.dateTime(s.startedAt ?? s.createdAt)}
             {s.finishedAt && ` · finished ${fmt.dateTime(s.finishedAt)}`}
           </div>
         </div>

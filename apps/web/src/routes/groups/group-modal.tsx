@@ -1,19 +1,29 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { changedFields } from "../../app/changes";
 import { useFormErrors, validate } from "../../app/errors";
 import { targetSchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { GroupSelect, type FlatGroup } from "../../components/asset-pickers";
 import { ErrorAlert, Field, InputField } from "../../components/form";
 import { Modal } from "../../components/modal";
+import { StaleEditAlert } from "../../components/stale-edit-alert";
 
-/** Create a group (under a parent), or rename / move / describe one. */
-export function GroupModal(props: { group?: FlatGroup; parentId?: string | null; onClose: () => void; onSaved: () => void }) {
+/** Create a group (under a parent), or rename / move / describe one (sending only what changed). */
+export function GroupModal(props: {
+  group?: FlatGroup;
+  parentId?: string | null;
+  onClose: () => void;
+  onSaved: () => void;
+  onReload?: () => void;
+}) {
   const g = props.group;
-  const [name, setName] = useState(g?.name ?? "");
-  const [description, setDescription] = useState(g?.description ?? "");
-  const [parentId, setParentId] = useState(g?.parentId ?? props.parentId ?? "");
-  const { errors, setErrors, error, setError, onError } = useFormErrors({ onlyBesideFields: true });
+  const start = { name: g?.name ?? "", description: g?.description ?? "", parentId: g?.parentId ?? props.parentId ?? "" };
+  const [name, setName] = useState(start.name);
+  const [description, setDescription] = useState(start.description);
+  const [parentId, setParentId] = useState(start.parentId);
+  const dirty = name !== start.name || description !== start.description || parentId !== start.parentId;
+  const { errors, setErrors, error, setError, stale, onError } = useFormErrors({ onlyBesideFields: true });
   const onSuccess = () => {
     props.onSaved();
     props.onClose();
@@ -27,7 +37,9 @@ export function GroupModal(props: { group?: FlatGroup; parentId?: string | null;
       const checked = validate(targetSchemas.updateGroupInput, { id: g.id, name, description, parentId: parentId || null });
       if (!checked.ok) return setErrors(checked.errors);
       setErrors({});
-      return update.mutate(checked.data);
+      const changes = changedFields({ name: g.name, description: g.description, parentId: g.parentId }, checked.data);
+      if (Object.keys(changes).length === 0) return props.onClose();
+      return update.mutate({ id: g.id, expectedUpdatedAt: g.updatedAt, ...changes });
     }
     const checked = validate(targetSchemas.createGroupInput, { name, description, parentId: parentId || null });
     if (!checked.ok) return setErrors(checked.errors);
@@ -39,6 +51,7 @@ export function GroupModal(props: { group?: FlatGroup; parentId?: string | null;
     <Modal
       title={g ? `Edit ${g.name}` : "New group"}
       onClose={props.onClose}
+      dirty={dirty}
       footer={
         <>
           <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
@@ -51,6 +64,7 @@ export function GroupModal(props: { group?: FlatGroup; parentId?: string | null;
       }
     >
       <form id="group-form" onSubmit={submit} noValidate>
+        <StaleEditAlert message={stale} onReload={() => props.onReload?.()} />
         <ErrorAlert error={error} />
         <InputField id="group-name" name="name" label="Name" errors={errors} value={name} onChange={setName} autoFocus />
         <Field id="group-parent" name="parentId" label="Parent group" errors={errors}>

@@ -2,29 +2,39 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { FolderTree } from "lucide-react";
 import { useState } from "react";
+import { fetchFresh } from "../../app/fetch-fresh";
 import { allows } from "../../app/access";
 import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
 import { useMe } from "../../app/use-me";
-import { useGroupOptions, type FlatGroup } from "../../components/asset-pickers";
+import { flattenGroups, useGroupOptions, type FlatGroup } from "../../components/asset-pickers";
 import { ConfirmDialog } from "../../components/confirm-dialog";
 import { DismissibleError } from "../../components/dismissible-error";
+import { FreshEdit } from "../../components/fresh-edit";
 import { CreateButton, PageHeader } from "../../components/page-header";
 import { QueryStates } from "../../components/query-states";
+import { TestBatchProgress } from "../../components/test-batch-progress";
 import { GroupModal } from "./group-modal";
 
 export function GroupsPage() {
   const me = useMe();
   const canManage = allows(me, "targets.manage");
+  const canTest = allows(me, "targets.test");
+  const [testing, setTesting] = useState<{ groupId: string; batchId: string } | null>(null);
   const queryClient = useQueryClient();
   const groups = useGroupOptions();
   const [editing, setEditing] = useState<{ group?: FlatGroup; parentId?: string | null } | null>(null);
   const [deleting, setDeleting] = useState<FlatGroup | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const refresh = async () => {
-    await queryClient.invalidateQueries(trpc.assets.groups.pathFilter());
-    await queryClient.invalidateQueries(trpc.assets.targets.pathFilter());
+  const refresh = () => queryClient.invalidateQueries(trpc.assets.pathFilter());
+  /** The group as the server has it now, not as the tree was when the page loaded. */
+  const loadGroup = async (id: string) => {
+    const tree = await fetchFresh(queryClient, trpc.assets.groups.list.queryOptions());
+    const group = flattenGroups(tree).find((g) => g.id === id);
+    if (!group) throw new Error("This group no longer exists.");
+    return group;
   };
+  const test = useMutation(trpc.assets.connectionTests.start.mutationOptions({ onError: (e) => setError(describeError(e)) }));
   const remove = useMutation(
     trpc.assets.groups.delete.mutationOptions({
       onSuccess: () => (setDeleting(null), refresh()),
@@ -61,26 +71,58 @@ export function GroupsPage() {
                   </span>
                   {g.description && <span className="small text-body-secondary text-truncate d-none d-md-inline">{g.description}</span>}
                 </span>
-                {canManage && (
+                {(canManage || canTest) && (
                   <span className="d-flex gap-1">
-                    <button type="button" className="btn btn-sm btn-outline-secondary" onClick={() => setEditing({ parentId: g.id })}>
-                      Add child
-                    </button>
-                    <button type="button" className="btn btn-sm btn-outline-secondary" onClick={() => setEditing({ group: g })}>
-                      Edit
-                    </button>
-                    <button type="button" className="btn btn-sm btn-outline-danger" onClick={() => setDeleting(g)}>
-                      Delete
-                    </button>
+                    {canTest && g.totalTargets > 0 && (
+                      <button
+                        type="button"
+                        className="btn btn-sm btn-outline-primary"
+                        disabled={test.isPending}
+                        onClick={() => {
+                          setError(null);
+                          test.mutate(
+                            { filter: { groupId: g.id } },
+                            { onSuccess: (r) => setTesting({ groupId: g.id, batchId: r.batchId }) },
+                          );
+                        }}
+                        title="Test the connection to every target in this group and its child groups"
+                      >
+                        Test
+                      </button>
+                    )}
+                    {canManage && (
+                      <>
+                        <button type="button" className="btn btn-sm btn-outline-secondary" onClick={() => setEditing({ parentId: g.id })}>
+                          Add child
+                        </button>
+                        <button type="button" className="btn btn-sm btn-outline-secondary" onClick={() => setEditing({ group: g })}>
+                          Edit
+                        </button>
+                        <button type="button" className="btn btn-sm btn-outline-danger" onClick={() => setDeleting(g)}>
+                          Delete
+                        </button>
+                      </>
+                    )}
                   </span>
+                )}
+                {testing?.groupId === g.id && (
+                  <div className="w-100" style={{ paddingLeft: g.depth * 20 }}>
+                    <TestBatchProgress batchId={testing.batchId} onFinished={() => void refresh()} listFailures />
+                  </div>
                 )}
               </li>
             ))}
           </ul>
         )}
       </QueryStates>
-      {editing && (
-        <GroupModal group={editing.group} parentId={editing.parentId} onClose={() => setEditing(null)} onSaved={() => void refresh()} />
+      {editing?.group ? (
+        <FreshEdit title={`Edit ${editing.group.name}`} load={() => loadGroup(editing.group!.id)} onClose={() => setEditing(null)}>
+          {(fresh, reload) => (
+            <GroupModal group={fresh} onReload={reload} onClose={() => setEditing(null)} onSaved={() => void refresh()} />
+          )}
+        </FreshEdit>
+      ) : (
+        editing && <GroupModal parentId={editing.parentId} onClose={() => setEditing(null)} onSaved={() => void refresh()} />
       )}
       {deleting && (
         <ConfirmDialog

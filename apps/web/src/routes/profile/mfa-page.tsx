@@ -5,6 +5,7 @@ import { useFormErrors, validate } from "../../app/errors";
 import { identitySchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { useMe } from "../../app/use-me";
+import { ConfirmDialog } from "../../components/confirm-dialog";
 import { CopyBox } from "../../components/copy-box";
 import { ErrorAlert, Field, inputClass, InputField } from "../../components/form";
 import { LoadError, Loading } from "../../components/states";
@@ -108,6 +109,7 @@ function Manage({ onCodes, codesLeft }: { onCodes: (codes: string[]) => void; co
   const queryClient = useQueryClient();
   const me = useMe();
   const [password, setPassword] = useState("");
+  const [replacing, setReplacing] = useState<{ password: string } | null>(null);
   const { errors, setErrors, error, setError, onError } = useFormErrors();
   const disable = useMutation(
     trpc.identity.mfa.disable.mutationOptions({
@@ -118,6 +120,7 @@ function Manage({ onCodes, codesLeft }: { onCodes: (codes: string[]) => void; co
   const regenerate = useMutation(
     trpc.identity.mfa.regenerateRecoveryCodes.mutationOptions({
       onSuccess: async (result) => {
+        setReplacing(null);
         onCodes(result.recoveryCodes);
         await queryClient.invalidateQueries(trpc.identity.mfa.pathFilter());
       },
@@ -156,7 +159,7 @@ function Manage({ onCodes, codesLeft }: { onCodes: (codes: string[]) => void; co
               setError(null);
               const checked = validate(identitySchemas.mfaRegenerateRecoveryCodesInput, { password });
               if (!checked.ok) return setErrors(checked.errors);
-              if (confirm("Replace your recovery codes? The old ones stop working.")) regenerate.mutate(checked.data);
+              setReplacing(checked.data);
             }}
           >
             Make new recovery codes
@@ -186,6 +189,17 @@ function Manage({ onCodes, codesLeft }: { onCodes: (codes: string[]) => void; co
           </button>
         </div>
       </form>
+      {replacing && (
+        <ConfirmDialog
+          title="Replace recovery codes"
+          confirmLabel="Make new codes"
+          busy={regenerate.isPending}
+          onClose={() => setReplacing(null)}
+          onConfirm={() => regenerate.mutate(replacing, { onError: () => setReplacing(null) })}
+        >
+          <p className="mb-0">Replace your recovery codes? The old ones stop working.</p>
+        </ConfirmDialog>
+      )}
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
 import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
+import { ConfirmDialog } from "../../components/confirm-dialog";
 import { QueryStates } from "../../components/query-states";
 import { useFormatDate } from "../../app/use-format-date";
 import { ProfileTabs } from "./profile-tabs";
@@ -14,6 +15,7 @@ export function SessionsPage() {
   const navigate = useNavigate();
   const sessions = useQuery(trpc.identity.sessions.list.queryOptions());
   const [error, setError] = useState<string | null>(null);
+  const [endingAll, setEndingAll] = useState(false);
   const onError = (e: unknown) => setError(describeError(e));
   const revoke = useMutation(
     trpc.identity.sessions.revoke.mutationOptions({
@@ -35,12 +37,7 @@ export function SessionsPage() {
       <ProfileTabs />
       <div className="d-flex flex-wrap justify-content-between align-items-center gap-2 mb-3">
         <p className="text-body-secondary mb-0">Browsers and devices signed in to your account.</p>
-        <button
-          type="button"
-          className="btn btn-outline-danger"
-          disabled={revokeAll.isPending}
-          onClick={() => confirm("Sign out of every browser and device, including this one?") && revokeAll.mutate()}
-        >
+        <button type="button" className="btn btn-outline-danger" disabled={revokeAll.isPending} onClick={() => setEndingAll(true)}>
           Sign out everywhere
         </button>
       </div>
@@ -86,6 +83,18 @@ export function SessionsPage() {
           </div>
         )}
       </QueryStates>
+      {endingAll && (
+        <ConfirmDialog
+          title="Sign out everywhere"
+          confirmLabel="Sign out everywhere"
+          danger
+          busy={revokeAll.isPending}
+          onClose={() => setEndingAll(false)}
+          onConfirm={() => revokeAll.mutate()}
+        >
+          <p className="mb-0">Sign out of every browser and device, including this one?</p>
+        </ConfirmDialog>
+      )}
     </div>
   );
 }

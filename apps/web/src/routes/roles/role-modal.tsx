@@ -2,22 +2,37 @@ import type { Permission } from "@ops/domain/permissions";
 import type { RoleView } from "@ops/domain/schemas/identity";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { changedFields, hasChanges } from "../../app/changes";
 import { useFormErrors, validate } from "../../app/errors";
 import { identitySchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { ErrorAlert, InputField } from "../../components/form";
 import { Modal } from "../../components/modal";
 import { PermissionChecklist } from "../../components/permission-checklist";
+import { StaleEditAlert } from "../../components/stale-edit-alert";
 
 /** Create or edit a role. Built-in roles keep their permissions; only "Require MFA" changes. */
-export function RoleModal(props: { role: RoleView | null; readOnly: boolean; onClose: () => void; onSaved: () => void }) {
+export function RoleModal(props: {
+  role: RoleView | null;
+  readOnly: boolean;
+  onClose: () => void;
+  onSaved: () => void;
+  onReload?: () => void;
+}) {
   const role = props.role;
   const builtin = !!role?.builtin;
-  const [name, setName] = useState(role?.name ?? "");
-  const [description, setDescription] = useState(role?.description ?? "");
-  const [permissions, setPermissions] = useState<Permission[]>(role?.permissions ?? []);
-  const [requireMfa, setRequireMfa] = useState(role?.requireMfa ?? false);
-  const { errors, setErrors, error, setError, onError } = useFormErrors();
+  const start = {
+    name: role?.name ?? "",
+    description: role?.description ?? "",
+    permissions: role?.permissions ?? ([] as Permission[]),
+    requireMfa: role?.requireMfa ?? false,
+  };
+  const [name, setName] = useState(start.name);
+  const [description, setDescription] = useState(start.description);
+  const [permissions, setPermissions] = useState<Permission[]>(start.permissions);
+  const [requireMfa, setRequireMfa] = useState(start.requireMfa);
+  const dirty = !props.readOnly && hasChanges(start, { name, description, permissions, requireMfa });
+  const { errors, setErrors, error, setError, stale, onError } = useFormErrors();
   const handlers = {
     onSuccess: () => {
       props.onSaved();
@@ -42,7 +57,9 @@ export function RoleModal(props: { role: RoleView | null; readOnly: boolean; onC
     const checked = validate(identitySchemas.updateRoleInput, input);
     if (!checked.ok) return setErrors(checked.errors);
     setErrors({});
-    update.mutate(checked.data);
+    const changes = changedFields(start, checked.data);
+    if (Object.keys(changes).length === 0) return props.onClose();
+    update.mutate({ id: role.id, expectedUpdatedAt: role.updatedAt, ...changes });
   };
   const pending = create.isPending || update.isPending;
   const title = props.readOnly ? `Role ${role?.name}` : role ? `Edit role ${role.name}` : "New role";
@@ -52,6 +69,7 @@ export function RoleModal(props: { role: RoleView | null; readOnly: boolean; onC
       title={title}
       size="lg"
       onClose={props.onClose}
+      dirty={dirty}
       footer={
         <>
           <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
@@ -66,6 +84,7 @@ export function RoleModal(props: { role: RoleView | null; readOnly: boolean; onC
       }
     >
       <form id="role-form" onSubmit={submit} noValidate>
+        <StaleEditAlert message={stale} onReload={() => props.onReload?.()} />
         <ErrorAlert error={error} />
         {builtin && (
           <div className="alert alert-info py-2">

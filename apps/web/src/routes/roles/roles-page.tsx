@@ -1,10 +1,13 @@
 import type { RoleView } from "@ops/domain/schemas/identity";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { fetchFresh } from "../../app/fetch-fresh";
 import { allows } from "../../app/access";
 import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
 import { useMe } from "../../app/use-me";
+import { ConfirmDialog } from "../../components/confirm-dialog";
+import { FreshEdit } from "../../components/fresh-edit";
 import { CreateButton, PageHeader } from "../../components/page-header";
 import { QueryStates } from "../../components/query-states";
 import { RoleModal } from "./role-modal";
@@ -15,10 +18,15 @@ export function RolesPage() {
   const queryClient = useQueryClient();
   const roles = useQuery(trpc.identity.roles.list.queryOptions());
   const [editing, setEditing] = useState<RoleView | "new" | null>(null);
+  const [deleting, setDeleting] = useState<RoleView | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const refresh = () => queryClient.invalidateQueries(trpc.identity.roles.pathFilter());
+  // Users show their roles; roles count their users.
+  const refresh = () => queryClient.invalidateQueries(trpc.identity.pathFilter());
   const remove = useMutation(
-    trpc.identity.roles.delete.mutationOptions({ onSuccess: refresh, onError: (e) => setError(describeError(e)) }),
+    trpc.identity.roles.delete.mutationOptions({
+      onSuccess: () => (setDeleting(null), refresh()),
+      onError: (e) => (setDeleting(null), setError(describeError(e))),
+    }),
   );
 
   return (
@@ -65,10 +73,7 @@ export function RolesPage() {
                           type="button"
                           className="btn btn-sm btn-outline-danger"
                           disabled={remove.isPending}
-                          onClick={() =>
-                            confirm(`Delete the role "${r.name}"? ${r.userCount} user(s) lose its permissions.`) &&
-                            remove.mutate({ id: r.id })
-                          }
+                          onClick={() => setDeleting(r)}
                         >
                           Delete
                         </button>
@@ -81,8 +86,33 @@ export function RolesPage() {
           </div>
         )}
       </QueryStates>
-      {editing && (
-        <RoleModal role={editing === "new" ? null : editing} readOnly={!canManage} onClose={() => setEditing(null)} onSaved={refresh} />
+      {editing === "new" && <RoleModal role={null} readOnly={false} onClose={() => setEditing(null)} onSaved={refresh} />}
+      {editing && editing !== "new" && (
+        <FreshEdit
+          title={`Role ${editing.name}`}
+          size="lg"
+          load={() => fetchFresh(queryClient, trpc.identity.roles.get.queryOptions({ id: editing.id }))}
+          onClose={() => setEditing(null)}
+        >
+          {(fresh, reload) => (
+            <RoleModal role={fresh} readOnly={!canManage} onReload={reload} onClose={() => setEditing(null)} onSaved={refresh} />
+          )}
+        </FreshEdit>
+      )}
+      {deleting && (
+        <ConfirmDialog
+          title="Delete role"
+          confirmLabel="Delete role"
+          danger
+          busy={remove.isPending}
+          onClose={() => setDeleting(null)}
+          onConfirm={() => remove.mutate({ id: deleting.id })}
+        >
+          <p className="mb-0">
+            Delete the role <strong>{deleting.name}</strong>? {deleting.userCount} user{deleting.userCount === 1 ? "" : "s"} lose its
+            permissions.
+          </p>
+        </ConfirmDialog>
       )}
     </div>
   );

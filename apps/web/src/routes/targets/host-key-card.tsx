@@ -16,10 +16,14 @@ export function HostKeyCard({ target, onChanged }: { target: TargetDetail; onCha
   const fmt = useFormatDate();
   const [error, setError] = useState<string | null>(null);
   const [forgetting, setForgetting] = useState(false);
+  const [accepting, setAccepting] = useState(false);
   const key = target.hostKey;
   const canAccept = allows(me, "hostkeys.accept");
   const accept = useMutation(
-    trpc.assets.hostKeys.accept.mutationOptions({ onSuccess: onChanged, onError: (e) => setError(describeError(e)) }),
+    trpc.assets.hostKeys.accept.mutationOptions({
+      onSuccess: () => (setAccepting(false), onChanged()),
+      onError: (e) => (setAccepting(false), setError(describeError(e))),
+    }),
   );
   const forget = useMutation(
     trpc.assets.hostKeys.forget.mutationOptions({
@@ -58,7 +62,7 @@ export function HostKeyCard({ target, onChanged }: { target: TargetDetail; onCha
                 type="button"
                 className="btn btn-danger btn-sm"
                 disabled={accept.isPending}
-                onClick={() => accept.mutate({ targetId: target.id, fingerprint: key.pendingFingerprint! })}
+                onClick={() => setAccepting(true)}
                 data-testid="accept-host-key"
               >
                 Accept new key
@@ -86,6 +90,31 @@ export function HostKeyCard({ target, onChanged }: { target: TargetDetail; onCha
           </button>
         )}
       </div>
+      {accepting && key.pendingFingerprint && (
+        <ConfirmDialog
+          title="Accept the new host key"
+          confirmLabel="Trust the new key"
+          danger
+          busy={accept.isPending}
+          onClose={() => setAccepting(false)}
+          onConfirm={() => accept.mutate({ targetId: target.id, fingerprint: key.pendingFingerprint! })}
+        >
+          <p>
+            Only accept it if the server's owner confirms the new fingerprint (for example from <code>ssh-keygen -lf</code> on the host).
+            Otherwise someone may be in the middle, and credentials would be sent to them.
+          </p>
+          <dl className="row small mb-0" data-testid="accept-key-fingerprints">
+            <dt className="col-12 col-sm-4">Pinned until now</dt>
+            <dd className="col-12 col-sm-8 font-monospace text-break" data-testid="accept-old-fingerprint">
+              {key.type} {key.fingerprint ?? "none"}
+            </dd>
+            <dt className="col-12 col-sm-4">New, to trust</dt>
+            <dd className="col-12 col-sm-8 font-monospace text-break" data-testid="accept-new-fingerprint">
+              {key.pendingType} {key.pendingFingerprint}
+            </dd>
+          </dl>
+        </ConfirmDialog>
+      )}
       {forgetting && (
         <ConfirmDialog
           title="Forget the host key"

@@ -43,6 +43,7 @@ export function ImportModal(props: { onClose: () => void; onImported: () => void
       title="Import targets"
       size="lg"
       onClose={props.onClose}
+      dirty={!done && content.trim() !== ""}
       footer={
         done ? (
           <button type="button" className="btn btn-primary" onClick={props.onClose}>
@@ -118,8 +119,8 @@ export function ImportModal(props: { onClose: () => void; onImported: () => void
             onChange={(e) => (setContent(e.target.value), preview.reset())}
             placeholder={
               format === "csv"
-                ? "name,address,port,os_family,labels,groups\nweb-1,10.0.0.5,22,linux,env=prod;role=web,web"
-                : '[{"name":"web-1","address":"10.0.0.5","port":22}]'
+                ? "Example:\nname,address,port,os_family,labels,groups\nweb-1,10.0.0.5,22,linux,env=prod;role=web,web"
+                : 'Example:\n[{"name":"web-1","address":"10.0.0.5","port":22}]'
             }
           />
           <fieldset className="mt-2">

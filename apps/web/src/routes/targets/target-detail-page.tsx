@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { ArrowLeft, Pencil, PlugZap, Trash2 } from "lucide-react";
 import { useState } from "react";
+import { fetchFresh } from "../../app/fetch-fresh";
 import { allows } from "../../app/access";
 import { describeError } from "../../app/errors";
 import { humanBytes, humanDuration } from "../../app/human-units";
@@ -10,13 +11,14 @@ import { useFormatDate } from "../../app/use-format-date";
 import { useMe } from "../../app/use-me";
 import { ConfirmDialog } from "../../components/confirm-dialog";
 import { ErrorAlert } from "../../components/form";
+import { FreshEdit } from "../../components/fresh-edit";
 import { LabelChips } from "../../components/labels-editor";
 import { LoadError, Loading } from "../../components/states";
 import { HostKeyCard } from "./host-key-card";
 import { RelationshipsCard } from "./relationships-card";
-import { StatusBadge } from "./status-badge";
-import { TargetFormModal } from "./target-form-modal";
-import { TestBatchProgress } from "./test-batch-progress";
+import { StatusBadge } from "../../components/status-badge";
+import { TargetFormModal, targetFormValue } from "./target-form-modal";
+import { TestBatchProgress } from "../../components/test-batch-progress";
 import { TestHistory } from "./test-history";
 
 const route = getRouteApi("/app/targets/$id");
@@ -87,7 +89,12 @@ export function TargetDetailPage() {
           )}
           {canManage && (
             <>
-              <button type="button" className="btn btn-outline-secondary d-flex align-items-center gap-1" onClick={() => setEditing(true)}>
+              <button
+                type="button"
+                className="btn btn-outline-secondary d-flex align-items-center gap-1"
+                onClick={() => setEditing(true)}
+                data-testid="edit-target"
+              >
                 <Pencil size={16} /> Edit
               </button>
               <button type="button" className="btn btn-outline-danger d-flex align-items-center gap-1" onClick={() => setDeleting(true)}>
@@ -122,9 +129,9 @@ export function TargetDetailPage() {
                 <dt className="col-5">OS family</dt>
                 <dd className="col-7">{t.osFamily}</dd>
                 <dt className="col-5">Credential</dt>
-                <dd className="col-7">{t.credential?.name ?? "none"}</dd>
+                <dd className="col-7">{t.credentialHidden ? <HiddenValue /> : (t.credential?.name ?? "none")}</dd>
                 <dt className="col-5">Become credential</dt>
-                <dd className="col-7">{t.becomeCredential?.name ?? "none"}</dd>
+                <dd className="col-7">{t.credentialHidden ? <HiddenValue /> : (t.becomeCredential?.name ?? "none")}</dd>
                 <dt className="col-5">Jump host</dt>
                 <dd className="col-7">
                   {t.jumpHost ? (
@@ -193,23 +200,21 @@ export function TargetDetailPage() {
       </div>
 
       {editing && (
-        <TargetFormModal
-          initial={{
-            id: t.id,
-            name: t.name,
-            address: t.address,
-            port: t.port,
-            osFamily: t.osFamily,
-            description: t.description,
-            labels: t.labels,
-            groupIds: t.groups.map((g) => g.id),
-            credentialId: t.credential?.id ?? null,
-            becomeCredentialId: t.becomeCredential?.id ?? null,
-            jumpHostId: t.jumpHost?.id ?? null,
-          }}
+        <FreshEdit
+          title={`Edit ${t.name}`}
+          size="lg"
+          load={() => fetchFresh(queryClient, trpc.assets.targets.get.queryOptions({ id: t.id }))}
           onClose={() => setEditing(false)}
-          onSaved={() => void refresh()}
-        />
+        >
+          {(fresh, reload) => (
+            <TargetFormModal
+              initial={targetFormValue(fresh)}
+              onReload={reload}
+              onClose={() => setEditing(false)}
+              onSaved={() => void refresh()}
+            />
+          )}
+        </FreshEdit>
       )}
       {deleting && (
         <ConfirmDialog
@@ -226,6 +231,15 @@ export function TargetDetailPage() {
         </ConfirmDialog>
       )}
     </div>
+  );
+}
+
+/** Credentials are not shown to a role without credentials.read (the server sends none). */
+function HiddenValue() {
+  return (
+    <span className="text-body-secondary fst-italic" title="Your role cannot read credentials">
+      hidden
+    </span>
   );
 }
 

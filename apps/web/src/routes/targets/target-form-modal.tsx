@@ -1,6 +1,8 @@
+import type { TargetSummary } from "@ops/domain/schemas/assets-targets";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { allows } from "../../app/access";
+import { changedFields, hasChanges } from "../../app/changes";
 import { useFormErrors, validate, type FieldErrors } from "../../app/errors";
 import { targetSchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
@@ -9,6 +11,8 @@ import { CredentialSelect, GroupChecklist } from "../../components/asset-pickers
 import { ErrorAlert, Field, InputField, TextareaField, SelectField } from "../../components/form";
 import { LabelsEditor, type Labels } from "../../components/labels-editor";
 import { Modal } from "../../components/modal";
+import { StaleEditAlert } from "../../components/stale-edit-alert";
+import { showToast } from "../../components/toasts";
 
 const { OS_FAMILIES } = targetSchemas;
 
@@ -25,7 +29,60 @@ export type TargetFormValue = {
   becomeCredentialId: string | null;
   jumpHostId: string | null;
   hostKeyFingerprint?: string | null;
+  /** The version the form was loaded from; the save is refused if the target changed since. */
+  updatedAt?: string;
+  /** The user's role cannot read credentials: the form leaves them alone. */
+  credentialHidden?: boolean;
 };
+
+const EMPTY: TargetFormValue = {
+  name: "",
+  address: "",
+  port: 22,
+  osFamily: "linux",
+  description: "",
+  labels: {},
+  groupIds: [],
+  credentialId: null,
+  becomeCredentialId: null,
+  jumpHostId: null,
+  hostKeyFingerprint: "",
+};
+
+/** The editable fields of a target as the server sent them. */
+export function targetFormValue(t: TargetSummary): TargetFormValue {
+  return {
+    id: t.id,
+    name: t.name,
+    address: t.address,
+    port: t.port,
+    osFamily: t.osFamily,
+    description: t.description,
+    labels: t.labels,
+    groupIds: t.groups.map((g) => g.id),
+    credentialId: t.credential?.id ?? null,
+    becomeCredentialId: t.becomeCredential?.id ?? null,
+    jumpHostId: t.jumpHost?.id ?? null,
+    updatedAt: t.updatedAt,
+    credentialHidden: t.credentialHidden,
+  };
+}
+
+/** The fields an edit may send, as the form started. */
+function editableFields(v: TargetFormValue) {
+  return {
+    name: v.name,
+    address: v.address,
+    port: v.port,
+    osFamily: v.osFamily,
+    description: v.description,
+    labels: v.labels,
+    groupIds: v.groupIds,
+    credentialId: v.credentialId,
+    becomeCredentialId: v.becomeCredentialId,
+    jumpHostId: v.jumpHostId,
+  };
+}
 
 /** "labels.env" -> "labels": per-entry messages sit under the editor they came from. */
 function foldNested(errors: FieldErrors): FieldErrors {
@@ -37,28 +94,25 @@ function foldNested(errors: FieldErrors): FieldErrors {
   return out;
 }
 
-/** Add or edit one target; the server's field errors appear beside their fields. */
-export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () => void; onSaved: (id: string) => void }) {
+/**
+ * Add or edit one target; the server's field errors appear beside their fields. An edit
+ * sends only the fields the user changed, with the version it was loaded from.
+ */
+export function TargetFormModal(props: {
+  initial?: TargetFormValue;
+  onClose: () => void;
+  onSaved: (id: string) => void;
+  /** Loads the target again and re-opens the form (after a refused stale save). */
+  onReload?: () => void;
+}) {
   const editing = !!props.initial?.id;
   // Pinning a key up front is a trust decision: the API wants hostkeys.accept for it.
   const canPin = allows(useMe(), "hostkeys.accept");
-  const [v, setV] = useState<TargetFormValue>(
-    props.initial ?? {
-      name: "",
-      address: "",
-      port: 22,
-      osFamily: "linux",
-      description: "",
-      labels: {},
-      groupIds: [],
-      credentialId: null,
-      becomeCredentialId: null,
-      jumpHostId: null,
-      hostKeyFingerprint: "",
-    },
-  );
+  const start = props.initial ?? EMPTY;
+  const [v, setV] = useState<TargetFormValue>(start);
   const [portText, setPortText] = useState(String(v.port));
-  const { errors, setErrors, error, setError, onError } = useFormErrors({ mapFields: foldNested });
+  const { errors, setErrors, error, setError, stale, onError } = useFormErrors({ mapFields: foldNested });
+  const dirty = hasChanges(start, v) || portText !== String(start.port);
   const set = <K extends keyof TargetFormValue>(key: K, value: TargetFormValue[K]) => setV((old) => ({ ...old, [key]: value }));
   const jumpHosts = useQuery(trpc.assets.targets.list.queryOptions({ page: 1, pageSize: 100, sort: "name", dir: "asc" }));
 
@@ -66,7 +120,17 @@ export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () 
     props.onSaved(r.id);
     props.onClose();
   };
-  const create = useMutation(trpc.assets.targets.create.mutationOptions({ onSuccess, onError }));
+  const create = useMutation(
+    trpc.assets.targets.create.mutationOptions({
+      onSuccess: (r) => {
+        showToast(`Target "${r.name}" added.`);
+        // e.g. another target already uses the same address and port: saved, but worth a look.
+        for (const warning of r.warnings) showToast(warning, "warning");
+        onSuccess(r);
+      },
+      onError,
+    }),
+  );
   const update = useMutation(trpc.assets.targets.update.mutationOptions({ onSuccess, onError }));
 
   const submit = (e: FormEvent) => {
@@ -86,10 +150,12 @@ export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () 
       expectedHostKeyFingerprint: v.hostKeyFingerprint?.trim() || undefined,
     };
     if (editing) {
-      const checked = validate(targetSchemas.updateTargetInput, { id: props.initial!.id!, ...body });
+      const checked = validate(targetSchemas.updateTargetInput, { id: start.id!, ...body });
       if (!checked.ok) return setErrors(foldNested(checked.errors));
       setErrors({});
-      return update.mutate(checked.data);
+      const changes = changedFields(editableFields(start), checked.data);
+      if (Object.keys(changes).length === 0) return props.onClose();
+      return update.mutate({ id: start.id!, expectedUpdatedAt: start.updatedAt, ...changes });
     }
     const checked = validate(targetSchemas.createTargetInput, body);
     if (!checked.ok) return setErrors(foldNested(checked.errors));
@@ -103,6 +169,7 @@ export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () 
       title={editing ? `Edit ${props.initial!.name}` : "Add target"}
       size="lg"
       onClose={props.onClose}
+      dirty={dirty}
       footer={
         <>
           <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
@@ -115,6 +182,7 @@ export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () 
       }
     >
       <form id="target-form" onSubmit={submit} noValidate>
+        <StaleEditAlert message={stale} onReload={() => props.onReload?.()} />
         <ErrorAlert error={error} />
         <div className="row">
           <div className="col-12 col-md-6">
@@ -136,7 +204,7 @@ export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () 
               errors={errors}
               value={v.address}
               onChange={(value) => set("address", value)}
-              placeholder="host or IP"
+              placeholder="e.g. 10.0.0.5 or web-1.example.com"
             />
           </div>
           <div className="col-4 col-md-2">
@@ -203,32 +271,34 @@ export function TargetFormModal(props: { initial?: TargetFormValue; onClose: () 
           <GroupChecklist idPrefix="target-group" value={v.groupIds} onChange={(ids) => set("groupIds", ids)} />
           {errors.groupIds && <div className="invalid-feedback d-block">{errors.groupIds.join(" ")}</div>}
         </div>
-        <div className="row">
-          <div className="col-12 col-md-6">
-            <Field id="target-credential" name="credentialId" label="Credential" errors={errors}>
-              {() => (
-                <CredentialSelect
-                  id="target-credential"
-                  value={v.credentialId ?? ""}
-                  onChange={(id) => set("credentialId", id || null)}
-                  kinds={["ssh_key", "ssh_password"]}
-                />
-              )}
-            </Field>
+        {!v.credentialHidden && (
+          <div className="row">
+            <div className="col-12 col-md-6">
+              <Field id="target-credential" name="credentialId" label="Credential" errors={errors}>
+                {() => (
+                  <CredentialSelect
+                    id="target-credential"
+                    value={v.credentialId ?? ""}
+                    onChange={(id) => set("credentialId", id || null)}
+                    kinds={["ssh_key", "ssh_password"]}
+                  />
+                )}
+              </Field>
+            </div>
+            <div className="col-12 col-md-6">
+              <Field id="target-become" name="becomeCredentialId" label="Become credential" errors={errors}>
+                {() => (
+                  <CredentialSelect
+                    id="target-become"
+                    value={v.becomeCredentialId ?? ""}
+                    onChange={(id) => set("becomeCredentialId", id || null)}
+                    kinds={["become_password", "ssh_password"]}
+                  />
+                )}
+              </Field>
+            </div>
           </div>
-          <div className="col-12 col-md-6">
-            <Field id="target-become" name="becomeCredentialId" label="Become credential" errors={errors}>
-              {() => (
-                <CredentialSelect
-                  id="target-become"
-                  value={v.becomeCredentialId ?? ""}
-                  onChange={(id) => set("becomeCredentialId", id || null)}
-                  kinds={["become_password", "ssh_password"]}
-                />
-              )}
-            </Field>
-          </div>
-        </div>
+        )}
         {!editing && canPin && (
           <InputField
             id="target-fingerprint"

@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { ArrowDown, ArrowUp, Download, Upload } from "lucide-react";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { allows } from "../../app/access";
 import { describeError } from "../../app/errors";
 import { targetSchemas } from "../../app/schemas";
@@ -15,11 +15,11 @@ import { LabelChips } from "../../components/labels-editor";
 import { CreateButton, PageHeader } from "../../components/page-header";
 import { QueryTable } from "../../components/query-table";
 import { SearchBox } from "../../components/search-box";
-import { BulkBar } from "./bulk-bar";
+import { BulkBar, type BulkSelection } from "./bulk-bar";
 import { ImportModal } from "./import-modal";
-import { StatusBadge, statusLabel } from "./status-badge";
+import { StatusBadge, statusLabel } from "../../components/status-badge";
 import { TargetFormModal } from "./target-form-modal";
-import { TARGET_STATUSES, targetsListInput, type TargetsSearch } from "./targets-route";
+import { hasFilters, TARGET_STATUSES, targetFiltersOf, targetsListInput, type TargetsSearch } from "./targets-search";
 
 const route = getRouteApi("/app/targets");
 
@@ -38,6 +38,8 @@ export function TargetsPage() {
   const [creating, setCreating] = useState(false);
   const [importing, setImporting] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  /** Every target matching the filter, beyond this page: chosen on the server when the action runs. */
+  const [allMatching, setAllMatching] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [exporting, setExporting] = useState(false);
 
@@ -46,7 +48,15 @@ export function TargetsPage() {
   const [searchText, setSearchText] = useDebouncedSearch(search.search, (text) => setSearch({ search: text }));
 
   const list = useQuery({ ...trpc.assets.targets.list.queryOptions(targetsListInput(search)), placeholderData: keepPreviousData });
-  const refresh = () => queryClient.invalidateQueries(trpc.assets.targets.pathFilter());
+  // Bulk changes touch lists, details, group counts and the home page alike.
+  const refresh = () => queryClient.invalidateQueries(trpc.assets.pathFilter());
+  const filters = targetFiltersOf(search);
+  const filterKey = JSON.stringify(filters);
+  // A selection belongs to the filter it was made under.
+  useEffect(() => {
+    setAllMatching(false);
+    setSelected(new Set());
+  }, [filterKey]);
 
   const labels = search.labels ?? [];
   const statuses = search.status ?? [];
@@ -82,8 +92,15 @@ export function TargetsPage() {
   };
 
   const items = list.data?.items ?? [];
-  const allOnPage = items.length > 0 && items.every((t) => selected.has(t.id));
+  const allOnPage = items.length > 0 && (allMatching || items.every((t) => selected.has(t.id)));
+  const total = list.data?.total ?? 0;
+  const clearSelection = () => {
+    setAllMatching(false);
+    setSelected(new Set());
+  };
+  const selection: BulkSelection = allMatching ? { filter: filters } : { ids: [...selected] };
   const toggleAll = () => {
+    setAllMatching(false);
     const next = new Set(selected);
     for (const t of items) {
       if (allOnPage) next.delete(t.id);
@@ -92,7 +109,8 @@ export function TargetsPage() {
     setSelected(next);
   };
   const toggleOne = (id: string) => {
-    const next = new Set(selected);
+    setAllMatching(false);
+    const next = new Set(allMatching ? items.map((t) => t.id) : selected);
     if (next.has(id)) next.delete(id);
     else next.add(id);
     setSelected(next);
@@ -149,7 +167,7 @@ export function TargetsPage() {
           <div className="input-group">
             <input
               className={`form-control ${labelBad ? "is-invalid" : ""}`}
-              placeholder="Label key=value"
+              placeholder="Label, e.g. env=prod"
               aria-label="Filter by label"
               value={labelDraft}
               onChange={(e) => setLabelDraft(e.target.value)}
@@ -198,17 +216,44 @@ export function TargetsPage() {
 
       <DismissibleError error={error} onDismiss={() => setError(null)} />
 
-      {canSelect && selected.size > 0 && (
-        <BulkBar ids={[...selected]} canManage={canManage} canTest={canTest} onDone={refresh} onClear={() => setSelected(new Set())} />
+      {canSelect && (allMatching || selected.size > 0) && (
+        <BulkBar
+          selection={selection}
+          count={allMatching ? total : selected.size}
+          canManage={canManage}
+          canTest={canTest}
+          onDone={refresh}
+          onClear={clearSelection}
+        />
+      )}
+      {canSelect && allOnPage && total > items.length && (
+        <div className="alert alert-info py-2 small d-flex flex-wrap align-items-center gap-2" data-testid="select-all-banner">
+          {allMatching ? (
+            <>
+              All {total} {hasFilters(search) ? "matching targets" : "targets"} are selected.
+              <button type="button" className="btn btn-link btn-sm p-0" onClick={clearSelection}>
+                Clear selection
+              </button>
+            </>
+          ) : (
+            <>
+              All {items.length} targets on this page are selected.
+              <button
+                type="button"
+                className="btn btn-link btn-sm p-0"
+                onClick={() => setAllMatching(true)}
+                data-testid="select-all-matching"
+              >
+                Select all {total} {hasFilters(search) ? "matching" : "targets"}
+              </button>
+            </>
+          )}
+        </div>
       )}
 
       <QueryTable
         query={list}
-        empty={
-          search.search || labels.length || statuses.length || search.groupId
-            ? "No targets match these filters."
-            : "No targets yet. Add one, import a file, or run a discovery."
-        }
+        empty={hasFilters(search) ? "No targets match these filters." : "No targets yet. Add one, import a file, or run a discovery."}
         testId="targets-table"
         head={
           <>
@@ -240,7 +285,7 @@ export function TargetsPage() {
                   className="form-check-input"
                   type="checkbox"
                   aria-label={`Select ${t.name}`}
-                  checked={selected.has(t.id)}
+                  checked={allMatching || selected.has(t.id)}
                   onChange={() => toggleOne(t.id)}
                 />
               </td>
@@ -272,7 +317,7 @@ export function TargetsPage() {
         )}
         onPage={(page) => setSearch({ page })}
       />
-      {creating && <TargetFormModal onClose={() => setCreating(false)} onSaved={refresh} />}
+      {creating && <TargetFormModal onClose={() => setCreating(false)} onSaved={() => void refresh()} />}
       {importing && <ImportModal onClose={() => setImporting(false)} onImported={refresh} />}
     </div>
   );

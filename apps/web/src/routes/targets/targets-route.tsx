@@ -1,39 +1,10 @@
 import { createRoute } from "@tanstack/react-router";
-import { z } from "zod";
 import { allows } from "../../app/access";
 import { requiring } from "../../app/guard";
-import { targetSchemas } from "../../app/schemas";
 import { appLayoutRoute } from "../app-layout";
 import { TargetDetailPage } from "./target-detail-page";
+import { targetsListInput, targetsSearch } from "./targets-search";
 import { TargetsPage } from "./targets-page";
-
-export const { TARGET_STATUSES, TARGET_SORTS } = targetSchemas;
-export type TargetStatus = (typeof TARGET_STATUSES)[number];
-
-export const targetsSearch = z.object({
-  page: z.number().int().min(1).catch(1).default(1),
-  search: z.string().trim().max(200).optional().catch(undefined),
-  labels: z.array(targetSchemas.labelPair).max(20).optional().catch(undefined),
-  groupId: z.uuid().optional().catch(undefined),
-  status: z.array(z.enum(TARGET_STATUSES)).optional().catch(undefined),
-  sort: z.enum(TARGET_SORTS).catch("name").default("name"),
-  dir: z.enum(["asc", "desc"]).catch("asc").default("asc"),
-});
-export type TargetsSearch = z.infer<typeof targetsSearch>;
-export const TARGETS_PAGE_SIZE = 25;
-
-export function targetsListInput(s: TargetsSearch) {
-  return {
-    page: s.page,
-    pageSize: TARGETS_PAGE_SIZE,
-    search: s.search || undefined,
-    labels: s.labels ?? [],
-    groupId: s.groupId,
-    status: s.status ?? [],
-    sort: s.sort,
-    dir: s.dir,
-  };
-}
 
 export const targetsRoute = createRoute({
   getParentRoute: () => appLayoutRoute,

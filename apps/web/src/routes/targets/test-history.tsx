@@ -46,7 +46,19 @@ export function TestHistory({ targetId }: { targetId: string }) {
           }
           row={(t) => (
             <Fragment key={t.id}>
-              <tr role="button" onClick={() => toggle(t.id)} data-testid="test-row">
+              <tr
+                role="button"
+                tabIndex={0}
+                aria-expanded={open.has(t.id)}
+                aria-label={`Test of ${fmt.dateTime(t.createdAt)}: ${t.status}. Show its steps`}
+                onClick={() => toggle(t.id)}
+                onKeyDown={(e) => {
+                  if (e.key !== "Enter" && e.key !== " ") return;
+                  e.preventDefault();
+                  toggle(t.id);
+                }}
+                data-testid="test-row"
+              >
                 <td>{open.has(t.id) ? <ChevronDown size={14} /> : <ChevronRight size={14} />}</td>
                 <td className="small text-nowrap">{fmt.dateTime(t.createdAt)}</td>
                 <td>

@@ -61,6 +61,7 @@ export function CreateTokenModal(props: { onClose: () => void; onCreated: () => 
       title="New API token"
       size="lg"
       onClose={props.onClose}
+      dirty={!!name || permissions.length > 0 || days !== "90"}
       footer={
         <>
           <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>

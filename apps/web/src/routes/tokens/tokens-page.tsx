@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
+import { ConfirmDialog } from "../../components/confirm-dialog";
 import { CreateButton } from "../../components/page-header";
 import { QueryStates } from "../../components/query-states";
 import { useFormatDate } from "../../app/use-format-date";
@@ -20,9 +21,13 @@ export function TokensPage() {
   const tokens = useQuery(trpc.identity.tokens.list.queryOptions());
   const [creating, setCreating] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [revoking, setRevoking] = useState<TokenView | null>(null);
   const refresh = () => queryClient.invalidateQueries(trpc.identity.tokens.pathFilter());
   const revoke = useMutation(
-    trpc.identity.tokens.revoke.mutationOptions({ onSuccess: refresh, onError: (e) => setError(describeError(e)) }),
+    trpc.identity.tokens.revoke.mutationOptions({
+      onSuccess: () => (setRevoking(null), refresh()),
+      onError: (e) => (setRevoking(null), setError(describeError(e))),
+    }),
   );
   return (
     <div>
@@ -67,9 +72,7 @@ export function TokensPage() {
                           type="button"
                           className="btn btn-sm btn-outline-danger"
                           disabled={revoke.isPending}
-                          onClick={() =>
-                            confirm(`Revoke "${t.name}"? Anything using it stops working at once.`) && revoke.mutate({ id: t.id })
-                          }
+                          onClick={() => setRevoking(t)}
                         >
                           Revoke
                         </button>
@@ -83,6 +86,20 @@ export function TokensPage() {
         )}
       </QueryStates>
       {creating && <CreateTokenModal onClose={() => setCreating(false)} onCreated={refresh} />}
+      {revoking && (
+        <ConfirmDialog
+          title="Revoke token"
+          confirmLabel="Revoke"
+          danger
+          busy={revoke.isPending}
+          onClose={() => setRevoking(null)}
+          onConfirm={() => revoke.mutate({ id: revoking.id })}
+        >
+          <p className="mb-0">
+            Revoke <strong>{revoking.name}</strong>? Anything using it stops working at once.
+          </p>
+        </ConfirmDialog>
+      )}
     </div>
   );
 }

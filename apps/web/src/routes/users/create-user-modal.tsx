@@ -8,6 +8,27 @@ import { ErrorAlert, InputField } from "../../components/form";
 import { Modal } from "../../components/modal";
 import { RolePicker } from "./role-picker";
 
+/**
+ * The server builds setup links from OPS_PUBLIC_URL, or http://localhost:PORT without it:
+ * a link to another origin than this browser's may not reach the user.
+ */
+function OtherOriginWarning({ link }: { link: string }) {
+  let origin: string;
+  try {
+    origin = new URL(link).origin;
+  } catch {
+    return null;
+  }
+  if (origin === window.location.origin) return null;
+  return (
+    <div className="alert alert-warning small mt-3 mb-0" role="alert" data-testid="setup-link-origin">
+      This link points to <code>{origin}</code>, but you are using <code>{window.location.origin}</code>. If the user cannot open it, set{" "}
+      <code>OPS_PUBLIC_URL</code> on the server to the address people use (for example <code>{window.location.origin}</code>) and create a
+      new link.
+    </div>
+  );
+}
+
 export function CreateUserModal(props: { onClose: () => void; onCreated: () => void }) {
   const [email, setEmail] = useState("");
   const [displayName, setDisplayName] = useState("");
@@ -16,6 +37,7 @@ export function CreateUserModal(props: { onClose: () => void; onCreated: () => v
   const [password, setPassword] = useState("");
   const { errors, setErrors, error, setError, onError } = useFormErrors();
   const [setupLink, setSetupLink] = useState<string | null>(null);
+  const dirty = !!(email || displayName || password || roleIds.length);
 
   const create = useMutation(
     trpc.identity.users.create.mutationOptions({
@@ -56,6 +78,7 @@ export function CreateUserModal(props: { onClose: () => void; onCreated: () => v
       >
         <p>Send this one-time setup link to the user. It is shown only now; it lets them choose their password.</p>
         <CopyBox value={setupLink} testId="setup-link" />
+        <OtherOriginWarning link={setupLink} />
       </Modal>
     );
   }
@@ -64,6 +87,7 @@ export function CreateUserModal(props: { onClose: () => void; onCreated: () => v
     <Modal
       title="New user"
       onClose={props.onClose}
+      dirty={dirty}
       footer={
         <>
           <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>

@@ -2,21 +2,24 @@ import type { UserView } from "@ops/domain/schemas/identity";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
+import { fetchFresh } from "../../app/fetch-fresh";
 import { allows } from "../../app/access";
 import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
 import { useDebouncedSearch } from "../../app/use-debounced-search";
 import { useFormatDate } from "../../app/use-format-date";
 import { useMe } from "../../app/use-me";
+import { ConfirmDialog } from "../../components/confirm-dialog";
 import { DismissibleError } from "../../components/dismissible-error";
+import { FreshEdit } from "../../components/fresh-edit";
 import { CreateButton, PageHeader } from "../../components/page-header";
 import { QueryTable } from "../../components/query-table";
 import { SearchBox } from "../../components/search-box";
 import { CreateUserModal } from "./create-user-modal";
 import { EditRolesModal } from "./edit-roles-modal";
+import { usersListInput } from "./users-search";
 
 const route = getRouteApi("/app/users");
-const PAGE_SIZE = 25;
 
 export function UsersPage() {
   const fmt = useFormatDate();
@@ -30,20 +33,19 @@ export function UsersPage() {
   );
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<UserView | null>(null);
+  const [disabling, setDisabling] = useState<UserView | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
 
-  const list = useQuery({
-    ...trpc.identity.users.list.queryOptions({
-      page: search.page,
-      pageSize: PAGE_SIZE,
-      search: search.search || undefined,
-      status: search.status,
-    }),
-    placeholderData: keepPreviousData,
-  });
-  const refresh = () => queryClient.invalidateQueries(trpc.identity.users.pathFilter());
+  const list = useQuery({ ...trpc.identity.users.list.queryOptions(usersListInput(search)), placeholderData: keepPreviousData });
+  // Roles count their users.
+  const refresh = () => queryClient.invalidateQueries(trpc.identity.pathFilter());
   const onError = (e: unknown) => setActionError(describeError(e));
-  const disable = useMutation(trpc.identity.users.disable.mutationOptions({ onSuccess: refresh, onError }));
+  const disable = useMutation(
+    trpc.identity.users.disable.mutationOptions({
+      onSuccess: () => (setDisabling(null), refresh()),
+      onError: (e) => (setDisabling(null), onError(e)),
+    }),
+  );
   const enable = useMutation(trpc.identity.users.enable.mutationOptions({ onSuccess: refresh, onError }));
 
   return (
@@ -131,7 +133,7 @@ export function UsersPage() {
                     className="btn btn-sm btn-outline-danger"
                     disabled={disable.isPending || u.id === me.id}
                     title={u.id === me.id ? "You cannot disable yourself" : undefined}
-                    onClick={() => confirm(`Disable ${u.email}? Their sessions and tokens stop working.`) && disable.mutate({ id: u.id })}
+                    onClick={() => setDisabling(u)}
                   >
                     Disable
                   </button>
@@ -143,7 +145,29 @@ export function UsersPage() {
         onPage={(page) => navigate({ search: (s) => ({ ...s, page }) })}
       />
       {creating && <CreateUserModal onClose={() => setCreating(false)} onCreated={refresh} />}
-      {editing && <EditRolesModal user={editing} onClose={() => setEditing(null)} onSaved={refresh} />}
+      {editing && (
+        <FreshEdit
+          title={`Roles of ${editing.displayName || editing.email}`}
+          load={() => fetchFresh(queryClient, trpc.identity.users.get.queryOptions({ id: editing.id }))}
+          onClose={() => setEditing(null)}
+        >
+          {(fresh, reload) => <EditRolesModal user={fresh} onReload={reload} onClose={() => setEditing(null)} onSaved={refresh} />}
+        </FreshEdit>
+      )}
+      {disabling && (
+        <ConfirmDialog
+          title="Disable user"
+          confirmLabel="Disable"
+          danger
+          busy={disable.isPending}
+          onClose={() => setDisabling(null)}
+          onConfirm={() => disable.mutate({ id: disabling.id })}
+        >
+          <p className="mb-0">
+            Disable <strong>{disabling.email}</strong>? They are signed out everywhere and their API tokens stop working.
+          </p>
+        </ConfirmDialog>
+      )}
     </div>
   );
 }

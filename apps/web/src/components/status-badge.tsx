@@ -1,4 +1,6 @@
-import type { TargetStatus } from "./targets-route";
+import type { TargetSummary } from "@ops/domain/schemas/assets-targets";
+
+type TargetStatus = TargetSummary["status"];
 
 const LOOK: Record<TargetStatus, { label: string; cls: string }> = {
   unknown: { label: "Unknown", cls: "text-bg-secondary" },
