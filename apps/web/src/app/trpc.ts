@@ -3,6 +3,7 @@ import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 // Type-only: the server code never reaches the bundle.
 import type { AppRouter } from "@ops/api";
+import { TRPC_MAX_BATCH } from "@ops/domain/schemas/common";
 
 export type ApiError = TRPCClientError<AppRouter>;
 
@@ -23,7 +24,10 @@ export const queryClient = new QueryClient({
 
 export const trpcClient = createTRPCClient<AppRouter>({
   // No transformer: dates travel as ISO strings. Cookies carry the session.
-  links: [httpBatchLink({ url: "/trpc", fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }) })],
+  // A burst of queries is split under the API's batch limit rather than refused whole.
+  links: [
+    httpBatchLink({ url: "/trpc", maxItems: TRPC_MAX_BATCH, fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }) }),
+  ],
 });
 
 export const trpc = createTRPCOptionsProxy<AppRouter>({ client: trpcClient, queryClient });
