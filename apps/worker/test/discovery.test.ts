@@ -4,7 +4,7 @@ import { setServers } from "node:dns";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, credentials, discoveryResults, discoveryScans, domainEvents, groups, targetGroups, targets } from "@ops/db";
@@ -249,6 +249,11 @@ describe("discovery", () => {
       hostKeyFingerprint: rsa.fingerprint,
     });
     expect(t!.name).toMatch(/^(127\.0\.0\.1|[a-z0-9.-]+)(-\d+)?$/);
+    // The pinned scan key is trusted for its endpoint too: a target recreated there keeps it.
+    const [known] = await app.db.execute<{ fingerprint: string }>(
+      sql`SELECT fingerprint FROM assets.known_hosts WHERE address = '127.0.0.1' AND port = ${rsa.port}`,
+    );
+    expect(known?.fingerprint).toBe(rsa.fingerprint);
     expect(await app.db.select().from(targetGroups).where(eq(targetGroups.targetId, t!.id))).toHaveLength(1);
     const [row] = await app.db
       .select()

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { discoveryResults, discoveryScans, groups, targetGroups, targets } from "@ops/db";
 import { appendAudit } from "../../audit/append";
+import { rememberHostKey } from "../host-keys/known-hosts";
 import { inTransaction, type VerbArgs } from "../../context";
 import { Forbidden, NotFound } from "../../errors";
 import { can } from "../../permissions";
@@ -84,6 +85,10 @@ export async function importResults({ ctx, input }: VerbArgs<ImportResultsInput>
     });
     const created = await tx.insert(targets).values(values).returning({ id: targets.id, address: targets.address, port: targets.port });
     if (input.groupId) await tx.insert(targetGroups).values(created.map((t) => ({ targetId: t.id, groupId: input.groupId! })));
+    // A pinned scan key is trusted for its endpoint too, as an accepted key is (ADR 0008).
+    for (const r of pin ? todo : []) {
+      if (r.hostKeyFingerprint) await rememberHostKey(tx, r, { type: r.hostKeyType, fingerprint: r.hostKeyFingerprint });
+    }
     // One statement for all of them (at most 1,000: the input limit), as commit-import does.
     const links = JSON.stringify(todo.map((r, i) => ({ id: r.id, target_id: created[i]!.id })));
     await tx.execute(sql`
