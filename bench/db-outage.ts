@@ -2,7 +2,6 @@
 // what a client sees: answers during the outage, and how long after Postgres accepts
 // connections again the API serves and /readyz says ready.
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +9,7 @@ import { createLogger, loadConfig, startServer } from "@ops/api";
 import { startEmbeddedPostgres } from "@ops/db";
 import { ADMIN, login } from "./lib/api";
 import { fmt, record } from "./lib/report";
+import { freePort } from "../tooling/test/sshd";
 
 const CLIENTS = 5;
 const OUTAGE_MS = 2_000;
@@ -103,17 +103,6 @@ export async function dbOutage() {
     await pg.stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

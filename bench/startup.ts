@@ -4,11 +4,11 @@
 // the bundle started directly as the baseline, on the same initialised data directory.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fmt, record } from "./lib/report";
+import { freePort } from "../tooling/test/sshd";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 const FIRST_START_TIMEOUT_MS = 180_000; // initdb + migrations
@@ -198,17 +198,6 @@ function postgresProcesses(dataDir: string): number[] {
     }
   }
   return found;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await startup();

@@ -1,5 +1,4 @@
 import { mkdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import type { TestProject } from "vitest/node";
 import { ensureServerBundles } from "../scripts/build-server.mjs";
@@ -11,18 +10,9 @@ import {
   type EmbeddedDatabase,
 } from "../../packages/db/src/index";
 
-/// <reference path="./provided.d.ts" />
+import { freePort } from "./sshd";
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
+/// <reference path="./provided.d.ts" />
 
 /**
  * Real Postgres for every test: DATABASE_URL's server when set (CI), else an embedded

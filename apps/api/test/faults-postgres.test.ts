@@ -3,11 +3,10 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setServers } from "node:dns";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { CONNECT_TIMEOUT_SECONDS, groups, startEmbeddedPostgres, workers, type EmbeddedDatabase } from "@ops/db";
-import { startWorker, type WorkerHandle } from "@ops/worker";
+import { type WorkerHandle } from "@ops/worker";
 import { freePort } from "../../../tooling/test/sshd";
 import { startTestApp, trpcHttp, type TestApp } from "./helpers/harness";
 
@@ -46,15 +45,7 @@ describe("Postgres restarts under load", () => {
     pgPort = await freePort();
     pg = await startEmbeddedPostgres({ dataDir: dir, port: pgPort, password: "faults" });
     app = await startTestApp({ databaseUrl: pg.url });
-    worker = await startWorker({
-      databaseUrl: pg.url,
-      db: app.db,
-      identity: app.services.identity,
-      masterKeys: app.services.masterKeys,
-      log: pino({ level: process.env.OPS_TEST_LOG_LEVEL ?? "silent" }),
-      concurrency: 2,
-      discovery: { portableSockets: false },
-    });
+    worker = await app.startWorker({ concurrency: 2 });
     adminCookie = (await app.login(app.admin.email, app.admin.password)).cookie;
     await (await app.adminCaller()).assets.discoveryNetworks.set({ cidrs: [{ cidr: "127.0.0.1/32", note: "loopback, for tests" }] });
     silent = createServer((s) => {

@@ -5,8 +5,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { createLogger } from "../../api/src/logger";
-import { startWorker, type WorkerHandle } from "../../worker/src/run-worker";
+import { type WorkerHandle } from "../../worker/src/run-worker";
 import { ensureTestUser, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
 import { ensureBuilt, launchChromium, SCREENSHOT_DIR, signIn as signInAt, webRoot } from "./helpers/browser";
 
@@ -41,15 +40,7 @@ beforeAll(async () => {
   unknownSshd = await startSshd();
   app = await startTestApp({ webDist: dist });
   // The worker runs in-process on the same database, as a deployed one would beside the API.
-  worker = await startWorker({
-    databaseUrl: app.databaseUrl,
-    db: app.services.db,
-    identity: app.services.identity,
-    masterKeys: app.services.masterKeys,
-    log: createLogger(process.env.OPS_TEST_LOG_LEVEL ?? "silent"),
-    concurrency: 4,
-    discovery: { portableSockets: false },
-  });
+  worker = await app.startWorker({ concurrency: 4 });
   browser = await launchChromium();
 }, 180_000);
 

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import pino from "pino";
 import { targets } from "@ops/db";
 import { appendRunOutput, claimRunHosts, finishHostStep, startHostStep, systemMeta, type HostLease } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { ensureTestUser, freePort, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
-import { startWorker, type WorkerHandle } from "../src/run-worker";
+import { type WorkerHandle } from "../src/run-worker";
 
 /**
  * Ad-hoc runs end to end: launched through the API's procedures, executed by a real
@@ -24,15 +23,7 @@ beforeAll(async () => {
   users = await ensureTestUser();
   app = await startTestApp();
   admin = await app.adminCaller();
-  worker = await startWorker({
-    databaseUrl: app.databaseUrl,
-    db: app.db,
-    identity: app.services.identity,
-    masterKeys: app.services.masterKeys,
-    log: pino({ level: "silent" }),
-    concurrency: 4,
-    discovery: { portableSockets: false },
-  });
+  worker = await app.startWorker({ concurrency: 4 });
   [sshdA, sshdB] = await Promise.all([startSshd({ hostKeyType: "ed25519" }), startSshd({ hostKeyType: "rsa" })]);
   const make = async (name: string, kind: "ssh_key" | "ssh_password" | "become_password", username: string, secret: string) => {
     creds[name] = (await admin.assets.credentials.create({ name, kind, username, description: "", secret })).id;
@@ -206,15 +197,7 @@ describe("leases and fencing", () => {
       const [after] = await app.db.execute<{ state: string }>(sql`SELECT state FROM automation.run_host_steps WHERE run_id = ${runId}`);
       expect(after!.state).toBe("interrupted");
     } finally {
-      worker = await startWorker({
-        databaseUrl: app.databaseUrl,
-        db: app.db,
-        identity: app.services.identity,
-        masterKeys: app.services.masterKeys,
-        log: pino({ level: "silent" }),
-        concurrency: 4,
-        discovery: { portableSockets: false },
-      });
+      worker = await app.startWorker({ concurrency: 4 });
     }
   });
 });

@@ -4,7 +4,7 @@ import pino from "pino";
 import { auditLog, connectionTests, domainEvents, targets } from "@ops/db";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { ensureTestUser, freePort, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
-import { startWorker, type WorkerHandle } from "../src/run-worker";
+import { type WorkerHandle } from "../src/run-worker";
 import { handler } from "../src/tasks/connection-test";
 
 /**
@@ -24,15 +24,7 @@ beforeAll(async () => {
   users = await ensureTestUser(); // fails with one clear line when not root or sshd is missing
   app = await startTestApp();
   admin = await app.adminCaller();
-  worker = await startWorker({
-    databaseUrl: app.databaseUrl,
-    db: app.db,
-    identity: app.services.identity,
-    masterKeys: app.services.masterKeys,
-    log: pino({ level: "silent" }),
-    concurrency: 10,
-    discovery: { portableSockets: false },
-  });
+  worker = await app.startWorker({ concurrency: 10 });
   [sshdA, sshdB] = await Promise.all([startSshd({ hostKeyType: "ed25519" }), startSshd({ hostKeyType: "rsa" })]);
   const make = async (name: string, kind: "ssh_key" | "ssh_password" | "become_password", username: string, secret: string) => {
     const c = await admin.assets.credentials.create({ name, kind, username, description: "", secret });

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import pino from "pino";
 import { auditLog, roles, targets } from "@ops/db";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { ensureTestUser, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
-import { startWorker, type WorkerHandle } from "../src/run-worker";
+import { type WorkerHandle } from "../src/run-worker";
 
 /**
  * Issue 6, point 4, replayed against real sshd: someone who may edit the inventory but
@@ -53,15 +52,7 @@ beforeAll(async () => {
   app = await startTestApp();
   admin = await app.adminCaller();
   operator = app.caller(await app.principalFor((await app.createUser({ roles: ["operator"] })).id));
-  worker = await startWorker({
-    databaseUrl: app.databaseUrl,
-    db: app.db,
-    identity: app.services.identity,
-    masterKeys: app.services.masterKeys,
-    log: pino({ level: "silent" }),
-    concurrency: 4,
-    discovery: { portableSockets: false },
-  });
+  worker = await app.startWorker({ concurrency: 4 });
   [legit, evil] = await Promise.all([startSshd(), startSshd()]);
   cred.ssh = (
     await admin.assets.credentials.create({

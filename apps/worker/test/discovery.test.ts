@@ -5,12 +5,12 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq, sql } from "drizzle-orm";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, credentials, discoveryResults, discoveryScans, domainEvents, groups, targetGroups, targets } from "@ops/db";
 import { claimScan } from "@ops/domain";
 import { startTestApp, trpcHttp, type TestApp } from "../../api/test/helpers/harness";
-import { startWorker, type WorkerHandle } from "../src/run-worker";
+import { type WorkerHandle } from "../src/run-worker";
+import { freePort } from "../../../tooling/test/sshd";
 
 // Every probe here goes to 127.0.0.0/8. Reverse DNS is pointed at a loopback address
 // with nothing on it, so PTR lookups fail fast instead of leaving the machine.
@@ -18,17 +18,6 @@ setServers(["127.0.0.1"]);
 
 type Sshd = { port: number; keyType: string; fingerprint: string; stop(): void };
 const dir = mkdtempSync(join(tmpdir(), "ops-discovery-test-"));
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 /** A TCP listener on `port` that hangs up on every connection. */
 function listen(port: number): Promise<Server> {
@@ -104,15 +93,7 @@ beforeAll(async () => {
   admin = await app.adminCaller();
   sshds = await Promise.all([startMiniSshd("ed25519"), startMiniSshd("ecdsa"), startMiniSshd("rsa")]);
   closedPorts = [await freePort(), await freePort()];
-  worker = await startWorker({
-    databaseUrl: app.databaseUrl,
-    db: app.db,
-    identity: app.services.identity,
-    masterKeys: app.services.masterKeys,
-    log: pino({ level: "silent" }),
-    concurrency: 4,
-    discovery: { portableSockets: false },
-  });
+  worker = await app.startWorker({ concurrency: 4 });
   await admin.assets.discoveryNetworks.set({ cidrs: [{ cidr: "127.0.0.0/8", note: "loopback, for tests" }] });
 });
 

@@ -113,3 +113,4 @@ export type { Condition, WorkflowDocument, WorkflowEdge, WorkflowStep } from "./
 export * from "./assets/host-keys/known-hosts";
 export * as assetsSummarySchemas from "./schemas/assets-summary";
 export * from "./assets/summary/get-assets-summary";
+export * from "./automation/runs/release-host-lease";

@@ -4,9 +4,8 @@ import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../../apps/api/src/logger";
 import { startTestApp, type TestApp } from "../../../apps/api/test/helpers/harness";
-import { startWorker, type WorkerHandle } from "../../../apps/worker/src/run-worker";
+import { type WorkerHandle } from "../../../apps/worker/src/run-worker";
 import { createOpsClient, type OpsClient } from "../src/index";
 import { runOpsctl } from "./helpers/opsctl";
 
@@ -48,15 +47,7 @@ beforeAll(async () => {
   const me = await session.identity.auth.me.query();
   token = (await session.identity.tokens.create.mutate({ name: "assets cli test", permissions: me.permissions, expiresInDays: 1 })).token;
   client = createOpsClient({ url: app.url, token });
-  worker = await startWorker({
-    databaseUrl: app.databaseUrl,
-    db: app.services.db,
-    identity: app.services.identity,
-    masterKeys: app.services.masterKeys,
-    log: createLogger("silent"),
-    concurrency: 4,
-    discovery: { portableSockets: false },
-  });
+  worker = await app.startWorker({ concurrency: 4 });
 });
 
 afterAll(async () => {

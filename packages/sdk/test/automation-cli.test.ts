@@ -2,9 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../../apps/api/src/logger";
 import { startTestApp, type TestApp } from "../../../apps/api/test/helpers/harness";
-import { startWorker, type WorkerHandle } from "../../../apps/worker/src/run-worker";
+import { type WorkerHandle } from "../../../apps/worker/src/run-worker";
 import { ensureTestUser, freePort, startSshd, type TestSshd } from "../../../tooling/test/sshd";
 import { createOpsClient, type OpsClient } from "../src/index";
 import { runOpsctl } from "./helpers/opsctl";
@@ -17,7 +16,17 @@ let token: string;
 let client: OpsClient;
 
 function opsctl(args: string[]) {
-  return runOpsctl(args, { cwd: dir, env: { HOME: dir, OPSCTL_CONFIG: join(dir, "none.json"), OPS_URL: app.url, OPS_TOKEN: token } });
+  return runOpsctl(args, {
+    cwd: dir,
+    env: { HOME: dir, OPSCTL_CONFIG: join(dir, "none.json"), OPS_URL: app.url, OPS_TOKEN: token },
+    killAfterMs: 45_000,
+  });
+}
+
+/** What the server says of the run an `opsctl exec` started, for a failure message. */
+async function runSeenBy(r: { stderr: string }): Promise<string> {
+  const id = /run ([0-9a-f-]{36})/.exec(r.stderr)?.[1];
+  return id ? JSON.stringify(await client.automation.runs.get.query({ runId: id })) : "no run started";
 }
 
 beforeAll(async () => {
@@ -30,15 +39,7 @@ beforeAll(async () => {
   token = (await session.identity.tokens.create.mutate({ name: "automation cli test", permissions: me.permissions, expiresInDays: 1 }))
     .token;
   client = createOpsClient({ url: app.url, token });
-  worker = await startWorker({
-    databaseUrl: app.databaseUrl,
-    db: app.services.db,
-    identity: app.services.identity,
-    masterKeys: app.services.masterKeys,
-    log: createLogger("silent"),
-    concurrency: 4,
-    discovery: { portableSockets: false },
-  });
+  worker = await app.startWorker({ concurrency: 4 });
   sshd = await startSshd();
   const key = await client.assets.credentials.create.mutate({
     name: "cli-key",
@@ -80,7 +81,7 @@ afterAll(async () => {
 describe("opsctl exec", () => {
   it("streams every host's output prefixed by its name and exits 0 when all succeed", async () => {
     const r = await opsctl(["exec", "label:role=web", "--", "echo", "hello;", "echo", "warn", ">&2"]);
-    expect(r.code).toBe(0);
+    expect(r.code, `${r.stderr}\n${await runSeenBy(r)}`).toBe(0);
     expect(r.stdout.split("\n").filter(Boolean).sort()).toEqual(["[cli-web-1] hello", "[cli-web-2] hello"]);
     expect(r.stderr).toContain("[cli-web-1] warn");
     expect(r.stderr).toContain("run succeeded: 2 of 2 hosts succeeded");
@@ -88,7 +89,7 @@ describe("opsctl exec", () => {
 
   it("exits 1 naming the hosts that failed and why", async () => {
     const r = await opsctl(["exec", "cli-dead", "--", "true"]);
-    expect(r.code).toBe(1);
+    expect(r.code, `${r.stderr}\n${await runSeenBy(r)}`).toBe(1);
     expect(r.stderr).toMatch(/error: run failed: cli-dead \(step "command" failed: refused \(127\.0\.0\.1:\d+\)\)/);
     const id = /run ([0-9a-f-]{36})/.exec(r.stderr)![1]!;
     const got = await opsctl(["runs", "get", id]);

@@ -9,6 +9,7 @@ import { createLogger } from "../../src/logger";
 import { appRouter } from "../../src/routers/root";
 import { startServer } from "../../src/server";
 import { createCallerFactory, createInnerContext } from "../../src/trpc";
+import { startWorker, type WorkerHandle } from "@ops/worker";
 
 export const ADMIN_EMAIL = "admin@example.test";
 export const DEFAULT_PASSWORD = "orbit-velvet-lantern-42";
@@ -51,6 +52,7 @@ export async function startTestApp(
     ...opts.env,
   });
   const server = await startServer(config, createLogger(config.OPS_LOG_LEVEL), { withWorker: false });
+  const workers = new Set<WorkerHandle>();
   const { services } = server;
   const db = services.db;
   const [admin] = await db.select().from(users).where(eq(users.email, ADMIN_EMAIL));
@@ -118,7 +120,25 @@ export async function startTestApp(
       const cookie = setCookie.split(";")[0]!;
       return { cookie, token: decodeURIComponent(cookie.slice("ops_session=".length)), status: body.result?.data?.status };
     },
+    /**
+     * A real worker on this app's database, as production runs one (graphile-worker,
+     * heartbeat, sweeper); stopped by close() if the test has not stopped it.
+     */
+    async startWorker(o: { concurrency?: number } = {}): Promise<WorkerHandle> {
+      const worker = await startWorker({
+        databaseUrl,
+        db,
+        identity: services.identity,
+        masterKeys: services.masterKeys,
+        log: createLogger(process.env.OPS_TEST_LOG_LEVEL ?? "silent"),
+        concurrency: o.concurrency ?? 4,
+        discovery: { portableSockets: false },
+      });
+      workers.add(worker);
+      return { ...worker, stop: () => (workers.delete(worker), worker.stop()) };
+    },
     async close() {
+      await Promise.all([...workers].map((w) => w.stop()));
       await server.stop();
       if (!opts.databaseUrl) await dropDatabase(serverUrl, name).catch(() => {});
     },

@@ -18,7 +18,7 @@ import { execCommand } from "../ssh/exec";
 import { FACTS_SCRIPT, osFamilyOf, parseFacts } from "../ssh/facts";
 import { SshFailure, failureOf, type StepName } from "../ssh/failure";
 import type { SeenHostKey } from "../ssh/host-key";
-import { parsePrivateKey } from "../ssh/key-cache";
+import { openLogin } from "../ssh/login";
 import type { JobAttempt, TaskDeps } from "./types";
 
 export const identifier = "assets:connection-test";
@@ -186,8 +186,8 @@ async function probe(deps: TaskDeps, target: TargetRow, jump: TargetRow | null, 
   }
 }
 
-/** The sign-in a credential gives; an SshFailure (thrown) says why there is none. */
-async function loginFor(
+/** The sign-in a credential gives (ssh/login.ts); an SshFailure (thrown) says why there is none. */
+function loginFor(
   deps: TaskDeps,
   credentialId: string | null,
   targetId: string,
@@ -195,21 +195,7 @@ async function loginFor(
   testId: string,
   purpose: string,
 ): Promise<SshLogin> {
-  if (!credentialId) throw new SshFailure("auth", "no credential", "authentication failed: no login credential is set on this target");
-  const c = await openCredentialForUse(deps.db, deps.masterKeys, credentialId, {
-    purpose,
-    targetId,
-    actor,
-    requestId: `connection-test:${testId}`,
-  });
-  if (c.kind === "ssh_key")
-    return { username: c.username, method: "key", key: await parsePrivateKey(credentialId, c.secret, c.passphrase) };
-  if (c.kind === "ssh_password") return { username: c.username, method: "password", password: c.secret };
-  throw new SshFailure(
-    "auth",
-    "wrong credential kind",
-    `authentication failed: a ${c.kind.replace("_", " ")} credential cannot sign in over SSH`,
-  );
+  return openLogin(deps.db, deps.masterKeys, credentialId, { purpose, targetId, actor, requestId: `connection-test:${testId}` });
 }
 
 async function checkBecome(deps: TaskDeps, client: Client, target: TargetRow, actor: Actor, testId: string): Promise<SshFailure | null> {

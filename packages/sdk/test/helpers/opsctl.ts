@@ -20,6 +20,8 @@ export function runOpsctl(
     stdin?: string;
     entry?: string;
     onStderr?: (soFar: string, child: ChildProcess) => void;
+    /** Kill it after this long and say so in stderr, so a test can report what it saw. */
+    killAfterMs?: number;
   },
 ): Promise<OpsctlRun> {
   return new Promise((done, fail) => {
@@ -35,8 +37,17 @@ export function runOpsctl(
       stderr += d.toString();
       opts.onStderr?.(stderr, child);
     });
+    const timer = opts.killAfterMs
+      ? setTimeout(() => {
+          stderr += `\n[killed by the test after ${opts.killAfterMs} ms]`;
+          child.kill("SIGKILL");
+        }, opts.killAfterMs)
+      : null;
     child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
+    child.on("close", (code) => {
+      if (timer) clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
     child.stdin.end(opts.stdin ?? "");
   });
 }
