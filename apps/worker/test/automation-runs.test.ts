@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { targets } from "@ops/db";
-import { appendRunOutput, claimRunHosts, finishHostStep, startHostStep, systemMeta, type HostLease } from "@ops/domain";
+import { appendRunOutput, claimRunHosts, finishHostStep, finishRunHost, startHostStep, systemMeta, type HostLease } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { ensureTestUser, freePort, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
 import { type WorkerHandle } from "../src/run-worker";
@@ -157,6 +157,36 @@ describe("ad-hoc commands", () => {
 });
 
 describe("leases and fencing", () => {
+  it("hosts finishing at the same moment finish the run", async () => {
+    const ts = await Promise.all([1, 2, 3].map(() => makeTarget({ port: sshdA.port })));
+    await worker.stop();
+    try {
+      const ctx = { services: app.services, principal: null, meta: systemMeta };
+      const result = {
+        state: "succeeded" as const,
+        exitCode: 0,
+        error: null,
+        outputLines: 0,
+        outputBytes: 0,
+        truncated: false,
+        captured: null,
+      };
+      // Many rounds: the race (each host's check seeing the others still running) needs no luck to show.
+      for (let round = 0; round < 15; round++) {
+        const { runId } = await admin.automation.runs.exec({ targetIds: ts.map((t) => t.id), command: "true" });
+        const { hosts } = (await claimRunHosts({ ctx, input: { runId, workerId: "w", max: 5 } }))!;
+        for (const lease of hosts) {
+          await startHostStep({ ctx, input: { lease, stepId: "command" } });
+          await finishHostStep({ ctx, input: { lease, stepId: "command", result } });
+        }
+        await Promise.all(hosts.map((lease) => finishRunHost({ ctx, input: { lease, state: "succeeded", error: null } })));
+        expect((await admin.automation.runs.get({ runId })).state).toBe("succeeded");
+      }
+    } finally {
+      worker = await app.startWorker({ concurrency: 4 });
+    }
+  });
+
   it("a worker whose lease was taken over can write neither results nor output", async () => {
     const t = await makeTarget({ port: sshdA.port });
     // Launched while no worker may take it: the test plays both workers by hand.

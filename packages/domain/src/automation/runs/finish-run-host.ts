@@ -12,6 +12,10 @@ export async function finishRunHost({
   input,
 }: VerbArgs<{ lease: HostLease; state: "succeeded" | "failed" | "cancelled" | "skipped"; error: string | null }>): Promise<boolean> {
   return ctx.services.db.transaction(async (tx) => {
+    // The run row first: hosts finishing at the same moment queue here, so the last one's
+    // "anything left?" check sees the others committed. Checked in parallel, each saw the
+    // other still running and the run was never finished.
+    await tx.execute(sql`SELECT 1 FROM automation.runs WHERE id = ${input.lease.runId} FOR UPDATE`);
     const rows = await tx.execute(sql`
       UPDATE automation.run_hosts h SET state = ${input.state}, error = ${input.error}, finished_at = now(),
         lease_owner = NULL, lease_expires_at = NULL
