@@ -13,6 +13,9 @@ export default defineConfig({
     // are removed, not hidden: commands run from bundles the global setup builds once.
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    // expect.poll waits for what a user would wait for (a page updating after a click);
+    // its 1 s default gave up under load while the page was still on its way.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
     reporters: ["default"],
   },
 });
