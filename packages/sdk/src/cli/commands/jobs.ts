@@ -46,10 +46,7 @@ export function registerJobCommands(program: Command): void {
     .action(
       withContext(async (ctx, ref: string, opts: { version?: string }) => {
         const { client } = await ctx.connect();
-        const job = await client.automation.jobs.get.query({
-          id: await resolveJob(client, ref),
-          version: positiveInt("--version", opts.version),
-        });
+        const job = await loadJob(client, ref, opts.version);
         const d = job.version.definition;
         ctx.out.result(job, () => {
           ctx.out.line(`${d.name}  (version ${job.version.version} of ${job.latestVersion}, saved ${formatDate(job.version.savedAt)})`);
@@ -134,10 +131,7 @@ export function registerJobCommands(program: Command): void {
     .action(
       withContext(async (ctx, ref: string, opts: { version?: string }) => {
         const { client } = await ctx.connect();
-        const job = await client.automation.jobs.get.query({
-          id: await resolveJob(client, ref),
-          version: positiveInt("--version", opts.version),
-        });
+        const job = await loadJob(client, ref, opts.version);
         ctx.out.line(JSON.stringify(job.version.definition, null, 2));
       }),
     );
@@ -209,6 +203,11 @@ async function resolveJob(client: OpsClient, ref: string): Promise<string> {
   const hit = page.items.find((j) => j.name.toLowerCase() === ref.toLowerCase());
   if (!hit) throw new CliError(`no job named "${ref}"`);
   return hit.id;
+}
+
+/** A job by id or name, at `--version` or its latest. */
+async function loadJob(client: OpsClient, ref: string, version: string | undefined) {
+  return client.automation.jobs.get.query({ id: await resolveJob(client, ref), version: positiveInt("--version", version) });
 }
 
 async function readDefinition(file: string): Promise<unknown> {
