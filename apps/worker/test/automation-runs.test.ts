@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { targets } from "@ops/db";
-import { appendRunOutput, claimRunHosts, finishHostStep, finishRunHost, startHostStep, systemMeta, type HostLease } from "@ops/domain";
+import { appendRunOutput, claimRunHosts, finishHostStep, finishRunHost, startHostStep, systemContext, type HostLease } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { ensureTestUser, freePort, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
 import { type WorkerHandle } from "../src/run-worker";
@@ -161,7 +161,7 @@ describe("leases and fencing", () => {
     const ts = await Promise.all([1, 2, 3].map(() => makeTarget({ port: sshdA.port })));
     await worker.stop();
     try {
-      const ctx = { services: app.services, principal: null, meta: systemMeta };
+      const ctx = systemContext(app.services, "test");
       const result = {
         state: "succeeded" as const,
         exitCode: 0,
@@ -193,7 +193,7 @@ describe("leases and fencing", () => {
     await worker.stop();
     try {
       const { runId } = await admin.automation.runs.exec({ targetIds: [t.id], command: "true" });
-      const ctx = { services: app.services, principal: null, meta: systemMeta };
+      const ctx = systemContext(app.services, "test");
       const first = await claimRunHosts({ ctx, input: { runId, workerId: "slow-worker", max: 5 } });
       const stale: HostLease = first!.hosts[0]!;
       expect(await startHostStep({ ctx, input: { lease: stale, stepId: "command" } })).toBe(true);

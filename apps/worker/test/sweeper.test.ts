@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { workers } from "@ops/db";
-import { enqueueJob } from "@ops/domain";
+import { enqueueTask } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { beat, sweepDeadWorkers } from "../src/heartbeat";
 
@@ -19,8 +19,8 @@ describe("dead-worker sweeper", () => {
       { id: "live-1", hostname: "h2", pid: 2, queueWorkerIds: ["gw-live-a"], heartbeatAt: new Date() },
     ]);
     await db.transaction(async (tx) => {
-      await enqueueJob(tx, "identity:sessions-cleanup", {}, { jobKey: "held-by-dead" });
-      await enqueueJob(tx, "identity:sessions-cleanup", {}, { jobKey: "held-by-live" });
+      await enqueueTask(tx, "identity:sessions-cleanup", {}, { jobKey: "held-by-dead" });
+      await enqueueTask(tx, "identity:sessions-cleanup", {}, { jobKey: "held-by-live" });
     });
     // As graphile-worker does when a worker takes a job.
     await db.execute(sql`UPDATE graphile_worker._private_jobs SET locked_by = 'gw-dead-a', locked_at = now() WHERE key = 'held-by-dead'`);
@@ -53,7 +53,7 @@ describe("dead-worker sweeper", () => {
     const db = app.db;
     await db.insert(workers).values({ id: "live-2", hostname: "h3", pid: 3, queueWorkerIds: ["pool-live"], heartbeatAt: new Date() });
     await db.transaction(async (tx) => {
-      for (const key of ["orphan-old", "orphan-new", "live-old"]) await enqueueJob(tx, "identity:sessions-cleanup", {}, { jobKey: key });
+      for (const key of ["orphan-old", "orphan-new", "live-old"]) await enqueueTask(tx, "identity:sessions-cleanup", {}, { jobKey: key });
     });
     // Killed between taking a job and recording its pool's id: no row names that id.
     await db.execute(

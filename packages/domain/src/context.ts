@@ -35,7 +35,26 @@ export type DomainContext = {
 
 export type VerbArgs<I> = { ctx: DomainContext; input: I };
 
-export function inTransaction<T>(ctx: DomainContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
+/** What verbs run by the worker need: the database and the vault. */
+export type SystemServices = Pick<Services, "db" | "masterKeys">;
+
+/**
+ * The context of a verb the worker runs on the system's behalf (STYLE.md 15). A request's
+ * `DomainContext` fits it too, so the API can call the same verbs. `meta.userAgent` names
+ * the actor in the audit log, e.g. "system (worker w-1)".
+ */
+export type SystemContext = { services: SystemServices; principal: Principal | null; meta: RequestMeta };
+export type SystemVerbArgs<I> = { ctx: SystemContext; input: I };
+
+export function systemContext(services: SystemServices, actor: string): SystemContext {
+  return {
+    services: { db: services.db, masterKeys: services.masterKeys },
+    principal: null,
+    meta: { ip: null, userAgent: `system (${actor})`, requestId: null },
+  };
+}
+
+export function inTransaction<T>(ctx: { services: Pick<Services, "db"> }, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return ctx.services.db.transaction(fn);
 }
 

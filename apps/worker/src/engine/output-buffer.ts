@@ -1,5 +1,4 @@
-import type { Database } from "@ops/db";
-import { appendRunOutput, systemMeta, type HostLease, type MasterKeys, type OutputChunk } from "@ops/domain";
+import { appendRunOutput, type HostLease, type OutputChunk, type SystemContext } from "@ops/domain";
 
 const FLUSH_MS = 250;
 const FLUSH_LINES = 1000;
@@ -11,13 +10,12 @@ const MASK = "********";
  * whose lease was taken over, so their work stops.
  */
 export function createOutputBuffer(opts: {
-  db: Database;
-  masterKeys: MasterKeys;
+  ctx: SystemContext;
   runId: string;
   onLost: (ordinal: number) => void;
   onError?: (e: unknown) => void;
 }) {
-  const ctx = { services: { db: opts.db, masterKeys: opts.masterKeys } as never, principal: null, meta: systemMeta };
+  const { ctx } = opts;
   const pending = new Map<string, OutputChunk>();
   const secrets = new Map<number, string[]>();
   let count = 0;

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { runHostSteps, targets, type Database } from "@ops/db";
+import { runHostSteps, targets } from "@ops/db";
 import {
   adoptKnownHostKey,
   finishHostStep,
@@ -8,10 +8,9 @@ import {
   pinHostKeyOnFirstUse,
   recordHostKeyMismatch,
   startHostStep,
-  systemMeta,
   type HostLease,
   type HostStepResult,
-  type MasterKeys,
+  type SystemContext,
   type WorkflowDocument,
   type WorkflowStep,
 } from "@ops/domain";
@@ -26,8 +25,7 @@ const jumpHosts = alias(targets, "jump_host");
 const CAPTURE_BYTES = 64 * 1024;
 
 export type HostRun = {
-  db: Database;
-  masterKeys: MasterKeys;
+  ctx: SystemContext;
   lease: HostLease;
   targetId: string | null;
   workflow: WorkflowDocument;
@@ -44,10 +42,11 @@ export type HostRun = {
  * host's outcome, or null when the lease was lost and nothing more may be written.
  */
 export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "failed" | "cancelled"; error: string | null } | null> {
-  const ctx = { services: { db: run.db, masterKeys: run.masterKeys } as never, principal: null, meta: systemMeta };
+  const { ctx } = run;
+  const { db, masterKeys } = ctx.services;
   const recorded = new Map(
     (
-      await run.db
+      await db
         .select()
         .from(runHostSteps)
         .where(and(eq(runHostSteps.runId, run.lease.runId), eq(runHostSteps.ordinal, run.lease.ordinal)))
@@ -71,7 +70,7 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
 
   async function openConnection(): Promise<SshConnection> {
     if (!run.targetId) throw new SshFailure("tcp", "target deleted", "the target was deleted after the run started");
-    const [row] = await run.db
+    const [row] = await db
       .select({ target: targets, jump: jumpHosts })
       .from(targets)
       .leftJoin(jumpHosts, eq(jumpHosts.id, targets.jumpHostId))
@@ -85,34 +84,34 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
         jumpConn = await connectSsh({
           host: jump.address,
           port: jump.port,
-          login: await openLogin(run.db, run.masterKeys, jump.credentialId, use("run (jump host)")),
+          login: await openLogin(db, masterKeys, jump.credentialId, use("run (jump host)")),
           // A target recreated at a trusted endpoint is held to that endpoint's key (ADR 0008).
-          expectedFingerprint: await adoptKnownHostKey(run.db, jump),
+          expectedFingerprint: await adoptKnownHostKey(db, jump),
         });
       } catch (e) {
         const f = failureOf("tcp", e, `${jump.address}:${jump.port}`);
-        if (f.step === "host_key" && f.hostKey) await recordHostKeyMismatch(run.db, jump, f.hostKey);
+        if (f.step === "host_key" && f.hostKey) await recordHostKeyMismatch(db, jump, f.hostKey);
         throw new SshFailure(f.step, f.reason, `jump host ${jump.name}: ${f.message}`);
       }
-      await pinHostKeyOnFirstUse(run.db, jump, jumpConn.hostKey);
+      await pinHostKeyOnFirstUse(db, jump, jumpConn.hostKey);
     }
-    const login = await openLogin(run.db, run.masterKeys, row.target.credentialId, use("run"));
+    const login = await openLogin(db, masterKeys, row.target.credentialId, use("run"));
     if (login.method === "password") run.output.addSecrets(run.lease.ordinal, [login.password]);
     try {
       const opened = await connectSsh({
         host: row.target.address,
         port: row.target.port,
         login,
-        expectedFingerprint: await adoptKnownHostKey(run.db, row.target),
+        expectedFingerprint: await adoptKnownHostKey(db, row.target),
         via: jumpConn?.client,
       });
       // Trust on first use, as connection tests do (ADR 0008): only a signed-in connection pins.
-      await pinHostKeyOnFirstUse(run.db, row.target, opened.hostKey);
+      await pinHostKeyOnFirstUse(db, row.target, opened.hostKey);
       becomeCredentialId = row.target.becomeCredentialId;
       return opened;
     } catch (e) {
       const f = failureOf("tcp", e, `${row.target.address}:${row.target.port}`);
-      if (f.step === "host_key" && f.hostKey) await recordHostKeyMismatch(run.db, row.target, f.hostKey);
+      if (f.step === "host_key" && f.hostKey) await recordHostKeyMismatch(db, row.target, f.hostKey);
       throw f;
     }
   }
@@ -120,7 +119,7 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
 
   async function becomePassword(): Promise<string> {
     if (!becomeCredentialId) throw new SshFailure("become", "no become credential", "sudo needs a become credential on this target");
-    const c = await openCredentialForUse(run.db, run.masterKeys, becomeCredentialId, {
+    const c = await openCredentialForUse(db, masterKeys, becomeCredentialId, {
       purpose: "run (become)",
       targetId: run.targetId ?? undefined,
       actor: run.actor,

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { users } from "@ops/db";
-import { claimRunHosts, finishRunHost, LEASE_RENEW_MS, RUN_HOST_BATCH, renewHostLeases, systemMeta, type HostLease } from "@ops/domain";
+import { claimRunHosts, finishRunHost, LEASE_RENEW_MS, RUN_HOST_BATCH, renewHostLeases, systemContext, type HostLease } from "@ops/domain";
 import { createOutputBuffer } from "../engine/output-buffer";
 import { runHost } from "../engine/run-host";
 import type { TaskDeps } from "./types";
@@ -17,11 +17,10 @@ const IDLE_POLL_MS = 500;
  * renews the leases while working, and claims again. Several of these share a large run.
  */
 export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps): Promise<void> {
-  const ctx = { services: { db: deps.db, masterKeys: deps.masterKeys } as never, principal: null, meta: systemMeta };
+  const ctx = systemContext(deps, `worker ${deps.workerId}`);
   const running = new Map<number, { lease: HostLease; abort: AbortController }>();
   const output = createOutputBuffer({
-    db: deps.db,
-    masterKeys: deps.masterKeys,
+    ctx,
     runId,
     onLost: (ordinal) => running.get(ordinal)?.abort.abort(),
     onError: (e) => deps.log.warn({ runId, err: e instanceof Error ? e.message : String(e) }, "run output not stored yet; retrying"),
@@ -47,8 +46,7 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
         running.set(host.ordinal, { lease: host, abort });
         const task = (async () => {
           const outcome = await runHost({
-            db: deps.db,
-            masterKeys: deps.masterKeys,
+            ctx,
             lease: host,
             targetId: host.targetId,
             workflow: claimed.workflow,

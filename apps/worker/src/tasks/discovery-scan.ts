@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { eq } from "drizzle-orm";
 import { discoveryAllowedNetworks, discoveryScans } from "@ops/db";
-import { claimScan, finishScan, JOBS, planScan, recordResults, reportProgress, type ScanPlan } from "@ops/domain";
+import { claimScan, finishScan, QUEUE_TASKS, planScan, recordResults, reportProgress, type ScanPlan } from "@ops/domain";
 import { discover } from "../discovery/discover";
 import type { TaskDeps } from "./types";
 
 export const identifier = "assets:discovery-scan";
-export const payload = JOBS["assets:discovery-scan"];
+export const payload = QUEUE_TASKS["assets:discovery-scan"];
 
 /** Progress, results and the cancel flag share one cadence: a few writes a second, never one per probe. */
 export const TICK_MS = 250;

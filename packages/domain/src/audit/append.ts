@@ -25,7 +25,7 @@ export function redact(value: unknown): unknown {
 }
 
 /** Appends one entry; call it inside the transaction of the change it records. */
-export async function appendAudit(db: Executor, ctx: DomainContext, entry: AuditEntry): Promise<void> {
+export async function appendAudit(db: Executor, ctx: Pick<DomainContext, "principal" | "meta">, entry: AuditEntry): Promise<void> {
   const p = ctx.principal;
   await db.insert(auditLog).values({
     actorUserId: entry.actorUserId !== undefined ? entry.actorUserId : (p?.userId ?? null),

@@ -6,7 +6,7 @@ import { Forbidden, Invalid, NotFound } from "../../errors";
 import { TEST_MAX } from "../../schemas/assets-connection-tests";
 import type { TargetFilters } from "../../schemas/assets-targets";
 import { targetWhere } from "../targets/target-filters";
-import { enqueueJobs } from "../../jobs/enqueue";
+import { enqueueTasks } from "../../queue/enqueue";
 import { can } from "../../permissions";
 import { actorOf } from "../../identity/users/user-view";
 
@@ -58,7 +58,7 @@ export async function startConnectionTests({
       .values(ids.map((targetId) => ({ batchId: batch!.id, targetId, requestedBy: actor.userId })))
       .returning({ id: connectionTests.id });
     // A crashed worker's job is handed on by the sweeper; a second attempt is plenty.
-    await enqueueJobs(
+    await enqueueTasks(
       tx,
       "assets:connection-test",
       tests.map((t) => ({ testId: t.id })),

@@ -3,7 +3,7 @@ import { discoveryAllowedNetworks, discoveryScans } from "@ops/db";
 import { appendAudit } from "../../audit/append";
 import { inTransaction, type VerbArgs } from "../../context";
 import { TooManyRequests } from "../../errors";
-import { enqueueJob } from "../../jobs/enqueue";
+import { enqueueTask } from "../../queue/enqueue";
 import type { StartScanInput } from "../../schemas/assets-discovery";
 import { planScan, type ResolveHost } from "./plan-scan";
 import { formatPorts } from "./port-spec";
@@ -63,7 +63,7 @@ export async function startScan({ ctx, input }: VerbArgs<StartScanInput & { reso
         requestedBy: userId,
       })
       .returning({ id: discoveryScans.id });
-    await enqueueJob(tx, "assets:discovery-scan", { scanId: scan!.id });
+    await enqueueTask(tx, "assets:discovery-scan", { scanId: scan!.id });
     await appendAudit(tx, ctx, {
       action: "assets.discovery.start",
       objectType: "discovery_scan",

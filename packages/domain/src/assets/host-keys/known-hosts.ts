@@ -2,9 +2,9 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Executor } from "@ops/db";
 import { knownHosts, targets } from "@ops/db";
 import { appendAudit } from "../../audit/append";
-import { systemMeta, type DomainContext } from "../../context";
+import { systemMeta } from "../../context";
 
-const systemContext = { services: {}, principal: null, meta: systemMeta } as unknown as DomainContext;
+const systemActor = { principal: null, meta: systemMeta };
 
 /**
  * Trust belongs to the address and port, not to the target row (ADR 0008): the key last
@@ -85,7 +85,7 @@ export async function adoptKnownHostKey(
     .where(and(eq(targets.id, target.id), isNull(targets.hostKeyFingerprint)))
     .returning({ fp: targets.hostKeyFingerprint });
   if (rows.length) {
-    await appendAudit(db, systemContext, {
+    await appendAudit(db, systemActor, {
       action: "assets.hostkeys.pin",
       objectType: "target",
       objectId: target.id,

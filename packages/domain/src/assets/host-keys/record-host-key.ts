@@ -3,7 +3,7 @@ import type { Executor } from "@ops/db";
 import { targets } from "@ops/db";
 import { appendAudit } from "../../audit/append";
 import { emitEvent } from "../../communication/emit-event";
-import { systemMeta, type DomainContext } from "../../context";
+import { systemMeta } from "../../context";
 import { rememberHostKey } from "./known-hosts";
 
 export type SeenHostKey = { type: string; fingerprint: string };
@@ -26,7 +26,7 @@ export async function pinHostKeyOnFirstUse(db: Executor, target: ConnectedTarget
   if (rows.length === 0) return false;
   await rememberHostKey(db, target, seen);
   // A trust decision made by the system: it goes in the audit log like an admin's accept.
-  await appendAudit(db, systemContext, {
+  await appendAudit(db, systemActor, {
     action: "assets.hostkeys.pin",
     objectType: "target",
     objectId: targetId,
@@ -37,7 +37,7 @@ export async function pinHostKeyOnFirstUse(db: Executor, target: ConnectedTarget
   return true;
 }
 
-const systemContext = { services: {}, principal: null, meta: systemMeta } as unknown as DomainContext;
+const systemActor = { principal: null, meta: systemMeta };
 
 /**
  * Fills in the key's type when an admin pasted only the fingerprint up front (or the

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { VerbArgs } from "../../context";
+import type { SystemVerbArgs } from "../../context";
 import type { HostLease } from "./host-lease";
 
 export type OutputChunk = { lease: HostLease; stepId: string; streams: number[]; lines: string[] };
@@ -14,7 +14,7 @@ export type OutputChunk = { lease: HostLease; stepId: string; streams: number[];
 export async function appendRunOutput({
   ctx,
   input,
-}: VerbArgs<{ runId: string; chunks: OutputChunk[] }>): Promise<{ lost: number[]; lastSeq: number }> {
+}: SystemVerbArgs<{ runId: string; chunks: OutputChunk[] }>): Promise<{ lost: number[]; lastSeq: number }> {
   const chunks = input.chunks.filter((c) => c.lines.length > 0);
   if (chunks.length === 0) return { lost: [], lastSeq: 0 };
   return ctx.services.db.transaction(async (tx) => {

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { runs } from "@ops/db";
-import type { VerbArgs } from "../../context";
+import type { SystemVerbArgs } from "../../context";
 import type { WorkflowDocument } from "../../schemas/automation-workflow";
 import { LEASE_MS, type HostLease } from "./host-lease";
 
@@ -23,7 +23,7 @@ export type ClaimedRun = {
 export async function claimRunHosts({
   ctx,
   input,
-}: VerbArgs<{ runId: string; workerId: string; max: number }>): Promise<ClaimedRun | null> {
+}: SystemVerbArgs<{ runId: string; workerId: string; max: number }>): Promise<ClaimedRun | null> {
   return ctx.services.db.transaction(async (tx) => {
     const [run] = await tx.execute<{
       state: string;

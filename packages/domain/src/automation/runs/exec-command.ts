@@ -3,7 +3,7 @@ import { runHosts, runHostSteps, runOutputCursors, runs, targets } from "@ops/db
 import { appendAudit } from "../../audit/append";
 import { inTransaction, type VerbArgs } from "../../context";
 import { Forbidden, Invalid } from "../../errors";
-import { enqueueJobs } from "../../jobs/enqueue";
+import { enqueueTasks } from "../../queue/enqueue";
 import { can } from "../../permissions";
 import type { ExecInput } from "../../schemas/automation-runs";
 import type { WorkflowDocument } from "../../schemas/automation-workflow";
@@ -71,7 +71,7 @@ export async function execCommand({ ctx, input }: VerbArgs<ExecInput>) {
     await tx.insert(runHostSteps).values(ordered.map((_, ordinal) => ({ runId, ordinal, stepId: ADHOC_STEP_ID })));
     await tx.insert(runOutputCursors).values({ runId });
     const dispatch = Math.min(MAX_DISPATCH, Math.ceil(ordered.length / RUN_HOST_BATCH));
-    await enqueueJobs(
+    await enqueueTasks(
       tx,
       "automation:run-hosts",
       Array.from({ length: dispatch }, () => ({ runId })),

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { VerbArgs } from "../../context";
+import type { SystemVerbArgs } from "../../context";
 import { holds, type HostLease } from "./host-lease";
 
 /**
@@ -10,7 +10,7 @@ import { holds, type HostLease } from "./host-lease";
 export async function finishRunHost({
   ctx,
   input,
-}: VerbArgs<{ lease: HostLease; state: "succeeded" | "failed" | "cancelled" | "skipped"; error: string | null }>): Promise<boolean> {
+}: SystemVerbArgs<{ lease: HostLease; state: "succeeded" | "failed" | "cancelled" | "skipped"; error: string | null }>): Promise<boolean> {
   return ctx.services.db.transaction(async (tx) => {
     // The run row first: hosts finishing at the same moment queue here, so the last one's
     // "anything left?" check sees the others committed. Checked in parallel, each saw the

@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
-import type { VerbArgs } from "../../context";
+import type { SystemVerbArgs } from "../../context";
 import { holds, type HostLease } from "./host-lease";
 
 /** A host-step begins (another attempt). False: the lease is gone, stop this host. */
-export async function startHostStep({ ctx, input }: VerbArgs<{ lease: HostLease; stepId: string }>): Promise<boolean> {
+export async function startHostStep({ ctx, input }: SystemVerbArgs<{ lease: HostLease; stepId: string }>): Promise<boolean> {
   const rows = await ctx.services.db.execute(sql`
     UPDATE automation.run_host_steps s SET state = 'running', attempts = s.attempts + 1, started_at = now(), error = NULL
     FROM automation.run_hosts h
@@ -30,7 +30,7 @@ export type HostStepResult = {
 export async function finishHostStep({
   ctx,
   input,
-}: VerbArgs<{ lease: HostLease; stepId: string; result: HostStepResult }>): Promise<boolean> {
+}: SystemVerbArgs<{ lease: HostLease; stepId: string; result: HostStepResult }>): Promise<boolean> {
   const r = input.result;
   return ctx.services.db.transaction(async (tx) => {
     const rows = await tx.execute(sql`

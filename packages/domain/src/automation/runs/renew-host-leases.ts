@@ -1,12 +1,12 @@
 import { sql } from "drizzle-orm";
-import type { VerbArgs } from "../../context";
+import type { SystemVerbArgs } from "../../context";
 import { LEASE_MS, type HostLease } from "./host-lease";
 
 /**
  * Extends this worker's leases in one statement. Answers which it still holds and
  * which runs were asked to cancel, so a worker learns both even when live events are lost.
  */
-export async function renewHostLeases({ ctx, input }: VerbArgs<{ workerId: string; leases: HostLease[] }>) {
+export async function renewHostLeases({ ctx, input }: SystemVerbArgs<{ workerId: string; leases: HostLease[] }>) {
   if (input.leases.length === 0) return { held: [] as HostLease[], cancelled: new Set<string>() };
   const keys = JSON.stringify(input.leases.map((l) => [l.runId, l.ordinal, l.epoch]));
   const rows = await ctx.services.db.execute<{ run_id: string; ordinal: number; epoch: number; cancelled: boolean }>(sql`

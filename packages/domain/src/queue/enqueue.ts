@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@ops/db";
-import { JOBS, type JobIdentifier, type JobPayload } from "./catalog";
+import { QUEUE_TASKS, type QueueTaskIdentifier, type QueueTaskPayload } from "./catalog";
 
 export type EnqueueOptions = { queueName?: string; runAt?: Date; maxAttempts?: number; jobKey?: string; priority?: number };
 
@@ -8,8 +8,13 @@ export type EnqueueOptions = { queueName?: string; runAt?: Date; maxAttempts?: n
  * Enqueues a job in the caller's transaction (DESIGN.md decision 4): a committed change
  * always gets its job, a rolled-back one never runs.
  */
-export async function enqueueJob<J extends JobIdentifier>(tx: Executor, identifier: J, payload: JobPayload<J>, opts: EnqueueOptions = {}) {
-  const parsed = JOBS[identifier].parse(payload);
+export async function enqueueTask<J extends QueueTaskIdentifier>(
+  tx: Executor,
+  identifier: J,
+  payload: QueueTaskPayload<J>,
+  opts: EnqueueOptions = {},
+) {
+  const parsed = QUEUE_TASKS[identifier].parse(payload);
   await tx.execute(sql`SELECT graphile_worker.add_job(
     ${identifier}::text,
     ${JSON.stringify(parsed)}::json,
@@ -22,14 +27,14 @@ export async function enqueueJob<J extends JobIdentifier>(tx: Executor, identifi
 }
 
 /** Many jobs of one kind in one statement (e.g. a connection test per selected target). */
-export async function enqueueJobs<J extends JobIdentifier>(
+export async function enqueueTasks<J extends QueueTaskIdentifier>(
   tx: Executor,
   identifier: J,
-  payloads: JobPayload<J>[],
+  payloads: QueueTaskPayload<J>[],
   opts: { maxAttempts?: number } = {},
 ) {
   if (payloads.length === 0) return;
-  const specs = payloads.map((p) => ({ identifier, payload: JOBS[identifier].parse(p), max_attempts: opts.maxAttempts ?? 3 }));
+  const specs = payloads.map((p) => ({ identifier, payload: QUEUE_TASKS[identifier].parse(p), max_attempts: opts.maxAttempts ?? 3 }));
   await tx.execute(
     sql`SELECT graphile_worker.add_jobs(ARRAY(SELECT json_populate_recordset(null::graphile_worker.job_spec, ${JSON.stringify(specs)}::json)))`,
   );
