@@ -1,10 +1,11 @@
 import { z } from "zod";
-import { isoDate, uuid } from "./common";
+import { isoDate, pageInput, pageOf, uuid } from "./common";
+import { launchSelector } from "./automation-selector";
 
 /** Runs, their hosts and their output (issue 7, points 4-5). Browser-safe. */
 
 export const RUN_STATES = ["queued", "running", "succeeded", "failed", "cancelled", "timed_out"] as const;
-export const RUN_HOST_STATES = ["pending", "running", "succeeded", "failed", "cancelled", "skipped"] as const;
+export const RUN_HOST_STATES = ["pending", "running", "waiting", "succeeded", "failed", "cancelled", "skipped"] as const;
 export const HOST_STEP_STATES = ["pending", "running", "succeeded", "failed", "timed_out", "cancelled", "skipped", "interrupted"] as const;
 export const TERMINAL_RUN_STATES = ["succeeded", "failed", "cancelled", "timed_out"] as const;
 
@@ -88,3 +89,110 @@ export const outputPage = z.object({
   /** The run has finished and every line up to its end was returned. */
   complete: z.boolean(),
 });
+
+// ---------------------------------------------------------------------------
+// Launching a job, previewing its hosts, and the run lists (issue 7, point 4).
+
+export const launchInput = z.object({
+  jobId: uuid,
+  /** A pinned version; the job's latest when left out. */
+  version: z.number().int().min(1).optional(),
+  /** Values for the job's parameters, checked against its schema (`launchValuesSchema`). */
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** Required when the job's selector is "choose at launch"; otherwise narrows nothing and is refused. */
+  targets: launchSelector.optional(),
+});
+export type LaunchInput = z.infer<typeof launchInput>;
+export const launchResult = z.object({ runId: z.string(), hosts: z.number().int() });
+
+/** The exact hosts a launch would run on, before it runs. */
+export const previewInput = launchInput.pick({ jobId: true, version: true, targets: true });
+export const previewHost = z.object({
+  targetId: z.string(),
+  name: z.string(),
+  address: z.string(),
+  /** Why this host cannot run (no credential, no permission to use it), or null. */
+  problem: z.string().nullable(),
+});
+export const previewResult = z.object({
+  hosts: z.array(previewHost),
+  /** "env=prod,role!=db", "2 groups", ... */
+  selector: z.string(),
+});
+export type PreviewResult = z.infer<typeof previewResult>;
+
+export const listRunsInput = pageInput.extend({
+  jobId: uuid.optional(),
+  state: z.array(z.enum(RUN_STATES)).max(RUN_STATES.length).optional(),
+  kind: z.enum(["job", "adhoc"]).optional(),
+  /** Who launched it. */
+  launchedBy: uuid.optional(),
+  /** Runs created at or after / before these instants (ISO 8601). */
+  from: z.iso.datetime({ offset: true, message: "Use an ISO date-time" }).optional(),
+  to: z.iso.datetime({ offset: true, message: "Use an ISO date-time" }).optional(),
+  search: z.string().trim().max(200).optional(),
+});
+export type ListRunsInput = z.infer<typeof listRunsInput>;
+export const runSummary = runView.omit({ hosts: true }).extend({
+  /** Run this one was rerun or resumed from. */
+  parentRunId: z.string().nullable(),
+});
+export type RunSummary = z.infer<typeof runSummary>;
+export const runPage = pageOf(runSummary);
+
+/** The hosts of a big run, a page at a time (the run page's grid and host filter). */
+export const runHostsInput = pageInput.extend({
+  runId: uuid,
+  state: z.array(z.enum(RUN_HOST_STATES)).max(RUN_HOST_STATES.length).optional(),
+  search: z.string().trim().max(200).optional(),
+  pageSize: z.number().int().min(1).max(1000).default(100),
+});
+export const runHostPage = pageOf(runHostView);
+
+// ---------------------------------------------------------------------------
+// Cancel, rerun, resume (issue 7, point 4).
+
+export const cancelRunInput = z.object({ runId: uuid });
+export const rerunInput = z.object({
+  runId: uuid,
+  /** Only the hosts that failed (or were cancelled, interrupted or timed out). */
+  failedOnly: z.boolean().default(false),
+});
+/** A new run of the same version and values that keeps finished host-steps and continues from the failed step. */
+export const resumeInput = z.object({ runId: uuid });
+export const newRunResult = z.object({ runId: z.string(), hosts: z.number().int() });
+
+// ---------------------------------------------------------------------------
+// Live delivery (ADR 0012, "Live delivery"): tRPC subscriptions over SSE.
+
+export const onOutputInput = z.object({
+  runId: uuid,
+  ordinal: z.number().int().min(0).optional(),
+  /** Set by the SSE link from Last-Event-ID on a reconnect: lines after this sequence number. */
+  lastEventId: z.string().regex(/^\d+$/).nullish(),
+});
+/** One event of `onOutput`: a batch of lines (tracked by the last line's seq), or the end. */
+export const outputEvent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("lines"), lines: z.array(outputLine) }),
+  z.object({ type: z.literal("end"), state: z.enum(RUN_STATES) }),
+]);
+export type OutputEvent = z.infer<typeof outputEvent>;
+
+export const onProgressInput = z.object({ runId: uuid });
+/** A snapshot after each change: counters, and the hosts whose state changed since the last one. */
+export const progressEvent = z.object({
+  state: z.enum(RUN_STATES),
+  progress: z.object({ done: z.number().int(), total: z.number().int() }),
+  hostsFailed: z.number().int(),
+  hosts: z.array(runHostView),
+});
+export type ProgressEvent = z.infer<typeof progressEvent>;
+
+/** Lines of a run that contain `query` (plain text, case-insensitive). */
+export const searchOutputInput = z.object({
+  runId: uuid,
+  query: z.string().min(1, "Type something to search for").max(200),
+  ordinal: z.number().int().min(0).optional(),
+  limit: z.number().int().min(1).max(1000).default(200),
+});
+export const searchOutputResult = z.object({ lines: z.array(outputLine), more: z.boolean() });

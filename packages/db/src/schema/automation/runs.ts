@@ -7,7 +7,7 @@ import { jobs } from "./jobs";
 import { automation } from "./workers";
 
 export const RUN_STATES = ["queued", "running", "succeeded", "failed", "cancelled", "timed_out"] as const;
-export const RUN_HOST_STATES = ["pending", "running", "succeeded", "failed", "cancelled", "skipped"] as const;
+export const RUN_HOST_STATES = ["pending", "running", "waiting", "succeeded", "failed", "cancelled", "skipped"] as const;
 export const HOST_STEP_STATES = ["pending", "running", "succeeded", "failed", "timed_out", "cancelled", "skipped", "interrupted"] as const;
 export type RunState = (typeof RUN_STATES)[number];
 export type RunHostState = (typeof RUN_HOST_STATES)[number];
@@ -38,8 +38,24 @@ export const runs = automation.table(
     finishedAt: tstz("finished_at"),
     deadlineAt: tstz("deadline_at"),
     cancelRequestedAt: tstz("cancel_requested_at"),
+    /** The run this one reruns or resumes. */
+    parentRunId: uuid("parent_run_id"),
+    /** Stop starting hosts past this many (or this percent) failed: `{kind: "count"|"percent", value}`. */
+    failureThreshold: jsonb("failure_threshold").$type<{ kind: "count" | "percent"; value: number }>(),
+    exclusive: text("exclusive", { enum: ["off", "queue", "skip"] })
+      .notNull()
+      .default("off"),
+    /** The run's own lease, for run-scope steps (ADR 0012): same fencing as a host's. */
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAt: tstz("lease_expires_at"),
+    epoch: integer("epoch").notNull().default(0),
   },
-  (t) => [index("runs_created_idx").on(t.createdAt), index("runs_job_idx").on(t.jobId, t.createdAt), index("runs_state_idx").on(t.state)],
+  (t) => [
+    index("runs_created_idx").on(t.createdAt),
+    index("runs_job_idx").on(t.jobId, t.createdAt),
+    index("runs_state_idx").on(t.state),
+    index("runs_parent_idx").on(t.parentRunId),
+  ],
 );
 
 /**
