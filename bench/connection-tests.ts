@@ -2,18 +2,12 @@
 // script doing the least possible (connect, sign in, run `true`) at the same concurrency.
 // Needs root (test users, sshd) and Postgres (BENCH_PG_URL, default 127.0.0.1:5432).
 // Run: cd bench && npx tsx connection-tests.ts
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import ssh2 from "ssh2";
-import { createLogger, loadConfig, startServer } from "@ops/api";
-import { targets } from "@ops/db";
-import { createCredential, globalGrants, loadUserAccess, startConnectionTests, type DomainContext } from "@ops/domain";
-import { startWorker } from "@ops/worker";
+import { startConnectionTests, type DomainContext } from "@ops/domain";
 import { ensureTestUser, startSshd, type TestSshd } from "../tooling/test/sshd";
-import { createScratchDb } from "./lib/scratch-db";
 import { fmt, record } from "./lib/report";
+import { startBenchStack, type BenchStack } from "./lib/stack";
 
 const HOSTS = 100;
 const CONCURRENCY = 10;
@@ -22,10 +16,7 @@ export async function connectionTests() {
   console.log(`\n== connection-tests: ${HOSTS} sshd targets, concurrency ${CONCURRENCY}`);
   const u = await ensureTestUser();
   const sshds: TestSshd[] = [];
-  const scratch = await createScratchDb("conntest");
-  const dataDir = mkdtempSync(join(tmpdir(), "ops-bench-"));
-  let server: Awaited<ReturnType<typeof startServer>> | null = null;
-  let worker: Awaited<ReturnType<typeof startWorker>> | null = null;
+  let stack: BenchStack | null = null;
   try {
     for (let i = 0; i < HOSTS; i += 10)
       sshds.push(...(await Promise.all(Array.from({ length: Math.min(10, HOSTS - i) }, () => startSshd()))));
@@ -36,45 +27,9 @@ export async function connectionTests() {
     await bareRun(ports.slice(0, 10), u);
     const bareMs = await bareRun(ports, u);
 
-    const config = loadConfig({
-      ...process.env,
-      DATABASE_URL: scratch.url,
-      REDIS_URL: undefined,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      OPS_LOG_LEVEL: "silent",
-      OPS_DATA_DIR: dataDir,
-      OPS_ADMIN_EMAIL: "bench-admin@example.com",
-      OPS_ADMIN_PASSWORD: "bench-password-0123456789",
-    });
-    server = await startServer(config, createLogger("silent"), { withWorker: false });
-    const { services } = server;
-    const db = services.db;
-    worker = await startWorker({
-      databaseUrl: server.databaseUrl,
-      db,
-      identity: services.identity,
-      masterKeys: services.masterKeys,
-      log: createLogger("silent"),
-      concurrency: CONCURRENCY,
-      discovery: { portableSockets: false },
-    });
-    const admin = await db.query.users.findFirst({ where: (x, { eq }) => eq(x.email, "bench-admin@example.com") });
-    const access = await loadUserAccess(db, admin!.id);
-    const ctx: DomainContext = {
-      services,
-      principal: { userId: admin!.id, email: admin!.email, displayName: "bench", via: "session", grants: globalGrants(access.permissions) },
-      meta: { ip: "127.0.0.1", userAgent: "bench", requestId: null },
-    };
-    const cred = await createCredential({
-      ctx,
-      input: { name: "bench key", kind: "ssh_key", username: u.user, description: "", secret: u.privateKey },
-    });
-    const rows = await db
-      .insert(targets)
-      .values(ports.map((port, i) => ({ name: `bench-${i}`, address: "127.0.0.1", port, credentialId: cred.id })))
-      .returning({ id: targets.id });
-    const ids = rows.map((r) => r.id);
+    stack = await startBenchStack("conntest", { workerConcurrency: CONCURRENCY });
+    const { ctx, db } = stack;
+    const ids = await stack.createTargets(ports.map((port) => ({ address: "127.0.0.1", port })));
 
     // Warm-up batch (first contact pins the host keys of these 10); the measured batch covers all 100.
     await runBatch(ctx, ids.slice(0, 10));
@@ -112,10 +67,7 @@ export async function connectionTests() {
       pass: cpuPerTarget < 25,
     });
   } finally {
-    await worker?.stop().catch(() => {});
-    await server?.stop().catch(() => {});
-    await scratch.drop().catch(() => {});
-    rmSync(dataDir, { recursive: true, force: true });
+    await stack?.stop();
     await Promise.all(sshds.map((s) => s.stop()));
   }
 }

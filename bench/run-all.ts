@@ -1,4 +1,5 @@
 // `pnpm bench`: every benchmark in sequence, then one table to paste into README.md.
+import { automationOutput, automationThousand, automationTrue } from "./automation";
 import { connectionTests } from "./connection-tests";
 import { dbOutage } from "./db-outage";
 import { discoveryBench } from "./discovery";
@@ -15,7 +16,19 @@ console.log(
 );
 let failed = false;
 // `pnpm bench -- name ...` runs only those (e.g. `pnpm bench -- discoveryBench`).
-const all = [meVsBare, loginImpact, startup, targetList, keyRotation, connectionTests, discoveryBench, dbOutage];
+const all = [
+  meVsBare,
+  loginImpact,
+  startup,
+  targetList,
+  keyRotation,
+  connectionTests,
+  discoveryBench,
+  dbOutage,
+  automationTrue,
+  automationOutput,
+  automationThousand,
+];
 const only = process.argv.slice(2).filter((a) => a !== "--");
 for (const bench of only.length ? all.filter((b) => only.includes(b.name)) : all) {
   // Other work on the machine skews every number: say how busy it was.

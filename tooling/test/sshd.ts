@@ -101,7 +101,13 @@ export type TestSshd = {
   stop(): Promise<void>;
 };
 
-export async function startSshd(opts: { hostKeyType?: "ed25519" | "rsa"; port?: number } = {}): Promise<TestSshd> {
+export async function startSshd(
+  opts: {
+    hostKeyType?: "ed25519" | "rsa";
+    port?: number;
+    /** Loopback addresses to listen on (default 127.0.0.1). */ listen?: string[];
+  } = {},
+): Promise<TestSshd> {
   const u = await ensureTestUser();
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
   const hostKeyType = opts.hostKeyType ?? "ed25519";
@@ -115,7 +121,7 @@ export async function startSshd(opts: { hostKeyType?: "ed25519" | "rsa"; port?: 
   writeFileSync(
     cfg,
     [
-      "ListenAddress 127.0.0.1",
+      ...(opts.listen ?? ["127.0.0.1"]).map((a) => `ListenAddress ${a}`),
       `Port ${port}`,
       `HostKey ${hostKey}`,
       `PidFile ${join(dir, "sshd.pid")}`,
@@ -165,7 +171,7 @@ export async function startSshd(opts: { hostKeyType?: "ed25519" | "rsa"; port?: 
       p.once("exit", (code) => reject(new Error(`sshd on port ${port} exited (${code}): ${stderr.trim()}`))),
     );
     exited.catch(() => {});
-    await Promise.race([waitForBanner(port, 10_000), exited]);
+    await Promise.race([waitForBanner(opts.listen?.[0] ?? "127.0.0.1", port, 10_000), exited]);
   }
 
   async function halt() {
@@ -213,18 +219,18 @@ export function freePort(): Promise<number> {
 }
 
 /** Resolves once something on the port answers with an SSH banner. */
-async function waitForBanner(port: number, timeoutMs: number): Promise<void> {
+async function waitForBanner(host: string, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: "127.0.0.1", port });
+      const s = connect({ host, port });
       const done = (v: boolean) => (s.destroy(), resolve(v));
       s.setTimeout(1000, () => done(false));
       s.once("data", (d: Buffer) => done(d.toString("latin1").startsWith("SSH-")));
       s.once("error", () => done(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`sshd did not answer on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`sshd did not answer on ${host}:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
