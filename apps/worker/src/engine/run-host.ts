@@ -5,6 +5,7 @@ import {
   adoptKnownHostKey,
   finishHostStep,
   openCredentialForUse,
+  RUN_TIMED_OUT_ERROR,
   pinHostKeyOnFirstUse,
   recordHostKeyMismatch,
   startHostStep,
@@ -18,10 +19,13 @@ import { connectSsh, type SshConnection } from "../ssh/connect";
 import { failureOf, SshFailure } from "../ssh/failure";
 import { openLogin } from "../ssh/login";
 import { streamCommand } from "../ssh/stream-exec";
+import { whileUnreachable } from "./db-retry";
 import type { OutputBuffer } from "./output-buffer";
 import { planHost, type StepOutcome } from "./walk";
 
 const jumpHosts = alias(targets, "jump_host");
+/** The abort reason when the run reached its deadline (ADR 0012): the in-flight step times out, the rest never start. */
+export const RUN_DEADLINE = Symbol("the run's deadline passed");
 const CAPTURE_BYTES = 64 * 1024;
 
 export type HostRun = {
@@ -31,7 +35,7 @@ export type HostRun = {
   workflow: WorkflowDocument;
   actor: { userId: string; label: string } | null;
   output: OutputBuffer;
-  /** Aborted on cancel, on a lost lease, or when the worker stops. */
+  /** Aborted on cancel, on a lost lease, when the worker stops, or with RUN_DEADLINE. */
   signal: AbortSignal;
 };
 
@@ -46,10 +50,12 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
   const { db, masterKeys } = ctx.services;
   const recorded = new Map(
     (
-      await db
-        .select()
-        .from(runHostSteps)
-        .where(and(eq(runHostSteps.runId, run.lease.runId), eq(runHostSteps.ordinal, run.lease.ordinal)))
+      await whileUnreachable(() =>
+        db
+          .select()
+          .from(runHostSteps)
+          .where(and(eq(runHostSteps.runId, run.lease.runId), eq(runHostSteps.ordinal, run.lease.ordinal))),
+      )
     ).map((s) => [s.stepId, s]),
   );
   let conn: SshConnection | null = null;
@@ -172,6 +178,10 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
       });
       if (r.droppedBytes) note(`[output cap reached: ${r.droppedBytes} more bytes were not kept]`);
       const base = { outputLines: lines, outputBytes: bytes, truncated: r.droppedBytes > 0, captured };
+      if (r.aborted && run.signal.reason === RUN_DEADLINE) {
+        note(`[${RUN_TIMED_OUT_ERROR}: the remote command was stopped]`);
+        return { ...base, state: "timed_out", exitCode: null, error: RUN_TIMED_OUT_ERROR };
+      }
       if (r.aborted) return { ...base, state: "cancelled", exitCode: null, error: "cancelled: the remote command was stopped" };
       if (r.timedOut) {
         note(`[timed out after ${step.timeoutSeconds ?? 3600} s: the remote command was stopped]`);
@@ -206,6 +216,11 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
         error: previous.error,
       };
     }
+    if (run.signal.reason === RUN_DEADLINE) {
+      // The run timed out before this step began: it never starts, and neither do the rest.
+      if (!(await skip(step))) return null;
+      return { state: "skipped", exitCode: null, output: "", halt: true };
+    }
     if (step.kind !== "ssh.command") {
       const result: HostStepResult = {
         state: "failed",
@@ -216,12 +231,12 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
         truncated: false,
         captured: null,
       };
-      if (!(await startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } }))) return null;
-      if (!(await finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } }))) return null;
+      if (!(await whileUnreachable(() => startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } })))) return null;
+      if (!(await whileUnreachable(() => finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } })))) return null;
       return { state: "failed", exitCode: null, output: "", error: result.error };
     }
     for (let tryNo = 0; ; tryNo++) {
-      if (!(await startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } }))) return null;
+      if (!(await whileUnreachable(() => startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } })))) return null;
       const result = await attempt(step);
       const retry = result.state === "failed" && tryNo < step.retries.count && !connectFailure && !run.signal.aborted;
       if (retry) {
@@ -230,8 +245,9 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
         await sleep(wait * 1000, run.signal);
         continue;
       }
-      if (!(await finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } }))) return null;
-      return { state: result.state, exitCode: result.exitCode, output: result.captured ?? "", error: result.error };
+      if (!(await whileUnreachable(() => finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } })))) return null;
+      const halt = run.signal.reason === RUN_DEADLINE;
+      return { state: result.state, exitCode: result.exitCode, output: result.captured ?? "", error: result.error, halt };
     }
   }
 
@@ -247,12 +263,13 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
       truncated: false,
       captured: null,
     };
-    return finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } });
+    return whileUnreachable(() => finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } }));
   }
 
   try {
     const outcome = await planHost(run.workflow, { execute, skip, params: {} });
     if (outcome === null) return null;
+    if (run.signal.reason === RUN_DEADLINE) return { state: "failed", error: RUN_TIMED_OUT_ERROR };
     if (run.signal.aborted && outcome.state !== "succeeded") return { state: "cancelled", error: "cancelled" };
     return outcome;
   } finally {
