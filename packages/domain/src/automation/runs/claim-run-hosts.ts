@@ -86,6 +86,10 @@ export async function claimRunHosts({
           AND ordinal IN (SELECT json_array_elements_text(${JSON.stringify(takenOver)}::json)::int)
         RETURNING ordinal, step_id, state`);
       const interrupted = ended.filter((e) => e.state === "interrupted").map((e) => ({ ordinal: e.ordinal, stepId: e.step_id }));
+      if (interrupted.length)
+        await tx.execute(
+          sql`UPDATE automation.runs SET host_steps_done = host_steps_done + ${interrupted.length} WHERE id = ${input.runId}`,
+        );
       await emitHostStepsFailed(tx, input.runId, interrupted);
     }
     return {
