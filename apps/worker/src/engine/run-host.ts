@@ -20,12 +20,11 @@ import { failureOf, SshFailure } from "../ssh/failure";
 import { openLogin } from "../ssh/login";
 import { streamCommand } from "../ssh/stream-exec";
 import { whileUnreachable } from "./db-retry";
+import { atDeadline, pastDeadline } from "./deadline";
 import type { OutputBuffer } from "./output-buffer";
 import { planHost, type StepOutcome } from "./walk";
 
 const jumpHosts = alias(targets, "jump_host");
-/** The abort reason when the run reached its deadline (ADR 0012): the in-flight step times out, the rest never start. */
-export const RUN_DEADLINE = Symbol("the run's deadline passed");
 const CAPTURE_BYTES = 64 * 1024;
 
 export type HostRun = {
@@ -178,10 +177,6 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
       });
       if (r.droppedBytes) note(`[output cap reached: ${r.droppedBytes} more bytes were not kept]`);
       const base = { outputLines: lines, outputBytes: bytes, truncated: r.droppedBytes > 0, captured };
-      if (r.aborted && run.signal.reason === RUN_DEADLINE) {
-        note(`[${RUN_TIMED_OUT_ERROR}: the remote command was stopped]`);
-        return { ...base, state: "timed_out", exitCode: null, error: RUN_TIMED_OUT_ERROR };
-      }
       if (r.aborted) return { ...base, state: "cancelled", exitCode: null, error: "cancelled: the remote command was stopped" };
       if (r.timedOut) {
         note(`[timed out after ${step.timeoutSeconds ?? 3600} s: the remote command was stopped]`);
@@ -216,7 +211,7 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
         error: previous.error,
       };
     }
-    if (run.signal.reason === RUN_DEADLINE) {
+    if (pastDeadline(run.signal)) {
       // The run timed out before this step began: it never starts, and neither do the rest.
       if (!(await skip(step))) return null;
       return { state: "skipped", exitCode: null, output: "", halt: true };
@@ -245,9 +240,11 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
         await sleep(wait * 1000, run.signal);
         continue;
       }
-      if (!(await whileUnreachable(() => finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } })))) return null;
-      const halt = run.signal.reason === RUN_DEADLINE;
-      return { state: result.state, exitCode: result.exitCode, output: result.captured ?? "", error: result.error, halt };
+      const recordedResult = atDeadline(result, run.signal);
+      if (!(await whileUnreachable(() => finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result: recordedResult } }))))
+        return null;
+      const r = recordedResult;
+      return { state: r.state, exitCode: r.exitCode, output: r.captured ?? "", error: r.error, halt: pastDeadline(run.signal) };
     }
   }
 
@@ -269,7 +266,7 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
   try {
     const outcome = await planHost(run.workflow, { execute, skip, params: {} });
     if (outcome === null) return null;
-    if (run.signal.reason === RUN_DEADLINE) return { state: "failed", error: RUN_TIMED_OUT_ERROR };
+    if (pastDeadline(run.signal)) return { state: "failed", error: RUN_TIMED_OUT_ERROR };
     if (run.signal.aborted && outcome.state !== "succeeded") return { state: "cancelled", error: "cancelled" };
     return outcome;
   } finally {

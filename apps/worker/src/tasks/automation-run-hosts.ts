@@ -13,7 +13,8 @@ import {
 } from "@ops/domain";
 import { whileUnreachable } from "../engine/db-retry";
 import { createOutputBuffer } from "../engine/output-buffer";
-import { RUN_DEADLINE, runHost } from "../engine/run-host";
+import { RUN_DEADLINE } from "../engine/deadline";
+import { runHost } from "../engine/run-host";
 import type { TaskDeps } from "./types";
 
 export const identifier = "automation:run-hosts";
