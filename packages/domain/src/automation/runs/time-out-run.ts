@@ -7,8 +7,8 @@ export const RUN_TIMED_OUT_ERROR = "the run timed out";
 /**
  * A run past its `deadline_at` (by the database's clock) becomes `timed_out`, with its
  * event, in one transaction; hosts nobody started are skipped ("not started: the run timed
- * out"), and hosts nobody holds any more (their lease expired) are failed with their
- * in-flight host-step `timed_out`. Hosts a live worker holds are left to it: it aborts
+ * out"), and hosts nobody holds any more (their lease expired, or parked at a run-scope
+ * step) are failed with their in-flight host-step `timed_out`. Hosts a live worker holds are left to it: it aborts
  * them at the deadline and records them under its lease (ADR 0012). Called again on a
  * timed-out run, it finishes hosts whose worker was lost since. Answers whether the run
  * is timed out now (false: not due yet, or it already ended otherwise).
@@ -29,12 +29,12 @@ export async function timeOutRun({ ctx, input }: SystemVerbArgs<{ runId: string 
     const skipped = await tx.execute<{ ordinal: number }>(sql`
       UPDATE automation.run_hosts SET state = 'skipped', error = ${"not started: " + RUN_TIMED_OUT_ERROR}, finished_at = now(),
         lease_owner = NULL, lease_expires_at = NULL
-      WHERE run_id = ${input.runId} AND state IN ('pending', 'waiting')
+      WHERE run_id = ${input.runId} AND state = 'pending'
       RETURNING ordinal`);
     const lost = await tx.execute<{ ordinal: number }>(sql`
       UPDATE automation.run_hosts SET state = 'failed', error = ${RUN_TIMED_OUT_ERROR}, finished_at = now(),
         lease_owner = NULL, lease_expires_at = NULL
-      WHERE run_id = ${input.runId} AND state = 'running' AND lease_expires_at <= now()
+      WHERE run_id = ${input.runId} AND (state = 'waiting' OR (state = 'running' AND lease_expires_at <= now()))
       RETURNING ordinal`);
     const ordinals = JSON.stringify([...skipped, ...lost].map((h) => h.ordinal));
     const steps = await tx.execute<{ ordinal: number; step_id: string; state: string }>(sql`
