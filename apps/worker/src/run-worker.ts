@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { EventEmitter } from "node:events";
 import { run, Logger as GwLogger, type Runner, type WorkerEvents } from "graphile-worker";
 import type { Database } from "@ops/db";
-import type { IdentitySettings, MasterKeys } from "@ops/domain";
+import { reapRuns, systemContext, type IdentitySettings, type MasterKeys } from "@ops/domain";
 import type { Logger } from "pino";
 import { beat, HEARTBEAT_MS, markStopped, recordLockIds, registerWorker, sweepDeadWorkers } from "./heartbeat";
 import { buildTaskList } from "./tasks/registry";
@@ -70,6 +70,7 @@ export async function startWorker(opts: {
     throw e;
   }
   const started = runner;
+  const reaperCtx = systemContext({ db: opts.db, masterKeys: opts.masterKeys }, `worker ${id} (run reaper)`);
   let lastBeatAt = performance.now(); // the registration was the first write
   const timer = setInterval(() => {
     void (async () => {
@@ -81,6 +82,10 @@ export async function startWorker(opts: {
       if (!steady) return;
       const dead = await sweepDeadWorkers(opts.db);
       if (dead.length) log.warn({ dead }, "released the jobs of dead workers");
+      // Runs past their deadline, and runs whose work nobody is doing (ADR 0012 "Dead workers").
+      const reaped = await reapRuns({ ctx: reaperCtx, input: {} });
+      if (reaped.timedOut.length) log.warn({ runs: reaped.timedOut }, "runs timed out");
+      if (reaped.redispatched.length) log.warn({ runs: reaped.redispatched }, "runs had work nobody was doing; dispatched again");
     })().catch((e: Error) => log.warn({ err: e.message }, "heartbeat failed"));
   }, HEARTBEAT_MS);
   timer.unref();

@@ -5,6 +5,7 @@ import {
   adoptKnownHostKey,
   finishHostStep,
   openCredentialForUse,
+  RUN_TIMED_OUT_ERROR,
   pinHostKeyOnFirstUse,
   recordHostKeyMismatch,
   startHostStep,
@@ -18,6 +19,8 @@ import { connectSsh, type SshConnection } from "../ssh/connect";
 import { failureOf, SshFailure } from "../ssh/failure";
 import { openLogin } from "../ssh/login";
 import { streamCommand } from "../ssh/stream-exec";
+import { whileUnreachable } from "./db-retry";
+import { atDeadline, pastDeadline } from "./deadline";
 import type { OutputBuffer } from "./output-buffer";
 import { planHost, type StepOutcome } from "./walk";
 
@@ -31,7 +34,7 @@ export type HostRun = {
   workflow: WorkflowDocument;
   actor: { userId: string; label: string } | null;
   output: OutputBuffer;
-  /** Aborted on cancel, on a lost lease, or when the worker stops. */
+  /** Aborted on cancel, on a lost lease, when the worker stops, or with RUN_DEADLINE. */
   signal: AbortSignal;
 };
 
@@ -46,10 +49,12 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
   const { db, masterKeys } = ctx.services;
   const recorded = new Map(
     (
-      await db
-        .select()
-        .from(runHostSteps)
-        .where(and(eq(runHostSteps.runId, run.lease.runId), eq(runHostSteps.ordinal, run.lease.ordinal)))
+      await whileUnreachable(() =>
+        db
+          .select()
+          .from(runHostSteps)
+          .where(and(eq(runHostSteps.runId, run.lease.runId), eq(runHostSteps.ordinal, run.lease.ordinal))),
+      )
     ).map((s) => [s.stepId, s]),
   );
   let conn: SshConnection | null = null;
@@ -206,6 +211,11 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
         error: previous.error,
       };
     }
+    if (pastDeadline(run.signal)) {
+      // The run timed out before this step began: it never starts, and neither do the rest.
+      if (!(await skip(step))) return null;
+      return { state: "skipped", exitCode: null, output: "", halt: true };
+    }
     if (step.kind !== "ssh.command") {
       const result: HostStepResult = {
         state: "failed",
@@ -216,12 +226,12 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
         truncated: false,
         captured: null,
       };
-      if (!(await startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } }))) return null;
-      if (!(await finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } }))) return null;
+      if (!(await whileUnreachable(() => startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } })))) return null;
+      if (!(await whileUnreachable(() => finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } })))) return null;
       return { state: "failed", exitCode: null, output: "", error: result.error };
     }
     for (let tryNo = 0; ; tryNo++) {
-      if (!(await startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } }))) return null;
+      if (!(await whileUnreachable(() => startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } })))) return null;
       const result = await attempt(step);
       const retry = result.state === "failed" && tryNo < step.retries.count && !connectFailure && !run.signal.aborted;
       if (retry) {
@@ -230,8 +240,11 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
         await sleep(wait * 1000, run.signal);
         continue;
       }
-      if (!(await finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } }))) return null;
-      return { state: result.state, exitCode: result.exitCode, output: result.captured ?? "", error: result.error };
+      const recordedResult = atDeadline(result, run.signal);
+      if (!(await whileUnreachable(() => finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result: recordedResult } }))))
+        return null;
+      const r = recordedResult;
+      return { state: r.state, exitCode: r.exitCode, output: r.captured ?? "", error: r.error, halt: pastDeadline(run.signal) };
     }
   }
 
@@ -247,12 +260,13 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
       truncated: false,
       captured: null,
     };
-    return finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } });
+    return whileUnreachable(() => finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } }));
   }
 
   try {
     const outcome = await planHost(run.workflow, { execute, skip, params: {} });
     if (outcome === null) return null;
+    if (pastDeadline(run.signal)) return { state: "failed", error: RUN_TIMED_OUT_ERROR };
     if (run.signal.aborted && outcome.state !== "succeeded") return { state: "cancelled", error: "cancelled" };
     return outcome;
   } finally {

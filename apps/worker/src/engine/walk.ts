@@ -9,6 +9,8 @@ export type StepOutcome = {
   error?: string | null;
   /** A disabled step: recorded as skipped, but the flow goes on through it. */
   passThrough?: boolean;
+  /** The run stopped here (its deadline passed): every later step is skipped. */
+  halt?: boolean;
 };
 
 export type HostWalk = {
@@ -51,7 +53,7 @@ export async function planHost(
     const outcome = await walk.execute(step);
     if (!outcome) return null;
     outcomes.set(step.id, outcome);
-    if (outcome.state === "cancelled") cancelled = true;
+    if (outcome.state === "cancelled" || outcome.halt) cancelled = true;
   }
   for (const step of doc.steps) {
     const o = outcomes.get(step.id);

@@ -1,8 +1,19 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { users } from "@ops/db";
-import { claimRunHosts, finishRunHost, LEASE_RENEW_MS, RUN_HOST_BATCH, renewHostLeases, systemContext, type HostLease } from "@ops/domain";
+import {
+  claimRunHosts,
+  finishRunHost,
+  LEASE_RENEW_MS,
+  RUN_HOST_BATCH,
+  renewHostLeases,
+  systemContext,
+  timeOutRun,
+  type HostLease,
+} from "@ops/domain";
+import { whileUnreachable } from "../engine/db-retry";
 import { createOutputBuffer } from "../engine/output-buffer";
+import { RUN_DEADLINE } from "../engine/deadline";
 import { runHost } from "../engine/run-host";
 import type { TaskDeps } from "./types";
 
@@ -34,15 +45,37 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
       })
       .catch((e: Error) => deps.log.warn({ runId, err: e.message }, "lease renewal failed"));
   }, LEASE_RENEW_MS);
+  // At the run's deadline: the run is timed out (by the database's clock, so retried until
+  // due), then every host here is aborted with RUN_DEADLINE (ADR 0012 "Timeouts").
+  let deadline: NodeJS.Timeout | undefined;
+  let pastDeadline = false;
+  const armDeadline = (at: Date) => {
+    const fire = () => {
+      const left = at.getTime() - Date.now();
+      if (left > 0) return void (deadline = setTimeout(fire, Math.min(left, 2 ** 31 - 1)));
+      timeOutRun({ ctx, input: { runId } })
+        .then((timedOut) => {
+          if (!timedOut) return void (deadline = setTimeout(fire, 1_000));
+          pastDeadline = true;
+          for (const r of running.values()) r.abort.abort(RUN_DEADLINE);
+        })
+        .catch(() => void (deadline = setTimeout(fire, 1_000)));
+    };
+    fire();
+  };
   let actor: { userId: string; label: string } | null | undefined;
   const work = new Set<Promise<void>>();
   try {
     for (;;) {
-      const claimed = await claimRunHosts({ ctx, input: { runId, workerId: deps.workerId, max: RUN_HOST_BATCH - running.size } });
-      if (!claimed) break; // finished, cancelled or gone
+      const claimed = await whileUnreachable(() =>
+        claimRunHosts({ ctx, input: { runId, workerId: deps.workerId, max: RUN_HOST_BATCH - running.size } }),
+      );
+      if (!claimed) break; // finished, cancelled, timed out or gone
+      if (claimed.deadlineAt && !deadline) armDeadline(new Date(claimed.deadlineAt));
       if (actor === undefined) actor = await launcher(deps, claimed.launchedBy);
       for (const host of claimed.hosts) {
         const abort = new AbortController();
+        if (pastDeadline) abort.abort(RUN_DEADLINE);
         running.set(host.ordinal, { lease: host, abort });
         const task = (async () => {
           const outcome = await runHost({
@@ -55,7 +88,8 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
             signal: abort.signal,
           });
           await output.flush();
-          if (outcome) await finishRunHost({ ctx, input: { lease: host, state: outcome.state, error: outcome.error } });
+          if (outcome)
+            await whileUnreachable(() => finishRunHost({ ctx, input: { lease: host, state: outcome.state, error: outcome.error } }));
         })()
           .catch((e: Error) =>
             deps.log.error(
@@ -76,6 +110,7 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
     await Promise.all(work);
   } finally {
     clearInterval(renew);
+    clearTimeout(deadline);
     for (const r of running.values()) r.abort.abort();
     await output.close();
   }

@@ -1,19 +1,20 @@
 import type { Executor } from "@ops/db";
 import { domainEvents } from "@ops/db";
+import { DOMAIN_EVENTS, type DomainEventPayload, type DomainEventType } from "./events";
 
-/** Event types notifications can subscribe to; later issues add theirs here. */
-export type DomainEventType =
-  "assets.host_key_changed" | "assets.host_key_accepted" | "assets.target_unreachable" | "assets.discovery_finished";
-
-/** Appends to the outbox in the caller's transaction; delivery happens later. */
-export async function emitEvent(
+/**
+ * Appends to the outbox in the caller's transaction; delivery happens later. The payload
+ * is checked against the catalogue (./events.ts), so a notification never reads a shape
+ * its type does not promise.
+ */
+export async function emitEvent<T extends DomainEventType>(
   db: Executor,
-  event: { type: DomainEventType; objectType?: string; objectId?: string; payload?: Record<string, unknown> },
+  event: { type: T; objectType?: string; objectId?: string; payload: DomainEventPayload<T> },
 ): Promise<void> {
   await db.insert(domainEvents).values({
     type: event.type,
     objectType: event.objectType ?? null,
     objectId: event.objectId ?? null,
-    payload: event.payload ?? {},
+    payload: DOMAIN_EVENTS[event.type].parse(event.payload) as Record<string, unknown>,
   });
 }

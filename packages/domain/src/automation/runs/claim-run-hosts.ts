@@ -3,6 +3,7 @@ import { runs } from "@ops/db";
 import type { SystemVerbArgs } from "../../context";
 import type { WorkflowDocument } from "../../schemas/automation-workflow";
 import { LEASE_MS, type HostLease } from "./host-lease";
+import { emitHostStepsFailed, emitRunTransition } from "./run-events";
 
 export type ClaimedRun = {
   workflow: WorkflowDocument;
@@ -41,6 +42,7 @@ export async function claimRunHosts({
         .update(runs)
         .set({ state: "running", startedAt: sql`now()` })
         .where(sql`${runs.id} = ${input.runId}`);
+      await emitRunTransition(tx, input.runId);
     }
     const [busy] = await tx.execute<{ n: number }>(
       sql`SELECT count(*)::int AS n FROM automation.run_hosts WHERE run_id = ${input.runId} AND state = 'running' AND lease_expires_at > now()`,
@@ -74,14 +76,21 @@ export async function claimRunHosts({
     const takenOver = taken.filter((t) => t.was_running).map((t) => t.ordinal);
     if (takenOver.length) {
       const idempotent = run.workflow.steps.filter((s) => s.idempotent).map((s) => s.id);
-      await tx.execute(sql`
+      const ended = await tx.execute<{ ordinal: number; step_id: string; state: string }>(sql`
         UPDATE automation.run_host_steps SET
           state = CASE WHEN step_id = ANY(${sql`ARRAY(SELECT json_array_elements_text(${JSON.stringify(idempotent)}::json))`}) THEN 'pending' ELSE 'interrupted' END,
           error = CASE WHEN step_id = ANY(${sql`ARRAY(SELECT json_array_elements_text(${JSON.stringify(idempotent)}::json))`}) THEN NULL
                   ELSE 'interrupted: the worker running it was lost' END,
           finished_at = CASE WHEN step_id = ANY(${sql`ARRAY(SELECT json_array_elements_text(${JSON.stringify(idempotent)}::json))`}) THEN NULL ELSE now() END
         WHERE run_id = ${input.runId} AND state = 'running'
-          AND ordinal IN (SELECT json_array_elements_text(${JSON.stringify(takenOver)}::json)::int)`);
+          AND ordinal IN (SELECT json_array_elements_text(${JSON.stringify(takenOver)}::json)::int)
+        RETURNING ordinal, step_id, state`);
+      const interrupted = ended.filter((e) => e.state === "interrupted").map((e) => ({ ordinal: e.ordinal, stepId: e.step_id }));
+      if (interrupted.length)
+        await tx.execute(
+          sql`UPDATE automation.runs SET host_steps_done = host_steps_done + ${interrupted.length} WHERE id = ${input.runId}`,
+        );
+      await emitHostStepsFailed(tx, input.runId, interrupted);
     }
     return {
       workflow: run.workflow,

@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
+import type { Executor } from "@ops/db";
 import type { SystemVerbArgs } from "../../context";
 import { holds, type HostLease } from "./host-lease";
+import { emitRunTransition } from "./run-events";
 
 /**
  * A host is done: its state is recorded and its lease released; when it was the run's
@@ -29,14 +31,17 @@ export async function finishRunHost({
   });
 }
 
-type Exec = { execute: (q: ReturnType<typeof sql>) => Promise<unknown> };
-
-/** Ends a run whose hosts are all finished: failed if any host failed, cancelled if asked. */
-export async function finishRunIfDone(tx: Exec, runId: string): Promise<void> {
-  await tx.execute(sql`
+/**
+ * Ends a run whose hosts are all finished: failed if any host failed, cancelled if asked.
+ * Its transition event goes to the outbox in the same transaction.
+ */
+export async function finishRunIfDone(tx: Executor, runId: string): Promise<void> {
+  const done = await tx.execute(sql`
     UPDATE automation.runs r SET finished_at = now(),
       state = CASE WHEN r.cancel_requested_at IS NOT NULL THEN 'cancelled'
                    WHEN r.hosts_failed > 0 THEN 'failed' ELSE 'succeeded' END
     WHERE r.id = ${runId} AND r.state IN ('queued', 'running')
-      AND NOT EXISTS (SELECT 1 FROM automation.run_hosts h WHERE h.run_id = r.id AND h.state IN ('pending', 'running'))`);
+      AND NOT EXISTS (SELECT 1 FROM automation.run_hosts h WHERE h.run_id = r.id AND h.state IN ('pending', 'running'))
+    RETURNING 1`);
+  if (done.length === 1) await emitRunTransition(tx, runId);
 }

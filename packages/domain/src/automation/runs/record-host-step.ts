@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { SystemVerbArgs } from "../../context";
 import { holds, type HostLease } from "./host-lease";
+import { emitHostStepsFailed } from "./run-events";
 
 /** A host-step begins (another attempt). False: the lease is gone, stop this host. */
 export async function startHostStep({ ctx, input }: SystemVerbArgs<{ lease: HostLease; stepId: string }>): Promise<boolean> {
@@ -43,6 +44,8 @@ export async function finishHostStep({
       RETURNING 1`);
     if (rows.length !== 1) return false;
     await tx.execute(sql`UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${input.lease.runId}`);
+    if (r.state === "failed" || r.state === "timed_out")
+      await emitHostStepsFailed(tx, input.lease.runId, [{ ordinal: input.lease.ordinal, stepId: input.stepId }]);
     return true;
   });
 }
