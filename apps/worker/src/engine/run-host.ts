@@ -8,10 +8,13 @@ import {
   RUN_TIMED_OUT_ERROR,
   pinHostKeyOnFirstUse,
   recordHostKeyMismatch,
+  renderStepConfig,
   startHostStep,
+  TemplateError,
   type HostLease,
   type HostStepResult,
   type SystemContext,
+  type TemplateScope,
   type WorkflowDocument,
   type WorkflowStep,
 } from "@ops/domain";
@@ -36,6 +39,8 @@ export type HostRun = {
   output: OutputBuffer;
   /** Aborted on cancel, on a lost lease, when the worker stops, or with RUN_DEADLINE. */
   signal: AbortSignal;
+  /** A job run's launch values (secrets opened) for its step templates; null for ad-hoc commands. */
+  template?: { title: string; params: Record<string, unknown>; secrets: string[] } | null;
 };
 
 /**
@@ -60,6 +65,9 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
   let conn: SshConnection | null = null;
   let jumpConn: SshConnection | null = null;
   let connectFailure: SshFailure | null = null;
+  // Earlier steps' results on this host, for later steps' templates.
+  const results: Record<string, { exitCode: number | null; output: string; state: string }> = {};
+  if (run.template) run.output.addSecrets(run.lease.ordinal, run.template.secrets);
 
   const connect = async (): Promise<SshConnection> => {
     if (conn) return conn;
@@ -200,9 +208,67 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
     }
   }
 
+  let templateTarget: TemplateScope["target"] | undefined;
+  /** The step with its templated fields rendered for this host (ADR 0012), or why it cannot be. */
+  async function rendered(step: WorkflowStep): Promise<WorkflowStep | { error: string }> {
+    if (!run.template) return step;
+    if (!templateTarget) {
+      const [t] = run.targetId
+        ? await db
+            .select({
+              id: targets.id,
+              name: targets.name,
+              address: targets.address,
+              port: targets.port,
+              labels: targets.labels,
+              facts: targets.facts,
+            })
+            .from(targets)
+            .where(eq(targets.id, run.targetId))
+            .limit(1)
+        : [];
+      templateTarget = t ? { ...t, facts: t.facts ?? {} } : { id: null, name: "", address: "", port: 0, labels: {}, facts: {} };
+    }
+    const scope = {
+      params: run.template.params,
+      target: templateTarget,
+      steps: results,
+      run: { id: run.lease.runId, title: run.template.title },
+    };
+    try {
+      return { ...step, config: renderStepConfig(step.kind, step.config, scope, step.id) };
+    } catch (e) {
+      if (e instanceof TemplateError) return { error: e.message };
+      throw e;
+    }
+  }
+
+  /** Records a step that could not start as failed, with the reason in its output. */
+  async function failStep(step: WorkflowStep, error: string): Promise<StepOutcome | null> {
+    const result: HostStepResult = {
+      state: "failed",
+      exitCode: null,
+      error,
+      outputLines: 1,
+      outputBytes: Buffer.byteLength(error) + 3,
+      truncated: false,
+      captured: null,
+    };
+    if (!(await whileUnreachable(() => startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } })))) return null;
+    run.output.push(run.lease, step.id, 3, `[${error}]`);
+    if (!(await whileUnreachable(() => finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } })))) return null;
+    return { state: "failed", exitCode: null, output: "", error };
+  }
+
   /** Runs a step with its retries; null when the lease was lost. */
   async function execute(step: WorkflowStep): Promise<StepOutcome | null> {
-    const previous = recorded.get(step.id);
+    const outcome = await executeOnce(step);
+    if (outcome) results[step.id] = { exitCode: outcome.exitCode, output: outcome.output, state: outcome.state };
+    return outcome;
+  }
+
+  async function executeOnce(template: WorkflowStep): Promise<StepOutcome | null> {
+    const previous = recorded.get(template.id);
     if (previous && !["pending", "running"].includes(previous.state)) {
       return {
         state: previous.state as StepOutcome["state"],
@@ -213,23 +279,12 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
     }
     if (pastDeadline(run.signal)) {
       // The run timed out before this step began: it never starts, and neither do the rest.
-      if (!(await skip(step))) return null;
+      if (!(await skip(template))) return null;
       return { state: "skipped", exitCode: null, output: "", halt: true };
     }
-    if (step.kind !== "ssh.command") {
-      const result: HostStepResult = {
-        state: "failed",
-        exitCode: null,
-        error: `step kind ${step.kind} does not run on this version of the worker`,
-        outputLines: 0,
-        outputBytes: 0,
-        truncated: false,
-        captured: null,
-      };
-      if (!(await whileUnreachable(() => startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } })))) return null;
-      if (!(await whileUnreachable(() => finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } })))) return null;
-      return { state: "failed", exitCode: null, output: "", error: result.error };
-    }
+    if (template.kind !== "ssh.command") return failStep(template, `step kind ${template.kind} does not run on this version of the worker`);
+    const step = await rendered(template);
+    if ("error" in step) return failStep(template, step.error);
     for (let tryNo = 0; ; tryNo++) {
       if (!(await whileUnreachable(() => startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } })))) return null;
       const result = await attempt(step);
@@ -264,7 +319,7 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
   }
 
   try {
-    const outcome = await planHost(run.workflow, { execute, skip, params: {} });
+    const outcome = await planHost(run.workflow, { execute, skip, params: run.template?.params ?? {} });
     if (outcome === null) return null;
     if (pastDeadline(run.signal)) return { state: "failed", error: RUN_TIMED_OUT_ERROR };
     if (run.signal.aborted && outcome.state !== "succeeded") return { state: "cancelled", error: "cancelled" };

@@ -5,6 +5,7 @@ import {
   claimRunHosts,
   finishRunHost,
   LEASE_RENEW_MS,
+  openRunParams,
   RUN_HOST_BATCH,
   renewHostLeases,
   systemContext,
@@ -64,6 +65,7 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
     fire();
   };
   let actor: { userId: string; label: string } | null | undefined;
+  let values: Awaited<ReturnType<typeof openRunParams>> | undefined;
   const work = new Set<Promise<void>>();
   try {
     for (;;) {
@@ -73,6 +75,10 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
       if (!claimed) break; // finished, cancelled, timed out or gone
       if (claimed.deadlineAt && !deadline) armDeadline(new Date(claimed.deadlineAt));
       if (actor === undefined) actor = await launcher(deps, claimed.launchedBy);
+      // Secret values are opened here, on the worker only, and masked in this run's output.
+      values ??= await openRunParams({ ctx, input: { runId } });
+      // Ad-hoc commands are literal shell text: only job steps are templates.
+      const template = values.kind === "job" ? { title: values.title, params: values.params, secrets: values.secrets } : null;
       for (const host of claimed.hosts) {
         const abort = new AbortController();
         if (pastDeadline) abort.abort(RUN_DEADLINE);
@@ -86,6 +92,7 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
             actor,
             output,
             signal: abort.signal,
+            template,
           });
           await output.flush();
           if (outcome)
