@@ -193,7 +193,8 @@ export const stepTemplateDefinition = z
     // The config, filled with sample values, must be a valid config of its kind.
     const sample = Object.fromEntries(t.params.map((p) => [p.name, sampleValue(p)]));
     const filled = fillPlaceholders(t.config, "inputs", sample);
-    for (const p of filled.problems)
+    // Names that are not parameters were reported above.
+    for (const p of filled.problems.filter((x) => !x.message.endsWith("which has no value")))
       ctx.addIssue({ code: "custom", path: ["config", ...p.field.split(".")], message: `config.${p.field}: ${p.message}` });
     const parsed = STEP_KINDS[t.kind].config.safeParse(filled.value);
     if (!parsed.success) {
