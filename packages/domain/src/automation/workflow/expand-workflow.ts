@@ -235,7 +235,12 @@ async function expand(
     );
     if (problems.length > before) {
       // Name the job step that brought them in: its own path is what the editor can point at.
-      for (const p of problems.slice(before)) Object.assign(p, { path: `steps[${i}].config.jobId`, stepId: step.id });
+      for (const p of problems.slice(before))
+        Object.assign(p, {
+          path: `steps[${i}].config.jobId`,
+          stepId: step.id,
+          message: inside.length ? p.message : `Step "${step.id}": ${p.message}`,
+        });
       continue;
     }
 
