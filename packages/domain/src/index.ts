@@ -69,6 +69,7 @@ export * as assetsConnectionTestSchemas from "./schemas/assets-connection-tests"
 export * from "./assets/connection-tests/start-connection-tests";
 export * from "./assets/connection-tests/get-connection-test-batch";
 export * from "./assets/connection-tests/list-connection-test-history";
+export * from "./assets/connection-tests/run-connection-test";
 export * from "./assets/host-keys/accept-host-key";
 export * from "./assets/host-keys/forget-host-key";
 export * from "./assets/host-keys/record-host-key";
