@@ -3,6 +3,7 @@ import { registerAuthCommands } from "./auth";
 import { registerDiscoverCommands } from "./discover";
 import { registerJobCommands } from "./jobs";
 import { registerRunCommands } from "./runs";
+import { registerStepTemplateCommands } from "./step-templates";
 import { registerTargetCommands } from "./targets";
 import { registerTokenCommands } from "./tokens";
 import { registerUserCommands } from "./users";
@@ -15,5 +16,6 @@ export const commandGroups: ((program: Command) => void)[] = [
   registerTargetCommands,
   registerDiscoverCommands,
   registerJobCommands,
+  registerStepTemplateCommands,
   registerRunCommands,
 ];
