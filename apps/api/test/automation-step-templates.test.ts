@@ -103,7 +103,7 @@ describe("step templates", () => {
     );
 
     const kind = await trpcHttp(app, "automation.stepTemplates.create", {
-      input: restartTemplate({ name: "Nested", kind: "job" }),
+      input: restartTemplate({ name: "Nested", kind: "job" as never }),
       cookie,
     });
     expect(kind.status).toBe(400);
