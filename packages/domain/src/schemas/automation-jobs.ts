@@ -75,7 +75,11 @@ export const listJobsInput = pageInput.extend({
   labels: z.array(labelPair).max(20).default([]),
 });
 export const diffJobInput = z.object({ id: uuid, from: z.number().int().min(1), to: z.number().int().min(1) });
-export const validateJobInput = z.object({ definition: z.unknown() });
+export const validateJobInput = z.object({
+  definition: z.unknown(),
+  /** The job being edited, if saved already: a sub-job that includes it is then reported as a cycle. */
+  id: uuid.optional(),
+});
 
 const person = z.object({ id: z.string(), displayName: z.string() }).nullable();
 

@@ -80,6 +80,8 @@ export const STEP_KINDS = {
   job: {
     label: "Run another job",
     runsOn: "worker",
+    /** Replaced by the other job's steps when the run is launched (expandWorkflow). */
+    expandedAtLaunch: true,
     config: z.object({
       jobId: z.uuid({ message: "Pick the job to run" }),
       /** Pinned version, or the job's latest at launch. */
@@ -89,7 +91,20 @@ export const STEP_KINDS = {
       targets: z.enum(["inherit", "own"]).default("inherit"),
     }),
   },
-} as const satisfies Record<string, { label: string; runsOn: "target" | "worker"; config: z.ZodType }>;
+  template: {
+    label: "Step from the library",
+    runsOn: "target",
+    /** Replaced by the template's kind and its config, inputs filled in, when the job is launched (expandWorkflow). */
+    expandedAtLaunch: true,
+    config: z.object({
+      templateId: z.uuid({ message: "Pick the step template" }),
+      /** Pinned template version, or the template's latest at launch. */
+      version: z.number().int().min(1).optional(),
+      /** Values for the template's exposed parameters, checked against them when the job is saved. */
+      inputs: z.record(z.string(), z.unknown()).default({}),
+    }),
+  },
+} as const satisfies Record<string, { label: string; runsOn: "target" | "worker"; expandedAtLaunch?: true; config: z.ZodType }>;
 
 export type StepKind = keyof typeof STEP_KINDS;
 export const STEP_KIND_IDS = Object.keys(STEP_KINDS) as StepKind[];
@@ -98,3 +113,11 @@ export type StepConfig<K extends StepKind> = z.infer<(typeof STEP_KINDS)[K]["con
 export function isStepKind(value: string): value is StepKind {
   return Object.hasOwn(STEP_KINDS, value);
 }
+
+/** Kinds that stand for other steps (a library template, another job) and are replaced by them at launch. */
+export function isExpandedKind(kind: StepKind): boolean {
+  return "expandedAtLaunch" in STEP_KINDS[kind];
+}
+
+/** The kinds a step template can fill: every kind that runs itself. */
+export const TEMPLATE_KIND_IDS = STEP_KIND_IDS.filter((k) => !isExpandedKind(k)) as Exclude<StepKind, "job" | "template">[];

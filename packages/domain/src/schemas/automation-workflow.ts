@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PARAM_NAME, type ParamDefinition } from "./automation-params";
-import { isStepKind, STEP_KINDS } from "./automation-steps";
+import { isExpandedKind, isStepKind, STEP_KINDS } from "./automation-steps";
 import { templateSyntaxProblems } from "./automation-templates";
 
 /**
@@ -205,10 +205,12 @@ export function checkWorkflow(
       }
       for (const p of templateSyntaxProblems(step.kind, step.config))
         add(`steps[${i}].config.${p.field}`, step.id, `Step "${step.id}": config.${p.field}: ${p.message}`);
-      if (step.where === "each" && STEP_KINDS[step.kind].runsOn === "worker") {
+      // A template or job step takes its placement from the steps it stands for (checked once expanded).
+      const placed = !isExpandedKind(step.kind);
+      if (placed && step.where === "each" && STEP_KINDS[step.kind].runsOn === "worker") {
         add(`steps[${i}].where`, step.id, `Step "${step.id}": a ${step.kind} step runs on the worker, not on each target`);
       }
-      if (where(step) === "worker" && STEP_KINDS[step.kind].runsOn === "target") {
+      if (placed && where(step) === "worker" && STEP_KINDS[step.kind].runsOn === "target") {
         add(`steps[${i}].where`, step.id, `Step "${step.id}": a ${step.kind} step needs a target ("each" or "one")`);
       }
     }

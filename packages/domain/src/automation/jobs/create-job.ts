@@ -1,8 +1,9 @@
-import { jobs, jobVersions } from "@ops/db";
+import { jobs, jobVersions, type Executor } from "@ops/db";
 import { appendAudit } from "../../audit/append";
 import type { VerbArgs } from "../../context";
 import { Conflict } from "../../errors";
 import type { JobDefinition } from "../../schemas/automation-jobs";
+import { checkExpandedWorkflow, invalidWorkflow } from "../workflow/expand-workflow";
 import { assertJobNameFree, duplicateJob, isUniqueViolation, loadJobVersion, sealDefinition, toJobView } from "./job-rules";
 
 /** A new job and its version 1, in one transaction. */
@@ -11,6 +12,7 @@ export async function createJob({ ctx, input }: VerbArgs<JobDefinition>) {
   return ctx.services.db
     .transaction(async (tx) => {
       await assertJobNameFree(tx, input.name);
+      await assertReferences(tx, input, null);
       const userId = ctx.principal?.userId ?? null;
       const [job] = await tx
         .insert(jobs)
@@ -29,4 +31,10 @@ export async function createJob({ ctx, input }: VerbArgs<JobDefinition>) {
       if (isUniqueViolation(e)) throw new Conflict(duplicateJob(input.name));
       throw e;
     });
+}
+
+/** The templates and jobs the steps use exist and get the inputs they need; no job includes itself. */
+export async function assertReferences(db: Executor, definition: JobDefinition, job: { id: string; name: string } | null) {
+  const { problems } = await checkExpandedWorkflow(db, definition.workflow, { params: definition.params, job });
+  if (problems.length) throw invalidWorkflow(problems);
 }

@@ -4,6 +4,7 @@ import { appendAudit } from "../../audit/append";
 import type { VerbArgs } from "../../context";
 import { Conflict } from "../../errors";
 import { diffDefinitions, type JobDefinition } from "../../schemas/automation-jobs";
+import { assertReferences } from "./create-job";
 import { assertJobNameFree, duplicateJob, isUniqueViolation, loadJobRow, loadJobVersion, sealDefinition, toJobView } from "./job-rules";
 
 export type UpdateJobInput = { id: string; expectedVersion?: number; comment: string; definition: JobDefinition };
@@ -25,6 +26,7 @@ export async function updateJob({ ctx, input }: VerbArgs<UpdateJobInput>) {
       }
       const latest = await loadJobVersion(tx, job.id, job.latestVersion);
       if (latest.hash === hash) return { job: toJobView(job, latest), changed: false };
+      await assertReferences(tx, input.definition, { id: job.id, name: job.name });
       if (input.definition.name.toLowerCase() !== job.name.toLowerCase()) await assertJobNameFree(tx, input.definition.name, job.id);
       const version = job.latestVersion + 1;
       const userId = ctx.principal?.userId ?? null;

@@ -4,6 +4,7 @@ import type { JobDefinition } from "../../schemas/automation-jobs";
 import { describeSelector, type LaunchSelector } from "../../schemas/automation-selector";
 import { stepPlacement } from "../../schemas/automation-workflow";
 import { loadJobRow, loadJobVersion } from "../jobs/job-rules";
+import { expandWorkflow } from "../workflow/expand-workflow";
 import { resolveSelector, type SelectedTarget } from "./resolve-selector";
 
 export type LaunchPlan = {
@@ -31,7 +32,10 @@ export async function planLaunch(
   const db = ctx.services.db;
   const job = await loadJobRow(db, input.jobId);
   const version = await loadJobVersion(db, job.id, input.version ?? job.latestVersion);
-  const definition = version.definition as unknown as JobDefinition;
+  const saved = version.definition as unknown as JobDefinition;
+  // Template and job steps become the plain steps they stand for (the library may have moved on since the save).
+  const workflow = await expandWorkflow(db, saved.workflow, { params: saved.params, job: { id: job.id, name: saved.name } });
+  const definition: JobDefinition = { ...saved, workflow };
   let selector: LaunchSelector;
   if (definition.selector.mode === "atLaunch") {
     if (!input.targets) throw new Invalid("This job's targets are chosen at launch: pick targets, groups or a label expression", "targets");

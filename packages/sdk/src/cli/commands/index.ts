@@ -4,6 +4,7 @@ import { registerDiscoverCommands } from "./discover";
 import { registerJobCommands } from "./jobs";
 import { registerRunJobCommand } from "./run-job";
 import { registerRunCommands } from "./runs";
+import { registerStepTemplateCommands } from "./step-templates";
 import { registerTargetCommands } from "./targets";
 import { registerTokenCommands } from "./tokens";
 import { registerUserCommands } from "./users";
@@ -16,6 +17,7 @@ export const commandGroups: ((program: Command) => void)[] = [
   registerTargetCommands,
   registerDiscoverCommands,
   registerJobCommands,
+  registerStepTemplateCommands,
   registerRunCommands,
   registerRunJobCommand,
 ];

@@ -211,7 +211,7 @@ async function loadJob(client: OpsClient, ref: string, version: string | undefin
   return client.automation.jobs.get.query({ id: await resolveJob(client, ref), version: positiveInt("--version", version) });
 }
 
-async function readDefinition(file: string): Promise<unknown> {
+export async function readDefinition(file: string): Promise<unknown> {
   const text = await readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
     throw new CliError(`cannot read ${file}: ${e.code === "ENOENT" ? "no such file" : e.message}`);
   });

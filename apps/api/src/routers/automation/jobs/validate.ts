@@ -5,4 +5,4 @@ import { can } from "../../../trpc";
 export const validate = can("jobs.read")
   .input(s.validateJobInput)
   .output(s.validateJobResult)
-  .query(({ input }) => validateJob({ input }));
+  .query(({ ctx, input }) => validateJob({ ctx, input }));
