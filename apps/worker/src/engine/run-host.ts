@@ -148,6 +148,7 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
       signal: run.signal,
       timeoutMs: (step.timeoutSeconds ?? 3600) * 1000,
       runId: run.lease.runId,
+      system: ctx,
     };
     const r = await executeStep(step.kind, step.config, context);
     return {

@@ -1,4 +1,5 @@
 import { STEP_KINDS, isStepKind, type StepKind } from "@ops/domain/schemas/automation-steps";
+import { httpRequest } from "./http-request";
 import { job } from "./job";
 import { sshCommand } from "./ssh-command";
 import { failed, type StepContext, type StepHandler, type StepRunResult } from "./types";
@@ -14,7 +15,7 @@ export const STEP_HANDLERS: { [K in StepKind]: StepHandler<K> } = {
   "ssh.command": sshCommand,
   "ssh.script": notYet("ssh.script"),
   "ssh.upload": notYet("ssh.upload"),
-  "http.request": notYet("http.request"),
+  "http.request": httpRequest,
   wait,
   job,
 };
