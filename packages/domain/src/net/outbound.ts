@@ -39,7 +39,10 @@ const REFUSED: Rule[] = [
   rule("ff00::/8", "a multicast address"),
 ];
 
-export type OutboundCheck = { ok: true; address: IpAddress } | { ok: false; reason: string };
+export type OutboundCheck =
+  | { ok: true; address: IpAddress }
+  /** `judged`: the address the rule applied to (inside a mapped one); `what`: which kind of address it is. */
+  | { ok: false; reason: string; judged: string; what: string };
 
 /**
  * Checks one address. `spelled` is how the user wrote it, named in the reason when it is
@@ -53,7 +56,7 @@ export function checkAddress(address: IpAddress, allowed: readonly IpNetwork[], 
   if (!hit) return { ok: true, address };
   if (allowed.some((n) => inNetwork(judged, n) || inNetwork(address, n))) return { ok: true, address };
   const name = spelled && spelled !== canonical ? `${spelled} is ${canonical}, ${hit.what}` : `${canonical} is ${hit.what}`;
-  return { ok: false, reason: `${name}; ${WHERE}` };
+  return { ok: false, reason: `${name}; ${WHERE}`, judged: canonical, what: hit.what };
 }
 
 export type ResolvedTarget = { ok: true; address: string; family: 4 | 6 } | { ok: false; reason: string };
@@ -68,7 +71,7 @@ export async function resolveOutbound(host: string, allowed: readonly IpNetwork[
   const literal = parseIpLiteral(bare);
   if (literal) {
     const c = checkAddress(literal, allowed, bare);
-    return c.ok ? { ok: true, address: formatIp(literal), family: literal.family } : c;
+    return c.ok ? { ok: true, address: formatIp(literal), family: literal.family } : { ok: false, reason: c.reason };
   }
   let answers: { address: string; family: number }[];
   try {
@@ -83,7 +86,7 @@ export async function resolveOutbound(host: string, allowed: readonly IpNetwork[
     const parsed = parseIpLiteral(a.address);
     if (!parsed) return { ok: false, reason: `${bare} resolves to ${a.address}, which is not an address` };
     const c = checkAddress(parsed, allowed);
-    if (!c.ok) return { ok: false, reason: `${bare} resolves to ${c.reason}` };
+    if (!c.ok) return { ok: false, reason: `${bare} resolves to ${c.judged}, ${c.what}; ${WHERE}` };
     first ??= parsed;
   }
   return { ok: true, address: formatIp(first!), family: first!.family };
