@@ -68,6 +68,13 @@ beforeAll(async () => {
         if (req.url === "/ok") return res.writeHead(200, { "content-type": "text/plain" }).end("hello\nworld\n");
         if (req.url === "/echo") return res.writeHead(201).end(`${req.method} ${req.headers["x-test"] ?? ""} ${body}`);
         if (req.url === "/fail") return res.writeHead(500).end("boom");
+        if (req.url === "/slow") return; // never answers
+        if (req.url === "/endless") {
+          res.writeHead(200);
+          const pump = setInterval(() => res.write("x".repeat(16 * 1024) + "\n"), 5);
+          res.on("close", () => clearInterval(pump));
+          return;
+        }
         if (req.url === "/redirect") return res.writeHead(302, { location: `http://127.0.0.1:${ports.one}/secret` }).end();
         res.writeHead(404).end();
       });
@@ -277,6 +284,22 @@ describe("http.request and the outbound address rules", () => {
     expect(steps.post).toMatchObject({ state: "succeeded" });
     expect(await capturedOf(runId, "post")).toBe("POST yes payload");
     expect(steps.fail).toMatchObject({ state: "failed", error: "unexpected status 500 (expected 200, 201, 202, 204)" });
+  });
+
+  it("keeps a bounded part of an endless body, and times out a server that never answers", async () => {
+    await admin.communication.outboundNetworks.set({ networks: [{ cidr: "127.0.0.1", note: "" }] });
+    const runId = await startWorkflowRun(app, {
+      targetIds: [target],
+      steps: [
+        { id: "endless", kind: "http.request", config: { url: `http://127.0.0.1:${ports.one}/endless`, captureBody: true } },
+        { id: "slow", kind: "http.request", config: { url: `http://127.0.0.1:${ports.one}/slow` }, timeoutSeconds: 1 },
+      ],
+      edges: always("endless", "slow"),
+    });
+    const steps = await stepsOf(runId);
+    expect(steps.endless).toMatchObject({ state: "succeeded", truncated: true });
+    expect((await capturedOf(runId, "endless"))!.length).toBe(64 * 1024);
+    expect(steps.slow).toMatchObject({ state: "timed_out", error: "timed out after 1 s" });
   });
 
   it("does not follow a redirect to loopback", async () => {

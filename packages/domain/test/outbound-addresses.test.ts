@@ -39,6 +39,9 @@ describe("outbound address rules", () => {
     ["fc00::1", "fc00::1 is a private (unique local) address"],
     ["fe80::1", "fe80::1 is a link-local address"],
     ["::ffff:a9fe:a9fe", "::ffff:a9fe:a9fe is 169.254.169.254, a cloud metadata address"],
+    ["64:ff9b::10.0.0.1", "64:ff9b::10.0.0.1 is 10.0.0.1, a private address"],
+    ["2002:7f00:1::", "2002:7f00:1:: is 127.0.0.1, a loopback address"],
+    ["::", ":: is the unspecified address"],
   ])("refuses %s by default, saying why", async (host, why) => {
     const r = await resolveOutbound(host, []);
     expect(r.ok).toBe(false);

@@ -98,11 +98,18 @@ export function formatIp(a: IpAddress): string {
   return a.family === 4 ? formatIpv4(Number(a.value)) : formatIpv6(a.value);
 }
 
-/** The IPv4 address inside an IPv4-mapped (::ffff:a.b.c.d) or NAT64 (64:ff9b::a.b.c.d) address. */
+/**
+ * The IPv4 address an IPv6 address carries and reaches: IPv4-mapped (::ffff:a.b.c.d),
+ * IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d) and 6to4 (2002:AABB:CCDD::).
+ */
 export function embeddedIpv4(a: IpAddress): IpAddress | null {
   if (a.family !== 6) return null;
+  const low = a.value & 0xffffffffn;
   const top = a.value >> 32n;
-  if (top === 0xffffn || top === 0x64ff9b0000000000000000n) return { family: 4, value: a.value & 0xffffffffn };
+  if (top === 0xffffn || top === 0x64ff9b0000000000000000n) return { family: 4, value: low };
+  // ::a.b.c.d, but not :: and ::1, which are IPv6's own.
+  if (top === 0n && a.value > 1n) return { family: 4, value: low };
+  if (a.value >> 112n === 0x2002n) return { family: 4, value: (a.value >> 80n) & 0xffffffffn };
   return null;
 }
 

@@ -21,6 +21,7 @@ export type OutboundResponse = {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** Bytes read; with `truncated`, reading stopped there. */
   bodyBytes: number;
   truncated: boolean;
   /** The address that was checked and connected to. */
@@ -67,25 +68,28 @@ export async function outboundRequest(req: OutboundRequest): Promise<OutboundRes
         const chunks: Buffer[] = [];
         let kept = 0;
         let total = 0;
-        res.on("data", (d: Buffer) => {
-          total += d.length;
-          if (kept < req.maxBodyBytes) {
-            const part = d.subarray(0, req.maxBodyBytes - kept);
-            chunks.push(part);
-            kept += part.length;
-          }
-        });
-        res.on("error", reject);
-        res.on("end", () =>
+        const done = (truncated: boolean) =>
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
             body: Buffer.concat(chunks).toString("utf8"),
             bodyBytes: total,
-            truncated: total > kept,
+            truncated,
             address: target.address,
-          }),
-        );
+          });
+        res.on("data", (d: Buffer) => {
+          total += d.length;
+          const part = d.subarray(0, req.maxBodyBytes - kept);
+          chunks.push(part);
+          kept += part.length;
+          // Past the cap nothing more is kept: stop reading rather than drain an endless body.
+          if (total > kept) {
+            done(true);
+            res.destroy();
+          }
+        });
+        res.on("error", reject);
+        res.on("end", () => done(false));
       },
     );
     r.on("error", reject);
