@@ -132,3 +132,8 @@ export * from "./assets/host-keys/known-hosts";
 export * as assetsSummarySchemas from "./schemas/assets-summary";
 export * from "./assets/summary/get-assets-summary";
 export * from "./automation/runs/release-host-lease";
+export * as outboundNetworkSchemas from "./schemas/outbound-networks";
+export * from "./net/outbound-networks";
+export { checkAddress, resolveOutbound, type OutboundCheck } from "./net/outbound";
+export { outboundRequest, OutboundRefused, type OutboundRequest, type OutboundResponse } from "./net/outbound-request";
+export { parseIpLiteral, parseNetwork, type IpAddress, type IpNetwork } from "./net/cidr";

@@ -3,6 +3,7 @@ import { registerAuthCommands } from "./auth";
 import { registerDiscoverCommands } from "./discover";
 import { registerJobCommands } from "./jobs";
 import { registerRunJobCommand } from "./run-job";
+import { registerOutboundNetworkCommands } from "./outbound-networks";
 import { registerRunCommands } from "./runs";
 import { registerStepTemplateCommands } from "./step-templates";
 import { registerTargetCommands } from "./targets";
@@ -20,4 +21,5 @@ export const commandGroups: ((program: Command) => void)[] = [
   registerStepTemplateCommands,
   registerRunCommands,
   registerRunJobCommand,
+  registerOutboundNetworkCommands,
 ];
