@@ -3,6 +3,7 @@ import { z } from "zod";
 import { users } from "@ops/db";
 import { claimRunHosts, finishRunHost, LEASE_RENEW_MS, RUN_HOST_BATCH, renewHostLeases, systemContext, type HostLease } from "@ops/domain";
 import { createOutputBuffer } from "../engine/output-buffer";
+import { watchRunCancel } from "../engine/cancel-watch";
 import { runHost } from "../engine/run-host";
 import type { TaskDeps } from "./types";
 
@@ -34,6 +35,17 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
       })
       .catch((e: Error) => deps.log.warn({ runId, err: e.message }, "lease renewal failed"));
   }, LEASE_RENEW_MS);
+  let cancelRequested = false;
+  // The fast path for cancel: polled every second across this worker's runs.
+  const unwatch = watchRunCancel(
+    ctx,
+    runId,
+    () => {
+      cancelRequested = true;
+      for (const r of running.values()) r.abort.abort();
+    },
+    (e) => deps.log.warn({ runId, err: e instanceof Error ? e.message : String(e) }, "cancel poll failed"),
+  );
   let actor: { userId: string; label: string } | null | undefined;
   const work = new Set<Promise<void>>();
   try {
@@ -43,6 +55,7 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
       if (actor === undefined) actor = await launcher(deps, claimed.launchedBy);
       for (const host of claimed.hosts) {
         const abort = new AbortController();
+        if (cancelRequested) abort.abort(); // claimed in the moment the cancel was seen
         running.set(host.ordinal, { lease: host, abort });
         const task = (async () => {
           const outcome = await runHost({
@@ -76,6 +89,7 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
     await Promise.all(work);
   } finally {
     clearInterval(renew);
+    unwatch();
     for (const r of running.values()) r.abort.abort();
     await output.close();
   }

@@ -11,7 +11,7 @@ import type { WorkflowDocument } from "../../schemas/automation-workflow";
 /** Hosts one `automation:run-hosts` job claims at a time; several jobs share a big run. */
 export const RUN_HOST_BATCH = 25;
 /** At most this many workers work on one run at once. */
-const MAX_DISPATCH = 8;
+export const MAX_DISPATCH = 8;
 export const ADHOC_STEP_ID = "command";
 
 /**
