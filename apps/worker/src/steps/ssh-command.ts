@@ -2,18 +2,14 @@ import { streamCommand } from "../ssh/stream-exec";
 import { inDirectory, withEnv } from "./remote-files";
 import { keepTail, shellQuote, type StepContext, type StepHandler, type StepRunResult } from "./types";
 
-/** A command over the host's SSH connection; become runs it through `sudo -S`. */
+/** A command over the host's SSH connection, in its own process group; become runs it through `sudo -S`. */
 export const sshCommand: StepHandler<"ssh.command"> = {
   kind: "ssh.command",
   async run(config, ctx) {
     const c = await requireSsh(ctx)();
-    let command = withEnv(inDirectory(config.command, config.workingDirectory), config.env);
-    let stdin: string | undefined;
-    if (config.become) {
-      stdin = (await ctx.becomePassword()) + "\n";
-      command = sudoWrap(command);
-    }
-    return streamToResult(c.client, command, ctx, { pty: config.pty, stdin });
+    const command = withEnv(inDirectory(config.command, config.workingDirectory), config.env);
+    // Through sudo, the remote kill on cancel or timeout goes through sudo too (stream-exec).
+    return streamToResult(c.client, command, ctx, { pty: config.pty, become: config.become ? await ctx.becomePassword() : undefined });
   },
 };
 
@@ -32,14 +28,14 @@ export async function streamToResult(
   client: Parameters<typeof streamCommand>[0],
   command: string,
   ctx: StepContext,
-  opts: { pty?: boolean; stdin?: string },
+  opts: { pty?: boolean; become?: string },
 ): Promise<StepRunResult> {
   let captured = "";
   const r = await streamCommand(client, command, {
     timeoutMs: ctx.timeoutMs,
     signal: ctx.signal,
     pty: opts.pty,
-    stdin: opts.stdin,
+    become: opts.become,
     onLine: (stream, text) => {
       if (stream === 1) captured = keepTail(captured, text + "\n");
       ctx.line(stream, text);

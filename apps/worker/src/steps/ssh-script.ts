@@ -1,6 +1,6 @@
 import { openSftp } from "../ssh/sftp";
 import { inDirectory, remoteTemp, removeRemote, withEnv } from "./remote-files";
-import { requireSsh, streamToResult, sudoWrap } from "./ssh-command";
+import { requireSsh, streamToResult } from "./ssh-command";
 import { shellQuote, type StepHandler } from "./types";
 
 /**
@@ -19,14 +19,8 @@ export const sshScript: StepHandler<"ssh.script"> = {
       await sftp.write(path, config.script, 0o700);
       // "/usr/bin/env python3" is two words; each is quoted on its own.
       const argv = [...config.interpreter.split(/\s+/), path, ...config.args].map(shellQuote).join(" ");
-      let command = inDirectory(argv, config.workingDirectory);
-      command = withEnv(command, config.env);
-      let stdin: string | undefined;
-      if (config.become) {
-        stdin = (await ctx.becomePassword()) + "\n";
-        command = sudoWrap(command);
-      }
-      return await streamToResult(c.client, command, ctx, { stdin });
+      const command = withEnv(inDirectory(argv, config.workingDirectory), config.env);
+      return await streamToResult(c.client, command, ctx, { become: config.become ? await ctx.becomePassword() : undefined });
     } finally {
       if (path) {
         const why = await removeRemote(c.client, path);

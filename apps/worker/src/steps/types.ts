@@ -50,9 +50,7 @@ export function keepTail(captured: string, more: string): string {
   return next.length > CAPTURE_BYTES ? next.slice(-CAPTURE_BYTES) : next;
 }
 
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote } from "../ssh/stream-exec";
 
 export const failed = (error: string, captured = ""): StepRunResult => ({ state: "failed", exitCode: null, error, captured });
 export const cancelled = (what: string, captured = ""): StepRunResult => ({

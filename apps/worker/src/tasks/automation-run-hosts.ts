@@ -15,6 +15,7 @@ import {
 import { whileUnreachable } from "../engine/db-retry";
 import { createOutputBuffer } from "../engine/output-buffer";
 import { RUN_DEADLINE } from "../engine/deadline";
+import { watchRunCancel } from "../engine/cancel-watch";
 import { runHost } from "../engine/run-host";
 import type { TaskDeps } from "./types";
 
@@ -64,6 +65,17 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
     };
     fire();
   };
+  let cancelRequested = false;
+  // The fast path for cancel: polled every second across this worker's runs.
+  const unwatch = watchRunCancel(
+    ctx,
+    runId,
+    () => {
+      cancelRequested = true;
+      for (const r of running.values()) r.abort.abort();
+    },
+    (e) => deps.log.warn({ runId, err: e instanceof Error ? e.message : String(e) }, "cancel poll failed"),
+  );
   let actor: { userId: string; label: string } | null | undefined;
   let values: Awaited<ReturnType<typeof openRunParams>> | undefined;
   const work = new Set<Promise<void>>();
@@ -82,6 +94,7 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
       for (const host of claimed.hosts) {
         const abort = new AbortController();
         if (pastDeadline) abort.abort(RUN_DEADLINE);
+        if (cancelRequested) abort.abort(); // claimed in the moment the cancel was seen
         running.set(host.ordinal, { lease: host, abort });
         const task = (async () => {
           const outcome = await runHost({
@@ -118,6 +131,7 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
   } finally {
     clearInterval(renew);
     clearTimeout(deadline);
+    unwatch();
     for (const r of running.values()) r.abort.abort();
     await output.close();
   }
