@@ -114,3 +114,7 @@ export * from "./assets/host-keys/known-hosts";
 export * as assetsSummarySchemas from "./schemas/assets-summary";
 export * from "./assets/summary/get-assets-summary";
 export * from "./automation/runs/release-host-lease";
+export * from "./live/topics";
+export * from "./live/publisher";
+export * from "./live/subscriber";
+export * from "./automation/runs/output-retention";
