@@ -1,10 +1,10 @@
 import type { Command } from "commander";
 import type { OpsClient } from "../../client";
+import { followRun } from "../../follow-run";
 import { CliError, withContext, type CliContext } from "../context";
 import { formatDate } from "../output";
-import { positiveInt, resolveSelector, sleep } from "./targets";
+import { positiveInt, resolveSelector } from "./targets";
 
-const POLL_MS = 300;
 const DONE = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
 
 /** exec (AWX's "Run Command") and runs get|logs. */
@@ -106,16 +106,11 @@ function printLine(ctx: CliContext, names: Map<number, string>, l: Line) {
   else process.stderr.write(text + "\n");
 }
 
-/** Streams output until the run ends and every line is printed; fails unless it succeeded. */
+/** Streams output (SSE, resumed across drops) until the run ends and every line is printed; fails unless it succeeded. */
 async function follow(ctx: CliContext, client: OpsClient, runId: string): Promise<void> {
   const names = await hostNames(client, runId);
-  let after = 0;
-  for (;;) {
-    const page = await client.automation.runs.output.query({ runId, afterSeq: after, limit: 5000 });
-    for (const l of page.lines) printLine(ctx, names, l);
-    after = page.lastSeq;
-    if (page.complete) break;
-    if (page.lines.length === 0) await sleep(POLL_MS);
+  for await (const item of followRun(client, runId)) {
+    if (item.type === "line") printLine(ctx, names, item.line);
   }
   const run = await client.automation.runs.get.query({ runId });
   if (!DONE.has(run.state)) throw new CliError(`run ${runId} is ${run.state}`);
