@@ -141,3 +141,7 @@ export * from "./net/outbound-networks";
 export { checkAddress, resolveOutbound, type OutboundCheck } from "./net/outbound";
 export { outboundRequest, OutboundRefused, type OutboundRequest, type OutboundResponse } from "./net/outbound-request";
 export { parseIpLiteral, parseNetwork, type IpAddress, type IpNetwork } from "./net/cidr";
+export * from "./live/topics";
+export * from "./live/publisher";
+export * from "./live/subscriber";
+export * from "./automation/runs/output-retention";

@@ -153,9 +153,10 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
       ssh: connect,
       becomePassword,
       line: (stream, text) => {
+        // Past the step's cap (OPS_STEP_OUTPUT_CAP_BYTES) the buffer drops lines and counts them.
+        if (!run.output.push(run.lease, step.id, stream, text)) return;
         lines++;
         bytes += Buffer.byteLength(text) + 1;
-        run.output.push(run.lease, step.id, stream, text);
       },
       addSecrets: (values) => run.output.addSecrets(run.lease.ordinal, values),
       signal: run.signal,
@@ -164,13 +165,17 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
       system: ctx,
     };
     const r = await executeStep(step.kind, step.config, context);
+    // One engine line says how much was dropped at the cap; nothing is cut silently.
+    const droppedBytes = run.output.endStep(run.lease, step.id);
+    if (droppedBytes) lines++;
     return {
       state: r.state,
       exitCode: r.exitCode,
       error: r.error,
       outputLines: lines,
       outputBytes: bytes,
-      truncated: r.truncated ?? false,
+      truncated: (r.truncated ?? false) || droppedBytes > 0,
+      droppedBytes,
       captured: r.captured,
     };
   }

@@ -36,6 +36,8 @@ export async function streamToResult(
     signal: ctx.signal,
     pty: opts.pty,
     become: opts.become,
+    // The per-step cap is the output buffer's (OPS_STEP_OUTPUT_CAP_BYTES), which says so in the output.
+    capBytes: Number.MAX_SAFE_INTEGER,
     onLine: (stream, text) => {
       if (stream === 1) captured = keepTail(captured, text + "\n");
       ctx.line(stream, text);

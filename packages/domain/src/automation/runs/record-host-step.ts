@@ -11,7 +11,9 @@ export async function startHostStep({ ctx, input }: SystemVerbArgs<{ lease: Host
     WHERE ${holds(input.lease)} AND s.run_id = h.run_id AND s.ordinal = h.ordinal AND s.step_id = ${input.stepId}
       AND s.state IN ('pending', 'running')
     RETURNING 1`);
-  return rows.length === 1;
+  if (rows.length !== 1) return false;
+  ctx.services.live?.publish("run.progress", { runId: input.lease.runId });
+  return true;
 }
 
 export type HostStepResult = {
@@ -21,6 +23,8 @@ export type HostStepResult = {
   outputLines: number;
   outputBytes: number;
   truncated: boolean;
+  /** Output bytes dropped at the step's cap (ADR 0012, "Output"). */
+  droppedBytes?: number;
   captured: string | null;
 };
 
@@ -33,10 +37,11 @@ export async function finishHostStep({
   input,
 }: SystemVerbArgs<{ lease: HostLease; stepId: string; result: HostStepResult }>): Promise<boolean> {
   const r = input.result;
-  return ctx.services.db.transaction(async (tx) => {
+  const recorded = await ctx.services.db.transaction(async (tx) => {
     const rows = await tx.execute(sql`
       UPDATE automation.run_host_steps s SET state = ${r.state}, exit_code = ${r.exitCode}, error = ${r.error},
-        output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated}, captured = ${r.captured},
+        output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated},
+        output_dropped_bytes = ${r.droppedBytes ?? 0}, captured = ${r.captured},
         finished_at = now()
       FROM automation.run_hosts h
       WHERE ${holds(input.lease)} AND s.run_id = h.run_id AND s.ordinal = h.ordinal AND s.step_id = ${input.stepId}
@@ -48,4 +53,6 @@ export async function finishHostStep({
       await emitHostStepsFailed(tx, input.lease.runId, [{ ordinal: input.lease.ordinal, stepId: input.stepId }]);
     return true;
   });
+  if (recorded) ctx.services.live?.publish("run.progress", { runId: input.lease.runId });
+  return recorded;
 }

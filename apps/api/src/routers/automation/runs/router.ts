@@ -6,8 +6,10 @@ import { hosts } from "./hosts";
 import { launch } from "./launch";
 import { list } from "./list";
 import { output } from "./output";
+import { onOutput } from "./on-output";
+import { onProgress } from "./on-progress";
 import { preview } from "./preview";
 import { rerun } from "./rerun";
 import { resume } from "./resume";
 
-export const runsRouter = router({ exec, get, output, launch, preview, list, hosts, cancel, rerun, resume });
+export const runsRouter = router({ exec, get, output, launch, preview, list, hosts, cancel, rerun, resume, onOutput, onProgress });
