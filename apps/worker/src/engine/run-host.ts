@@ -19,7 +19,11 @@ import { failureOf, SshFailure } from "../ssh/failure";
 import { openLogin } from "../ssh/login";
 import { streamCommand } from "../ssh/stream-exec";
 import type { OutputBuffer } from "./output-buffer";
+import { barrierHooks } from "./barrier";
 import { planHost, type StepOutcome } from "./walk";
+
+/** A host's end, or "parked" at a run-scope step (its lease already given up). */
+export type HostOutcome = { state: "succeeded" | "failed" | "cancelled"; error: string | null } | { state: "parked"; stepId: string };
 
 const jumpHosts = alias(targets, "jump_host");
 const CAPTURE_BYTES = 64 * 1024;
@@ -33,6 +37,8 @@ export type HostRun = {
   output: OutputBuffer;
   /** Aborted on cancel, on a lost lease, or when the worker stops. */
   signal: AbortSignal;
+  /** Launch values, for conditions on params.<name>. */
+  params?: Record<string, unknown>;
 };
 
 /**
@@ -41,7 +47,7 @@ export type HostRun = {
  * Recorded host-steps are never run again (a resumed host skips them). Answers the
  * host's outcome, or null when the lease was lost and nothing more may be written.
  */
-export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "failed" | "cancelled"; error: string | null } | null> {
+export async function runHost(run: HostRun): Promise<HostOutcome | null> {
   const { ctx } = run;
   const { db, masterKeys } = ctx.services;
   const recorded = new Map(
@@ -251,8 +257,9 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
   }
 
   try {
-    const outcome = await planHost(run.workflow, { execute, skip, params: {} });
-    if (outcome === null) return null;
+    const outcome = await planHost(run.workflow, { execute, skip, params: run.params ?? {}, ...barrierHooks(ctx, run.lease, () => run.output.flush()) });
+    if (outcome === null || outcome.state === "at") return null;
+    if (outcome.state === "parked") return outcome;
     if (run.signal.aborted && outcome.state !== "succeeded") return { state: "cancelled", error: "cancelled" };
     return outcome;
   } finally {

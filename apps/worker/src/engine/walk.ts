@@ -1,4 +1,4 @@
-import type { Condition, WorkflowDocument, WorkflowEdge, WorkflowStep } from "@ops/domain";
+import { isRunScope, topologicalOrder, type Aggregates, type Condition, type WorkflowDocument, type WorkflowEdge, type WorkflowStep } from "@ops/domain";
 
 export type StepOutcome = {
   state: "succeeded" | "failed" | "timed_out" | "cancelled" | "skipped" | "interrupted";
@@ -17,7 +17,23 @@ export type HostWalk = {
   /** Records the step as skipped; false when the lease was lost. */
   skip(step: WorkflowStep): Promise<boolean>;
   params: Record<string, unknown>;
+  /**
+   * A run-scope step's recorded result (run once for the whole run, ADR 0012), or
+   * undefined while it has not run: the host must park at it.
+   */
+  runScope?(step: WorkflowStep): Promise<StepOutcome | undefined>;
+  /** `hosts.<step>.*` over every host, read once the barrier has opened. */
+  aggregates?(): Promise<Aggregates>;
+  /** Parks the host at a run-scope step and gives up its lease; false when the lease was lost. */
+  park?(step: WorkflowStep): Promise<boolean>;
+  /** Stop at this run-scope step and answer whether it is eligible for this host (the barrier's own replay). */
+  stopAt?: string;
 };
+
+export type WalkResult =
+  | { state: "succeeded" | "failed" | "cancelled"; error: string | null }
+  | { state: "parked"; stepId: string }
+  | { state: "at"; stepId: string; eligible: boolean };
 
 /**
  * One host's walk through the graph, in dependency order: a step runs when its incoming
@@ -25,11 +41,13 @@ export type HostWalk = {
  * source ended as the edge asks (success, failure, always) and its condition holds.
  * Steps nothing leads to are recorded as skipped. The host fails when a step failed and
  * no failure or always edge took the failure in hand, unless the step continues on error.
+ *
+ * Run-scope steps (ADR 0012) are barriers: the host parks at one that has not run yet
+ * (answer "parked"); once it has run, the host sees its result when the step was
+ * eligible for this host (its edges, with `hosts.*` aggregates), or a skip otherwise.
+ * Every host meets run-scope steps in the same (topological) order.
  */
-export async function planHost(
-  doc: WorkflowDocument,
-  walk: HostWalk,
-): Promise<{ state: "succeeded" | "failed" | "cancelled"; error: string | null } | null> {
+export async function planHost(doc: WorkflowDocument, walk: HostWalk): Promise<WalkResult | null> {
   const incoming = new Map<string, WorkflowEdge[]>();
   for (const e of doc.edges) (incoming.get(e.to) ?? incoming.set(e.to, []).get(e.to)!).push(e);
   const start = new Set(doc.start ?? [doc.steps[0]!.id]);
@@ -37,12 +55,32 @@ export async function planHost(
   const byId = new Map(doc.steps.map((s) => [s.id, s]));
   let unhandled: string | null = null;
   let cancelled = false;
+  let aggregates: Aggregates | null = null;
 
   for (const step of topologicalOrder(doc)) {
     const edges = incoming.get(step.id) ?? [];
-    const taken = edges.map((e) => edgeTaken(e, byId.get(e.from)!, outcomes.get(e.from), outcomes, walk.params));
+    const scoped = isRunScope(doc, step.id);
+    let recorded: StepOutcome | undefined;
+    if (scoped && !cancelled) {
+      if (!walk.runScope) throw new Error(`step "${step.id}" runs once for the whole run and needs the run's barrier`);
+      if (walk.stopAt !== step.id) recorded = await walk.runScope(step);
+      if (!recorded && walk.stopAt !== step.id) {
+        if (!(await walk.park!(step))) return null;
+        return { state: "parked", stepId: step.id };
+      }
+      aggregates ??= (await walk.aggregates?.()) ?? {};
+    }
+    const taken = edges.map((e) => edgeTaken(e, byId.get(e.from)!, outcomes.get(e.from), outcomes, walk.params, aggregates));
     const eligible =
       !cancelled && (start.has(step.id) || (step.join === "any" ? taken.some(Boolean) : taken.length > 0 && taken.every(Boolean)));
+    if (walk.stopAt === step.id) return { state: "at", stepId: step.id, eligible };
+    if (scoped) {
+      outcomes.set(
+        step.id,
+        eligible && recorded ? recorded : { state: "skipped", exitCode: null, output: "", passThrough: eligible && step.disabled },
+      );
+      continue;
+    }
     if (!eligible || step.disabled) {
       if (!(await walk.skip(step))) return null;
       outcomes.set(step.id, { state: "skipped", exitCode: null, output: "", passThrough: eligible && step.disabled });
@@ -72,18 +110,19 @@ function edgeTaken(
   o: StepOutcome | undefined,
   all: Map<string, StepOutcome>,
   params: Record<string, unknown>,
+  aggregates: Aggregates | null,
 ): boolean {
   if (!o || o.state === "cancelled") return false;
   if (o.state === "skipped" && !o.passThrough) return false;
   const ok = o.state === "succeeded" || o.passThrough || (failed(o) && from.continueOnError);
   const on = edge.on === "always" || (edge.on === "success" ? ok : !ok);
-  return on && (!edge.condition || holds(edge.condition, all, params));
+  return on && (!edge.condition || holds(edge.condition, all, params, aggregates));
 }
 
-function holds(c: Condition, all: Map<string, StepOutcome>, params: Record<string, unknown>): boolean {
-  if ("all" in c) return c.all.every((x) => holds(x, all, params));
-  if ("any" in c) return c.any.some((x) => holds(x, all, params));
-  if ("not" in c) return !holds(c.not, all, params);
+function holds(c: Condition, all: Map<string, StepOutcome>, params: Record<string, unknown>, agg: Aggregates | null): boolean {
+  if ("all" in c) return c.all.every((x) => holds(x, all, params, agg));
+  if ("any" in c) return c.any.some((x) => holds(x, all, params, agg));
+  if ("not" in c) return !holds(c.not, all, params, agg);
   const [scope, name, field] = c.subject.split(".") as [string, string, string | undefined];
   let left: unknown;
   if (scope === "params") left = params[name];
@@ -91,8 +130,9 @@ function holds(c: Condition, all: Map<string, StepOutcome>, params: Record<strin
     const o = all.get(name);
     left = field === "exitCode" ? o?.exitCode : field === "output" ? o?.output : o?.state;
   } else {
-    // Aggregates over every host are run-wide barriers (ADR 0012), evaluated by the run, not a host.
-    throw new Error(`condition on ${c.subject}: run-wide conditions are not evaluated per host`);
+    // hosts.<step>.*: only on edges into run-scope steps, read once every host got there (ADR 0012).
+    const a = agg?.[name] ?? { succeeded: 0, failed: 0, failedPercent: 0 };
+    left = a[field as keyof typeof a];
   }
   const right = c.value;
   switch (c.op) {
@@ -119,21 +159,4 @@ function holds(c: Condition, all: Map<string, StepOutcome>, params: Record<strin
   }
 }
 
-/** Steps in an order where every step comes after all its sources (the document is a validated DAG). */
-export function topologicalOrder(doc: WorkflowDocument): WorkflowStep[] {
-  const indegree = new Map(doc.steps.map((s) => [s.id, 0]));
-  for (const e of doc.edges) indegree.set(e.to, (indegree.get(e.to) ?? 0) + 1);
-  const ready = doc.steps.filter((s) => indegree.get(s.id) === 0);
-  const order: WorkflowStep[] = [];
-  const byId = new Map(doc.steps.map((s) => [s.id, s]));
-  while (ready.length) {
-    const s = ready.shift()!;
-    order.push(s);
-    for (const e of doc.edges.filter((x) => x.from === s.id)) {
-      const left = indegree.get(e.to)! - 1;
-      indegree.set(e.to, left);
-      if (left === 0) ready.push(byId.get(e.to)!);
-    }
-  }
-  return order;
-}
+export { topologicalOrder };

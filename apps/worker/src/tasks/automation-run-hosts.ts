@@ -53,9 +53,11 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
             actor,
             output,
             signal: abort.signal,
+            params: claimed.params,
           });
           await output.flush();
-          if (outcome) await finishRunHost({ ctx, input: { lease: host, state: outcome.state, error: outcome.error } });
+          if (outcome && outcome.state !== "parked")
+            await finishRunHost({ ctx, input: { lease: host, state: outcome.state, error: outcome.error } });
         })()
           .catch((e: Error) =>
             deps.log.error(

@@ -9,6 +9,7 @@ export const QUEUE_TASKS = {
   "assets:connection-test": z.object({ testId: z.uuid() }),
   "assets:discovery-scan": z.object({ scanId: z.uuid() }),
   "automation:run-hosts": z.object({ runId: z.uuid() }),
+  "automation:run-scope": z.object({ runId: z.uuid(), stepId: z.string().min(1) }),
 } as const;
 
 export type QueueTaskIdentifier = keyof typeof QUEUE_TASKS;
