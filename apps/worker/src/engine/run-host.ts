@@ -17,7 +17,8 @@ import {
 import { connectSsh, type SshConnection } from "../ssh/connect";
 import { failureOf, SshFailure } from "../ssh/failure";
 import { openLogin } from "../ssh/login";
-import { streamCommand } from "../ssh/stream-exec";
+import { executeStep, type StepContext } from "../steps/registry";
+import { sleep } from "../steps/wait";
 import type { OutputBuffer } from "./output-buffer";
 import { barrierHooks } from "./barrier";
 import { planHost, type StepOutcome } from "./walk";
@@ -26,7 +27,6 @@ import { planHost, type StepOutcome } from "./walk";
 export type HostOutcome = { state: "succeeded" | "failed" | "cancelled"; error: string | null } | { state: "parked"; stepId: string };
 
 const jumpHosts = alias(targets, "jump_host");
-const CAPTURE_BYTES = 64 * 1024;
 
 export type HostRun = {
   ctx: SystemContext;
@@ -138,67 +138,33 @@ export async function runHost(run: HostRun): Promise<HostOutcome | null> {
     return c.secret;
   }
 
-  /** One attempt of an ssh.command step. */
+  /** One attempt of a step, dispatched to its kind's handler (apps/worker/src/steps/). */
   async function attempt(step: WorkflowStep): Promise<HostStepResult> {
-    const config = step.config as {
-      command: string;
-      become?: boolean;
-      env?: Record<string, string>;
-      workingDirectory?: string;
-      pty?: boolean;
-    };
     let lines = 0;
     let bytes = 0;
-    let captured = "";
-    const note = (text: string) => {
-      lines++;
-      bytes += Buffer.byteLength(text) + 1;
-      run.output.push(run.lease, step.id, 3, text);
+    const context: StepContext = {
+      ssh: connect,
+      becomePassword,
+      line: (stream, text) => {
+        lines++;
+        bytes += Buffer.byteLength(text) + 1;
+        run.output.push(run.lease, step.id, stream, text);
+      },
+      addSecrets: (values) => run.output.addSecrets(run.lease.ordinal, values),
+      signal: run.signal,
+      timeoutMs: (step.timeoutSeconds ?? 3600) * 1000,
+      runId: run.lease.runId,
     };
-    try {
-      const c = await connect();
-      let command = config.workingDirectory ? `cd ${shellQuote(config.workingDirectory)} && ${config.command}` : config.command;
-      let stdin: string | undefined;
-      if (config.become) {
-        stdin = (await becomePassword()) + "\n";
-        command = `sudo -S -p '' -- sh -c ${shellQuote(command)}`;
-      }
-      const r = await streamCommand(c.client, command, {
-        timeoutMs: (step.timeoutSeconds ?? 3600) * 1000,
-        signal: run.signal,
-        env: config.env,
-        pty: config.pty,
-        stdin,
-        onLine: (stream, text) => {
-          lines++;
-          bytes += Buffer.byteLength(text) + 1;
-          if (stream === 1) captured = (captured + text + "\n").slice(-CAPTURE_BYTES);
-          run.output.push(run.lease, step.id, stream, text);
-        },
-      });
-      if (r.droppedBytes) note(`[output cap reached: ${r.droppedBytes} more bytes were not kept]`);
-      const base = { outputLines: lines, outputBytes: bytes, truncated: r.droppedBytes > 0, captured };
-      if (r.aborted) return { ...base, state: "cancelled", exitCode: null, error: "cancelled: the remote command was stopped" };
-      if (r.timedOut) {
-        note(`[timed out after ${step.timeoutSeconds ?? 3600} s: the remote command was stopped]`);
-        return { ...base, state: "timed_out", exitCode: null, error: `timed out after ${step.timeoutSeconds ?? 3600} s` };
-      }
-      if (r.exitCode === 0) return { ...base, state: "succeeded", exitCode: 0, error: null };
-      const error = r.exitCode === null ? `killed by signal ${r.signal ?? "unknown"}` : `exit code ${r.exitCode}`;
-      return { ...base, state: "failed", exitCode: r.exitCode, error };
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      note(`[${message}]`);
-      return {
-        state: "failed",
-        exitCode: null,
-        error: message,
-        outputLines: lines,
-        outputBytes: bytes,
-        truncated: false,
-        captured: captured || null,
-      };
-    }
+    const r = await executeStep(step.kind, step.config, context);
+    return {
+      state: r.state,
+      exitCode: r.exitCode,
+      error: r.error,
+      outputLines: lines,
+      outputBytes: bytes,
+      truncated: r.truncated ?? false,
+      captured: r.captured,
+    };
   }
 
   /** Runs a step with its retries; null when the lease was lost. */
@@ -211,20 +177,6 @@ export async function runHost(run: HostRun): Promise<HostOutcome | null> {
         output: previous.captured ?? "",
         error: previous.error,
       };
-    }
-    if (step.kind !== "ssh.command") {
-      const result: HostStepResult = {
-        state: "failed",
-        exitCode: null,
-        error: `step kind ${step.kind} does not run on this version of the worker`,
-        outputLines: 0,
-        outputBytes: 0,
-        truncated: false,
-        captured: null,
-      };
-      if (!(await startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } }))) return null;
-      if (!(await finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } }))) return null;
-      return { state: "failed", exitCode: null, output: "", error: result.error };
     }
     for (let tryNo = 0; ; tryNo++) {
       if (!(await startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } }))) return null;
@@ -266,15 +218,4 @@ export async function runHost(run: HostRun): Promise<HostOutcome | null> {
     (conn as SshConnection | null)?.close();
     (jumpConn as SshConnection | null)?.close();
   }
-}
-
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-  });
 }

@@ -1,0 +1,61 @@
+import type { StepConfig, StepKind } from "@ops/domain/schemas/automation-steps";
+import type { SshConnection } from "../ssh/connect";
+
+/**
+ * What a step handler gets besides its config (already rendered and re-parsed): the
+ * host's SSH connection for target-placed kinds, an output sink, the run's AbortSignal,
+ * its timeout, and a way to have values masked in everything stored.
+ */
+export type StepContext = {
+  /**
+   * The host's SSH connection, opened on first use (through the jump host, pinned host key
+   * enforced); throws an SshFailure when it cannot be opened. Null for worker-placed kinds.
+   */
+  ssh: (() => Promise<SshConnection>) | null;
+  /** The become (sudo) password of the target; throws a clear SshFailure when there is none. */
+  becomePassword: () => Promise<string>;
+  /** One line of output: 1 stdout, 2 stderr, 3 the engine's own notes. Masked before it is stored. */
+  line: (stream: 1 | 2 | 3, text: string) => void;
+  /** Values never to store (each line of each value is masked in output and captured text). */
+  addSecrets: (values: (string | null | undefined)[]) => void;
+  /** Aborted on cancel, on a lost lease, or when the worker stops. */
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** Who the run is for, for messages and audit of worker-placed side effects. */
+  runId: string;
+};
+
+export type StepRunResult = {
+  state: "succeeded" | "failed" | "timed_out" | "cancelled";
+  exitCode: number | null;
+  error: string | null;
+  /** What later steps see as steps.<id>.output (stdout, or a response body), bounded. */
+  captured: string;
+  /** Output was cut at the cap. */
+  truncated?: boolean;
+};
+
+export type StepHandler<K extends StepKind> = {
+  kind: K;
+  run(config: StepConfig<K>, ctx: StepContext): Promise<StepRunResult>;
+};
+
+/** Captured text kept for conditions and later steps. */
+export const CAPTURE_BYTES = 64 * 1024;
+
+export function keepTail(captured: string, more: string): string {
+  const next = captured + more;
+  return next.length > CAPTURE_BYTES ? next.slice(-CAPTURE_BYTES) : next;
+}
+
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export const failed = (error: string, captured = ""): StepRunResult => ({ state: "failed", exitCode: null, error, captured });
+export const cancelled = (what: string, captured = ""): StepRunResult => ({
+  state: "cancelled",
+  exitCode: null,
+  error: `cancelled: ${what}`,
+  captured,
+});
