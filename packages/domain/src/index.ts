@@ -114,7 +114,7 @@ export * from "./assets/host-keys/known-hosts";
 export * as assetsSummarySchemas from "./schemas/assets-summary";
 export * from "./assets/summary/get-assets-summary";
 export * from "./automation/runs/release-host-lease";
-export { isRunScope } from "./schemas/automation-workflow";
+export { isRunScope, stepPlacement } from "./schemas/automation-workflow";
 export * from "./automation/runs/workflow-order";
 export * from "./automation/runs/write-run";
 export { THRESHOLD_SKIP } from "./automation/runs/run-flow";

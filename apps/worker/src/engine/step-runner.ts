@@ -1,0 +1,65 @@
+import type { HostLease, HostStepResult, WorkflowStep } from "@ops/domain";
+import { executeStep, type StepContext } from "../steps/registry";
+import { sleep } from "../steps/wait";
+import type { OutputBuffer } from "./output-buffer";
+import type { StepOutcome } from "./walk";
+
+/**
+ * A step with its retries (backoff `backoffSeconds * factor^n`), each attempt started and
+ * recorded through the caller's fenced writes (a host's lease, or the run's for run-scope
+ * steps). Null when the lease was lost: nothing more may be written.
+ */
+export async function runStepAttempts(opts: {
+  step: WorkflowStep;
+  lease: HostLease;
+  output: OutputBuffer;
+  signal: AbortSignal;
+  /** The target's session, or null for a step on the worker. */
+  session: { connect: NonNullable<StepContext["ssh"]>; becomePassword: () => Promise<string>; connectFailed: () => boolean } | null;
+  start: () => Promise<boolean>;
+  finish: (result: HostStepResult) => Promise<boolean>;
+}): Promise<StepOutcome | null> {
+  const { step, lease, output } = opts;
+  for (let tryNo = 0; ; tryNo++) {
+    if (!(await opts.start())) return null;
+    const result = await attempt();
+    const retry = result.state === "failed" && tryNo < step.retries.count && !opts.session?.connectFailed() && !opts.signal.aborted;
+    if (retry) {
+      const wait = step.retries.backoffSeconds * step.retries.factor ** tryNo;
+      output.push(lease, step.id, 3, `[attempt ${tryNo + 1} failed (${result.error}); retrying in ${wait} s]`);
+      await sleep(wait * 1000, opts.signal);
+      continue;
+    }
+    if (!(await opts.finish(result))) return null;
+    return { state: result.state, exitCode: result.exitCode, output: result.captured ?? "", error: result.error };
+  }
+
+  /** One attempt, dispatched to its kind's handler (apps/worker/src/steps/). */
+  async function attempt(): Promise<HostStepResult> {
+    let lines = 0;
+    let bytes = 0;
+    const context: StepContext = {
+      ssh: opts.session?.connect ?? null,
+      becomePassword: opts.session?.becomePassword ?? (() => Promise.reject(new Error("a step on the worker has no become password"))),
+      line: (stream, text) => {
+        lines++;
+        bytes += Buffer.byteLength(text) + 1;
+        output.push(lease, step.id, stream, text);
+      },
+      addSecrets: (values) => output.addSecrets(lease.ordinal, values),
+      signal: opts.signal,
+      timeoutMs: (step.timeoutSeconds ?? 3600) * 1000,
+      runId: lease.runId,
+    };
+    const r = await executeStep(step.kind, step.config, context);
+    return {
+      state: r.state,
+      exitCode: r.exitCode,
+      error: r.error,
+      outputLines: lines,
+      outputBytes: bytes,
+      truncated: r.truncated ?? false,
+      captured: r.captured,
+    };
+  }
+}
