@@ -27,17 +27,16 @@ export function hostSession(opts: {
   let jumpConn: SshConnection | null = null;
   let connectFailure: SshFailure | null = null;
 
-  const connect = async (): Promise<SshConnection> => {
-    if (conn) return conn;
-    if (connectFailure) throw connectFailure;
-    try {
-      conn = await openConnection();
-      return conn;
-    } catch (e) {
-      connectFailure = e instanceof SshFailure ? e : failureOf("tcp", e, "target");
-      throw connectFailure;
-    }
-  };
+  // One opening shared by steps that start together (parallel branches).
+  let opening: Promise<SshConnection> | null = null;
+  const connect = (): Promise<SshConnection> =>
+    (opening ??= openConnection().then(
+      (c) => (conn = c),
+      (e: unknown) => {
+        connectFailure = e instanceof SshFailure ? e : failureOf("tcp", e, "target");
+        throw connectFailure;
+      },
+    ));
 
   async function openConnection(): Promise<SshConnection> {
     if (!opts.targetId) throw new SshFailure("tcp", "target deleted", "the target was deleted after the run started");
@@ -102,7 +101,6 @@ export function hostSession(opts: {
     opts.addSecrets([c.secret]);
     return c.secret;
   }
-
 
   return {
     connect,

@@ -18,7 +18,6 @@ import { planHost, type StepOutcome } from "./walk";
 /** A host's end, or "parked" at a run-scope step (its lease already given up). */
 export type HostOutcome = { state: "succeeded" | "failed" | "cancelled"; error: string | null } | { state: "parked"; stepId: string };
 
-
 export type HostRun = {
   ctx: SystemContext;
   lease: HostLease;
@@ -95,7 +94,12 @@ export async function runHost(run: HostRun): Promise<HostOutcome | null> {
   }
 
   try {
-    const outcome = await planHost(run.workflow, { execute, skip, params: run.params ?? {}, ...barrierHooks(ctx, run.lease, () => run.output.flush()) });
+    const outcome = await planHost(run.workflow, {
+      execute,
+      skip,
+      params: run.params ?? {},
+      ...barrierHooks(ctx, run.lease, () => run.output.flush()),
+    });
     if (outcome === null || outcome.state === "at") return null;
     if (outcome.state === "parked") return outcome;
     if (run.signal.aborted && outcome.state !== "succeeded") return { state: "cancelled", error: "cancelled" };

@@ -1,4 +1,12 @@
-import { isRunScope, topologicalOrder, type Aggregates, type Condition, type WorkflowDocument, type WorkflowEdge, type WorkflowStep } from "@ops/domain";
+import {
+  isRunScope,
+  topologicalOrder,
+  type Aggregates,
+  type Condition,
+  type WorkflowDocument,
+  type WorkflowEdge,
+  type WorkflowStep,
+} from "@ops/domain";
 
 export type StepOutcome = {
   state: "succeeded" | "failed" | "timed_out" | "cancelled" | "skipped" | "interrupted";
@@ -57,40 +65,80 @@ export async function planHost(doc: WorkflowDocument, walk: HostWalk): Promise<W
   let cancelled = false;
   let aggregates: Aggregates | null = null;
 
+  let lost = false;
+  const edgesOf = (step: WorkflowStep) => incoming.get(step.id) ?? [];
+  const takes = (e: WorkflowEdge) => edgeTaken(e, byId.get(e.from)!, outcomes.get(e.from), outcomes, walk.params, aggregates);
+  const eligibleNow = (step: WorkflowStep) => {
+    const taken = edgesOf(step).map(takes);
+    return !cancelled && (start.has(step.id) || (step.join === "any" ? taken.some(Boolean) : taken.length > 0 && taken.every(Boolean)));
+  };
+
+  /**
+   * The per-host steps between two barriers run concurrently, each as soon as its sources
+   * have ended (all of them; with `join: any`, the first whose edge is taken), so
+   * parallel branches run side by side over the host's one SSH connection.
+   */
+  async function runSegment(segment: WorkflowStep[]): Promise<void> {
+    const done = new Map<string, Promise<void>>();
+    for (const step of segment) {
+      done.set(
+        step.id,
+        (async () => {
+          const sources = edgesOf(step).map((e) => ({ e, p: done.get(e.from) ?? Promise.resolve() }));
+          if (step.join === "any" && sources.length > 1) {
+            await new Promise<void>((resolve) => {
+              let left = sources.length;
+              for (const { e, p } of sources) void p.then(() => (takes(e) || --left === 0 ? resolve() : undefined));
+            });
+          } else await Promise.all(sources.map((x) => x.p));
+          if (lost) return;
+          const eligible = eligibleNow(step);
+          if (!eligible || step.disabled) {
+            if (!(await walk.skip(step))) lost = true;
+            outcomes.set(step.id, { state: "skipped", exitCode: null, output: "", passThrough: eligible && step.disabled });
+            return;
+          }
+          const outcome = await walk.execute(step);
+          if (!outcome) {
+            lost = true;
+            return;
+          }
+          outcomes.set(step.id, outcome);
+          if (outcome.state === "cancelled") cancelled = true;
+        })(),
+      );
+    }
+    await Promise.all(done.values());
+  }
+
+  let segment: WorkflowStep[] = [];
   for (const step of topologicalOrder(doc)) {
-    const edges = incoming.get(step.id) ?? [];
-    const scoped = isRunScope(doc, step.id);
+    if (!isRunScope(doc, step.id)) {
+      segment.push(step);
+      continue;
+    }
+    await runSegment(segment);
+    segment = [];
+    if (lost) return null;
     let recorded: StepOutcome | undefined;
-    if (scoped && !cancelled) {
+    if (!cancelled && walk.stopAt !== step.id) {
       if (!walk.runScope) throw new Error(`step "${step.id}" runs once for the whole run and needs the run's barrier`);
-      if (walk.stopAt !== step.id) recorded = await walk.runScope(step);
-      if (!recorded && walk.stopAt !== step.id) {
+      recorded = await walk.runScope(step);
+      if (!recorded) {
         if (!(await walk.park!(step))) return null;
         return { state: "parked", stepId: step.id };
       }
-      aggregates ??= (await walk.aggregates?.()) ?? {};
     }
-    const taken = edges.map((e) => edgeTaken(e, byId.get(e.from)!, outcomes.get(e.from), outcomes, walk.params, aggregates));
-    const eligible =
-      !cancelled && (start.has(step.id) || (step.join === "any" ? taken.some(Boolean) : taken.length > 0 && taken.every(Boolean)));
+    if (!cancelled) aggregates ??= (await walk.aggregates?.()) ?? {};
+    const eligible = eligibleNow(step);
     if (walk.stopAt === step.id) return { state: "at", stepId: step.id, eligible };
-    if (scoped) {
-      outcomes.set(
-        step.id,
-        eligible && recorded ? recorded : { state: "skipped", exitCode: null, output: "", passThrough: eligible && step.disabled },
-      );
-      continue;
-    }
-    if (!eligible || step.disabled) {
-      if (!(await walk.skip(step))) return null;
-      outcomes.set(step.id, { state: "skipped", exitCode: null, output: "", passThrough: eligible && step.disabled });
-      continue;
-    }
-    const outcome = await walk.execute(step);
-    if (!outcome) return null;
-    outcomes.set(step.id, outcome);
-    if (outcome.state === "cancelled") cancelled = true;
+    outcomes.set(
+      step.id,
+      eligible && recorded ? recorded : { state: "skipped", exitCode: null, output: "", passThrough: eligible && step.disabled },
+    );
   }
+  await runSegment(segment);
+  if (lost) return null;
   for (const step of doc.steps) {
     const o = outcomes.get(step.id);
     if (!o || !failed(o) || step.continueOnError) continue;

@@ -74,7 +74,8 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
       const done = view.runSteps.get(step.id);
       if (!done || !FINAL.has(done.state)) {
         const eligible = await eligibleFor(workflow, step, params, view);
-        const recorded = eligible && !step.disabled ? await runStep(ctx, deps, lease, step, output, abort.signal) : await skipStep(ctx, lease, step);
+        const recorded =
+          eligible && !step.disabled ? await runStep(ctx, deps, lease, step, output, abort.signal) : await skipStep(ctx, lease, step);
         await output.flush();
         if (!recorded) return; // the run's lease was taken over
       }
@@ -175,7 +176,15 @@ async function runStep(
 }
 
 async function skipStep(ctx: SystemContext, lease: RunLease, step: WorkflowStep): Promise<boolean> {
-  const result: HostStepResult = { state: "skipped", exitCode: null, error: null, outputLines: 0, outputBytes: 0, truncated: false, captured: null };
+  const result: HostStepResult = {
+    state: "skipped",
+    exitCode: null,
+    error: null,
+    outputLines: 0,
+    outputBytes: 0,
+    truncated: false,
+    captured: null,
+  };
   return finishRunStep({ ctx, input: { lease, stepId: step.id, result } });
 }
 

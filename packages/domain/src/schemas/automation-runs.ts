@@ -62,6 +62,8 @@ export const runView = z.object({
   startedAt: isoDate.nullable(),
   finishedAt: isoDate.nullable(),
   hosts: z.array(runHostView),
+  /** Run-scope steps (run once for the whole run, ADR 0012): their one result each. */
+  runSteps: z.array(hostStepView).optional(),
 });
 export type RunView = z.infer<typeof runView>;
 

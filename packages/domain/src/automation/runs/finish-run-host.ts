@@ -24,9 +24,7 @@ export async function finishRunHost({
       WHERE ${holds(input.lease)} AND h.state = 'running'
       RETURNING 1`);
     if (rows.length !== 1) return false;
-    await tx.execute(
-      sql`DELETE FROM automation.host_locks WHERE run_id = ${input.lease.runId} AND ordinal = ${input.lease.ordinal}`,
-    );
+    await tx.execute(sql`DELETE FROM automation.host_locks WHERE run_id = ${input.lease.runId} AND ordinal = ${input.lease.ordinal}`);
     if (input.state === "failed") {
       await tx.execute(sql`UPDATE automation.runs SET hosts_failed = hosts_failed + 1 WHERE id = ${input.lease.runId}`);
       await applyFailureThreshold(tx, input.lease.runId);

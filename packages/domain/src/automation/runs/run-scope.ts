@@ -36,10 +36,7 @@ export class RunLeaseBusy extends Error {
  * over an expired lease: a run step left running re-runs only if it is idempotent,
  * otherwise it is interrupted, as for hosts.
  */
-export async function claimRunLease({
-  ctx,
-  input,
-}: SystemVerbArgs<{ runId: string; workerId: string }>): Promise<{
+export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: string; workerId: string }>): Promise<{
   lease: RunLease;
   workflow: WorkflowDocument;
   params: Record<string, unknown>;
@@ -97,7 +94,14 @@ export async function readRunScope({ ctx, input }: SystemVerbArgs<{ runId: strin
       WHERE run_id = ${input.runId} AND ordinal = ${RUN_SCOPE_ORDINAL}`),
     runAggregates({ ctx, input: { runId: input.runId } }),
     input.waitingOn
-      ? db.execute<{ ordinal: number; step_id: string; state: string; exit_code: number | null; captured: string | null; error: string | null }>(sql`
+      ? db.execute<{
+          ordinal: number;
+          step_id: string;
+          state: string;
+          exit_code: number | null;
+          captured: string | null;
+          error: string | null;
+        }>(sql`
           SELECT s.ordinal, s.step_id, s.state, s.exit_code, s.captured, s.error
           FROM automation.run_hosts h JOIN automation.run_host_steps s ON s.run_id = h.run_id AND s.ordinal = h.ordinal
           WHERE h.run_id = ${input.runId} AND h.state = 'waiting' AND h.waiting_on = ${input.waitingOn}`)
