@@ -31,7 +31,8 @@ export class RunLeaseBusy extends Error {
 }
 
 /**
- * Takes the run's lease for a run-scope step. Null: the run is over or being cancelled.
+ * Takes the run's lease for a run-scope step. Null: the run is over, or being cancelled
+ * (then the hosts parked at the barrier end as cancelled).
  * Throws RunLeaseBusy while another worker's lease is live (the task is retried). Taking
  * over an expired lease: a run step left running re-runs only if it is idempotent,
  * otherwise it is interrupted, as for hosts.
@@ -51,7 +52,16 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
     }>(sql`
       SELECT state, cancel_requested_at, lease_owner, lease_expires_at > now() AS live, workflow
       FROM automation.runs WHERE id = ${input.runId} FOR UPDATE`);
-    if (!run || !["queued", "running"].includes(run.state) || run.cancel_requested_at) return null;
+    if (!run || !["queued", "running"].includes(run.state)) return null;
+    if (run.cancel_requested_at) {
+      // Hosts parked at the barrier will not be woken: they end here, and the run with them.
+      await tx.execute(sql`
+        UPDATE automation.run_hosts SET state = 'cancelled', error = 'run cancelled while this host waited at step ' || waiting_on,
+          finished_at = now(), waiting_on = NULL
+        WHERE run_id = ${input.runId} AND state = 'waiting'`);
+      await finishRunIfDone(tx, input.runId);
+      return null;
+    }
     if (run.lease_owner && run.live && run.lease_owner !== input.workerId) throw new RunLeaseBusy();
     const [taken] = await tx.execute<{ epoch: number; params: Record<string, unknown> }>(sql`
       UPDATE automation.runs SET lease_owner = ${input.workerId}, lease_expires_at = now() + make_interval(secs => ${LEASE_MS / 1000}),
