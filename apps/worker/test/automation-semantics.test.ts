@@ -260,7 +260,7 @@ describe("across hosts", () => {
         steps: [
           cmd(
             "count",
-            `touch ${dir}/run.$$; ls ${dir} | grep -c '^run\\.' >> ${seen}; sleep 1; ls ${dir} | grep -c '^run\\.' >> ${seen}; rm ${dir}/run.$$`,
+            `touch ${dir}/run.$$; ls ${dir} | grep -c '^run\\.' >> ${seen}; sleep 2; ls ${dir} | grep -c '^run\\.' >> ${seen}; rm ${dir}/run.$$`,
           ),
         ],
       },
@@ -378,5 +378,21 @@ describe("run-scope steps", () => {
     expect(run.state).toBe("succeeded");
     expect(run.runSteps).toEqual([expect.objectContaining({ stepId: "nap", state: "succeeded" })]);
     expect(run.progress).toEqual({ done: 1, total: 1 });
+  });
+
+  it("a run without hosts fails when its worker step fails unhandled, and later steps are skipped", async () => {
+    const { runId } = await createTestRun(app, {
+      targets: [],
+      workflow: {
+        steps: [waitStep("long", 30, { timeoutSeconds: 1 }), waitStep("next", 0)],
+        edges: [{ from: "long", to: "next" }],
+      },
+    });
+    const run = await finished(runId);
+    expect(run.state).toBe("failed");
+    expect(Object.fromEntries(run.runSteps!.map((s) => [s.stepId, [s.state, s.error]]))).toEqual({
+      long: ["timed_out", "timed out after 1 s"],
+      next: ["skipped", null],
+    });
   });
 });

@@ -94,16 +94,20 @@ export const RUN_SCOPE_ORDINAL = -1;
  * in the claim's transaction and released when that host finishes. The primary key is
  * what makes "two runs never touch the same host at once" hold across workers.
  */
-export const hostLocks = automation.table("host_locks", {
-  targetId: uuid("target_id")
-    .primaryKey()
-    .references(() => targets.id, { onDelete: "cascade" }),
-  runId: uuid("run_id")
-    .notNull()
-    .references(() => runs.id, { onDelete: "cascade" }),
-  ordinal: integer("ordinal").notNull(),
-  acquiredAt: tstz("acquired_at").notNull().defaultNow(),
-});
+export const hostLocks = automation.table(
+  "host_locks",
+  {
+    targetId: uuid("target_id")
+      .primaryKey()
+      .references(() => targets.id, { onDelete: "cascade" }),
+    runId: uuid("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    ordinal: integer("ordinal").notNull(),
+    acquiredAt: tstz("acquired_at").notNull().defaultNow(),
+  },
+  (t) => [index("host_locks_run_idx").on(t.runId, t.ordinal)],
+);
 
 /** One step on one host; `attempt` counts retries and re-runs after a lost worker. */
 export const runHostSteps = automation.table(

@@ -8,8 +8,6 @@ import type { ExecInput } from "../../schemas/automation-runs";
 import type { WorkflowDocument } from "../../schemas/automation-workflow";
 import { writeRun } from "./write-run";
 
-export { RUN_HOST_BATCH } from "./write-run";
-
 export const ADHOC_STEP_ID = "command";
 
 /**

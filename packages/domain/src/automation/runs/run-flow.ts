@@ -74,12 +74,18 @@ export async function finishRunIfDone(tx: Executor, runId: string, runStepFailed
       WHERE r.id = ${runId} AND r.state IN ('queued', 'running')
         AND NOT EXISTS (SELECT 1 FROM automation.run_hosts h WHERE h.run_id = r.id AND h.state IN ('pending', 'running', 'waiting'))
       RETURNING r.id
-    ), steps AS (
-      UPDATE automation.run_host_steps SET state = 'skipped', finished_at = now()
-      WHERE run_id IN (SELECT id FROM done) AND ordinal = ${RUN_SCOPE_ORDINAL} AND state = 'pending'
     ), locks AS (
       DELETE FROM automation.host_locks WHERE run_id IN (SELECT id FROM done)
     )
     SELECT id FROM done`);
-  return rows.length > 0;
+  if (rows.length === 0) return false;
+  await tx.execute(sql`
+    WITH s AS (
+      UPDATE automation.run_host_steps SET state = 'skipped', finished_at = now()
+      WHERE run_id = ${runId} AND ordinal = ${RUN_SCOPE_ORDINAL} AND state = 'pending'
+      RETURNING 1
+    )
+    UPDATE automation.runs SET host_steps_done = host_steps_done + (SELECT count(*) FROM s)
+    WHERE id = ${runId} AND EXISTS (SELECT 1 FROM s)`);
+  return true;
 }
