@@ -292,6 +292,17 @@ describe("across hosts", () => {
     expect(locks!.n).toBe(0);
   });
 
+  it("exclusive: a lock left by a run that has ended is reclaimed", async () => {
+    const [t] = await farm.targets(1);
+    const gone = await createTestRun(app, { targets: [t!], workflow: { steps: [cmd("x", "true")] } });
+    await finished(gone.runId);
+    // As if the run had ended without releasing its lock (e.g. a crash between the two).
+    await app.db.execute(sql`INSERT INTO automation.host_locks (target_id, run_id, ordinal) VALUES (${t!.id}, ${gone.runId}, 0)`);
+    const { runId } = await createTestRun(app, { targets: [t!], exclusive: "skip", workflow: { steps: [cmd("use", "echo mine")] } });
+    const run = await finished(runId);
+    expect(run.hosts[0]!.state).toBe("succeeded");
+  });
+
   it("exclusive skip: a host another run holds is skipped and named, the others run", async () => {
     const [busy, free] = await farm.targets(2);
     const holder = await createTestRun(app, {

@@ -81,7 +81,8 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
       }
       const order = runScopeSteps(workflow);
       const last = order[order.length - 1]?.id === step.id;
-      const runFailed = last ? await aloneFails(ctx, runId, workflow, params) : false;
+      // Only a run with no host to wake ends here, on its own walk.
+      const runFailed = last && view.waitingHosts.size === 0 ? await aloneFails(ctx, runId, workflow, params) : false;
       const woke = await wakeRunHosts({ ctx, input: { lease, stepId: step.id, workflow, runFailed } });
       current = woke.held ? woke.next : null;
     }
