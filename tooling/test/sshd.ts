@@ -128,6 +128,8 @@ export async function startSshd(opts: { hostKeyType?: "ed25519" | "rsa"; port?: 
       `AllowUsers ${u.user} ${u.nosudoUser}`,
       "PermitRootLogin no",
       "AllowTcpForwarding yes",
+      // ssh.script and ssh.upload steps write files over SFTP, as on a stock OpenSSH install.
+      "Subsystem sftp internal-sftp",
       "UseDNS no",
       "PrintMotd no",
       "MaxStartups 100:30:200",

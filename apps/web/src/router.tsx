@@ -3,6 +3,7 @@ import { watchSession } from "./app/session-watch";
 import { queryClient, trpc } from "./app/trpc";
 import { appLayoutRoute } from "./routes/app-layout";
 import { auditRoute } from "./routes/audit/audit-route";
+import { outboundNetworksRoute } from "./routes/settings/outbound-networks-route";
 import { credentialsRoute } from "./routes/credentials/credentials-route";
 import { discoveryRoute, scanRoute } from "./routes/discovery/discovery-route";
 import { groupsRoute } from "./routes/groups/groups-route";
@@ -35,6 +36,7 @@ const routeTree = rootRoute.addChildren([
     profileMfaRoute,
     profileSessionsRoute,
     auditRoute,
+    outboundNetworksRoute,
   ]),
 ]);
 

@@ -120,3 +120,8 @@ export * from "./automation/runs/write-run";
 export { THRESHOLD_SKIP } from "./automation/runs/run-flow";
 export * from "./automation/runs/park-run-host";
 export * from "./automation/runs/run-scope";
+export * as outboundNetworkSchemas from "./schemas/outbound-networks";
+export * from "./net/outbound-networks";
+export { checkAddress, resolveOutbound, type OutboundCheck } from "./net/outbound";
+export { outboundRequest, OutboundRefused, type OutboundRequest, type OutboundResponse } from "./net/outbound-request";
+export { parseIpLiteral, parseNetwork, type IpAddress, type IpNetwork } from "./net/cidr";

@@ -12,6 +12,7 @@ import {
   Radar,
   ScrollText,
   Server,
+  Settings,
   ShieldCheck,
   Sun,
   User,
@@ -58,6 +59,7 @@ const NAV: NavItem[] = [
   { to: "/users", label: "Users", icon: Users, needs: "users.read" },
   { to: "/roles", label: "Roles", icon: ShieldCheck, needs: "roles.read" },
   { to: "/audit", label: "Audit log", icon: ScrollText, needs: "audit.read" },
+  { to: "/settings/outbound-networks", label: "Settings", icon: Settings, needs: "settings.manage" },
   { to: "/tokens", label: "API tokens", icon: KeyRound },
   { to: "/profile", label: "Profile", icon: User },
 ];

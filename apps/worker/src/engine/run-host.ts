@@ -68,6 +68,7 @@ export async function runHost(run: HostRun): Promise<HostOutcome | null> {
       };
     }
     return runStepAttempts({
+      ctx,
       step,
       lease: run.lease,
       output: run.output,

@@ -1,4 +1,4 @@
-import type { HostLease, HostStepResult, WorkflowStep } from "@ops/domain";
+import type { HostLease, HostStepResult, SystemContext, WorkflowStep } from "@ops/domain";
 import { executeStep, type StepContext } from "../steps/registry";
 import { sleep } from "../steps/wait";
 import type { OutputBuffer } from "./output-buffer";
@@ -10,6 +10,7 @@ import type { StepOutcome } from "./walk";
  * steps). Null when the lease was lost: nothing more may be written.
  */
 export async function runStepAttempts(opts: {
+  ctx: SystemContext;
   step: WorkflowStep;
   lease: HostLease;
   output: OutputBuffer;
@@ -50,6 +51,7 @@ export async function runStepAttempts(opts: {
       signal: opts.signal,
       timeoutMs: (step.timeoutSeconds ?? 3600) * 1000,
       runId: lease.runId,
+      system: opts.ctx,
     };
     const r = await executeStep(step.kind, step.config, context);
     return {

@@ -1,20 +1,18 @@
 import { STEP_KINDS, isStepKind, type StepKind } from "@ops/domain/schemas/automation-steps";
+import { httpRequest } from "./http-request";
 import { job } from "./job";
 import { sshCommand } from "./ssh-command";
+import { sshScript } from "./ssh-script";
+import { sshUpload } from "./ssh-upload";
 import { failed, type StepContext, type StepHandler, type StepRunResult } from "./types";
 import { wait } from "./wait";
-
-const notYet = <K extends StepKind>(kind: K): StepHandler<K> => ({
-  kind,
-  run: async () => failed(`step kind ${kind} does not run on this version of the worker`),
-});
 
 /** One handler per step kind of the catalogue (STYLE.md 17): a new kind does not compile until it has one. */
 export const STEP_HANDLERS: { [K in StepKind]: StepHandler<K> } = {
   "ssh.command": sshCommand,
-  "ssh.script": notYet("ssh.script"),
-  "ssh.upload": notYet("ssh.upload"),
-  "http.request": notYet("http.request"),
+  "ssh.script": sshScript,
+  "ssh.upload": sshUpload,
+  "http.request": httpRequest,
   wait,
   job,
 };

@@ -1,4 +1,5 @@
 import { streamCommand } from "../ssh/stream-exec";
+import { inDirectory, withEnv } from "./remote-files";
 import { keepTail, shellQuote, type StepContext, type StepHandler, type StepRunResult } from "./types";
 
 /** A command over the host's SSH connection; become runs it through `sudo -S`. */
@@ -6,13 +7,13 @@ export const sshCommand: StepHandler<"ssh.command"> = {
   kind: "ssh.command",
   async run(config, ctx) {
     const c = await requireSsh(ctx)();
-    let command = config.workingDirectory ? `cd ${shellQuote(config.workingDirectory)} && ${config.command}` : config.command;
+    let command = withEnv(inDirectory(config.command, config.workingDirectory), config.env);
     let stdin: string | undefined;
     if (config.become) {
       stdin = (await ctx.becomePassword()) + "\n";
       command = sudoWrap(command);
     }
-    return streamToResult(c.client, command, ctx, { env: config.env, pty: config.pty, stdin });
+    return streamToResult(c.client, command, ctx, { pty: config.pty, stdin });
   },
 };
 
@@ -31,13 +32,12 @@ export async function streamToResult(
   client: Parameters<typeof streamCommand>[0],
   command: string,
   ctx: StepContext,
-  opts: { env?: Record<string, string>; pty?: boolean; stdin?: string },
+  opts: { pty?: boolean; stdin?: string },
 ): Promise<StepRunResult> {
   let captured = "";
   const r = await streamCommand(client, command, {
     timeoutMs: ctx.timeoutMs,
     signal: ctx.signal,
-    env: opts.env,
     pty: opts.pty,
     stdin: opts.stdin,
     onLine: (stream, text) => {

@@ -1,3 +1,4 @@
+import type { SystemContext } from "@ops/domain";
 import type { StepConfig, StepKind } from "@ops/domain/schemas/automation-steps";
 import type { SshConnection } from "../ssh/connect";
 
@@ -21,8 +22,9 @@ export type StepContext = {
   /** Aborted on cancel, on a lost lease, or when the worker stops. */
   signal: AbortSignal;
   timeoutMs: number;
-  /** Who the run is for, for messages and audit of worker-placed side effects. */
   runId: string;
+  /** The worker's system context, for domain verbs a step needs (the outbound allow-list). */
+  system: SystemContext;
 };
 
 export type StepRunResult = {

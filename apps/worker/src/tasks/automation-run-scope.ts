@@ -162,6 +162,7 @@ async function runStep(
       : null;
   try {
     const outcome = await runStepAttempts({
+      ctx,
       step,
       lease,
       output,

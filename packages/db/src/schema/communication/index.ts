@@ -1,2 +1,3 @@
 export * from "./audit-log";
 export * from "./events";
+export * from "./outbound-networks";

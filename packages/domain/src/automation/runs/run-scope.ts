@@ -198,12 +198,22 @@ export async function wakeRunHosts({
 }> {
   const { lease } = input;
   return ctx.services.db.transaction(async (tx) => {
-    const [run] = await tx.execute(sql`SELECT 1 FROM automation.runs r WHERE ${holdsRun(lease)} FOR UPDATE`);
+    const [run] = await tx.execute<{ cancelled: boolean }>(
+      sql`SELECT r.cancel_requested_at IS NOT NULL AS cancelled FROM automation.runs r WHERE ${holdsRun(lease)} FOR UPDATE`,
+    );
     if (!run) return { next: null, held: false };
-    const woken = await tx.execute<{ ordinal: number }>(sql`
-      UPDATE automation.run_hosts SET state = 'pending', waiting_on = NULL
-      WHERE run_id = ${lease.runId} AND state = 'waiting' AND waiting_on = ${input.stepId}
-      RETURNING ordinal`);
+    // A run cancelled meanwhile: its parked hosts end as cancelled instead of waking.
+    if (run.cancelled)
+      await tx.execute(sql`
+        UPDATE automation.run_hosts SET state = 'cancelled', error = 'run cancelled while this host waited at step ' || waiting_on,
+          finished_at = now(), waiting_on = NULL
+        WHERE run_id = ${lease.runId} AND state = 'waiting'`);
+    const woken = run.cancelled
+      ? []
+      : await tx.execute<{ ordinal: number }>(sql`
+          UPDATE automation.run_hosts SET state = 'pending', waiting_on = NULL
+          WHERE run_id = ${lease.runId} AND state = 'waiting' AND waiting_on = ${input.stepId}
+          RETURNING ordinal`);
     if (woken.length > 0) {
       const dispatch = Math.min(8, Math.ceil(woken.length / RUN_HOST_BATCH));
       await enqueueTasks(
@@ -216,7 +226,7 @@ export async function wakeRunHosts({
     const [active] = await tx.execute(sql`
       SELECT 1 FROM automation.run_hosts WHERE run_id = ${lease.runId} AND state IN ('pending', 'running', 'waiting') LIMIT 1`);
     let next: string | null = null;
-    if (!active) {
+    if (!active && !run.cancelled) {
       const order = runScopeSteps(input.workflow).map((s) => s.id);
       next = order[order.indexOf(input.stepId) + 1] ?? null;
     }

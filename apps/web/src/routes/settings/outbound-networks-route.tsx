@@ -1,0 +1,16 @@
+import { createRoute } from "@tanstack/react-router";
+import { allows } from "../../app/access";
+import { requiring } from "../../app/guard";
+import { appLayoutRoute } from "../app-layout";
+import { OutboundNetworksPage } from "./outbound-networks-page";
+
+/** Settings > Outbound networks: where http.request steps and webhooks may connect despite the address rules. */
+export const outboundNetworksRoute = createRoute({
+  getParentRoute: () => appLayoutRoute,
+  path: "/settings/outbound-networks",
+  loader: async ({ context }) => {
+    if (!allows(context.me, "settings.manage")) return;
+    await context.queryClient.ensureQueryData(context.trpc.communication.outboundNetworks.list.queryOptions());
+  },
+  component: requiring("settings.manage", OutboundNetworksPage),
+});
