@@ -92,9 +92,11 @@ export async function claimRunHosts({
           ${ordinals ? sql`AND ordinal IN (SELECT json_array_elements_text(${JSON.stringify(ordinals)}::json)::int)` : sql``}
         ORDER BY ordinal LIMIT ${slots} FOR UPDATE SKIP LOCKED
       )
+      -- clock_timestamp(): a host claimed after waiting for a host lock starts after the holder
+      -- finished, though this transaction began before that.
       UPDATE automation.run_hosts h SET state = 'running', lease_owner = ${input.workerId},
         lease_expires_at = now() + make_interval(secs => ${LEASE_MS / 1000}), epoch = h.epoch + 1,
-        started_at = coalesce(h.started_at, now()), waiting_on = NULL
+        started_at = coalesce(h.started_at, clock_timestamp()), waiting_on = NULL
       FROM pick WHERE h.run_id = ${input.runId} AND h.ordinal = pick.ordinal
       RETURNING h.ordinal, h.epoch, h.target_id, h.target_name, pick.was_running`);
     const takenOver = taken.filter((t) => t.was_running).map((t) => t.ordinal);
