@@ -5,8 +5,7 @@ import type { WorkflowDocument } from "../../schemas/automation-workflow";
 import { LEASE_MS, type HostLease } from "./host-lease";
 import type { HostStepResult } from "./record-host-step";
 import { finishRunIfDone } from "./run-flow";
-import { RUN_HOST_BATCH, enqueueRunScope } from "./write-run";
-import { enqueueTasks } from "../../queue/enqueue";
+import { dispatchRunHosts } from "./write-run";
 import { runScopeSteps } from "./workflow-order";
 
 /**
@@ -214,15 +213,7 @@ export async function wakeRunHosts({
           UPDATE automation.run_hosts SET state = 'pending', waiting_on = NULL
           WHERE run_id = ${lease.runId} AND state = 'waiting' AND waiting_on = ${input.stepId}
           RETURNING ordinal`);
-    if (woken.length > 0) {
-      const dispatch = Math.min(8, Math.ceil(woken.length / RUN_HOST_BATCH));
-      await enqueueTasks(
-        tx,
-        "automation:run-hosts",
-        Array.from({ length: dispatch }, () => ({ runId: lease.runId })),
-        { maxAttempts: 5 },
-      );
-    }
+    if (woken.length > 0) await dispatchRunHosts(tx, lease.runId, woken.length);
     const [active] = await tx.execute(sql`
       SELECT 1 FROM automation.run_hosts WHERE run_id = ${lease.runId} AND state IN ('pending', 'running', 'waiting') LIMIT 1`);
     let next: string | null = null;
@@ -238,5 +229,3 @@ export async function wakeRunHosts({
     return { next: null, held: true };
   });
 }
-
-export { enqueueRunScope };

@@ -69,17 +69,22 @@ export async function writeRun(tx: Tx, input: RunToWrite): Promise<{ runId: stri
   for (let i = 0; i < stepRows.length; i += 5000) await tx.insert(runHostSteps).values(stepRows.slice(i, i + 5000));
   await tx.insert(runOutputCursors).values({ runId });
   if (hostCount > 0) {
-    const dispatch = Math.min(MAX_DISPATCH, Math.ceil(hostCount / RUN_HOST_BATCH));
-    await enqueueTasks(
-      tx,
-      "automation:run-hosts",
-      Array.from({ length: dispatch }, () => ({ runId })),
-      { maxAttempts: 5 },
-    );
+    await dispatchRunHosts(tx, runId, hostCount);
   } else if (barriers.length > 0) {
     await enqueueRunScope(tx, runId, barriers[0]!.id);
   }
   return { runId };
+}
+
+/** Enough `automation:run-hosts` tasks for `hosts` hosts that several workers share them. */
+export async function dispatchRunHosts(tx: Executor, runId: string, hosts: number): Promise<void> {
+  const dispatch = Math.min(MAX_DISPATCH, Math.ceil(hosts / RUN_HOST_BATCH));
+  await enqueueTasks(
+    tx,
+    "automation:run-hosts",
+    Array.from({ length: dispatch }, () => ({ runId })),
+    { maxAttempts: 5 },
+  );
 }
 
 /** One run-scope task per (run, step): the job key makes a second enqueue a no-op. */
