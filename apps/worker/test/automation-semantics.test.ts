@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { THRESHOLD_SKIP } from "@ops/domain";
+import { claimRunLease, finishRunStep, RunLeaseBusy, systemContext, THRESHOLD_SKIP } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { createTestRun, startRunFarm, type RunFarm } from "../../api/test/helpers/run-farm";
 
@@ -389,6 +389,34 @@ describe("run-scope steps", () => {
     expect(run.state).toBe("succeeded");
     expect(run.runSteps).toEqual([expect.objectContaining({ stepId: "nap", state: "succeeded" })]);
     expect(run.progress).toEqual({ done: 1, total: 1 });
+  });
+
+  it("a run step is fenced by the run's lease: a live lease is not taken, an expired one is, and the old holder can no longer record", async () => {
+    const { runId } = await createTestRun(app, { targets: [], workflow: { steps: [waitStep("long", 600)] } });
+    await expect.poll(async () => (await admin.automation.runs.get({ runId })).runSteps![0]!.state).toBe("running");
+    const ctx = systemContext(app.services, "test");
+    await expect(claimRunLease({ ctx, input: { runId, workerId: "intruder" } })).rejects.toBeInstanceOf(RunLeaseBusy);
+    const [held] = await app.db.execute<{ owner: string; epoch: number }>(
+      sql`SELECT lease_owner AS owner, epoch FROM automation.runs WHERE id = ${runId}`,
+    );
+    // The holder stalls past its lease; a successor takes the run over.
+    await app.db.execute(sql`UPDATE automation.runs SET lease_expires_at = now() - interval '1 second' WHERE id = ${runId}`);
+    const taken = await claimRunLease({ ctx, input: { runId, workerId: "successor" } });
+    expect(taken!.lease.epoch).toBe(held!.epoch + 1);
+    const run = await admin.automation.runs.get({ runId });
+    expect(run.runSteps![0]).toMatchObject({ state: "interrupted", error: "interrupted: the worker running it was lost" });
+    const stale = { runId, ordinal: -1, epoch: held!.epoch, workerId: held!.owner };
+    const result = {
+      state: "succeeded" as const,
+      exitCode: 0,
+      error: null,
+      outputLines: 0,
+      outputBytes: 0,
+      truncated: false,
+      captured: null,
+    };
+    expect(await finishRunStep({ ctx, input: { lease: stale, stepId: "long", result } })).toBe(false);
+    expect((await admin.automation.runs.get({ runId })).runSteps![0]!.state).toBe("interrupted");
   });
 
   it("a run without hosts fails when its worker step fails unhandled, and later steps are skipped", async () => {
