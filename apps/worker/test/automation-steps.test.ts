@@ -106,7 +106,8 @@ async function finished(runId: string) {
 
 async function stepsOf(runId: string) {
   const run = await finished(runId);
-  return Object.fromEntries(run.hosts[0]!.steps.map((s) => [s.stepId, s]));
+  // Worker-placed kinds (http.request, wait) run once for the run: their results are runSteps.
+  return Object.fromEntries([...run.hosts[0]!.steps, ...(run.runSteps ?? [])].map((s) => [s.stepId, s]));
 }
 
 async function linesOf(runId: string, stepId: string, stream: "stdout" | "stderr" | "engine" = "stdout") {
@@ -346,7 +347,7 @@ describe("wait", () => {
     });
     const state = async (stepId: string) => {
       const run = await admin.automation.runs.get({ runId });
-      return run.hosts[0]!.steps.find((s) => s.stepId === stepId)!.state;
+      return [...run.hosts[0]!.steps, ...(run.runSteps ?? [])].find((s) => s.stepId === stepId)!.state;
     };
     await expect.poll(() => state("long"), { timeout: 60_000 }).toBe("running");
     expect(await state("short")).toBe("succeeded");
@@ -354,6 +355,6 @@ describe("wait", () => {
     // The worker learns of the cancel at its next lease renewal (every 10 s) and stops the wait.
     await expect.poll(() => state("long"), { timeout: 60_000 }).toBe("cancelled");
     const run = await admin.automation.runs.get({ runId });
-    expect(run.hosts[0]!.steps.find((s) => s.stepId === "long")!.error).toBe("cancelled: the wait was stopped");
+    expect(run.runSteps!.find((s) => s.stepId === "long")!.error).toBe("cancelled: the wait was stopped");
   });
 });

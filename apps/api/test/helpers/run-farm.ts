@@ -1,5 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { runs, targets } from "@ops/db";
+import { enqueueTasks, writeRun, type RunToWrite } from "@ops/domain";
+import { workflowDocument } from "@ops/domain/schemas/automation-workflow";
 import { ensureTestUser, startSshd, type TestSshd, type TestUsers } from "../../../../tooling/test/sshd";
 import type { TestApp } from "./harness";
 
@@ -76,4 +78,59 @@ export async function requestCancel(app: TestApp, title: string): Promise<string
     .where(and(eq(runs.title, title), eq(runs.state, "running")))
     .returning({ id: runs.id });
   return rows.map((r) => r.id);
+}
+
+/**
+ * The farm in the shape the engine-semantics tests use: `size` sshd processes, the key
+ * credential's id, and `targets(n)` spread over the servers.
+ */
+export async function startRunFarm(app: TestApp, size = 1) {
+  const farm = await createRunFarm(app, { sshds: size });
+  return {
+    ...farm,
+    credentialId: farm.creds.key,
+    /** `n` targets, spread over the farm's sshd processes. */
+    async targets(n: number, o: Partial<typeof targets.$inferInsert> = {}) {
+      const rows = [];
+      for (let i = 0; i < n; i++) rows.push(await farm.makeTarget(o));
+      return rows;
+    },
+  };
+}
+
+/**
+ * A run of a given workflow document on given targets, written the way launches and
+ * ad-hoc commands write theirs (domain `writeRun`), without a job. `dispatch` adds more
+ * `automation:run-hosts` tasks, so several workers share even a small run.
+ */
+export async function createTestRun(
+  app: TestApp,
+  o: Partial<Omit<RunToWrite, "workflow" | "hosts">> & {
+    workflow: unknown;
+    targets: { id: string; name: string }[];
+    dispatch?: number;
+  },
+) {
+  const workflow = workflowDocument.parse(o.workflow);
+  return app.db.transaction(async (tx) => {
+    const written = await writeRun(tx, {
+      kind: "adhoc",
+      title: o.title ?? `test run ${workflow.steps.map((s) => s.id).join(",")}`,
+      parallelism: o.parallelism ?? 50,
+      launchedBy: o.launchedBy ?? null,
+      timeoutSeconds: o.timeoutSeconds ?? 600,
+      failureThreshold: o.failureThreshold ?? null,
+      exclusive: o.exclusive ?? "off",
+      params: o.params ?? {},
+      workflow,
+      hosts: o.targets.map((t) => ({ id: t.id, name: t.name })),
+    });
+    if (o.dispatch && o.dispatch > 1)
+      await enqueueTasks(
+        tx,
+        "automation:run-hosts",
+        Array.from({ length: o.dispatch - 1 }, () => ({ runId: written.runId })),
+      );
+    return written;
+  });
 }

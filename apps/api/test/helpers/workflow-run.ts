@@ -1,6 +1,6 @@
-import { inArray, sql } from "drizzle-orm";
-import { runHosts, runHostSteps, runOutputCursors, runs, targets } from "@ops/db";
-import { enqueueTask } from "@ops/domain";
+import { inArray } from "drizzle-orm";
+import { targets } from "@ops/db";
+import { writeRun } from "@ops/domain";
 import { workflowDocument } from "@ops/domain/schemas/automation-workflow";
 import type { TestApp } from "./harness";
 
@@ -22,24 +22,18 @@ export async function startWorkflowRun(
   });
   const found = await app.db.select({ id: targets.id, name: targets.name }).from(targets).where(inArray(targets.id, o.targetIds));
   const ordered = o.targetIds.map((id) => found.find((t) => t.id === id)!);
-  return app.db.transaction(async (tx) => {
-    const [run] = await tx
-      .insert(runs)
-      .values({
-        kind: "adhoc",
-        workflow: workflow as unknown as Record<string, unknown>,
-        title: `test workflow: ${o.steps.map((s) => s.kind).join(", ")}`,
-        parallelism: 10,
-        hostsTotal: ordered.length,
-        hostStepsTotal: ordered.length * workflow.steps.length,
-        deadlineAt: sql`now() + interval '1 hour'`,
-      })
-      .returning({ id: runs.id });
-    const runId = run!.id;
-    await tx.insert(runHosts).values(ordered.map((t, ordinal) => ({ runId, ordinal, targetId: t.id, targetName: t.name })));
-    await tx.insert(runHostSteps).values(ordered.flatMap((_, ordinal) => workflow.steps.map((s) => ({ runId, ordinal, stepId: s.id }))));
-    await tx.insert(runOutputCursors).values({ runId });
-    await enqueueTask(tx, "automation:run-hosts", { runId }, { maxAttempts: 5 });
-    return runId;
-  });
+  // Written by the engine's own writeRun, so run-scope steps (wait, http.request) get
+  // their run-level row and barrier like a launch's.
+  const { runId } = await app.db.transaction((tx) =>
+    writeRun(tx, {
+      kind: "adhoc",
+      workflow,
+      title: `test workflow: ${o.steps.map((s) => s.kind).join(", ")}`,
+      parallelism: 10,
+      launchedBy: null,
+      timeoutSeconds: 3600,
+      hosts: ordered.map((t) => ({ id: t.id, name: t.name })),
+    }),
+  );
+  return runId;
 }

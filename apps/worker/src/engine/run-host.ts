@@ -1,13 +1,8 @@
 import { and, eq } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
 import { runHostSteps, targets } from "@ops/db";
 import {
-  adoptKnownHostKey,
   finishHostStep,
-  openCredentialForUse,
   RUN_TIMED_OUT_ERROR,
-  pinHostKeyOnFirstUse,
-  recordHostKeyMismatch,
   renderStepConfig,
   startHostStep,
   TemplateError,
@@ -18,17 +13,16 @@ import {
   type WorkflowDocument,
   type WorkflowStep,
 } from "@ops/domain";
-import { connectSsh, type SshConnection } from "../ssh/connect";
-import { failureOf, SshFailure } from "../ssh/failure";
-import { openLogin } from "../ssh/login";
-import { executeStep, type StepContext } from "../steps/registry";
-import { sleep } from "../steps/wait";
+import { barrierHooks } from "./barrier";
 import { whileUnreachable } from "./db-retry";
 import { atDeadline, pastDeadline } from "./deadline";
+import { hostSession } from "./host-session";
 import type { OutputBuffer } from "./output-buffer";
+import { runStepAttempts } from "./step-runner";
 import { planHost, type StepOutcome } from "./walk";
 
-const jumpHosts = alias(targets, "jump_host");
+/** A host's end, or "parked" at a run-scope step (its lease already given up). */
+export type HostOutcome = { state: "succeeded" | "failed" | "cancelled"; error: string | null } | { state: "parked"; stepId: string };
 
 export type HostRun = {
   ctx: SystemContext;
@@ -39,19 +33,20 @@ export type HostRun = {
   output: OutputBuffer;
   /** Aborted on cancel, on a lost lease, when the worker stops, or with RUN_DEADLINE. */
   signal: AbortSignal;
-  /** A job run's launch values (secrets opened) for its step templates; null for ad-hoc commands. */
+  /** A job run's launch values (secrets opened) for its step templates and conditions; null for ad-hoc commands. */
   template?: { title: string; params: Record<string, unknown>; secrets: string[] } | null;
 };
 
 /**
  * Runs one host's part of a workflow: the steps in graph order over one SSH connection
- * (opened at the first SSH step, through the jump host, pinned host key enforced).
- * Recorded host-steps are never run again (a resumed host skips them). Answers the
+ * (opened at the first SSH step, through the jump host, pinned host key enforced), each
+ * step's templated fields rendered for this host right before it runs. Recorded
+ * host-steps are never run again (a resumed or woken host replays them). Answers the
  * host's outcome, or null when the lease was lost and nothing more may be written.
  */
-export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "failed" | "cancelled"; error: string | null } | null> {
+export async function runHost(run: HostRun): Promise<HostOutcome | null> {
   const { ctx } = run;
-  const { db, masterKeys } = ctx.services;
+  const { db } = ctx.services;
   const recorded = new Map(
     (
       await whileUnreachable(() =>
@@ -62,123 +57,18 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
       )
     ).map((s) => [s.stepId, s]),
   );
-  let conn: SshConnection | null = null;
-  let jumpConn: SshConnection | null = null;
-  let connectFailure: SshFailure | null = null;
+  const session = hostSession({
+    ctx,
+    targetId: run.targetId,
+    actor: run.actor,
+    runId: run.lease.runId,
+    addSecrets: (values) => run.output.addSecrets(run.lease.ordinal, values),
+  });
   // Earlier steps' results on this host, for later steps' templates.
   const results: Record<string, { exitCode: number | null; output: string; state: string }> = {};
-  if (run.template) run.output.addSecrets(run.lease.ordinal, run.template.secrets);
-
-  const connect = async (): Promise<SshConnection> => {
-    if (conn) return conn;
-    if (connectFailure) throw connectFailure;
-    try {
-      conn = await openConnection();
-      return conn;
-    } catch (e) {
-      connectFailure = e instanceof SshFailure ? e : failureOf("tcp", e, "target");
-      throw connectFailure;
-    }
-  };
-
-  async function openConnection(): Promise<SshConnection> {
-    if (!run.targetId) throw new SshFailure("tcp", "target deleted", "the target was deleted after the run started");
-    const [row] = await db
-      .select({ target: targets, jump: jumpHosts })
-      .from(targets)
-      .leftJoin(jumpHosts, eq(jumpHosts.id, targets.jumpHostId))
-      .where(eq(targets.id, run.targetId))
-      .limit(1);
-    if (!row) throw new SshFailure("tcp", "target deleted", "the target was deleted after the run started");
-    const use = (purpose: string) => ({ purpose, targetId: row.target.id, actor: run.actor, requestId: `run:${run.lease.runId}` });
-    if (row.jump) {
-      const jump = row.jump;
-      try {
-        jumpConn = await connectSsh({
-          host: jump.address,
-          port: jump.port,
-          login: await openLogin(db, masterKeys, jump.credentialId, use("run (jump host)")),
-          // A target recreated at a trusted endpoint is held to that endpoint's key (ADR 0008).
-          expectedFingerprint: await adoptKnownHostKey(db, jump),
-        });
-      } catch (e) {
-        const f = failureOf("tcp", e, `${jump.address}:${jump.port}`);
-        if (f.step === "host_key" && f.hostKey) await recordHostKeyMismatch(db, jump, f.hostKey);
-        throw new SshFailure(f.step, f.reason, `jump host ${jump.name}: ${f.message}`);
-      }
-      await pinHostKeyOnFirstUse(db, jump, jumpConn.hostKey);
-    }
-    const login = await openLogin(db, masterKeys, row.target.credentialId, use("run"));
-    if (login.method === "password") run.output.addSecrets(run.lease.ordinal, [login.password]);
-    try {
-      const opened = await connectSsh({
-        host: row.target.address,
-        port: row.target.port,
-        login,
-        expectedFingerprint: await adoptKnownHostKey(db, row.target),
-        via: jumpConn?.client,
-      });
-      // Trust on first use, as connection tests do (ADR 0008): only a signed-in connection pins.
-      await pinHostKeyOnFirstUse(db, row.target, opened.hostKey);
-      becomeCredentialId = row.target.becomeCredentialId;
-      return opened;
-    } catch (e) {
-      const f = failureOf("tcp", e, `${row.target.address}:${row.target.port}`);
-      if (f.step === "host_key" && f.hostKey) await recordHostKeyMismatch(db, row.target, f.hostKey);
-      throw f;
-    }
-  }
-  let becomeCredentialId: string | null = null;
-
-  async function becomePassword(): Promise<string> {
-    if (!becomeCredentialId) throw new SshFailure("become", "no become credential", "sudo needs a become credential on this target");
-    const c = await openCredentialForUse(db, masterKeys, becomeCredentialId, {
-      purpose: "run (become)",
-      targetId: run.targetId ?? undefined,
-      actor: run.actor,
-      requestId: `run:${run.lease.runId}`,
-    });
-    if (c.kind !== "become_password" && c.kind !== "ssh_password") {
-      throw new SshFailure("become", "sudo refused", `sudo refused: a ${c.kind.replace("_", " ")} credential is not a password`);
-    }
-    run.output.addSecrets(run.lease.ordinal, [c.secret]);
-    return c.secret;
-  }
-
-  /** One attempt of a step, dispatched to its kind's handler (apps/worker/src/steps/). */
-  async function attempt(step: WorkflowStep): Promise<HostStepResult> {
-    let lines = 0;
-    let bytes = 0;
-    const context: StepContext = {
-      ssh: connect,
-      becomePassword,
-      line: (stream, text) => {
-        // Past the step's cap (OPS_STEP_OUTPUT_CAP_BYTES) the buffer drops lines and counts them.
-        if (!run.output.push(run.lease, step.id, stream, text)) return;
-        lines++;
-        bytes += Buffer.byteLength(text) + 1;
-      },
-      addSecrets: (values) => run.output.addSecrets(run.lease.ordinal, values),
-      signal: run.signal,
-      timeoutMs: (step.timeoutSeconds ?? 3600) * 1000,
-      runId: run.lease.runId,
-      system: ctx,
-    };
-    const r = await executeStep(step.kind, step.config, context);
-    // One engine line says how much was dropped at the cap; nothing is cut silently.
-    const droppedBytes = run.output.endStep(run.lease, step.id);
-    if (droppedBytes) lines++;
-    return {
-      state: r.state,
-      exitCode: r.exitCode,
-      error: r.error,
-      outputLines: lines,
-      outputBytes: bytes,
-      truncated: (r.truncated ?? false) || droppedBytes > 0,
-      droppedBytes,
-      captured: r.captured,
-    };
-  }
+  const start = (stepId: string) => whileUnreachable(() => startHostStep({ ctx, input: { lease: run.lease, stepId } }));
+  const finish = (stepId: string, result: HostStepResult) =>
+    whileUnreachable(() => finishHostStep({ ctx, input: { lease: run.lease, stepId, result } }));
 
   let templateTarget: TemplateScope["target"] | undefined;
   /** The step with its templated fields rendered for this host (ADR 0012), or why it cannot be. */
@@ -226,13 +116,13 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
       truncated: false,
       captured: null,
     };
-    if (!(await whileUnreachable(() => startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } })))) return null;
+    if (!(await start(step.id))) return null;
     run.output.push(run.lease, step.id, 3, `[${error}]`);
-    if (!(await whileUnreachable(() => finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } })))) return null;
+    if (!(await finish(step.id, result))) return null;
     return { state: "failed", exitCode: null, output: "", error };
   }
 
-  /** Runs a step with its retries; null when the lease was lost. */
+  /** Runs a step with its retries (or replays its recorded result); null when the lease was lost. */
   async function execute(step: WorkflowStep): Promise<StepOutcome | null> {
     const outcome = await executeOnce(step);
     if (outcome) results[step.id] = { exitCode: outcome.exitCode, output: outcome.output, state: outcome.state };
@@ -256,28 +146,23 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
     }
     const step = await rendered(template);
     if ("error" in step) return failStep(template, step.error);
-    for (let tryNo = 0; ; tryNo++) {
-      if (!(await whileUnreachable(() => startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } })))) return null;
-      const result = await attempt(step);
-      const retry = result.state === "failed" && tryNo < step.retries.count && !connectFailure && !run.signal.aborted;
-      if (retry) {
-        const wait = step.retries.backoffSeconds * step.retries.factor ** tryNo;
-        run.output.push(run.lease, step.id, 3, `[attempt ${tryNo + 1} failed (${result.error}); retrying in ${wait} s]`);
-        await sleep(wait * 1000, run.signal);
-        continue;
-      }
-      const recordedResult = atDeadline(result, run.signal);
-      if (!(await whileUnreachable(() => finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result: recordedResult } }))))
-        return null;
-      const r = recordedResult;
-      return { state: r.state, exitCode: r.exitCode, output: r.captured ?? "", error: r.error, halt: pastDeadline(run.signal) };
-    }
+    return runStepAttempts({
+      ctx,
+      step,
+      lease: run.lease,
+      output: run.output,
+      signal: run.signal,
+      session,
+      start: () => start(step.id),
+      // A step cut short by the run's deadline is recorded as timed out (ADR 0012 "Timeouts").
+      finish: (result) => finish(step.id, atDeadline(result, run.signal)),
+    });
   }
 
   async function skip(step: WorkflowStep): Promise<boolean> {
     const previous = recorded.get(step.id);
     if (!previous || !["pending", "running"].includes(previous.state)) return true;
-    const result: HostStepResult = {
+    return finish(step.id, {
       state: "skipped",
       exitCode: null,
       error: null,
@@ -285,18 +170,22 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
       outputBytes: 0,
       truncated: false,
       captured: null,
-    };
-    return whileUnreachable(() => finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } }));
+    });
   }
 
   try {
-    const outcome = await planHost(run.workflow, { execute, skip, params: run.template?.params ?? {} });
-    if (outcome === null) return null;
+    const outcome = await planHost(run.workflow, {
+      execute,
+      skip,
+      params: run.template?.params ?? {},
+      ...barrierHooks(ctx, run.lease, () => run.output.flush()),
+    });
+    if (outcome === null || outcome.state === "at") return null;
+    if (outcome.state === "parked") return outcome;
     if (pastDeadline(run.signal)) return { state: "failed", error: RUN_TIMED_OUT_ERROR };
     if (run.signal.aborted && outcome.state !== "succeeded") return { state: "cancelled", error: "cancelled" };
     return outcome;
   } finally {
-    (conn as SshConnection | null)?.close();
-    (jumpConn as SshConnection | null)?.close();
+    session.close();
   }
 }

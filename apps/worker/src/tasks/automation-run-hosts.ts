@@ -109,8 +109,10 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
             template,
           });
           await output.flush();
-          if (outcome)
-            await whileUnreachable(() => finishRunHost({ ctx, input: { lease: host, state: outcome.state, error: outcome.error } }));
+          if (outcome && outcome.state !== "parked") {
+            const { state, error } = outcome;
+            await whileUnreachable(() => finishRunHost({ ctx, input: { lease: host, state, error } }));
+          }
         })()
           .catch((e: Error) =>
             deps.log.error(

@@ -7,6 +7,7 @@ import * as discoveryScan from "./discovery-scan";
 // automation tasks
 import * as automationRunHosts from "./automation-run-hosts";
 import * as automationOutputMaintenance from "./automation-output-maintenance";
+import * as automationRunScope from "./automation-run-scope";
 import type { JobAttempt, TaskDeps } from "./types";
 
 type TaskModule = {
@@ -22,6 +23,7 @@ export const tasks = [
   discoveryScan,
   automationRunHosts,
   automationOutputMaintenance,
+  automationRunScope,
 ] as const satisfies readonly TaskModule[];
 
 export type TaskIdentifier = (typeof tasks)[number]["identifier"];

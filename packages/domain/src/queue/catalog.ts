@@ -11,6 +11,7 @@ export const QUEUE_TASKS = {
   "automation:run-hosts": z.object({ runId: z.uuid() }),
   /** Output partitions ahead, retention behind (ADR 0012, "Output"); `retentionDays` overrides the worker's setting. */
   "automation:output-maintenance": z.object({ retentionDays: z.number().int().min(0).max(3650).optional() }),
+  "automation:run-scope": z.object({ runId: z.uuid(), stepId: z.string().min(1) }),
 } as const;
 
 export type QueueTaskIdentifier = keyof typeof QUEUE_TASKS;

@@ -66,6 +66,8 @@ export const runView = z.object({
   hosts: z.array(runHostView),
   /** The run's output is gone: older than the retention age (ADR 0012, "Output"). Absent means false. */
   outputExpired: z.boolean().optional(),
+  /** Run-scope steps (run once for the whole run, ADR 0012): their one result each. */
+  runSteps: z.array(hostStepView).optional(),
 });
 export type RunView = z.infer<typeof runView>;
 

@@ -80,8 +80,33 @@ export const runHosts = automation.table(
     startedAt: tstz("started_at"),
     finishedAt: tstz("finished_at"),
     error: text("error"),
+    /** The run-scope step this host is parked at while `waiting` (ADR 0012, barriers). */
+    waitingOn: text("waiting_on"),
   },
   (t) => [primaryKey({ columns: [t.runId, t.ordinal] }), index("run_hosts_claim_idx").on(t.runId, t.state)],
+);
+
+/** Host-step rows of run-scope steps (run once for the whole run) use this ordinal (ADR 0012). */
+export const RUN_SCOPE_ORDINAL = -1;
+
+/**
+ * Exclusive mode (ADR 0012): one row per target some exclusive run is working on, taken
+ * in the claim's transaction and released when that host finishes. The primary key is
+ * what makes "two runs never touch the same host at once" hold across workers.
+ */
+export const hostLocks = automation.table(
+  "host_locks",
+  {
+    targetId: uuid("target_id")
+      .primaryKey()
+      .references(() => targets.id, { onDelete: "cascade" }),
+    runId: uuid("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    ordinal: integer("ordinal").notNull(),
+    acquiredAt: tstz("acquired_at").notNull().defaultNow(),
+  },
+  (t) => [index("host_locks_run_idx").on(t.runId, t.ordinal)],
 );
 
 /** One step on one host; `attempt` counts retries and re-runs after a lost worker. */

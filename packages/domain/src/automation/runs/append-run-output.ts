@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { RUN_SCOPE_ORDINAL } from "@ops/db";
 import type { SystemVerbArgs } from "../../context";
 import type { HostLease } from "./host-lease";
 
@@ -23,6 +24,17 @@ export async function appendRunOutput({
   const partitionDays = partitionDaysOf.get(ctx.services.db) ?? partitionDaysOf.set(ctx.services.db, new Set()).get(ctx.services.db)!;
   let day: string | null = null;
   const store = ctx.services.db.transaction(async (tx) => {
+    // Run-scope steps write at RUN_SCOPE_ORDINAL under the run's own lease (runs.epoch);
+    // the run row is locked before host rows, in the order finishRunHost takes them.
+    let runHeld = false;
+    const runLease = chunks.find((c) => c.lease.ordinal === RUN_SCOPE_ORDINAL)?.lease;
+    if (runLease) {
+      const [r] = await tx.execute(sql`
+        SELECT 1 FROM automation.runs r
+        WHERE r.id = ${input.runId} AND r.epoch = ${runLease.epoch} AND r.lease_owner = ${runLease.workerId}
+        FOR SHARE`);
+      runHeld = !!r;
+    }
     const keys = JSON.stringify([
       ...new Map(chunks.map((c) => [c.lease.ordinal, [c.lease.ordinal, c.lease.epoch, c.lease.workerId]])).values(),
     ]);
@@ -31,6 +43,7 @@ export async function appendRunOutput({
       WHERE h.run_id = ${input.runId} AND h.ordinal = (k->>0)::int AND h.epoch = (k->>1)::int AND h.lease_owner = k->>2
       FOR SHARE OF h`);
     const holding = new Set(held.map((h) => h.ordinal));
+    if (runHeld) holding.add(RUN_SCOPE_ORDINAL);
     const kept = chunks.filter((c) => holding.has(c.lease.ordinal));
     const lost = [...new Set(chunks.filter((c) => !holding.has(c.lease.ordinal)).map((c) => c.lease.ordinal))];
     if (kept.length === 0) return { lost, lastSeq: 0 };

@@ -1,13 +1,15 @@
 import { sql } from "drizzle-orm";
-import { runs } from "@ops/db";
+import { runs, type Tx } from "@ops/db";
 import type { SystemVerbArgs } from "../../context";
 import type { WorkflowDocument } from "../../schemas/automation-workflow";
 import { settleCancelledRun } from "./cancel-run";
 import { LEASE_MS, type HostLease } from "./host-lease";
 import { emitHostStepsFailed, emitRunTransition } from "./run-events";
+import { applyFailureThreshold, finishRunIfDone, skipHosts } from "./run-flow";
 
 export type ClaimedRun = {
   workflow: WorkflowDocument;
+  params: Record<string, unknown>;
   deadlineAt: Date | null;
   launchedBy: string | null;
   /** Hosts still waiting for a worker (pending, or running under an expired lease) after this claim. */
@@ -15,27 +17,39 @@ export type ClaimedRun = {
   hosts: (HostLease & { targetId: string | null; targetName: string })[];
 };
 
+type RunRow = {
+  state: string;
+  title: string;
+  parallelism: number;
+  workflow: WorkflowDocument;
+  params: Record<string, unknown>;
+  deadline_at: Date | null;
+  cancel_requested_at: Date | null;
+  launched_by: string | null;
+  failure_threshold: unknown;
+  exclusive: "off" | "queue" | "skip";
+};
+
+const CLAIMABLE = sql`(state = 'pending' OR (state = 'running' AND lease_expires_at <= now()))`;
+
 /**
  * Takes up to `max` hosts of a run for this worker: pending ones, and ones whose lease
  * expired (their worker is gone). The run row is locked while counting, so across all
- * workers no more than `parallelism` hosts run at once. On a taken-over host, a step
- * that was in flight re-runs only if it is idempotent; otherwise it becomes
- * "interrupted" and the host goes on as if it had failed (ADR 0012).
+ * workers no more than `parallelism` hosts run at once. Past the failure threshold, the
+ * hosts not started yet are skipped instead. In exclusive mode a host is taken only with
+ * its target's host lock (queue: it stays pending until the lock is free; skip: it is
+ * skipped). On a taken-over host, a step that was in flight re-runs only if it is
+ * idempotent; otherwise it becomes "interrupted" and the host goes on as if it had
+ * failed (ADR 0012).
  */
 export async function claimRunHosts({
   ctx,
   input,
 }: SystemVerbArgs<{ runId: string; workerId: string; max: number }>): Promise<ClaimedRun | null> {
   const claimed = await ctx.services.db.transaction(async (tx): Promise<ClaimedRun | null> => {
-    const [run] = await tx.execute<{
-      state: string;
-      parallelism: number;
-      workflow: WorkflowDocument;
-      deadline_at: Date | null;
-      cancel_requested_at: Date | null;
-      launched_by: string | null;
-    }>(
-      sql`SELECT state, parallelism, workflow, deadline_at, cancel_requested_at, launched_by FROM automation.runs WHERE id = ${input.runId} FOR UPDATE`,
+    const [run] = await tx.execute<RunRow>(
+      sql`SELECT state, title, parallelism, workflow, params, deadline_at, cancel_requested_at, launched_by, failure_threshold, exclusive
+          FROM automation.runs WHERE id = ${input.runId} FOR UPDATE`,
     );
     if (!run || (run.state !== "queued" && run.state !== "running")) return null;
     if (run.cancel_requested_at) {
@@ -50,18 +64,29 @@ export async function claimRunHosts({
         .where(sql`${runs.id} = ${input.runId}`);
       await emitRunTransition(tx, input.runId);
     }
+    if (run.failure_threshold) await applyFailureThreshold(tx, input.runId);
     const [busy] = await tx.execute<{ n: number }>(
       sql`SELECT count(*)::int AS n FROM automation.run_hosts WHERE run_id = ${input.runId} AND state = 'running' AND lease_expires_at > now()`,
     );
     const slots = Math.min(input.max, run.parallelism - (busy?.n ?? 0));
-    const remaining = async () => {
+    const answer = async (hosts: ClaimedRun["hosts"]): Promise<ClaimedRun> => {
       const [r] = await tx.execute<{ n: number }>(
-        sql`SELECT count(*)::int AS n FROM automation.run_hosts WHERE run_id = ${input.runId} AND (state = 'pending' OR (state = 'running' AND lease_expires_at <= now()))`,
+        sql`SELECT count(*)::int AS n FROM automation.run_hosts WHERE run_id = ${input.runId} AND ${CLAIMABLE}`,
       );
-      return r?.n ?? 0;
+      const remaining = r?.n ?? 0;
+      // Skips (threshold, exclusive) can end a run nobody else is working on.
+      if (hosts.length === 0 && remaining === 0) await finishRunIfDone(tx, input.runId);
+      return {
+        workflow: run.workflow,
+        params: run.params ?? {},
+        deadlineAt: run.deadline_at,
+        launchedBy: run.launched_by,
+        remaining,
+        hosts,
+      };
     };
-    if (slots <= 0)
-      return { workflow: run.workflow, deadlineAt: run.deadline_at, launchedBy: run.launched_by, remaining: await remaining(), hosts: [] };
+    if (slots <= 0) return answer([]);
+    const ordinals = run.exclusive === "off" ? null : await takeHostLocks(tx, input.runId, run, slots);
     const taken = await tx.execute<{
       ordinal: number;
       epoch: number;
@@ -71,12 +96,15 @@ export async function claimRunHosts({
     }>(sql`
       WITH pick AS (
         SELECT ordinal, state = 'running' AS was_running FROM automation.run_hosts
-        WHERE run_id = ${input.runId} AND (state = 'pending' OR (state = 'running' AND lease_expires_at <= now()))
+        WHERE run_id = ${input.runId} AND ${CLAIMABLE}
+          ${ordinals ? sql`AND ordinal IN (SELECT json_array_elements_text(${JSON.stringify(ordinals)}::json)::int)` : sql``}
         ORDER BY ordinal LIMIT ${slots} FOR UPDATE SKIP LOCKED
       )
+      -- clock_timestamp(): a host claimed after waiting for a host lock starts after the holder
+      -- finished, though this transaction began before that.
       UPDATE automation.run_hosts h SET state = 'running', lease_owner = ${input.workerId},
         lease_expires_at = now() + make_interval(secs => ${LEASE_MS / 1000}), epoch = h.epoch + 1,
-        started_at = coalesce(h.started_at, now())
+        started_at = coalesce(h.started_at, clock_timestamp()), waiting_on = NULL
       FROM pick WHERE h.run_id = ${input.runId} AND h.ordinal = pick.ordinal
       RETURNING h.ordinal, h.epoch, h.target_id, h.target_name, pick.was_running`);
     const takenOver = taken.filter((t) => t.was_running).map((t) => t.ordinal);
@@ -98,12 +126,8 @@ export async function claimRunHosts({
         );
       await emitHostStepsFailed(tx, input.runId, interrupted);
     }
-    return {
-      workflow: run.workflow,
-      deadlineAt: run.deadline_at,
-      launchedBy: run.launched_by,
-      remaining: await remaining(),
-      hosts: taken.map((t) => ({
+    return answer(
+      taken.map((t) => ({
         runId: input.runId,
         ordinal: t.ordinal,
         epoch: t.epoch,
@@ -111,8 +135,66 @@ export async function claimRunHosts({
         targetId: t.target_id,
         targetName: t.target_name,
       })),
-    };
+    );
   });
   if (claimed?.hosts.length) ctx.services.live?.publish("run.progress", { runId: input.runId });
   return claimed;
+}
+
+/**
+ * Exclusive mode (ADR 0012): takes host locks for up to `slots` claimable hosts, in
+ * ordinal order, and answers the ordinals this claim may take. A host that already holds
+ * its lock (taken over after a lost worker, or woken after a barrier) keeps it. Locks
+ * whose holder host has ended, or whose run has, are stale and reclaimed first. A host
+ * whose target another run holds stays pending ("queue") or is skipped ("skip").
+ * INSERT ... ON CONFLICT DO NOTHING on the target's primary key decides races between
+ * runs: the second insert waits for the first transaction and then finds the row.
+ */
+async function takeHostLocks(tx: Tx, runId: string, run: RunRow, slots: number): Promise<number[]> {
+  const granted: number[] = [];
+  let after = -1;
+  while (granted.length < slots) {
+    const want = slots - granted.length;
+    const batch = await tx.execute<{ ordinal: number; target_id: string | null; owns: boolean }>(sql`
+      SELECT h.ordinal, h.target_id,
+        EXISTS (SELECT 1 FROM automation.host_locks l WHERE l.target_id = h.target_id AND l.run_id = h.run_id AND l.ordinal = h.ordinal) AS owns
+      FROM automation.run_hosts h
+      WHERE h.run_id = ${runId} AND h.ordinal > ${after} AND ${CLAIMABLE}
+      ORDER BY h.ordinal LIMIT ${want}`);
+    if (batch.length === 0) break;
+    after = batch[batch.length - 1]!.ordinal;
+    const free = batch.filter((h) => h.owns || !h.target_id);
+    granted.push(...free.map((h) => h.ordinal));
+    const need = batch.filter((h) => !h.owns && h.target_id);
+    if (need.length === 0) continue;
+    const wanted = JSON.stringify(need.map((h) => [h.target_id, h.ordinal]));
+    await tx.execute(sql`
+      DELETE FROM automation.host_locks l
+      WHERE l.target_id IN (SELECT (k->>0)::uuid FROM json_array_elements(${wanted}::json) k)
+        AND NOT EXISTS (
+          SELECT 1 FROM automation.run_hosts o JOIN automation.runs r ON r.id = o.run_id
+          WHERE o.run_id = l.run_id AND o.ordinal = l.ordinal
+            AND o.state IN ('pending', 'running', 'waiting') AND r.state IN ('queued', 'running'))`);
+    const got = await tx.execute<{ ordinal: number }>(sql`
+      INSERT INTO automation.host_locks (target_id, run_id, ordinal)
+      SELECT (k->>0)::uuid, ${runId}, (k->>1)::int FROM json_array_elements(${wanted}::json) k
+      ON CONFLICT (target_id) DO NOTHING
+      RETURNING ordinal`);
+    const have = new Set(got.map((g) => g.ordinal));
+    granted.push(...have);
+    const refused = need.filter((h) => !have.has(h.ordinal));
+    if (run.exclusive === "skip" && refused.length) {
+      const holders = await tx.execute<{ target_id: string; title: string }>(sql`
+        SELECT l.target_id, r.title FROM automation.host_locks l JOIN automation.runs r ON r.id = l.run_id
+        WHERE l.target_id IN (SELECT (k->>0)::uuid FROM json_array_elements(${wanted}::json) k)`);
+      const titleOf = new Map(holders.map((h) => [h.target_id, h.title]));
+      const byWhy = new Map<string, number[]>();
+      for (const h of refused) {
+        const why = `skipped: another run (${titleOf.get(h.target_id!) ?? "gone"}) holds this host`;
+        (byWhy.get(why) ?? byWhy.set(why, []).get(why)!).push(h.ordinal);
+      }
+      for (const [why, list] of byWhy) await skipHosts(tx, runId, list, why);
+    }
+  }
+  return granted;
 }

@@ -50,7 +50,7 @@ export async function execCommand({ ctx, input }: VerbArgs<ExecInput>) {
     edges: [],
   };
   return inTransaction(ctx, async (tx) => {
-    const runId = await writeRun(tx, {
+    const { runId } = await writeRun(tx, {
       kind: "adhoc",
       workflow,
       title: input.command.split("\n")[0]!.slice(0, 200),

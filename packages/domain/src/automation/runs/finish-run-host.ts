@@ -1,13 +1,12 @@
 import { sql } from "drizzle-orm";
-import type { Executor } from "@ops/db";
 import type { SystemVerbArgs } from "../../context";
 import { holds, type HostLease } from "./host-lease";
-import { emitRunTransition } from "./run-events";
+import { applyFailureThreshold, finishRunIfDone, releaseBarrierIfReady } from "./run-flow";
 
 /**
- * A host is done: its state is recorded and its lease released; when it was the run's
- * last unfinished host, the run is finished in the same transaction. False: the lease
- * was taken over and nothing was written.
+ * A host is done: its state is recorded, its lease and host lock released, the failure
+ * threshold applied; when it was the run's last unfinished host, the run is finished in
+ * the same transaction. False: the lease was taken over and nothing was written.
  */
 export async function finishRunHost({
   ctx,
@@ -24,8 +23,13 @@ export async function finishRunHost({
       WHERE ${holds(input.lease)} AND h.state = 'running'
       RETURNING 1`);
     if (rows.length !== 1) return false;
-    if (input.state === "failed")
+    await tx.execute(sql`DELETE FROM automation.host_locks WHERE run_id = ${input.lease.runId} AND ordinal = ${input.lease.ordinal}`);
+    if (input.state === "failed") {
       await tx.execute(sql`UPDATE automation.runs SET hosts_failed = hosts_failed + 1 WHERE id = ${input.lease.runId}`);
+      await applyFailureThreshold(tx, input.lease.runId);
+    }
+    // A cancelled host can end while others are parked: it may be the one they waited for.
+    await releaseBarrierIfReady(tx, input.lease.runId);
     await finishRunIfDone(tx, input.lease.runId);
     return true;
   });
@@ -33,17 +37,4 @@ export async function finishRunHost({
   return finished;
 }
 
-/**
- * Ends a run whose hosts are all finished: failed if any host failed, cancelled if asked.
- * Its transition event goes to the outbox in the same transaction.
- */
-export async function finishRunIfDone(tx: Executor, runId: string): Promise<void> {
-  const done = await tx.execute(sql`
-    UPDATE automation.runs r SET finished_at = now(),
-      state = CASE WHEN r.cancel_requested_at IS NOT NULL THEN 'cancelled'
-                   WHEN r.hosts_failed > 0 THEN 'failed' ELSE 'succeeded' END
-    WHERE r.id = ${runId} AND r.state IN ('queued', 'running')
-      AND NOT EXISTS (SELECT 1 FROM automation.run_hosts h WHERE h.run_id = r.id AND h.state IN ('pending', 'running'))
-    RETURNING 1`);
-  if (done.length === 1) await emitRunTransition(tx, runId);
-}
+export { finishRunIfDone } from "./run-flow";

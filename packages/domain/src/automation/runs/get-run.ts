@@ -1,5 +1,5 @@
 import { asc, eq } from "drizzle-orm";
-import { runHosts, runHostSteps, runOutputCursors, runs, users } from "@ops/db";
+import { RUN_SCOPE_ORDINAL, runHosts, runHostSteps, runOutputCursors, runs, users } from "@ops/db";
 import type { VerbArgs } from "../../context";
 import { NotFound } from "../../errors";
 import type { RunView } from "../../schemas/automation-runs";
@@ -47,21 +47,24 @@ export async function getRun({ ctx, input }: VerbArgs<{ runId: string }>): Promi
       startedAt: iso(h.startedAt),
       finishedAt: iso(h.finishedAt),
       error: h.error,
-      steps: steps
-        .filter((s) => s.ordinal === h.ordinal)
-        .map((s) => ({
-          stepId: s.stepId,
-          state: s.state,
-          exitCode: s.exitCode,
-          attempts: s.attempts,
-          startedAt: iso(s.startedAt),
-          finishedAt: iso(s.finishedAt),
-          error: s.error,
-          outputLines: s.outputLines,
-          outputBytes: s.outputBytes,
-          truncated: s.truncated,
-          ...(s.outputDroppedBytes ? { droppedBytes: s.outputDroppedBytes } : {}),
-        })),
+      steps: steps.filter((s) => s.ordinal === h.ordinal).map(stepView),
     })),
+    runSteps: steps.filter((s) => s.ordinal === RUN_SCOPE_ORDINAL).map(stepView),
+  };
+}
+
+function stepView(s: typeof runHostSteps.$inferSelect) {
+  return {
+    stepId: s.stepId,
+    state: s.state,
+    exitCode: s.exitCode,
+    attempts: s.attempts,
+    startedAt: iso(s.startedAt),
+    finishedAt: iso(s.finishedAt),
+    error: s.error,
+    outputLines: s.outputLines,
+    outputBytes: s.outputBytes,
+    truncated: s.truncated,
+    ...(s.outputDroppedBytes ? { droppedBytes: s.outputDroppedBytes } : {}),
   };
 }

@@ -14,7 +14,8 @@ const REAP_BATCH = 100;
  *   lease) and no `automation:run-hosts` job that can still run get one, with a job key
  *   per run, so however many workers sweep at once a run gets one job, never two.
  *   This continues a run whose job was lost any way at all (its worker died after the
- *   job was released, the job ran out of attempts, a database restored without it).
+ *   job was released, the job ran out of attempts, a database restored without it); for
+ *   a run being cancelled, that job's claim closes what its lost worker left running.
  */
 export async function reapRuns({ ctx }: SystemVerbArgs<Record<string, never>>): Promise<{ timedOut: string[]; redispatched: string[] }> {
   const db = ctx.services.db;
@@ -31,7 +32,7 @@ export async function reapRuns({ ctx }: SystemVerbArgs<Record<string, never>>): 
   // graphile-worker 0.17's public `jobs` view has no payload: its tables are read directly.
   const lost = await db.execute<{ id: string }>(sql`
     SELECT r.id FROM automation.runs r
-    WHERE r.state IN ('queued', 'running') AND r.cancel_requested_at IS NULL
+    WHERE r.state IN ('queued', 'running')
       AND EXISTS (SELECT 1 FROM automation.run_hosts h WHERE h.run_id = r.id
                     AND (h.state = 'pending' OR (h.state = 'running' AND h.lease_expires_at <= now())))
       AND NOT EXISTS (SELECT 1 FROM graphile_worker._private_jobs j

@@ -1,0 +1,114 @@
+import { eq } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { targets } from "@ops/db";
+import { adoptKnownHostKey, openCredentialForUse, pinHostKeyOnFirstUse, recordHostKeyMismatch, type SystemContext } from "@ops/domain";
+import { connectSsh, type SshConnection } from "../ssh/connect";
+import { failureOf, SshFailure } from "../ssh/failure";
+import { openLogin } from "../ssh/login";
+
+const jumpHosts = alias(targets, "jump_host");
+
+/**
+ * One target's SSH session for a run: the connection is opened at first use (through the
+ * jump host, pinned host keys enforced, trust on first use) and reused by every step; a
+ * failed opening is remembered, so later steps fail at once with the same reason. Used by
+ * a host's walk and by run-scope steps placed on one target.
+ */
+export function hostSession(opts: {
+  ctx: SystemContext;
+  targetId: string | null;
+  actor: { userId: string; label: string } | null;
+  runId: string;
+  /** Values to mask in everything stored (passwords opened for this session). */
+  addSecrets: (values: string[]) => void;
+}) {
+  const { db, masterKeys } = opts.ctx.services;
+  let conn: SshConnection | null = null;
+  let jumpConn: SshConnection | null = null;
+  let connectFailure: SshFailure | null = null;
+
+  // One opening shared by steps that start together (parallel branches).
+  let opening: Promise<SshConnection> | null = null;
+  const connect = (): Promise<SshConnection> =>
+    (opening ??= openConnection().then(
+      (c) => (conn = c),
+      (e: unknown) => {
+        connectFailure = e instanceof SshFailure ? e : failureOf("tcp", e, "target");
+        throw connectFailure;
+      },
+    ));
+
+  async function openConnection(): Promise<SshConnection> {
+    if (!opts.targetId) throw new SshFailure("tcp", "target deleted", "the target was deleted after the run started");
+    const [row] = await db
+      .select({ target: targets, jump: jumpHosts })
+      .from(targets)
+      .leftJoin(jumpHosts, eq(jumpHosts.id, targets.jumpHostId))
+      .where(eq(targets.id, opts.targetId))
+      .limit(1);
+    if (!row) throw new SshFailure("tcp", "target deleted", "the target was deleted after the run started");
+    const use = (purpose: string) => ({ purpose, targetId: row.target.id, actor: opts.actor, requestId: `run:${opts.runId}` });
+    if (row.jump) {
+      const jump = row.jump;
+      try {
+        jumpConn = await connectSsh({
+          host: jump.address,
+          port: jump.port,
+          login: await openLogin(db, masterKeys, jump.credentialId, use("run (jump host)")),
+          // A target recreated at a trusted endpoint is held to that endpoint's key (ADR 0008).
+          expectedFingerprint: await adoptKnownHostKey(db, jump),
+        });
+      } catch (e) {
+        const f = failureOf("tcp", e, `${jump.address}:${jump.port}`);
+        if (f.step === "host_key" && f.hostKey) await recordHostKeyMismatch(db, jump, f.hostKey);
+        throw new SshFailure(f.step, f.reason, `jump host ${jump.name}: ${f.message}`);
+      }
+      await pinHostKeyOnFirstUse(db, jump, jumpConn.hostKey);
+    }
+    const login = await openLogin(db, masterKeys, row.target.credentialId, use("run"));
+    if (login.method === "password") opts.addSecrets([login.password]);
+    try {
+      const opened = await connectSsh({
+        host: row.target.address,
+        port: row.target.port,
+        login,
+        expectedFingerprint: await adoptKnownHostKey(db, row.target),
+        via: jumpConn?.client,
+      });
+      // Trust on first use, as connection tests do (ADR 0008): only a signed-in connection pins.
+      await pinHostKeyOnFirstUse(db, row.target, opened.hostKey);
+      becomeCredentialId = row.target.becomeCredentialId;
+      return opened;
+    } catch (e) {
+      const f = failureOf("tcp", e, `${row.target.address}:${row.target.port}`);
+      if (f.step === "host_key" && f.hostKey) await recordHostKeyMismatch(db, row.target, f.hostKey);
+      throw f;
+    }
+  }
+  let becomeCredentialId: string | null = null;
+
+  async function becomePassword(): Promise<string> {
+    if (!becomeCredentialId) throw new SshFailure("become", "no become credential", "sudo needs a become credential on this target");
+    const c = await openCredentialForUse(db, masterKeys, becomeCredentialId, {
+      purpose: "run (become)",
+      targetId: opts.targetId ?? undefined,
+      actor: opts.actor,
+      requestId: `run:${opts.runId}`,
+    });
+    if (c.kind !== "become_password" && c.kind !== "ssh_password") {
+      throw new SshFailure("become", "sudo refused", `sudo refused: a ${c.kind.replace("_", " ")} credential is not a password`);
+    }
+    opts.addSecrets([c.secret]);
+    return c.secret;
+  }
+
+  return {
+    connect,
+    becomePassword,
+    connectFailed: () => connectFailure !== null,
+    close() {
+      conn?.close();
+      jumpConn?.close();
+    },
+  };
+}

@@ -1,0 +1,214 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { runHosts, runs, users } from "@ops/db";
+import {
+  claimRunLease,
+  finishRunStep,
+  LEASE_RENEW_MS,
+  readRunScope,
+  RunLeaseBusy,
+  renewRunLease,
+  runScopeSteps,
+  startRunStep,
+  stepPlacement,
+  systemContext,
+  wakeRunHosts,
+  type HostStepResult,
+  type RecordedStep,
+  type RunLease,
+  type SystemContext,
+  type WorkflowDocument,
+  type WorkflowStep,
+} from "@ops/domain";
+import { outcomeOf } from "../engine/barrier";
+import { hostSession } from "../engine/host-session";
+import { createOutputBuffer, type OutputBuffer } from "../engine/output-buffer";
+import { runStepAttempts } from "../engine/step-runner";
+import { planHost, type HostWalk, type StepOutcome } from "../engine/walk";
+import type { TaskDeps } from "./types";
+
+export const identifier = "automation:run-scope";
+export const payload = z.object({ runId: z.uuid(), stepId: z.string().min(1) });
+
+const FINAL = new Set(["succeeded", "failed", "timed_out", "cancelled", "skipped", "interrupted"]);
+
+/**
+ * A run-scope step (ADR 0012, barriers): every host has parked at it, or the run has no
+ * host. Under the run's own lease: decides whether the step runs (it does when it is
+ * eligible for at least one parked host, with `hosts.*` aggregates), runs it once (on the
+ * worker through the steps registry, or on the one target), records it, and wakes the
+ * hosts. A run without hosts goes on to its next run-scope step in the same task, and
+ * finishes here.
+ */
+export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: TaskDeps): Promise<void> {
+  const ctx = systemContext(deps, `worker ${deps.workerId}`);
+  let claimed;
+  try {
+    claimed = await claimRunLease({ ctx, input: { runId, workerId: deps.workerId } });
+  } catch (e) {
+    if (e instanceof RunLeaseBusy) deps.log.info({ runId, stepId }, e.message);
+    throw e;
+  }
+  if (!claimed) return;
+  const { lease, workflow, params } = claimed;
+  const abort = new AbortController();
+  const output = createOutputBuffer({
+    ctx,
+    runId,
+    onLost: () => abort.abort(),
+    onError: (e) => deps.log.warn({ runId, err: e instanceof Error ? e.message : String(e) }, "run output not stored yet; retrying"),
+  });
+  const renew = setInterval(() => {
+    renewRunLease({ ctx, input: { lease } })
+      .then(({ held, cancelled }) => {
+        if (!held || cancelled) abort.abort();
+      })
+      .catch((e: Error) => deps.log.warn({ runId, err: e.message }, "run lease renewal failed"));
+  }, LEASE_RENEW_MS);
+  try {
+    let current: string | null = stepId;
+    while (current) {
+      const step = workflow.steps.find((s) => s.id === current);
+      if (!step) return;
+      const view = await readRunScope({ ctx, input: { runId, waitingOn: step.id } });
+      const done = view.runSteps.get(step.id);
+      if (!done || !FINAL.has(done.state)) {
+        const eligible = await eligibleFor(workflow, step, params, view);
+        const recorded =
+          eligible && !step.disabled ? await runStep(ctx, deps, lease, step, output, abort.signal) : await skipStep(ctx, lease, step);
+        await output.flush();
+        if (!recorded) return; // the run's lease was taken over
+      }
+      const order = runScopeSteps(workflow);
+      const last = order[order.length - 1]?.id === step.id;
+      // Only a run with no host to wake ends here, on its own walk.
+      const runFailed = last && view.waitingHosts.size === 0 ? await aloneFails(ctx, runId, workflow, params) : false;
+      const woke = await wakeRunHosts({ ctx, input: { lease, stepId: step.id, workflow, runFailed } });
+      current = woke.held ? woke.next : null;
+    }
+  } finally {
+    clearInterval(renew);
+    await output.close();
+  }
+}
+
+/**
+ * The barrier's replay: each parked host's walk up to this step, from its recorded
+ * results. Without parked hosts (none in the run, or all skipped) the run itself walks,
+ * with no per-host results.
+ */
+async function eligibleFor(
+  workflow: WorkflowDocument,
+  step: WorkflowStep,
+  params: Record<string, unknown>,
+  view: Awaited<ReturnType<typeof readRunScope>>,
+): Promise<boolean> {
+  const replays = view.waitingHosts.size ? [...view.waitingHosts.values()] : [new Map()];
+  for (const recorded of replays) {
+    const r = await planHost(workflow, replayWalk(recorded, view, params, step.id));
+    if (r?.state === "at" && r.eligible) return true;
+  }
+  return false;
+}
+
+function replayWalk(
+  recorded: Map<string, RecordedStep>,
+  view: Awaited<ReturnType<typeof readRunScope>>,
+  params: Record<string, unknown>,
+  stopAt?: string,
+): HostWalk {
+  const never: StepOutcome = { state: "skipped", exitCode: null, output: "" };
+  return {
+    params,
+    stopAt,
+    execute: async (s) => {
+      const r = recorded.get(s.id);
+      return r && FINAL.has(r.state) ? outcomeOf(r) : never;
+    },
+    skip: async () => true,
+    runScope: async (s) => {
+      const r = view.runSteps.get(s.id);
+      return r && FINAL.has(r.state) ? outcomeOf(r) : never;
+    },
+    aggregates: async () => view.aggregates,
+    park: async () => true,
+  };
+}
+
+/** A run without hosts to wake ends on its own walk: failed when a run step's failure was not handled. */
+async function aloneFails(ctx: SystemContext, runId: string, workflow: WorkflowDocument, params: Record<string, unknown>) {
+  const view = await readRunScope({ ctx, input: { runId } });
+  const r = await planHost(workflow, replayWalk(new Map(), view, params));
+  return r?.state === "failed";
+}
+
+async function runStep(
+  ctx: SystemContext,
+  deps: TaskDeps,
+  lease: RunLease,
+  step: WorkflowStep,
+  output: OutputBuffer,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const session =
+    stepPlacement(step) === "one"
+      ? hostSession({
+          ctx,
+          targetId: await oneTarget(ctx, lease.runId, step),
+          actor: await launcher(deps, lease.runId),
+          runId: lease.runId,
+          addSecrets: (v) => output.addSecrets(lease.ordinal, v),
+        })
+      : null;
+  try {
+    const outcome = await runStepAttempts({
+      ctx,
+      step,
+      lease,
+      output,
+      signal,
+      session,
+      start: () => startRunStep({ ctx, input: { lease, stepId: step.id } }),
+      finish: (result) => finishRunStep({ ctx, input: { lease, stepId: step.id, result } }),
+    });
+    return outcome !== null;
+  } finally {
+    session?.close();
+  }
+}
+
+async function skipStep(ctx: SystemContext, lease: RunLease, step: WorkflowStep): Promise<boolean> {
+  const result: HostStepResult = {
+    state: "skipped",
+    exitCode: null,
+    error: null,
+    outputLines: 0,
+    outputBytes: 0,
+    truncated: false,
+    captured: null,
+  };
+  return finishRunStep({ ctx, input: { lease, stepId: step.id, result } });
+}
+
+/** A step on "one" target: the one it names, or the run's first host. */
+async function oneTarget(ctx: SystemContext, runId: string, step: WorkflowStep): Promise<string | null> {
+  if (step.targetId) return step.targetId;
+  const [first] = await ctx.services.db
+    .select({ targetId: runHosts.targetId })
+    .from(runHosts)
+    .where(eq(runHosts.runId, runId))
+    .orderBy(runHosts.ordinal)
+    .limit(1);
+  return first?.targetId ?? null;
+}
+
+/** The launching user, for the audit of credential use. */
+async function launcher(deps: TaskDeps, runId: string) {
+  const [u] = await deps.db
+    .select({ id: users.id, email: users.email })
+    .from(runs)
+    .innerJoin(users, eq(users.id, runs.launchedBy))
+    .where(eq(runs.id, runId))
+    .limit(1);
+  return u ? { userId: u.id, label: u.email } : null;
+}

@@ -1,0 +1,94 @@
+import { sql } from "drizzle-orm";
+import { RUN_SCOPE_ORDINAL, type Executor } from "@ops/db";
+import { emitRunTransition } from "./run-events";
+import { enqueueRunScope } from "./write-run";
+
+/**
+ * Rules shared by the claim, a host finishing and a host parking (ADR 0012). Every one
+ * runs in its caller's transaction with the run row locked (`FOR UPDATE`), which is what
+ * orders them across workers.
+ */
+
+export const THRESHOLD_SKIP = "not started: failure threshold reached";
+
+/** Ends hosts that never ran (skipped, with why) and their host-steps, counted as done. */
+export async function skipHosts(tx: Executor, runId: string, ordinals: number[], why: string): Promise<void> {
+  if (ordinals.length === 0) return;
+  const list = JSON.stringify(ordinals);
+  await tx.execute(sql`
+    UPDATE automation.run_hosts SET state = 'skipped', error = ${why}, finished_at = now()
+    WHERE run_id = ${runId} AND ordinal IN (SELECT json_array_elements_text(${list}::json)::int)`);
+  await tx.execute(sql`
+    WITH s AS (
+      UPDATE automation.run_host_steps SET state = 'skipped', finished_at = now()
+      WHERE run_id = ${runId} AND state = 'pending' AND ordinal IN (SELECT json_array_elements_text(${list}::json)::int)
+      RETURNING 1
+    )
+    UPDATE automation.runs SET host_steps_done = host_steps_done + (SELECT count(*) FROM s) WHERE id = ${runId}`);
+}
+
+/**
+ * Once more than N hosts (or N% of the run's hosts) have failed, the hosts not started
+ * yet are skipped; running and parked hosts go on to their end (issue 7, point 1).
+ */
+export async function applyFailureThreshold(tx: Executor, runId: string): Promise<void> {
+  const rows = await tx.execute<{ ordinal: number }>(sql`
+    SELECT h.ordinal FROM automation.run_hosts h JOIN automation.runs r ON r.id = h.run_id
+    WHERE r.id = ${runId} AND h.state = 'pending' AND h.started_at IS NULL AND r.failure_threshold IS NOT NULL
+      AND CASE r.failure_threshold->>'kind'
+            WHEN 'count' THEN r.hosts_failed > (r.failure_threshold->>'value')::numeric
+            ELSE r.hosts_failed * 100.0 / greatest(r.hosts_total, 1) > (r.failure_threshold->>'value')::numeric
+          END`);
+  await skipHosts(
+    tx,
+    runId,
+    rows.map((r) => r.ordinal),
+    THRESHOLD_SKIP,
+  );
+}
+
+/**
+ * A barrier opens when no host of the run is pending or running and some are parked:
+ * every host has reached the run-scope step (or ended), so it runs once now.
+ */
+export async function releaseBarrierIfReady(tx: Executor, runId: string): Promise<void> {
+  const [r] = await tx.execute<{ at: string }>(sql`
+    SELECT w.waiting_on AS at FROM automation.run_hosts w
+    WHERE w.run_id = ${runId} AND w.state = 'waiting'
+      AND NOT EXISTS (SELECT 1 FROM automation.run_hosts a WHERE a.run_id = ${runId} AND a.state IN ('pending', 'running'))
+    LIMIT 1`);
+  if (r) await enqueueRunScope(tx, runId, r.at);
+}
+
+/**
+ * Ends a run whose hosts are all finished: failed if any host failed, cancelled if asked.
+ * Run-scope steps it never reached are recorded as skipped and its host locks released.
+ * `runStepFailed`: a run without hosts ended on a run-scope step's unhandled failure.
+ */
+export async function finishRunIfDone(tx: Executor, runId: string, runStepFailed = false): Promise<boolean> {
+  const rows = await tx.execute(sql`
+    WITH done AS (
+      UPDATE automation.runs r SET finished_at = now(),
+        state = CASE WHEN r.cancel_requested_at IS NOT NULL THEN 'cancelled'
+                     WHEN r.hosts_failed > 0 OR ${runStepFailed} THEN 'failed' ELSE 'succeeded' END,
+        lease_owner = NULL, lease_expires_at = NULL
+      WHERE r.id = ${runId} AND r.state IN ('queued', 'running')
+        AND NOT EXISTS (SELECT 1 FROM automation.run_hosts h WHERE h.run_id = r.id AND h.state IN ('pending', 'running', 'waiting'))
+      RETURNING r.id
+    ), locks AS (
+      DELETE FROM automation.host_locks WHERE run_id IN (SELECT id FROM done)
+    )
+    SELECT id FROM done`);
+  if (rows.length === 0) return false;
+  await tx.execute(sql`
+    WITH s AS (
+      UPDATE automation.run_host_steps SET state = 'skipped', finished_at = now()
+      WHERE run_id = ${runId} AND ordinal = ${RUN_SCOPE_ORDINAL} AND state = 'pending'
+      RETURNING 1
+    )
+    UPDATE automation.runs SET host_steps_done = host_steps_done + (SELECT count(*) FROM s)
+    WHERE id = ${runId} AND EXISTS (SELECT 1 FROM s)`);
+  // The transition's event goes to the outbox in the same transaction.
+  await emitRunTransition(tx, runId);
+  return true;
+}

@@ -1,0 +1,231 @@
+import { sql, type SQL } from "drizzle-orm";
+import { RUN_SCOPE_ORDINAL } from "@ops/db";
+import type { SystemVerbArgs } from "../../context";
+import type { WorkflowDocument } from "../../schemas/automation-workflow";
+import { LEASE_MS, type HostLease } from "./host-lease";
+import type { HostStepResult } from "./record-host-step";
+import { finishRunIfDone } from "./run-flow";
+import { dispatchRunHosts } from "./write-run";
+import { runScopeSteps } from "./workflow-order";
+
+/**
+ * Run-scope steps (ADR 0012, "run-scope steps are barriers"): run once for the whole run
+ * by the `automation:run-scope` task under the run's own lease (`runs.lease_owner`,
+ * `runs.epoch`), with the same fencing as a host's. Their host-step rows sit at
+ * RUN_SCOPE_ORDINAL, and their output too.
+ */
+
+/** The run's lease: `ordinal` is RUN_SCOPE_ORDINAL, `epoch` is `runs.epoch`. */
+export type RunLease = HostLease;
+
+/** The fencing predicate on automation.runs `r`. */
+function holdsRun(lease: RunLease): SQL {
+  return sql`r.id = ${lease.runId} AND r.epoch = ${lease.epoch} AND r.lease_owner = ${lease.workerId}`;
+}
+
+export class RunLeaseBusy extends Error {
+  constructor() {
+    super("another worker holds this run's lease; retried later");
+  }
+}
+
+/**
+ * Takes the run's lease for a run-scope step. Null: the run is over, or being cancelled
+ * (then the hosts parked at the barrier end as cancelled).
+ * Throws RunLeaseBusy while another worker's lease is live (the task is retried). Taking
+ * over an expired lease: a run step left running re-runs only if it is idempotent,
+ * otherwise it is interrupted, as for hosts.
+ */
+export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: string; workerId: string }>): Promise<{
+  lease: RunLease;
+  workflow: WorkflowDocument;
+  params: Record<string, unknown>;
+} | null> {
+  return ctx.services.db.transaction(async (tx) => {
+    const [run] = await tx.execute<{
+      state: string;
+      cancel_requested_at: Date | null;
+      lease_owner: string | null;
+      live: boolean;
+      workflow: WorkflowDocument;
+    }>(sql`
+      SELECT state, cancel_requested_at, lease_owner, lease_expires_at > now() AS live, workflow
+      FROM automation.runs WHERE id = ${input.runId} FOR UPDATE`);
+    if (!run || !["queued", "running"].includes(run.state)) return null;
+    if (run.cancel_requested_at) {
+      // Hosts parked at the barrier will not be woken: they end here, and the run with them.
+      await tx.execute(sql`
+        UPDATE automation.run_hosts SET state = 'cancelled', error = 'run cancelled while this host waited at step ' || waiting_on,
+          finished_at = now(), waiting_on = NULL
+        WHERE run_id = ${input.runId} AND state = 'waiting'`);
+      await finishRunIfDone(tx, input.runId);
+      return null;
+    }
+    if (run.lease_owner && run.live && run.lease_owner !== input.workerId) throw new RunLeaseBusy();
+    const [taken] = await tx.execute<{ epoch: number; params: Record<string, unknown> }>(sql`
+      UPDATE automation.runs SET lease_owner = ${input.workerId}, lease_expires_at = now() + make_interval(secs => ${LEASE_MS / 1000}),
+        epoch = epoch + 1, state = 'running', started_at = coalesce(started_at, now())
+      WHERE id = ${input.runId}
+      RETURNING epoch, params`);
+    const idempotent = JSON.stringify(run.workflow.steps.filter((s) => s.idempotent).map((s) => s.id));
+    await tx.execute(sql`
+      UPDATE automation.run_host_steps SET
+        state = CASE WHEN step_id IN (SELECT json_array_elements_text(${idempotent}::json)) THEN 'pending' ELSE 'interrupted' END,
+        error = CASE WHEN step_id IN (SELECT json_array_elements_text(${idempotent}::json)) THEN NULL
+                ELSE 'interrupted: the worker running it was lost' END,
+        finished_at = CASE WHEN step_id IN (SELECT json_array_elements_text(${idempotent}::json)) THEN NULL ELSE now() END
+      WHERE run_id = ${input.runId} AND ordinal = ${RUN_SCOPE_ORDINAL} AND state = 'running'`);
+    return {
+      lease: { runId: input.runId, ordinal: RUN_SCOPE_ORDINAL, epoch: taken!.epoch, workerId: input.workerId },
+      workflow: run.workflow,
+      params: taken!.params ?? {},
+    };
+  });
+}
+
+/** Extends the run's lease. Answers whether it is still held and whether cancel was asked. */
+export async function renewRunLease({ ctx, input }: SystemVerbArgs<{ lease: RunLease }>) {
+  const rows = await ctx.services.db.execute<{ cancelled: boolean }>(sql`
+    UPDATE automation.runs r SET lease_expires_at = now() + make_interval(secs => ${LEASE_MS / 1000})
+    WHERE ${holdsRun(input.lease)} AND r.state = 'running'
+    RETURNING r.cancel_requested_at IS NOT NULL AS cancelled`);
+  return { held: rows.length === 1, cancelled: rows[0]?.cancelled ?? false };
+}
+
+export type RecordedStep = { stepId: string; state: string; exitCode: number | null; captured: string | null; error: string | null };
+
+/** What the barrier needs to decide: run steps recorded so far, aggregates, and the parked hosts' results. */
+export async function readRunScope({ ctx, input }: SystemVerbArgs<{ runId: string; waitingOn?: string }>) {
+  const db = ctx.services.db;
+  const [runSteps, aggregates, waiting] = await Promise.all([
+    db.execute<{ step_id: string; state: string; exit_code: number | null; captured: string | null; error: string | null }>(sql`
+      SELECT step_id, state, exit_code, captured, error FROM automation.run_host_steps
+      WHERE run_id = ${input.runId} AND ordinal = ${RUN_SCOPE_ORDINAL}`),
+    runAggregates({ ctx, input: { runId: input.runId } }),
+    input.waitingOn
+      ? db.execute<{
+          ordinal: number;
+          step_id: string;
+          state: string;
+          exit_code: number | null;
+          captured: string | null;
+          error: string | null;
+        }>(sql`
+          SELECT s.ordinal, s.step_id, s.state, s.exit_code, s.captured, s.error
+          FROM automation.run_hosts h JOIN automation.run_host_steps s ON s.run_id = h.run_id AND s.ordinal = h.ordinal
+          WHERE h.run_id = ${input.runId} AND h.state = 'waiting' AND h.waiting_on = ${input.waitingOn}`)
+      : Promise.resolve([]),
+  ]);
+  const rec = (r: { step_id: string; state: string; exit_code: number | null; captured: string | null; error: string | null }) => ({
+    stepId: r.step_id,
+    state: r.state,
+    exitCode: r.exit_code,
+    captured: r.captured,
+    error: r.error,
+  });
+  const hosts = new Map<number, Map<string, RecordedStep>>();
+  for (const r of waiting) (hosts.get(r.ordinal) ?? hosts.set(r.ordinal, new Map()).get(r.ordinal)!).set(r.step_id, rec(r));
+  return { runSteps: new Map(runSteps.map((r) => [r.step_id, rec(r)])), aggregates, waitingHosts: hosts };
+}
+
+export type Aggregates = Record<string, { succeeded: number; failed: number; failedPercent: number }>;
+
+/**
+ * `hosts.<step>.succeeded|failed|failedPercent` for conditions: counts over the run's
+ * hosts' recorded host-steps; the percent is of the run's hosts (skipped ones included).
+ * Read only at a barrier, when every host has passed the steps a condition may name.
+ */
+export async function runAggregates({ ctx, input }: SystemVerbArgs<{ runId: string }>): Promise<Aggregates> {
+  const rows = await ctx.services.db.execute<{ step_id: string; succeeded: number; failed: number; total: number }>(sql`
+    SELECT s.step_id,
+      count(*) FILTER (WHERE s.state = 'succeeded')::int AS succeeded,
+      count(*) FILTER (WHERE s.state IN ('failed', 'timed_out', 'interrupted'))::int AS failed,
+      max(r.hosts_total)::int AS total
+    FROM automation.run_host_steps s JOIN automation.runs r ON r.id = s.run_id
+    WHERE s.run_id = ${input.runId} AND s.ordinal >= 0
+    GROUP BY s.step_id`);
+  return Object.fromEntries(
+    rows.map((r) => [r.step_id, { succeeded: r.succeeded, failed: r.failed, failedPercent: r.total ? (r.failed * 100) / r.total : 0 }]),
+  );
+}
+
+/** A run step begins (another attempt). False: the run's lease is gone. */
+export async function startRunStep({ ctx, input }: SystemVerbArgs<{ lease: RunLease; stepId: string }>): Promise<boolean> {
+  const rows = await ctx.services.db.execute(sql`
+    UPDATE automation.run_host_steps s SET state = 'running', attempts = s.attempts + 1, started_at = now(), error = NULL
+    FROM automation.runs r
+    WHERE ${holdsRun(input.lease)} AND s.run_id = r.id AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.step_id = ${input.stepId}
+      AND s.state IN ('pending', 'running')
+    RETURNING 1`);
+  return rows.length === 1;
+}
+
+/** Records a run step's result once (fenced on the run's epoch). False: the lease is gone. */
+export async function finishRunStep({
+  ctx,
+  input,
+}: SystemVerbArgs<{ lease: RunLease; stepId: string; result: HostStepResult }>): Promise<boolean> {
+  const r = input.result;
+  return ctx.services.db.transaction(async (tx) => {
+    const rows = await tx.execute(sql`
+      UPDATE automation.run_host_steps s SET state = ${r.state}, exit_code = ${r.exitCode}, error = ${r.error},
+        output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated}, captured = ${r.captured},
+        finished_at = now()
+      FROM automation.runs ru
+      WHERE ru.id = s.run_id AND ru.id = ${input.lease.runId} AND ru.epoch = ${input.lease.epoch} AND ru.lease_owner = ${input.lease.workerId}
+        AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.step_id = ${input.stepId} AND s.state IN ('pending', 'running')
+      RETURNING 1`);
+    if (rows.length !== 1) return false;
+    await tx.execute(sql`UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${input.lease.runId}`);
+    return true;
+  });
+}
+
+/**
+ * After a run step: wakes the hosts parked at it (pending again, at their position: their
+ * recorded host-steps are not run again) and dispatches workers for them, then gives the
+ * run's lease back. With no host to wake (a run without hosts, or all of them skipped),
+ * the run goes on alone: answers the next run-scope step for this worker to run at once
+ * (no queue round trip), or finishes the run when none is left.
+ */
+export async function wakeRunHosts({
+  ctx,
+  input,
+}: SystemVerbArgs<{ lease: RunLease; stepId: string; workflow: WorkflowDocument; runFailed: boolean }>): Promise<{
+  next: string | null;
+  held: boolean;
+}> {
+  const { lease } = input;
+  return ctx.services.db.transaction(async (tx) => {
+    const [run] = await tx.execute<{ cancelled: boolean }>(
+      sql`SELECT r.cancel_requested_at IS NOT NULL AS cancelled FROM automation.runs r WHERE ${holdsRun(lease)} FOR UPDATE`,
+    );
+    if (!run) return { next: null, held: false };
+    // A run cancelled meanwhile: its parked hosts end as cancelled instead of waking.
+    if (run.cancelled)
+      await tx.execute(sql`
+        UPDATE automation.run_hosts SET state = 'cancelled', error = 'run cancelled while this host waited at step ' || waiting_on,
+          finished_at = now(), waiting_on = NULL
+        WHERE run_id = ${lease.runId} AND state = 'waiting'`);
+    const woken = run.cancelled
+      ? []
+      : await tx.execute<{ ordinal: number }>(sql`
+          UPDATE automation.run_hosts SET state = 'pending', waiting_on = NULL
+          WHERE run_id = ${lease.runId} AND state = 'waiting' AND waiting_on = ${input.stepId}
+          RETURNING ordinal`);
+    if (woken.length > 0) await dispatchRunHosts(tx, lease.runId, woken.length);
+    const [active] = await tx.execute(sql`
+      SELECT 1 FROM automation.run_hosts WHERE run_id = ${lease.runId} AND state IN ('pending', 'running', 'waiting') LIMIT 1`);
+    let next: string | null = null;
+    if (!active && !run.cancelled) {
+      const order = runScopeSteps(input.workflow).map((s) => s.id);
+      next = order[order.indexOf(input.stepId) + 1] ?? null;
+    }
+    if (next) {
+      return { next, held: true };
+    }
+    await tx.execute(sql`UPDATE automation.runs r SET lease_owner = NULL, lease_expires_at = NULL WHERE ${holdsRun(lease)}`);
+    if (!active) await finishRunIfDone(tx, lease.runId, input.runFailed);
+    return { next: null, held: true };
+  });
+}
