@@ -12,7 +12,7 @@ export function HostGrid(props: {
 }) {
   return (
     <div className="table-responsive mb-3" style={{ maxHeight: 420 }}>
-      <table className="table table-sm host-grid mb-0" data-testid="host-grid">
+      <table className="table table-sm host-grid mb-0 w-auto" data-testid="host-grid">
         <thead className="sticky-top">
           <tr>
             <th>Host</th>

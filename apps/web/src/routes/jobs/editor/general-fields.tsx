@@ -25,10 +25,10 @@ export function GeneralFields(props: { draft: Draft; errors: FieldErrors; onChan
         onChange={(description) => props.onChange({ description })}
       />
       <div className="mb-3">
-        <label className="form-label" htmlFor="job-labels">
+        <label className="form-label" htmlFor="job-label-input">
           Labels
         </label>
-        <LabelsEditor id="job-labels" value={draft.labels ?? {}} onChange={(labels) => props.onChange({ labels })} />
+        <LabelsEditor id="job-label-input" value={draft.labels ?? {}} onChange={(labels) => props.onChange({ labels })} />
       </div>
     </section>
   );
