@@ -5,7 +5,7 @@ export function downloadLog(store: LogStore, view: LogView, count: number, hostN
   const parts: string[] = [];
   for (let n = 0; n < count; n++) {
     const i = view.at(n);
-    parts.push(`${hostName.get(store.ordinal[i]!) ?? store.ordinal[i]} ${store.step[i]} | ${store.text[i]}\n`);
+    parts.push(`${hostName.get(store.ordinal(i)) ?? store.ordinal(i)} ${store.step(i)} | ${store.text(i)}\n`);
   }
   const url = URL.createObjectURL(new Blob(parts, { type: "text/plain" }));
   const a = document.createElement("a");

@@ -7,6 +7,8 @@ import { downloadLog } from "./download-log";
 const ROW = 18;
 const HEIGHT = 480;
 const OVERSCAN = 20;
+/** Browsers cap an element's height (Chromium near 33.5M px); past this, scroll position maps to lines proportionally. */
+const MAX_PX = 15_000_000;
 
 /**
  * The run's log, virtualised: only the rows in view (plus a margin) are in the DOM, so a
@@ -43,24 +45,38 @@ export function LogPane(props: {
   useEffect(() => {
     if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
   }, [follow, count]);
+  // Earlier lines read in behind a big run's tail land above what the user is reading: keep it in place.
+  const headCount = view.headCount();
+  const seenHead = useRef({ view, headCount });
+  useEffect(() => {
+    const before = seenHead.current;
+    seenHead.current = { view, headCount };
+    if (before.view !== view || follow || !box.current || count * ROW > MAX_PX) return;
+    box.current.scrollTop += (headCount - before.headCount) * ROW;
+  }, [view, headCount]);
 
-  const first = Math.max(0, Math.floor(top / ROW) - OVERSCAN);
-  const last = Math.min(count, Math.ceil((top + HEIGHT) / ROW) + OVERSCAN);
+  const visible = Math.ceil(HEIGHT / ROW);
+  const scaled = count * ROW > MAX_PX;
+  const height = scaled ? MAX_PX : count * ROW;
+  const firstVisible = scaled ? Math.round((top / Math.max(1, height - HEIGHT)) * Math.max(0, count - visible)) : Math.floor(top / ROW);
+  const first = Math.max(0, firstVisible - OVERSCAN);
+  const last = Math.min(count, firstVisible + visible + OVERSCAN);
+  const rowTop = (n: number) => (scaled ? top + (n - firstVisible) * ROW : n * ROW);
   const rows = [];
   for (let n = first; n < last; n++) {
     const i = view.at(n);
-    const stream = store.stream[i]!;
+    const stream = store.stream(i);
     rows.push(
       <div
         key={n}
         className={`log-line ${stream === 1 ? "text-danger" : stream === 2 ? "text-info" : ""}`}
-        style={{ top: n * ROW }}
+        style={{ top: rowTop(n) }}
         data-testid="log-line"
         data-stream={STREAM_NAMES[stream]}
       >
-        <span className="log-host">{hostName.get(store.ordinal[i]!) ?? `#${store.ordinal[i]}`}</span>
-        <span className="log-step">{store.step[i]}</span>
-        {store.text[i]}
+        <span className="log-host">{hostName.get(store.ordinal(i)) ?? `#${store.ordinal(i)}`}</span>
+        <span className="log-step">{store.step(i)}</span>
+        {store.text(i)}
       </div>,
     );
   }
@@ -110,6 +126,7 @@ export function LogPane(props: {
         </button>
         <span className="small text-body-secondary ms-auto" data-testid="log-count">
           {count.toLocaleString()} line{count === 1 ? "" : "s"}
+          {store.backfilling && " · reading earlier lines"}
           {!store.complete && " · live"}
         </span>
         <button
@@ -133,7 +150,7 @@ export function LogPane(props: {
         }}
         data-testid="log-box"
       >
-        <div style={{ height: count * ROW, position: "relative" }}>{rows}</div>
+        <div style={{ height, position: "relative", overflow: "hidden" }}>{rows}</div>
         {count === 0 && <div className="p-2 text-body-secondary small">{store.complete ? "No output." : "Waiting for output…"}</div>}
       </div>
     </div>

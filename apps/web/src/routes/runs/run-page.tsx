@@ -1,4 +1,4 @@
-import { TERMINAL_RUN_STATES } from "@ops/domain/schemas/automation-runs";
+import { TERMINAL_RUN_STATES, type RunView } from "@ops/domain/schemas/automation-runs";
 import { useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { ArrowLeft } from "lucide-react";
@@ -20,6 +20,9 @@ import { useRunOutput } from "./use-run-output";
 const route = getRouteApi("/app/runs/$runId");
 const POLL_MS = 1000;
 
+const expectedLines = (run: RunView | undefined) =>
+  run?.hosts.reduce((sum, h) => sum + h.steps.reduce((s, hs) => s + hs.outputLines, 0), 0) ?? 0;
+
 export function RunPage() {
   const { runId } = route.useParams();
   const search = route.useSearch();
@@ -35,7 +38,7 @@ export function RunPage() {
     ...trpc.automation.jobs.get.queryOptions({ id: run.data?.jobId ?? "", version: run.data?.jobVersion ?? undefined }),
     enabled: !!run.data?.jobId && allows(me, "jobs.read"),
   });
-  const output = useRunOutput(runId);
+  const output = useRunOutput(runId, expectedLines(run.data));
   const steps = useMemo(() => (run.data ? runSteps(run.data, job.data?.version.definition.workflow ?? null) : []), [run.data, job.data]);
   if (run.isPending) return <Loading />;
   if (run.isError) return <LoadError error={run.error} />;

@@ -4,33 +4,50 @@ import { LogStore } from "./log-store";
 
 const PAGE = 10_000;
 const IDLE_MS = 1000;
+/** Runs with more lines than this open at their last lines, and read the rest behind them. */
+const TAIL = 20_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The run's output, read from the start and kept up to date: pages of `runs.output` after
- * the last sequence number until the run is complete (no line missed or repeated: the
- * store ignores sequence numbers it has seen).
+ * The run's output, kept up to date: pages of `runs.output` after the last sequence
+ * number until the run is complete. `expectedLines` (the host-steps' line counts) picks
+ * where a big run's tail starts; a wrong guess costs nothing, the head read covers the rest.
  */
-export function useRunOutput(runId: string) {
-  const [store] = useState(() => new LogStore());
+export function useRunOutput(runId: string, expectedLines: number) {
+  const [store] = useState(() => new LogStore(expectedLines > TAIL ? expectedLines - PAGE : 0));
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     let stopped = false;
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    void (async () => {
-      while (!stopped && !store.complete) {
+    const read = async (afterSeq: number) => {
+      for (;;) {
         try {
-          const page = await trpcClient.automation.runs.output.query({ runId, afterSeq: store.lastSeq, limit: PAGE });
-          if (stopped) return;
+          const page = await trpcClient.automation.runs.output.query({ runId, afterSeq, limit: PAGE });
           setError(null);
-          store.append(page.lines);
-          if (page.complete) store.finish();
-          else if (page.lines.length < PAGE) await sleep(IDLE_MS);
+          return page;
         } catch (e) {
+          if (stopped) throw e;
           setError(e);
           await sleep(IDLE_MS * 3);
         }
       }
-    })();
+    };
+    void (async () => {
+      while (!stopped && !store.complete) {
+        const page = await read(store.lastSeq);
+        if (stopped) return;
+        store.append(page.lines);
+        if (page.complete) store.finish();
+        else if (page.lines.length < PAGE) await sleep(IDLE_MS);
+      }
+    })().catch(() => {});
+    void (async () => {
+      while (!stopped && store.backfilling) {
+        const page = await read(store.headSeq);
+        if (stopped) return;
+        store.appendHead(page.lines, page.lines.length === 0);
+      }
+    })().catch(() => {});
     return () => {
       stopped = true;
     };
