@@ -2,6 +2,8 @@ import type { Database, Tx } from "@ops/db";
 import type { MasterKeys } from "./crypto/secret-box";
 import type { Principal } from "./permissions";
 import type { LoginThrottle } from "./identity/throttle";
+import type { LivePublisher } from "./live/publisher";
+import type { LiveSubscriber } from "./live/subscriber";
 
 export type IdentitySettings = {
   /** A session unused for this long ends. */
@@ -22,6 +24,10 @@ export type Services = {
   masterKeySource?: { generated: boolean; file: string | null };
   /** Tells other nodes that cached principals for these users are stale. */
   onPrincipalsChanged?: (userIds: string[]) => void;
+  /** Live messages out (ADR 0012, "Live delivery"); verbs publish after they commit. */
+  live?: LivePublisher;
+  /** Live messages in (API nodes): what subscriptions wait on. */
+  liveEvents?: LiveSubscriber;
 };
 
 export type RequestMeta = { ip: string | null; userAgent: string | null; requestId: string | null };
@@ -36,7 +42,7 @@ export type DomainContext = {
 export type VerbArgs<I> = { ctx: DomainContext; input: I };
 
 /** What verbs run by the worker need: the database and the vault. */
-export type SystemServices = Pick<Services, "db" | "masterKeys">;
+export type SystemServices = Pick<Services, "db" | "masterKeys" | "live">;
 
 /**
  * The context of a verb the worker runs on the system's behalf (STYLE.md 15). A request's
@@ -48,7 +54,7 @@ export type SystemVerbArgs<I> = { ctx: SystemContext; input: I };
 
 export function systemContext(services: SystemServices, actor: string): SystemContext {
   return {
-    services: { db: services.db, masterKeys: services.masterKeys },
+    services: { db: services.db, masterKeys: services.masterKeys, live: services.live },
     principal: null,
     meta: { ip: null, userAgent: `system (${actor})`, requestId: null },
   };

@@ -7,10 +7,13 @@ import {
   openCredentialForUse,
   pinHostKeyOnFirstUse,
   recordHostKeyMismatch,
+  renderStepConfig,
   startHostStep,
+  TemplateError,
   type HostLease,
   type HostStepResult,
   type SystemContext,
+  type TemplateScope,
   type WorkflowDocument,
   type WorkflowStep,
 } from "@ops/domain";
@@ -33,6 +36,8 @@ export type HostRun = {
   output: OutputBuffer;
   /** Aborted on cancel, on a lost lease, or when the worker stops. */
   signal: AbortSignal;
+  /** A job run's launch values (secrets opened) for its step templates; null for ad-hoc commands. */
+  template?: { title: string; params: Record<string, unknown>; secrets: string[] } | null;
 };
 
 /**
@@ -55,6 +60,9 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
   let conn: SshConnection | null = null;
   let jumpConn: SshConnection | null = null;
   let connectFailure: SshFailure | null = null;
+  // Earlier steps' results on this host, for later steps' templates.
+  const results: Record<string, { exitCode: number | null; output: string; state: string }> = {};
+  if (run.template) run.output.addSecrets(run.lease.ordinal, run.template.secrets);
 
   const connect = async (): Promise<SshConnection> => {
     if (conn) return conn;
@@ -195,9 +203,67 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
     }
   }
 
+  let templateTarget: TemplateScope["target"] | undefined;
+  /** The step with its templated fields rendered for this host (ADR 0012), or why it cannot be. */
+  async function rendered(step: WorkflowStep): Promise<WorkflowStep | { error: string }> {
+    if (!run.template) return step;
+    if (!templateTarget) {
+      const [t] = run.targetId
+        ? await db
+            .select({
+              id: targets.id,
+              name: targets.name,
+              address: targets.address,
+              port: targets.port,
+              labels: targets.labels,
+              facts: targets.facts,
+            })
+            .from(targets)
+            .where(eq(targets.id, run.targetId))
+            .limit(1)
+        : [];
+      templateTarget = t ? { ...t, facts: t.facts ?? {} } : { id: null, name: "", address: "", port: 0, labels: {}, facts: {} };
+    }
+    const scope = {
+      params: run.template.params,
+      target: templateTarget,
+      steps: results,
+      run: { id: run.lease.runId, title: run.template.title },
+    };
+    try {
+      return { ...step, config: renderStepConfig(step.kind, step.config, scope, step.id) };
+    } catch (e) {
+      if (e instanceof TemplateError) return { error: e.message };
+      throw e;
+    }
+  }
+
+  /** Records a step that could not start as failed, with the reason in its output. */
+  async function failStep(step: WorkflowStep, error: string): Promise<StepOutcome | null> {
+    const result: HostStepResult = {
+      state: "failed",
+      exitCode: null,
+      error,
+      outputLines: 1,
+      outputBytes: Buffer.byteLength(error) + 3,
+      truncated: false,
+      captured: null,
+    };
+    if (!(await startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } }))) return null;
+    run.output.push(run.lease, step.id, 3, `[${error}]`);
+    if (!(await finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } }))) return null;
+    return { state: "failed", exitCode: null, output: "", error };
+  }
+
   /** Runs a step with its retries; null when the lease was lost. */
   async function execute(step: WorkflowStep): Promise<StepOutcome | null> {
-    const previous = recorded.get(step.id);
+    const outcome = await executeOnce(step);
+    if (outcome) results[step.id] = { exitCode: outcome.exitCode, output: outcome.output, state: outcome.state };
+    return outcome;
+  }
+
+  async function executeOnce(template: WorkflowStep): Promise<StepOutcome | null> {
+    const previous = recorded.get(template.id);
     if (previous && !["pending", "running"].includes(previous.state)) {
       return {
         state: previous.state as StepOutcome["state"],
@@ -206,20 +272,9 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
         error: previous.error,
       };
     }
-    if (step.kind !== "ssh.command") {
-      const result: HostStepResult = {
-        state: "failed",
-        exitCode: null,
-        error: `step kind ${step.kind} does not run on this version of the worker`,
-        outputLines: 0,
-        outputBytes: 0,
-        truncated: false,
-        captured: null,
-      };
-      if (!(await startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } }))) return null;
-      if (!(await finishHostStep({ ctx, input: { lease: run.lease, stepId: step.id, result } }))) return null;
-      return { state: "failed", exitCode: null, output: "", error: result.error };
-    }
+    if (template.kind !== "ssh.command") return failStep(template, `step kind ${template.kind} does not run on this version of the worker`);
+    const step = await rendered(template);
+    if ("error" in step) return failStep(template, step.error);
     for (let tryNo = 0; ; tryNo++) {
       if (!(await startHostStep({ ctx, input: { lease: run.lease, stepId: step.id } }))) return null;
       const result = await attempt(step);
@@ -251,7 +306,7 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
   }
 
   try {
-    const outcome = await planHost(run.workflow, { execute, skip, params: {} });
+    const outcome = await planHost(run.workflow, { execute, skip, params: run.template?.params ?? {} });
     if (outcome === null) return null;
     if (run.signal.aborted && outcome.state !== "succeeded") return { state: "cancelled", error: "cancelled" };
     return outcome;

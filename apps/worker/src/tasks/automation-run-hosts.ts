@@ -1,7 +1,16 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { users } from "@ops/db";
-import { claimRunHosts, finishRunHost, LEASE_RENEW_MS, RUN_HOST_BATCH, renewHostLeases, systemContext, type HostLease } from "@ops/domain";
+import {
+  claimRunHosts,
+  finishRunHost,
+  LEASE_RENEW_MS,
+  openRunParams,
+  RUN_HOST_BATCH,
+  renewHostLeases,
+  systemContext,
+  type HostLease,
+} from "@ops/domain";
 import { createOutputBuffer } from "../engine/output-buffer";
 import { runHost } from "../engine/run-host";
 import type { TaskDeps } from "./types";
@@ -35,12 +44,17 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
       .catch((e: Error) => deps.log.warn({ runId, err: e.message }, "lease renewal failed"));
   }, LEASE_RENEW_MS);
   let actor: { userId: string; label: string } | null | undefined;
+  let values: Awaited<ReturnType<typeof openRunParams>> | undefined;
   const work = new Set<Promise<void>>();
   try {
     for (;;) {
       const claimed = await claimRunHosts({ ctx, input: { runId, workerId: deps.workerId, max: RUN_HOST_BATCH - running.size } });
       if (!claimed) break; // finished, cancelled or gone
       if (actor === undefined) actor = await launcher(deps, claimed.launchedBy);
+      // Secret values are opened here, on the worker only, and masked in this run's output.
+      values ??= await openRunParams({ ctx, input: { runId } });
+      // Ad-hoc commands are literal shell text: only job steps are templates.
+      const template = values.kind === "job" ? { title: values.title, params: values.params, secrets: values.secrets } : null;
       for (const host of claimed.hosts) {
         const abort = new AbortController();
         running.set(host.ordinal, { lease: host, abort });
@@ -53,6 +67,7 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
             actor,
             output,
             signal: abort.signal,
+            template,
           });
           await output.flush();
           if (outcome) await finishRunHost({ ctx, input: { lease: host, state: outcome.state, error: outcome.error } });

@@ -62,6 +62,8 @@ export const runView = z.object({
   startedAt: isoDate.nullable(),
   finishedAt: isoDate.nullable(),
   hosts: z.array(runHostView),
+  /** The run's output is gone: older than the retention age (ADR 0012, "Output"). Absent means false. */
+  outputExpired: z.boolean().optional(),
 });
 export type RunView = z.infer<typeof runView>;
 
@@ -73,6 +75,8 @@ export const outputInput = z.object({
   /** Only this host's lines. */
   ordinal: z.number().int().min(0).optional(),
   limit: z.number().int().min(1).max(10_000).default(1000),
+  /** Only lines containing this text (case-insensitive); page on with `lastSeq` as usual. */
+  query: z.string().trim().min(1, "Type something to search for").max(200, "At most 200 characters").optional(),
 });
 export const outputLine = z.object({
   seq: z.number().int(),
@@ -88,6 +92,8 @@ export const outputPage = z.object({
   lastSeq: z.number().int(),
   /** The run has finished and every line up to its end was returned. */
   complete: z.boolean(),
+  /** The run's output was dropped by retention; there are no lines to read. Absent means false. */
+  outputExpired: z.boolean().optional(),
 });
 
 // ---------------------------------------------------------------------------
@@ -179,6 +185,7 @@ export const outputEvent = z.discriminatedUnion("type", [
 export type OutputEvent = z.infer<typeof outputEvent>;
 
 export const onProgressInput = z.object({ runId: uuid });
+export type OnOutputInput = z.infer<typeof onOutputInput>;
 /** A snapshot after each change: counters, and the hosts whose state changed since the last one. */
 export const progressEvent = z.object({
   state: z.enum(RUN_STATES),
@@ -187,12 +194,3 @@ export const progressEvent = z.object({
   hosts: z.array(runHostView),
 });
 export type ProgressEvent = z.infer<typeof progressEvent>;
-
-/** Lines of a run that contain `query` (plain text, case-insensitive). */
-export const searchOutputInput = z.object({
-  runId: uuid,
-  query: z.string().min(1, "Type something to search for").max(200),
-  ordinal: z.number().int().min(0).optional(),
-  limit: z.number().int().min(1).max(1000).default(200),
-});
-export const searchOutputResult = z.object({ lines: z.array(outputLine), more: z.boolean() });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { PARAM_NAME, type ParamDefinition } from "./automation-params";
 import { isStepKind, STEP_KINDS } from "./automation-steps";
+import { templateSyntaxProblems } from "./automation-templates";
 
 /**
  * The workflow document (issue 7, point 2): one canonical JSON document per job version,
@@ -202,6 +203,8 @@ export function checkWorkflow(
           );
         }
       }
+      for (const p of templateSyntaxProblems(step.kind, step.config))
+        add(`steps[${i}].config.${p.field}`, step.id, `Step "${step.id}": config.${p.field}: ${p.message}`);
       if (step.where === "each" && STEP_KINDS[step.kind].runsOn === "worker") {
         add(`steps[${i}].where`, step.id, `Step "${step.id}": a ${step.kind} step runs on the worker, not on each target`);
       }

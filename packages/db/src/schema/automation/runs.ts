@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, primaryKey, smallint, text, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, date, index, integer, jsonb, primaryKey, smallint, text, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, tstz } from "../columns";
 import { targets } from "../assets/targets";
 import { users } from "../identity/users";
@@ -106,15 +106,23 @@ export const runHostSteps = automation.table(
   (t) => [primaryKey({ columns: [t.runId, t.ordinal, t.stepId] })],
 );
 
+/** The UTC day a run was created: the partition its output lives in (ADR 0012, "Output"). */
+export const RUN_DAY = sql`(now() AT TIME ZONE 'UTC')::date`;
+
 /**
  * Output in chunks: consecutive lines of one host-step, in arrival order, numbered
  * `seq_from..seq_to` within the run (ADR 0012). `streams[i]` is 1 for stdout, 2 for
  * stderr, 3 for a line the engine wrote itself.
+ *
+ * Range-partitioned by `day` (the run's creation day, copied onto every chunk) in
+ * migration 0009, which Drizzle cannot express: partitions `run_output_pYYYYMMDD` are
+ * made ahead and dropped past the retention age by `automation:output-maintenance`.
  */
 export const runOutput = automation.table(
   "run_output",
   {
     runId: uuid("run_id").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
     seqFrom: bigint("seq_from", { mode: "number" }).notNull(),
     seqTo: bigint("seq_to", { mode: "number" }).notNull(),
     ordinal: integer("ordinal").notNull(),
@@ -123,7 +131,7 @@ export const runOutput = automation.table(
     lines: text("lines").array().notNull(),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.runId, t.seqFrom] }), index("run_output_host_idx").on(t.runId, t.ordinal, t.seqFrom)],
+  (t) => [primaryKey({ columns: [t.runId, t.seqFrom, t.day] }), index("run_output_host_idx").on(t.runId, t.ordinal, t.seqFrom)],
 );
 
 /** The next output sequence number of a run; its row lock orders concurrent flushes (ADR 0012). */
@@ -134,4 +142,12 @@ export const runOutputCursors = automation.table("run_output_cursors", {
   nextSeq: bigint("next_seq", { mode: "number" })
     .notNull()
     .default(sql`1`),
+  /** The run's creation day (made in the run's transaction), the partition of its chunks. */
+  day: date("day", { mode: "string" }).notNull().default(RUN_DAY),
+});
+
+/** One row: output of runs created before `expired_before` was dropped by retention. */
+export const runOutputRetention = automation.table("run_output_retention", {
+  id: boolean("id").primaryKey().default(true),
+  expiredBefore: date("expired_before", { mode: "string" }).notNull(),
 });

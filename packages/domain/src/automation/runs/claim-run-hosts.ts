@@ -24,7 +24,7 @@ export async function claimRunHosts({
   ctx,
   input,
 }: SystemVerbArgs<{ runId: string; workerId: string; max: number }>): Promise<ClaimedRun | null> {
-  return ctx.services.db.transaction(async (tx) => {
+  const claimed = await ctx.services.db.transaction(async (tx): Promise<ClaimedRun | null> => {
     const [run] = await tx.execute<{
       state: string;
       parallelism: number;
@@ -98,4 +98,6 @@ export async function claimRunHosts({
       })),
     };
   });
+  if (claimed?.hosts.length) ctx.services.live?.publish("run.progress", { runId: input.runId });
+  return claimed;
 }

@@ -1,17 +1,14 @@
-import { inArray, sql } from "drizzle-orm";
-import { runHosts, runHostSteps, runOutputCursors, runs, targets } from "@ops/db";
+import { inArray } from "drizzle-orm";
+import { targets } from "@ops/db";
 import { appendAudit } from "../../audit/append";
 import { inTransaction, type VerbArgs } from "../../context";
 import { Forbidden, Invalid } from "../../errors";
-import { enqueueTasks } from "../../queue/enqueue";
 import { can } from "../../permissions";
 import type { ExecInput } from "../../schemas/automation-runs";
 import type { WorkflowDocument } from "../../schemas/automation-workflow";
+import { writeRun } from "./write-run";
 
-/** Hosts one `automation:run-hosts` job claims at a time; several jobs share a big run. */
-export const RUN_HOST_BATCH = 25;
-/** At most this many workers work on one run at once. */
-const MAX_DISPATCH = 8;
+export { RUN_HOST_BATCH } from "./write-run";
 export const ADHOC_STEP_ID = "command";
 
 /**
@@ -53,30 +50,15 @@ export async function execCommand({ ctx, input }: VerbArgs<ExecInput>) {
     edges: [],
   };
   return inTransaction(ctx, async (tx) => {
-    const [run] = await tx
-      .insert(runs)
-      .values({
-        kind: "adhoc",
-        workflow: workflow as unknown as Record<string, unknown>,
-        title: input.command.split("\n")[0]!.slice(0, 200),
-        parallelism: input.parallelism,
-        hostsTotal: ordered.length,
-        hostStepsTotal: ordered.length,
-        launchedBy: ctx.principal?.userId ?? null,
-        deadlineAt: sql`now() + make_interval(secs => ${input.timeoutSeconds})`,
-      })
-      .returning({ id: runs.id });
-    const runId = run!.id;
-    await tx.insert(runHosts).values(ordered.map((t, ordinal) => ({ runId, ordinal, targetId: t.id, targetName: t.name })));
-    await tx.insert(runHostSteps).values(ordered.map((_, ordinal) => ({ runId, ordinal, stepId: ADHOC_STEP_ID })));
-    await tx.insert(runOutputCursors).values({ runId });
-    const dispatch = Math.min(MAX_DISPATCH, Math.ceil(ordered.length / RUN_HOST_BATCH));
-    await enqueueTasks(
-      tx,
-      "automation:run-hosts",
-      Array.from({ length: dispatch }, () => ({ runId })),
-      { maxAttempts: 5 },
-    );
+    const runId = await writeRun(tx, {
+      kind: "adhoc",
+      workflow,
+      title: input.command.split("\n")[0]!.slice(0, 200),
+      parallelism: input.parallelism,
+      timeoutSeconds: input.timeoutSeconds,
+      hosts: ordered,
+      launchedBy: ctx.principal?.userId ?? null,
+    });
     await appendAudit(tx, ctx, {
       action: "automation.runs.exec",
       objectType: "run",

@@ -11,7 +11,7 @@ export async function finishRunHost({
   ctx,
   input,
 }: SystemVerbArgs<{ lease: HostLease; state: "succeeded" | "failed" | "cancelled" | "skipped"; error: string | null }>): Promise<boolean> {
-  return ctx.services.db.transaction(async (tx) => {
+  const finished = await ctx.services.db.transaction(async (tx) => {
     // The run row first: hosts finishing at the same moment queue here, so the last one's
     // "anything left?" check sees the others committed. Checked in parallel, each saw the
     // other still running and the run was never finished.
@@ -27,6 +27,8 @@ export async function finishRunHost({
     await finishRunIfDone(tx, input.lease.runId);
     return true;
   });
+  if (finished) ctx.services.live?.publish("run.progress", { runId: input.lease.runId });
+  return finished;
 }
 
 type Exec = { execute: (q: ReturnType<typeof sql>) => Promise<unknown> };

@@ -1,8 +1,9 @@
 import { asc, eq } from "drizzle-orm";
-import { runHosts, runHostSteps, runs, users } from "@ops/db";
+import { runHosts, runHostSteps, runOutputCursors, runs, users } from "@ops/db";
 import type { VerbArgs } from "../../context";
 import { NotFound } from "../../errors";
 import type { RunView } from "../../schemas/automation-runs";
+import { outputExpiredBefore } from "./output-retention";
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -10,15 +11,17 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 export async function getRun({ ctx, input }: VerbArgs<{ runId: string }>): Promise<RunView> {
   const db = ctx.services.db;
   const [row] = await db
-    .select({ run: runs, launcherName: users.displayName })
+    .select({ run: runs, launcherName: users.displayName, day: runOutputCursors.day })
     .from(runs)
     .leftJoin(users, eq(users.id, runs.launchedBy))
+    .leftJoin(runOutputCursors, eq(runOutputCursors.runId, runs.id))
     .where(eq(runs.id, input.runId))
     .limit(1);
   if (!row) throw new NotFound("Run");
-  const [hosts, steps] = await Promise.all([
+  const [hosts, steps, expiredBefore] = await Promise.all([
     db.select().from(runHosts).where(eq(runHosts.runId, input.runId)).orderBy(asc(runHosts.ordinal)),
     db.select().from(runHostSteps).where(eq(runHostSteps.runId, input.runId)),
+    outputExpiredBefore(db),
   ]);
   const { run } = row;
   return {
@@ -35,6 +38,7 @@ export async function getRun({ ctx, input }: VerbArgs<{ runId: string }>): Promi
     createdAt: run.createdAt.toISOString(),
     startedAt: iso(run.startedAt),
     finishedAt: iso(run.finishedAt),
+    ...(row.day && expiredBefore && row.day < expiredBefore ? { outputExpired: true } : {}),
     hosts: hosts.map((h) => ({
       ordinal: h.ordinal,
       targetId: h.targetId,

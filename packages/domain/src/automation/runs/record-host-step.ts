@@ -10,7 +10,9 @@ export async function startHostStep({ ctx, input }: SystemVerbArgs<{ lease: Host
     WHERE ${holds(input.lease)} AND s.run_id = h.run_id AND s.ordinal = h.ordinal AND s.step_id = ${input.stepId}
       AND s.state IN ('pending', 'running')
     RETURNING 1`);
-  return rows.length === 1;
+  if (rows.length !== 1) return false;
+  ctx.services.live?.publish("run.progress", { runId: input.lease.runId });
+  return true;
 }
 
 export type HostStepResult = {
@@ -32,7 +34,7 @@ export async function finishHostStep({
   input,
 }: SystemVerbArgs<{ lease: HostLease; stepId: string; result: HostStepResult }>): Promise<boolean> {
   const r = input.result;
-  return ctx.services.db.transaction(async (tx) => {
+  const recorded = await ctx.services.db.transaction(async (tx) => {
     const rows = await tx.execute(sql`
       UPDATE automation.run_host_steps s SET state = ${r.state}, exit_code = ${r.exitCode}, error = ${r.error},
         output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated}, captured = ${r.captured},
@@ -45,4 +47,6 @@ export async function finishHostStep({
     await tx.execute(sql`UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${input.lease.runId}`);
     return true;
   });
+  if (recorded) ctx.services.live?.publish("run.progress", { runId: input.lease.runId });
+  return recorded;
 }

@@ -1,0 +1,71 @@
+import { randomUUID } from "node:crypto";
+import { appendAudit } from "../../audit/append";
+import { inTransaction, type VerbArgs } from "../../context";
+import { Forbidden, Invalid } from "../../errors";
+import { can } from "../../permissions";
+import { launchValuesSchema, secretParamNames, type ParamDefinition } from "../../schemas/automation-params";
+import type { LaunchInput } from "../../schemas/automation-runs";
+import { planLaunch, signsInWith } from "./launch-plan";
+import { sealRunParams } from "./run-params";
+import { writeRun } from "./write-run";
+
+/**
+ * Launches a job (issue 7, point 4): its pinned or latest version, values checked against
+ * its parameters (the first problem named as `params.<name>`), on the hosts its selector
+ * means now. Secret values are sealed to the run row before they are stored; the audit
+ * entry shows them as redacted by their parameter type, whatever their name.
+ */
+export async function launchJob({ ctx, input }: VerbArgs<LaunchInput>) {
+  const plan = await planLaunch(ctx, input);
+  const { definition } = plan;
+  const parsed = launchValuesSchema(definition.params).safeParse(input.params ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => ({ field: ["params", ...i.path.map(String)].join("."), message: i.message }));
+    throw new Invalid(problems.map((p) => `${p.field}: ${p.message}`).join("; "), problems[0]!.field);
+  }
+  const values = parsed.data as Record<string, unknown>;
+  if (plan.hosts.length === 0 && !plan.workerOnly) {
+    throw new Invalid(`No targets match this job's selector (${plan.selector}): nothing to run on`, "targets");
+  }
+  if (plan.hosts.some((h) => signsInWith(h, plan.usesBecome)) && !can(ctx.principal, "credentials.use")) {
+    throw new Forbidden('You need the "credentials.use" permission to run this job with these targets\' credentials');
+  }
+  const runId = randomUUID();
+  const secrets = secretParamNames(definition.params);
+  return inTransaction(ctx, async (tx) => {
+    await writeRun(tx, {
+      id: runId,
+      kind: "job",
+      jobId: plan.jobId,
+      jobVersion: plan.version,
+      workflow: definition.workflow,
+      params: sealRunParams(ctx.services.masterKeys, runId, values, secrets),
+      title: definition.name,
+      parallelism: definition.parallelism,
+      failureThreshold: definition.failureThreshold,
+      exclusive: definition.exclusive,
+      timeoutSeconds: definition.timeoutSeconds,
+      hosts: plan.hosts,
+      launchedBy: ctx.principal?.userId ?? null,
+    });
+    await appendAudit(tx, ctx, {
+      action: "automation.runs.launch",
+      objectType: "run",
+      objectId: runId,
+      changes: {
+        job: plan.jobId,
+        version: plan.version,
+        selector: plan.selector,
+        hosts: plan.hosts.length,
+        params: auditableValues(definition.params, values),
+      },
+    });
+    return { runId, hosts: plan.hosts.length };
+  });
+}
+
+/** Launch values for the audit log: secret parameters redacted by type, not by name. */
+function auditableValues(defs: readonly ParamDefinition[], values: Record<string, unknown>): Record<string, unknown> {
+  const secret = new Set(secretParamNames(defs));
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, secret.has(k) ? "[redacted]" : v]));
+}
