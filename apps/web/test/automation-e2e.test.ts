@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { startRunFarm, type RunFarm } from "../../api/test/helpers/web-run-farm";
+import { createRunFarm, type RunFarm } from "../../api/test/helpers/run-farm";
 import { ensureBuilt, launchChromium, SCREENSHOT_DIR, signIn, webRoot } from "./helpers/browser";
 
 // Its own build directory: other e2e files may rebuild theirs in parallel (see assets-e2e).
@@ -18,7 +18,8 @@ beforeAll(async () => {
   ensureBuilt(dist);
   app = await startTestApp({ webDist: dist });
   await app.startWorker({ concurrency: 4 });
-  farm = await startRunFarm(app, { hosts: 2, prefix: "e2e" });
+  // Two hosts on two sshd servers, labelled for the job's selector.
+  farm = await createRunFarm(app, { hosts: 2, sshds: 2, labels: { farm: "e2e" } });
   browser = await launchChromium();
 }, 180_000);
 
@@ -42,6 +43,37 @@ function releaseFile() {
 }
 
 const runState = (page: Page) => page.getByTestId("run-state").first().getAttribute("data-state");
+
+/** A job through the API: every launch-form parameter type, on the farm's hosts, waiting on `gate` after its first line. */
+async function createWaitingJob(name: string, gate: string) {
+  const admin = await app.adminCaller();
+  const { job } = await admin.automation.jobs.create({
+    name,
+    params: [
+      { name: "greeting", type: "string", required: true, pattern: "^[a-z]+$", help: "lower-case letters" },
+      { name: "token", type: "secret", required: true },
+      { name: "color", type: "choice", options: ["red", "green"], default: "red" },
+      { name: "count", type: "number", min: 1, max: 5, default: 2 },
+      { name: "loud", type: "boolean" },
+      { name: "notes", type: "text" },
+      { name: "sizes", type: "multiChoice", options: ["s", "m", "l"] },
+    ],
+    selector: { mode: "labels", expression: "farm=e2e" },
+    workflow: {
+      steps: [
+        {
+          id: "greet",
+          name: "Greet",
+          kind: "ssh.command",
+          config: {
+            command: `echo "{{ params.greeting }}-{{ params.color }} token={{ params.token }}"; while [ ! -e ${gate} ]; do sleep 0.2; done; echo bye`,
+          },
+        },
+      ],
+    },
+  });
+  return job;
+}
 
 describe("automation dashboard", () => {
   it("creates a job in the editor, naming each problem by step and field until it is valid, and versions it", async () => {
@@ -91,7 +123,8 @@ describe("automation dashboard", () => {
     const gate = releaseFile();
     try {
       const page = await adminPage();
-      await page.goto(`${app.url}/targets?search=e2e-`);
+      const prefix = farm.hosts[0]!.name.replace(/-\d+$/, "");
+      await page.goto(`${app.url}/targets?search=${prefix}`);
       await expect.poll(() => page.getByTestId("target-row").count()).toBe(2);
       await page.getByLabel("Select all on this page").check();
       await page.getByTestId("bulk-run-command").click();
@@ -117,9 +150,63 @@ describe("automation dashboard", () => {
       // A grid cell opens that host's output for that step.
       await page.getByTestId("grid-cell").nth(1).click();
       await expect.poll(() => log.getByTestId("log-line").count()).toBe(2);
-      expect(await log.textContent()).toContain("e2e-2");
-      expect(await log.textContent()).not.toContain("e2e-1");
+      expect(await log.textContent()).toContain(farm.hosts[1]!.name);
+      expect(await log.textContent()).not.toContain(farm.hosts[0]!.name);
       await page.screenshot({ path: join(SCREENSHOT_DIR, "ops-run-page.png"), fullPage: true });
+      await page.context().close();
+    } finally {
+      gate.cleanup();
+    }
+  });
+
+  it("launches a job from its generated form after previewing the hosts, and shows the run live", async () => {
+    const gate = releaseFile();
+    try {
+      const job = await createWaitingJob("e2e launch job", gate.path);
+      const page = await adminPage();
+      await page.goto(`${app.url}/jobs/${job.id}`);
+      await page.getByTestId("launch-job").click();
+      await page.waitForURL(/\/launch$/);
+      // One control per parameter type; the secret is a password field; defaults are filled in.
+      expect(await page.getByTestId("launch-param").count()).toBe(7);
+      expect(await page.locator("#param-token").getAttribute("type")).toBe("password");
+      expect(await page.locator("#param-color").inputValue()).toBe("red");
+      expect(await page.locator("#param-count").inputValue()).toBe("2");
+
+      // The shared schema refuses bad values beside their fields before anything is sent.
+      await page.locator("#param-greeting").fill("Not Lower");
+      await page.getByTestId("launch-submit").click();
+      await expect.poll(() => page.getByTestId("error-param-greeting").textContent()).toContain("Must match");
+      await page.getByTestId("error-param-token").waitFor();
+      await page.locator("#param-greeting").fill("hello");
+      await page.locator("#param-token").fill("s3cret-e2e-token");
+      await page.locator("#param-color").selectOption("green");
+      await page.getByLabel("m", { exact: true }).check();
+
+      await page.getByTestId("preview-launch").click();
+      await expect
+        .poll(() => page.getByTestId("preview-host").allTextContents())
+        .toEqual(farm.hosts.map((h) => expect.stringContaining(h.name)));
+
+      await page.getByTestId("launch-submit").click();
+      await page.waitForURL(/\/runs\/[0-9a-f-]{36}/);
+      const log = page.getByTestId("log-box");
+      await expect.poll(() => log.getByTestId("log-line").filter({ hasText: "hello-green" }).count(), { timeout: 60_000 }).toBe(2);
+      expect(await runState(page)).toBe("running");
+      expect(await page.getByTestId("graph-step").getAttribute("data-step")).toBe("greet");
+      // The secret parameter never reaches the output.
+      expect(await log.textContent()).not.toContain("s3cret-e2e-token");
+      gate.release();
+      await expect.poll(() => runState(page), { timeout: 60_000 }).toBe("succeeded");
+      await expect.poll(() => log.getByTestId("log-line").filter({ hasText: "bye" }).count()).toBe(2);
+
+      // The runs list and the job's page show it.
+      await page.getByTestId("side-nav").getByRole("link", { name: "Runs" }).click();
+      await page.getByTestId("runs-job-filter").selectOption({ label: "e2e launch job" });
+      await expect.poll(() => page.getByTestId("run-row").count()).toBe(1);
+      expect(await page.getByTestId("run-row").getByTestId("run-state").textContent()).toBe("succeeded");
+      await page.goto(`${app.url}/jobs?search=e2e%20launch`);
+      await expect.poll(() => page.getByTestId("job-success-rate").textContent()).toBe("100% ok");
       await page.context().close();
     } finally {
       gate.cleanup();

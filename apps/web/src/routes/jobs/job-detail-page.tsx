@@ -11,6 +11,7 @@ import { DismissibleError } from "../../components/dismissible-error";
 import { LabelChips } from "../../components/labels-editor";
 import { LoadError, Loading } from "../../components/states";
 import { describeSelector } from "@ops/domain/schemas/automation-selector";
+import { JobRecentRuns } from "./job-recent-runs";
 import { JobVersionsCard } from "./job-versions-card";
 
 const route = getRouteApi("/app/jobs/$id");
@@ -83,6 +84,7 @@ export function JobDetailPage() {
       <div className="mb-3">
         <LabelChips labels={def.labels} />
       </div>
+      {allows(me, "runs.read") && <JobRecentRuns jobId={id} />}
       <JobVersionsCard jobId={id} latest={job.data.latestVersion} />
       {deleting && (
         <ConfirmDialog

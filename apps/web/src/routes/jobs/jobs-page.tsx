@@ -11,6 +11,7 @@ import { LabelChips } from "../../components/labels-editor";
 import { CreateButton, PageHeader } from "../../components/page-header";
 import { QueryTable } from "../../components/query-table";
 import { SearchBox } from "../../components/search-box";
+import { JobRunStats } from "./job-run-stats";
 import { jobsListInput, type JobsSearch } from "./jobs-search";
 
 const route = getRouteApi("/app/jobs");
@@ -18,6 +19,7 @@ const route = getRouteApi("/app/jobs");
 export function JobsPage() {
   const me = useMe();
   const fmt = useFormatDate();
+  const canSeeRuns = allows(me, "runs.read");
   const search = route.useSearch();
   const navigate = useNavigate({ from: "/jobs" });
   const setSearch = (patch: Partial<JobsSearch>) => navigate({ search: (s) => ({ ...s, ...patch, page: patch.page ?? 1 }) });
@@ -89,6 +91,7 @@ export function JobsPage() {
             <th className="d-none d-md-table-cell">Targets</th>
             <th className="d-none d-md-table-cell">Steps</th>
             <th className="d-none d-lg-table-cell">Labels</th>
+            {canSeeRuns && <th className="d-none d-md-table-cell">Runs</th>}
             <th className="d-none d-lg-table-cell">Version</th>
             <th className="d-none d-md-table-cell">Updated</th>
           </>
@@ -110,6 +113,11 @@ export function JobsPage() {
             <td className="d-none d-lg-table-cell">
               <LabelChips labels={j.labels} />
             </td>
+            {canSeeRuns && (
+              <td className="d-none d-md-table-cell">
+                <JobRunStats jobId={j.id} />
+              </td>
+            )}
             <td className="d-none d-lg-table-cell small">v{j.latestVersion}</td>
             <td className="d-none d-md-table-cell small text-nowrap">{fmt.dateTime(j.updatedAt)}</td>
           </tr>

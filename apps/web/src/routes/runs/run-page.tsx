@@ -81,6 +81,11 @@ export function RunPage() {
       <StepGraph run={r} steps={steps} onStep={(step) => setFilter({ ordinal: search.ordinal, step })} />
       <HostGrid run={r} steps={steps} selected={search} onCell={(ordinal, step) => setFilter({ ordinal, step })} />
       {output.error != null && <LoadError error={output.error} />}
+      {r.outputExpired && (
+        <div className="alert alert-info py-2" data-testid="output-expired">
+          This run's output is older than the retention age and was removed; its results above are kept.
+        </div>
+      )}
       <LogPane
         store={output.store}
         version={output.version}

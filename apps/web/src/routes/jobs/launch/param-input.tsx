@@ -54,7 +54,7 @@ export function ParamInput(props: { def: ParamDefinition; value: unknown; error?
       break;
     case "boolean":
       return (
-        <div className="form-check mb-3">
+        <div className="form-check mb-3" data-testid="launch-param">
           <input
             id={id}
             type="checkbox"
