@@ -3,7 +3,8 @@ import { sql } from "drizzle-orm";
 import { targets } from "@ops/db";
 import { appendRunOutput, claimRunHosts, finishHostStep, finishRunHost, startHostStep, systemContext, type HostLease } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { ensureTestUser, freePort, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
+import { createRunFarm, type RunFarm } from "../../api/test/helpers/run-farm";
+import { freePort, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
 import { type WorkerHandle } from "../src/run-worker";
 
 /**
@@ -12,40 +13,29 @@ import { type WorkerHandle } from "../src/run-worker";
  */
 let app: TestApp;
 let worker: WorkerHandle;
+let farm: RunFarm;
 let users: TestUsers;
 let admin: Awaited<ReturnType<TestApp["adminCaller"]>>;
-let sshdA: TestSshd;
-let sshdB: TestSshd;
-const creds: Record<string, string> = {};
-let seq = 0;
+let sshdA: TestSshd; // ed25519
+let sshdB: TestSshd; // rsa
+let creds: RunFarm["creds"];
 
 beforeAll(async () => {
-  users = await ensureTestUser();
   app = await startTestApp();
   admin = await app.adminCaller();
   worker = await app.startWorker({ concurrency: 4 });
-  [sshdA, sshdB] = await Promise.all([startSshd({ hostKeyType: "ed25519" }), startSshd({ hostKeyType: "rsa" })]);
-  const make = async (name: string, kind: "ssh_key" | "ssh_password" | "become_password", username: string, secret: string) => {
-    creds[name] = (await admin.assets.credentials.create({ name, kind, username, description: "", secret })).id;
-  };
-  await make("key", "ssh_key", users.user, users.privateKey);
-  await make("password", "ssh_password", users.user, users.password);
-  await make("become", "become_password", "", users.password);
+  farm = await createRunFarm(app, { sshds: 2 });
+  ({ users, creds } = farm);
+  [sshdA, sshdB] = farm.sshds as [TestSshd, TestSshd];
 }, 120_000);
 
 afterAll(async () => {
   await worker?.stop();
-  await Promise.all([sshdA?.stop(), sshdB?.stop()]);
+  await farm?.stop();
   await app?.close();
 });
 
-async function makeTarget(o: Partial<typeof targets.$inferInsert> & { port: number }) {
-  const [t] = await app.db
-    .insert(targets)
-    .values({ name: `run${++seq}-${Math.random().toString(36).slice(2, 6)}`, address: "127.0.0.1", credentialId: creds.key, ...o })
-    .returning();
-  return t!;
-}
+const makeTarget = (o: Partial<typeof targets.$inferInsert> & { port: number }) => farm.makeTarget(o);
 
 /** Polls the run through the API until it has finished (bounded, generous for a busy machine). */
 async function finished(runId: string) {

@@ -3,7 +3,8 @@ import { and, eq, sql } from "drizzle-orm";
 import pino from "pino";
 import { auditLog, connectionTests, domainEvents, targets } from "@ops/db";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { ensureTestUser, freePort, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
+import { createRunFarm, type RunFarm } from "../../api/test/helpers/run-farm";
+import { freePort, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
 import { type WorkerHandle } from "../src/run-worker";
 import { handler } from "../src/tasks/connection-test";
 
@@ -13,45 +14,29 @@ import { handler } from "../src/tasks/connection-test";
  */
 let app: TestApp;
 let worker: WorkerHandle;
+let farm: RunFarm;
 let users: TestUsers;
 let admin: Awaited<ReturnType<TestApp["adminCaller"]>>;
 let sshdA: TestSshd; // ed25519
 let sshdB: TestSshd; // rsa
-const creds: Record<string, string> = {};
-let seq = 0;
+let creds: RunFarm["creds"];
 
 beforeAll(async () => {
-  users = await ensureTestUser(); // fails with one clear line when not root or sshd is missing
-  app = await startTestApp();
+  app = await startTestApp(); // the farm fails with one clear line when not root or sshd is missing
   admin = await app.adminCaller();
   worker = await app.startWorker({ concurrency: 10 });
-  [sshdA, sshdB] = await Promise.all([startSshd({ hostKeyType: "ed25519" }), startSshd({ hostKeyType: "rsa" })]);
-  const make = async (name: string, kind: "ssh_key" | "ssh_password" | "become_password", username: string, secret: string) => {
-    const c = await admin.assets.credentials.create({ name, kind, username, description: "", secret });
-    creds[name] = c.id;
-  };
-  await make("key", "ssh_key", users.user, users.privateKey);
-  await make("password", "ssh_password", users.user, users.password);
-  await make("wrong", "ssh_password", users.user, "not-the-password");
-  await make("nosudo", "ssh_password", users.nosudoUser, users.nosudoPassword);
-  await make("become-good", "become_password", "", users.password);
-  await make("become-bad", "become_password", "", "not-the-password");
-  await make("become-nosudo", "become_password", "", users.nosudoPassword);
+  farm = await createRunFarm(app, { sshds: 2 });
+  ({ users, creds } = farm);
+  [sshdA, sshdB] = farm.sshds as [TestSshd, TestSshd];
 }, 120_000);
 
 afterAll(async () => {
   await worker?.stop();
-  await Promise.all([sshdA?.stop(), sshdB?.stop()]);
+  await farm?.stop();
   await app?.close();
 });
 
-async function makeTarget(o: Partial<typeof targets.$inferInsert> & { port: number }) {
-  const [t] = await app.db
-    .insert(targets)
-    .values({ name: `t${++seq}-${Math.random().toString(36).slice(2, 6)}`, address: "127.0.0.1", credentialId: creds.key, ...o })
-    .returning();
-  return t!;
-}
+const makeTarget = (o: Partial<typeof targets.$inferInsert> & { port: number }) => farm.makeTarget(o);
 
 async function loadTarget(id: string) {
   const [t] = await app.db.select().from(targets).where(eq(targets.id, id));
@@ -295,9 +280,9 @@ describe("jump hosts", () => {
 
 describe("become", () => {
   it("passes with the right sudo password and says 'sudo refused' otherwise", async () => {
-    const good = await makeTarget({ port: sshdA.port, credentialId: creds.key, becomeCredentialId: creds["become-good"] });
-    const bad = await makeTarget({ port: sshdA.port, credentialId: creds.key, becomeCredentialId: creds["become-bad"] });
-    const nosudo = await makeTarget({ port: sshdA.port, credentialId: creds.nosudo, becomeCredentialId: creds["become-nosudo"] });
+    const good = await makeTarget({ port: sshdA.port, credentialId: creds.key, becomeCredentialId: creds.become });
+    const bad = await makeTarget({ port: sshdA.port, credentialId: creds.key, becomeCredentialId: creds.becomeBad });
+    const nosudo = await makeTarget({ port: sshdA.port, credentialId: creds.nosudo, becomeCredentialId: creds.becomeNosudo });
     const batch = await testTargets([good.id, bad.id, nosudo.id]);
     expect(batch).toMatchObject({ total: 3, done: 3, passed: 1, failed: 2 });
     expect(testOf(batch, good.id).steps.find((s) => s.step === "become")).toMatchObject({ ok: true });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../../../apps/api/test/helpers/harness";
+import { requestCancel } from "../../../apps/api/test/helpers/run-farm";
 import { type WorkerHandle } from "../../../apps/worker/src/run-worker";
 import { ensureTestUser, freePort, startSshd, type TestSshd } from "../../../tooling/test/sshd";
 import { createOpsClient, type OpsClient } from "../src/index";
@@ -125,5 +126,63 @@ describe("opsctl jobs", () => {
     const bad = await opsctl(["jobs", "validate", "-f", "bad.json"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("workflow.steps[0].config.command");
+  });
+});
+
+describe("opsctl run", () => {
+  let jobId: string;
+  beforeAll(async () => {
+    const { job } = await client.automation.jobs.create.mutate({
+      name: "CLI greet",
+      params: [
+        { name: "who", type: "string", required: true },
+        { name: "code", type: "number", integer: true, min: 0, max: 255, default: 0 },
+        { name: "pause", type: "number", default: 0 },
+      ],
+      workflow: {
+        steps: [
+          {
+            id: "greet",
+            name: "Greet",
+            kind: "ssh.command",
+            config: { command: 'sleep {{ params.pause }}; echo "hello {{ params.who }} from {{ target.name }}"; exit {{ params.code }}' },
+          },
+        ],
+      },
+    });
+    jobId = job.id;
+  });
+
+  it("launches a job by name with parameters on chosen targets, streams [host] lines and exits 0", async () => {
+    const r = await opsctl(["run", "CLI greet", "--param", "who=world", "--targets", "label:role=web", "--follow"]);
+    expect(r.code, `${r.stderr}\n${await runSeenBy(r)}`).toBe(0);
+    expect(r.stdout.split("\n").filter(Boolean).sort()).toEqual([
+      "[cli-web-1] hello world from cli-web-1",
+      "[cli-web-2] hello world from cli-web-2",
+    ]);
+    expect(r.stderr).toMatch(/run [0-9a-f-]{36} of CLI greet \(version 1\) on 2 hosts/);
+    const listed = await opsctl(["runs", "list", "--job", "CLI greet", "--mine", "--json"]);
+    const page = JSON.parse(listed.stdout) as { items: { state: string; hostsTotal: number }[] };
+    expect(page.items).toEqual([expect.objectContaining({ state: "succeeded", hostsTotal: 2 })]);
+  });
+
+  it("exits 1 naming the failed hosts, and refuses a bad parameter naming it", async () => {
+    const r = await opsctl(["run", jobId, "--param", "who=x", "--param", "code=3", "--targets", "cli-web-1", "--follow"]);
+    expect(r.code, `${r.stderr}\n${await runSeenBy(r)}`).toBe(1);
+    expect(r.stderr).toContain('error: run failed: cli-web-1 (step "greet" failed: exit code 3)');
+    const bad = await opsctl(["run", "CLI greet", "--param", "who=x", "--param", "code=300", "--targets", "cli-web-1"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("params.code: At most 255");
+    const failed = await opsctl(["runs", "list", "--state", "failed", "--job", "CLI greet"]);
+    expect(failed.stdout).toMatch(/CLI greet\s+failed\s+1\s+1/);
+  });
+
+  it("exits 2 when the run is cancelled", async () => {
+    const child = opsctl(["run", "CLI greet", "--param", "who=late", "--param", "pause=60", "--targets", "cli-web-2", "--follow"]);
+    // The engine's own cancellation signal, as the cancel procedure sets it.
+    await expect.poll(async () => (await requestCancel(app, "CLI greet")).length, { timeout: 30_000, interval: 200 }).toBe(1);
+    const r = await child;
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("error: run cancelled: cli-web-2");
   });
 });

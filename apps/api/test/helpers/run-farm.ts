@@ -1,4 +1,5 @@
-import { targets } from "@ops/db";
+import { and, eq, sql } from "drizzle-orm";
+import { runs, targets } from "@ops/db";
 import { ensureTestUser, startSshd, type TestSshd, type TestUsers } from "../../../../tooling/test/sshd";
 import type { TestApp } from "./harness";
 
@@ -62,4 +63,17 @@ export async function createRunFarm(app: TestApp, opts: { hosts?: number; sshds?
       await Promise.all(sshds.map((s) => s.stop()));
     },
   };
+}
+
+/**
+ * Requests cancellation of the running runs titled `title` the way the engine reads it
+ * (`cancel_requested_at`; workers see it at their next lease renewal). Answers the ids.
+ */
+export async function requestCancel(app: TestApp, title: string): Promise<string[]> {
+  const rows = await app.db
+    .update(runs)
+    .set({ cancelRequestedAt: sql`now()` })
+    .where(and(eq(runs.title, title), eq(runs.state, "running")))
+    .returning({ id: runs.id });
+  return rows.map((r) => r.id);
 }

@@ -3,8 +3,15 @@ import { createOpsClient, type OpsClient } from "../client";
 import { readCliEnv, resolveConnection, type CliEnv } from "./config";
 import { createOutput, type Output } from "./output";
 
-/** A failure explained to the user in one line; main prints `error: <message>` and exits 1. */
-export class CliError extends Error {}
+/** A failure explained to the user in one line; main prints `error: <message>` and exits with `exitCode` (1). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
 
 export type CliContext = {
   env: CliEnv;

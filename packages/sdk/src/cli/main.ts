@@ -24,5 +24,5 @@ try {
   // Commander already printed its own usage error or help.
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 1);
   process.stderr.write(`error: ${describeFailure(error)}\n`);
-  process.exit(1);
+  process.exit(error instanceof CliError ? error.exitCode : 1);
 }

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerAuthCommands } from "./auth";
 import { registerDiscoverCommands } from "./discover";
 import { registerJobCommands } from "./jobs";
+import { registerRunJobCommand } from "./run-job";
 import { registerRunCommands } from "./runs";
 import { registerTargetCommands } from "./targets";
 import { registerTokenCommands } from "./tokens";
@@ -16,4 +17,5 @@ export const commandGroups: ((program: Command) => void)[] = [
   registerDiscoverCommands,
   registerJobCommands,
   registerRunCommands,
+  registerRunJobCommand,
 ];

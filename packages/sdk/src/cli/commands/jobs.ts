@@ -197,7 +197,8 @@ export function registerJobCommands(program: Command): void {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A job id, or the id of the one job with exactly this name (any case). */
-async function resolveJob(client: OpsClient, ref: string): Promise<string> {
+/** A job id, from an id or an exact name (case-insensitive). */
+export async function resolveJob(client: OpsClient, ref: string): Promise<string> {
   if (UUID.test(ref)) return ref;
   const page = await client.automation.jobs.list.query({ search: ref, pageSize: 200 });
   const hit = page.items.find((j) => j.name.toLowerCase() === ref.toLowerCase());

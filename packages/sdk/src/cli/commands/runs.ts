@@ -1,13 +1,14 @@
 import type { Command } from "commander";
-import type { OpsClient } from "../../client";
-import { CliError, withContext, type CliContext } from "../context";
+import { resolveJob } from "./jobs";
+import { CliError, withContext } from "../context";
 import { formatDate } from "../output";
-import { positiveInt, resolveSelector, sleep } from "./targets";
 
-const POLL_MS = 300;
-const DONE = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
+const RUN_STATES = ["queued", "running", "succeeded", "failed", "cancelled", "timed_out"] as const;
+type RunState = (typeof RUN_STATES)[number];
+import { followRun as follow, hostNames, printLine } from "./run-follow";
+import { collect, positiveInt, resolveSelector } from "./targets";
 
-/** exec (AWX's "Run Command") and runs get|logs. */
+/** exec (AWX's "Run Command") and runs list|get|logs. */
 export function registerRunCommands(program: Command): void {
   program
     .command("exec")
@@ -44,6 +45,46 @@ export function registerRunCommands(program: Command): void {
     );
 
   const runs = program.command("runs").description("Inspect runs");
+  runs
+    .command("list")
+    .description("List runs, newest first")
+    .option("--job <job>", "only runs of this job (id or exact name)")
+    .option("--state <state>", "only runs in this state (queued, running, succeeded, failed, cancelled, timed_out), repeatable", collect)
+    .option("--mine", "only runs I launched")
+    .option("--page <n>", "page number", "1")
+    .option("--page-size <n>", "rows per page", "25")
+    .action(
+      withContext(async (ctx, opts: { job?: string; state?: string[]; mine?: boolean; page: string; pageSize: string }) => {
+        const { client } = await ctx.connect();
+        const states = opts.state?.map((s) => {
+          if (!RUN_STATES.includes(s as RunState)) throw new CliError(`--state must be one of ${RUN_STATES.join(", ")}, not "${s}"`);
+          return s as RunState;
+        });
+        const page = await client.automation.runs.list.query({
+          jobId: opts.job ? await resolveJob(client, opts.job) : undefined,
+          state: states,
+          launchedBy: opts.mine ? (await client.identity.auth.me.query()).id : undefined,
+          page: positiveInt("--page", opts.page),
+          pageSize: positiveInt("--page-size", opts.pageSize),
+        });
+        ctx.out.result(page, () => {
+          if (page.items.length === 0) return ctx.out.line("No runs match.");
+          ctx.out.table(
+            ["CREATED", "TITLE", "STATE", "HOSTS", "FAILED", "BY", "ID"],
+            page.items.map((r) => [
+              formatDate(r.createdAt),
+              r.title,
+              r.state,
+              String(r.hostsTotal),
+              String(r.hostsFailed),
+              r.launchedBy?.displayName ?? "-",
+              r.id,
+            ]),
+          );
+          ctx.out.note(`Page ${page.page} of ${Math.max(1, Math.ceil(page.total / page.pageSize))} (${page.total} runs)`);
+        });
+      }),
+    );
   runs
     .command("get")
     .description("Show a run and every host's result")
@@ -90,38 +131,4 @@ export function registerRunCommands(program: Command): void {
         }
       }),
     );
-}
-
-type Line = { seq: number; ordinal: number; stream: "stdout" | "stderr" | "engine"; text: string };
-
-async function hostNames(client: OpsClient, runId: string): Promise<Map<number, string>> {
-  const run = await client.automation.runs.get.query({ runId });
-  return new Map(run.hosts.map((h) => [h.ordinal, h.targetName]));
-}
-
-function printLine(ctx: CliContext, names: Map<number, string>, l: Line) {
-  if (ctx.out.json) return ctx.out.line(JSON.stringify({ host: names.get(l.ordinal), ...l }));
-  const text = `[${names.get(l.ordinal) ?? l.ordinal}] ${l.text}`;
-  if (l.stream === "stdout") ctx.out.line(text);
-  else process.stderr.write(text + "\n");
-}
-
-/** Streams output until the run ends and every line is printed; fails unless it succeeded. */
-async function follow(ctx: CliContext, client: OpsClient, runId: string): Promise<void> {
-  const names = await hostNames(client, runId);
-  let after = 0;
-  for (;;) {
-    const page = await client.automation.runs.output.query({ runId, afterSeq: after, limit: 5000 });
-    for (const l of page.lines) printLine(ctx, names, l);
-    after = page.lastSeq;
-    if (page.complete) break;
-    if (page.lines.length === 0) await sleep(POLL_MS);
-  }
-  const run = await client.automation.runs.get.query({ runId });
-  if (!DONE.has(run.state)) throw new CliError(`run ${runId} is ${run.state}`);
-  const failed = run.hosts.filter((h) => h.state !== "succeeded");
-  ctx.out.note(`run ${run.state}: ${run.hosts.length - failed.length} of ${run.hosts.length} hosts succeeded`);
-  if (run.state !== "succeeded") {
-    throw new CliError(`run ${run.state}: ${failed.map((h) => `${h.targetName} (${h.error ?? h.state})`).join(", ")}`);
-  }
 }
