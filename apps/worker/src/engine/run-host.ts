@@ -20,7 +20,7 @@ import {
 import { connectSsh, type SshConnection } from "../ssh/connect";
 import { failureOf, SshFailure } from "../ssh/failure";
 import { openLogin } from "../ssh/login";
-import { streamCommand } from "../ssh/stream-exec";
+import { shellQuote, streamCommand } from "../ssh/stream-exec";
 import type { OutputBuffer } from "./output-buffer";
 import { planHost, type StepOutcome } from "./walk";
 
@@ -159,18 +159,14 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
     };
     try {
       const c = await connect();
-      let command = config.workingDirectory ? `cd ${shellQuote(config.workingDirectory)} && ${config.command}` : config.command;
-      let stdin: string | undefined;
-      if (config.become) {
-        stdin = (await becomePassword()) + "\n";
-        command = `sudo -S -p '' -- sh -c ${shellQuote(command)}`;
-      }
+      const command = config.workingDirectory ? `cd ${shellQuote(config.workingDirectory)} && ${config.command}` : config.command;
       const r = await streamCommand(c.client, command, {
         timeoutMs: (step.timeoutSeconds ?? 3600) * 1000,
         signal: run.signal,
         env: config.env,
         pty: config.pty,
-        stdin,
+        // Through sudo: the remote kill on cancel or timeout goes through sudo too.
+        become: config.become ? await becomePassword() : undefined,
         onLine: (stream, text) => {
           lines++;
           bytes += Buffer.byteLength(text) + 1;
@@ -316,9 +312,7 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
   }
 }
 
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

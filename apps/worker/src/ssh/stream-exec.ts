@@ -1,12 +1,23 @@
+import { randomBytes } from "node:crypto";
 import type { Client, ClientChannel } from "ssh2";
 
 export type StreamResult = { exitCode: number | null; signal: string | null; timedOut: boolean; aborted: boolean; droppedBytes: number };
 
+/** How long the remote process group has, after TERM, before it gets KILL. */
+const KILL_GRACE_MS = 5000;
+/** How long an abort waits for the wrapper's marker line when it has not arrived yet. */
+const MARKER_WAIT_MS = 2000;
+
 /**
  * Runs a command and hands its output over line by line (stream 1 stdout, 2 stderr) as
- * it arrives. Past `capBytes` lines are counted, not delivered. On timeout or abort the
- * remote process is told to stop (TERM, then the channel is closed, which ends a
- * non-pty session's process group on OpenSSH) and the promise settles at once.
+ * it arrives. Past `capBytes` lines are counted, not delivered.
+ *
+ * The command runs under a small POSIX sh wrapper (`processGroupWrapper`) that makes it
+ * the leader of its own process group and reports the group id on a marker line, which
+ * is not delivered. On timeout or abort (ADR 0012 "SSH on a run"): the channel gets the
+ * `signal` request (TERM), then over a second channel of the same connection the whole
+ * group gets TERM and, if anything of it is left after a grace period, KILL (through
+ * sudo when the command ran through sudo). The promise settles once that is done.
  */
 export function streamCommand(
   client: Client,
@@ -18,20 +29,35 @@ export function streamCommand(
     capBytes?: number;
     env?: Record<string, string>;
     pty?: boolean;
-    stdin?: string;
+    /** Run through sudo with this password (sent on stdin, never on the command line). */
+    become?: string;
+    graceMs?: number;
   },
 ): Promise<StreamResult> {
   const cap = opts.capBytes ?? 16 * 1024 * 1024;
+  const marker = `@@ops-pgid-${randomBytes(6).toString("hex")}`;
+  const wrapped = processGroupWrapper(command, marker);
+  const remote = opts.become === undefined ? wrapped : `sudo -S -p '' -- sh -c ${shellQuote(wrapped)}`;
   return new Promise((resolve, reject) => {
     let bytes = 0;
     let dropped = 0;
     let settled = false;
+    let stopping = false;
     let channel: ClientChannel | null = null;
     let exitCode: number | null = null;
     let exitSignal: string | null = null;
     const partial: Record<1 | 2, string> = { 1: "", 2: "" };
+    // The process group, once the wrapper reported it (null: none to kill, or the command never started).
+    let reportGroup: (pgid: number | null) => void = () => {};
+    const group = new Promise<number | null>((r) => (reportGroup = r));
+    let markerSeen = false;
 
     const emit = (stream: 1 | 2, text: string) => {
+      if (stream === 1 && !markerSeen && text.startsWith(marker + " ")) {
+        markerSeen = true;
+        const id = Number(text.slice(marker.length + 1));
+        return reportGroup(Number.isInteger(id) && id > 1 ? id : null);
+      }
       const size = Buffer.byteLength(text) + 1;
       if (bytes + size > cap) {
         dropped += size;
@@ -51,45 +77,124 @@ export function streamCommand(
         partial[stream] = partial[stream].slice(65_536);
       }
     };
-    const finish = (how: { timedOut?: boolean; aborted?: boolean }) => {
+    const settle = (how: { timedOut?: boolean; aborted?: boolean }) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       opts.signal?.removeEventListener("abort", onAbort);
       for (const s of [1, 2] as const) if (partial[s]) emit(s, partial[s]);
-      if (how.timedOut || how.aborted) {
-        try {
-          channel?.signal("TERM");
-        } catch {
-          /* the channel may be gone already */
-        }
-        channel?.close();
-      }
       resolve({ exitCode, signal: exitSignal, timedOut: !!how.timedOut, aborted: !!how.aborted, droppedBytes: dropped });
     };
-    const onAbort = () => finish({ aborted: true });
-    const timer = setTimeout(() => finish({ timedOut: true }), opts.timeoutMs);
-    if (opts.signal?.aborted) return finish({ aborted: true });
+    const stop = (how: { timedOut?: boolean; aborted?: boolean }) => {
+      if (settled || stopping) return;
+      stopping = true;
+      clearTimeout(timer);
+      void (async () => {
+        if (channel) {
+          try {
+            channel.signal("TERM");
+          } catch {
+            /* the channel may be gone already */
+          }
+          const pgid = await Promise.race([group, sleep(MARKER_WAIT_MS).then(() => null)]);
+          // The leader may have exited on TERM while its children live on: the group is killed whatever happened.
+          if (pgid) await killGroup(client, pgid, opts.become, opts.graceMs ?? KILL_GRACE_MS).catch(() => {});
+          channel.close();
+        }
+        settle(how);
+      })();
+    };
+    const onAbort = () => stop({ aborted: true });
+    const timer = setTimeout(() => stop({ timedOut: true }), opts.timeoutMs);
+    if (opts.signal?.aborted) return settle({ aborted: true });
     opts.signal?.addEventListener("abort", onAbort, { once: true });
 
-    client.exec(command, { env: opts.env, pty: opts.pty ? { term: "dumb", cols: 200, rows: 50 } : undefined }, (err, ch) => {
+    client.exec(remote, { env: opts.env, pty: opts.pty ? { term: "dumb", cols: 200, rows: 50 } : undefined }, (err, ch) => {
       if (err) {
-        if (settled) return;
+        if (settled || stopping) return settle({ aborted: true });
         settled = true;
         clearTimeout(timer);
         return reject(err);
       }
+      if (settled || stopping) {
+        // Aborted before the command started: closing the channel before any data is enough.
+        ch.close();
+        return settle({ aborted: true });
+      }
       channel = ch;
-      if (settled) return void ch.close();
       ch.on("data", take(1));
       ch.stderr.on("data", take(2));
       ch.on("exit", (code: number | null, sig?: string) => {
         exitCode = code;
         exitSignal = sig ?? null;
       });
-      ch.on("close", () => finish({}));
-      if (opts.stdin !== undefined) ch.end(opts.stdin);
+      ch.on("close", () => {
+        reportGroup(null);
+        if (!stopping) settle({});
+      });
+      if (opts.become !== undefined) ch.end(opts.become + "\n");
       else ch.end();
     });
   });
+}
+
+/**
+ * The wrapper every command runs under (ADR 0012 "SSH on a run"), in POSIX sh so the
+ * login shell (bash, dash, zsh, ksh) or sudo's sh can read it:
+ * - OpenSSH starts every session with setsid(), so the shell it runs already leads its
+ *   own process group; `kill -0 -$$` (a signal-0 probe of the group whose id is our pid)
+ *   proves it portably, without ps or /proc.
+ * - Otherwise, where util-linux `setsid` exists, it makes one (no fork: we are not a
+ *   group leader, so setsid(1) keeps our pid).
+ * - Otherwise "-" is reported and only the channel signal and close are left.
+ * The command itself is `eval`ed in the same shell, so it keeps the login shell's
+ * syntax (bash stays bash) as it had without the wrapper. `set -m` was not used:
+ * dash turns job control off without a terminal.
+ */
+export function processGroupWrapper(command: string, marker: string): string {
+  const cmd = shellQuote(command);
+  return [
+    `if kill -0 -$$ 2>/dev/null; then echo "${marker} $$"`,
+    `elif command -v setsid >/dev/null 2>&1; then exec setsid sh -c 'echo "${marker} $$"; eval "$1"' ops-run ${cmd}`,
+    `else echo "${marker} -"; fi`,
+    `eval ${cmd}`,
+  ].join("\n");
+}
+
+/**
+ * TERM to the whole group, then KILL if any of it is still there after `graceMs`, over a
+ * second channel of the same connection. `kill -SIG -PGID` without `--`: dash's kill
+ * does not take `--`. Fractional sleep where supported, whole seconds elsewhere.
+ */
+function killGroup(client: Client, pgid: number, become: string | undefined, graceMs: number): Promise<void> {
+  const ticks = Math.max(1, Math.ceil(graceMs / 200));
+  const script = [
+    `kill -TERM -${pgid} 2>/dev/null || exit 0`,
+    `i=0`,
+    `while kill -0 -${pgid} 2>/dev/null; do`,
+    `  if [ "$i" -ge ${ticks} ]; then kill -KILL -${pgid} 2>/dev/null; exit 0; fi`,
+    `  sleep 0.2 2>/dev/null || { sleep 1; i=$((i+4)); }`,
+    `  i=$((i+1))`,
+    `done`,
+  ].join("\n");
+  const remote = become === undefined ? script : `sudo -S -p '' -- sh -c ${shellQuote(script)}`;
+  return new Promise((resolve, reject) => {
+    client.exec(remote, (err, ch) => {
+      if (err) return reject(err);
+      const giveUp = setTimeout(() => ch.close(), graceMs + 10_000);
+      ch.on("data", () => {});
+      ch.stderr.on("data", () => {});
+      ch.on("close", () => (clearTimeout(giveUp), resolve()));
+      if (become !== undefined) ch.end(become + "\n");
+      else ch.end();
+    });
+  });
+}
+
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

@@ -12,6 +12,7 @@ import {
   type HostLease,
 } from "@ops/domain";
 import { createOutputBuffer } from "../engine/output-buffer";
+import { watchRunCancel } from "../engine/cancel-watch";
 import { runHost } from "../engine/run-host";
 import type { TaskDeps } from "./types";
 
@@ -43,6 +44,17 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
       })
       .catch((e: Error) => deps.log.warn({ runId, err: e.message }, "lease renewal failed"));
   }, LEASE_RENEW_MS);
+  let cancelRequested = false;
+  // The fast path for cancel: polled every second across this worker's runs.
+  const unwatch = watchRunCancel(
+    ctx,
+    runId,
+    () => {
+      cancelRequested = true;
+      for (const r of running.values()) r.abort.abort();
+    },
+    (e) => deps.log.warn({ runId, err: e instanceof Error ? e.message : String(e) }, "cancel poll failed"),
+  );
   let actor: { userId: string; label: string } | null | undefined;
   let values: Awaited<ReturnType<typeof openRunParams>> | undefined;
   const work = new Set<Promise<void>>();
@@ -57,6 +69,7 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
       const template = values.kind === "job" ? { title: values.title, params: values.params, secrets: values.secrets } : null;
       for (const host of claimed.hosts) {
         const abort = new AbortController();
+        if (cancelRequested) abort.abort(); // claimed in the moment the cancel was seen
         running.set(host.ordinal, { lease: host, abort });
         const task = (async () => {
           const outcome = await runHost({
@@ -91,6 +104,7 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
     await Promise.all(work);
   } finally {
     clearInterval(renew);
+    unwatch();
     for (const r of running.values()) r.abort.abort();
     await output.close();
   }

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { runs } from "@ops/db";
 import type { SystemVerbArgs } from "../../context";
 import type { WorkflowDocument } from "../../schemas/automation-workflow";
+import { settleCancelledRun } from "./cancel-run";
 import { LEASE_MS, type HostLease } from "./host-lease";
 
 export type ClaimedRun = {
@@ -35,7 +36,12 @@ export async function claimRunHosts({
     }>(
       sql`SELECT state, parallelism, workflow, deadline_at, cancel_requested_at, launched_by FROM automation.runs WHERE id = ${input.runId} FOR UPDATE`,
     );
-    if (!run || (run.state !== "queued" && run.state !== "running") || run.cancel_requested_at) return null;
+    if (!run || (run.state !== "queued" && run.state !== "running")) return null;
+    if (run.cancel_requested_at) {
+      // No worker takes a host after a cancel: what is left without one (lost workers) is closed here.
+      await settleCancelledRun(tx, input.runId);
+      return null;
+    }
     if (run.state === "queued") {
       await tx
         .update(runs)

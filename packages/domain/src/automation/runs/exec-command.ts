@@ -8,7 +8,8 @@ import type { ExecInput } from "../../schemas/automation-runs";
 import type { WorkflowDocument } from "../../schemas/automation-workflow";
 import { writeRun } from "./write-run";
 
-export { RUN_HOST_BATCH } from "./write-run";
+/** The dispatch constants moved to write-run (h/launch); child runs (h/control) still import them from here. */
+export { MAX_DISPATCH, RUN_HOST_BATCH } from "./write-run";
 export const ADHOC_STEP_ID = "command";
 
 /**

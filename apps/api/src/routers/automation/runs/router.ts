@@ -1,4 +1,5 @@
 import { router } from "../../../trpc";
+import { cancel } from "./cancel";
 import { exec } from "./exec";
 import { get } from "./get";
 import { hosts } from "./hosts";
@@ -6,5 +7,7 @@ import { launch } from "./launch";
 import { list } from "./list";
 import { output } from "./output";
 import { preview } from "./preview";
+import { rerun } from "./rerun";
+import { resume } from "./resume";
 
-export const runsRouter = router({ exec, get, output, launch, preview, list, hosts });
+export const runsRouter = router({ exec, get, output, launch, preview, list, hosts, cancel, rerun, resume });
