@@ -212,4 +212,51 @@ describe("automation dashboard", () => {
       gate.cleanup();
     }
   });
+
+  it("cancels a running run, and reruns only the failed hosts of another", async () => {
+    const gate = releaseFile();
+    try {
+      const admin = await app.adminCaller();
+      const job = await createWaitingJob("e2e cancel job", gate.path);
+      const { runId } = await admin.automation.runs.launch({ jobId: job.id, params: { greeting: "wait", token: "t0k3n-cancel" } });
+      const page = await adminPage();
+      await page.goto(`${app.url}/runs/${runId}`);
+      const log = page.getByTestId("log-box");
+      await expect.poll(() => log.getByTestId("log-line").filter({ hasText: "wait-red" }).count(), { timeout: 60_000 }).toBe(2);
+      expect(await page.getByTestId("run-rerun").count()).toBe(0);
+      await page.getByTestId("run-cancel").click();
+      await page.getByTestId("confirm-ok").click();
+      await expect.poll(() => runState(page), { timeout: 60_000 }).toBe("cancelled");
+      await expect
+        .poll(() => page.getByTestId("host-state").evaluateAll((b) => b.map((x) => x.getAttribute("data-state"))))
+        .toEqual(["cancelled", "cancelled"]);
+      expect(await page.getByTestId("run-cancel").count()).toBe(0);
+      expect(await log.textContent()).not.toContain("bye");
+
+      // One host fails (the second sshd's port), one succeeds: "Rerun failed hosts" starts a run on the failed one only.
+      const [first, second] = farm.hosts;
+      const failing = await admin.automation.runs.exec({
+        targetIds: [first!.id, second!.id],
+        command: `case "$SSH_CONNECTION" in *" ${second!.port}") echo failing; exit 3;; esac; echo fine`,
+      });
+      await page.goto(`${app.url}/runs/${failing.runId}`);
+      await expect.poll(() => runState(page), { timeout: 60_000 }).toBe("failed");
+      expect(await page.getByTestId("grid-host").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-host")))).toEqual([
+        first!.name,
+        second!.name,
+      ]);
+      await page.getByTestId("run-rerunFailed").click();
+      await page.getByTestId("confirm-ok").click();
+      await page.waitForURL((url) => url.pathname.startsWith("/runs/") && !url.pathname.endsWith(failing.runId));
+      await expect
+        .poll(() => page.getByTestId("grid-host").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-host"))))
+        .toEqual([second!.name]);
+      await expect.poll(() => runState(page), { timeout: 60_000 }).toBe("failed");
+      await expect.poll(() => log.getByTestId("log-line").filter({ hasText: "failing" }).count()).toBe(1);
+      await page.screenshot({ path: join(SCREENSHOT_DIR, "ops-rerun-failed.png"), fullPage: true });
+      await page.context().close();
+    } finally {
+      gate.cleanup();
+    }
+  });
 });

@@ -62,8 +62,8 @@ export function RunActions({ run }: { run: RunView }) {
       <div className="d-flex flex-wrap gap-2">
         {!finished && button("cancel", "Cancel", "btn-outline-danger")}
         {finished && button("rerun", "Rerun all")}
-        {finished && run.hostsFailed > 0 && button("rerunFailed", "Rerun failed hosts")}
-        {finished && run.kind === "job" && run.state !== "succeeded" && button("resume", "Resume")}
+        {finished && run.state !== "succeeded" && button("rerunFailed", "Rerun failed hosts")}
+        {finished && run.state !== "succeeded" && button("resume", "Resume")}
       </div>
       <DismissibleError error={error} onDismiss={() => setError(null)} />
       {ask && (
