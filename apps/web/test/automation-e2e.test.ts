@@ -259,4 +259,34 @@ describe("automation dashboard", () => {
       gate.cleanup();
     }
   });
+
+  it("shows a viewer jobs and runs without the buttons that change them", async () => {
+    const admin = await app.adminCaller();
+    const { job } = await admin.automation.jobs.create({
+      name: "e2e viewer job",
+      workflow: { steps: [{ id: "hi", name: "Hi", kind: "ssh.command", config: { command: "echo hi" } }] },
+    });
+    const { runId } = await admin.automation.runs.exec({ targetIds: [farm.hosts[0]!.id], command: "echo viewer-visible" });
+    const viewer = await app.createUser({ roles: ["viewer"] });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await signIn(page, app.url, viewer.email, viewer.password);
+    const nav = page.getByTestId("side-nav");
+    await nav.getByRole("link", { name: "Jobs" }).click();
+    await page.getByTestId("job-row").first().waitFor();
+    expect(await page.getByTestId("create-job").count()).toBe(0);
+    await page.goto(`${app.url}/jobs/${job.id}`);
+    await page.getByTestId("job-name").waitFor();
+    expect(await page.getByTestId("launch-job").count()).toBe(0);
+    expect(await page.getByTestId("edit-job").count()).toBe(0);
+    await page.goto(`${app.url}/jobs/${job.id}/launch`);
+    expect(await page.getByTestId("no-permission").textContent()).toContain("runs.start");
+
+    await nav.getByRole("link", { name: "Runs" }).click();
+    await page.getByTestId("run-row").first().waitFor();
+    await page.goto(`${app.url}/runs/${runId}`);
+    await expect.poll(() => page.getByTestId("log-box").textContent(), { timeout: 60_000 }).toContain("viewer-visible");
+    for (const action of ["cancel", "rerun", "rerunFailed", "resume"]) expect(await page.getByTestId(`run-${action}`).count()).toBe(0);
+    await context.close();
+  });
 });
