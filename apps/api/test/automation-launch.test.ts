@@ -203,6 +203,9 @@ describe("selectors", () => {
     await farm.makeTarget({ labels: { env: "elsewhere", role: "web" } });
     const job = await createJob({
       selector: { mode: "labels", expression: `env=${tag},role!=db` },
+      failureThreshold: { kind: "percent", value: 50 },
+      exclusive: "queue",
+      timeoutSeconds: 600,
       workflow: { steps: [command("one", "true")] },
     });
     const preview = await admin.automation.runs.preview({ jobId: job.id });
@@ -210,6 +213,10 @@ describe("selectors", () => {
     expect(preview.hosts).toEqual([web, bare].map((t) => ({ targetId: t.id, name: t.name, address: "127.0.0.1", problem: null })));
     const { runId } = await admin.automation.runs.launch({ jobId: job.id });
     expect((await finished(runId)).hosts.map((h) => h.targetName)).toEqual([web.name, bare.name]);
+    // The version's run settings travel with the run.
+    const [row] = await app.db.select().from(runs).where(eq(runs.id, runId));
+    expect(row).toMatchObject({ failureThreshold: { kind: "percent", value: 50 }, exclusive: "queue", parallelism: 20 });
+    expect(row!.deadlineAt!.getTime() - row!.createdAt.getTime()).toBeCloseTo(600_000, -3);
 
     const parent = await admin.assets.groups.create({ name: `${tag}-parent` });
     const child = await admin.assets.groups.create({ name: `${tag}-child`, parentId: parent.id });
