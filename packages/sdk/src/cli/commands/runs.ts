@@ -8,7 +8,7 @@ type RunState = (typeof RUN_STATES)[number];
 import { followRun as follow, hostNames, printLine } from "./run-follow";
 import { collect, positiveInt, resolveSelector } from "./targets";
 
-/** exec (AWX's "Run Command") and runs list|get|logs. */
+/** exec (AWX's "Run Command") and runs list|get|cancel|rerun|resume|logs. */
 export function registerRunCommands(program: Command): void {
   program
     .command("exec")
@@ -44,7 +44,7 @@ export function registerRunCommands(program: Command): void {
       ),
     );
 
-  const runs = program.command("runs").description("Inspect runs");
+  const runs = program.command("runs").description("Inspect, cancel, rerun and resume runs");
   runs
     .command("list")
     .description("List runs, newest first")
@@ -113,6 +113,47 @@ export function registerRunCommands(program: Command): void {
         });
       }),
     );
+  runs
+    .command("cancel")
+    .description("Stop a run: hosts not started are skipped, running commands are stopped on their targets")
+    .argument("<run>", "run id")
+    .action(
+      withContext(async (ctx, runId: string) => {
+        const { client } = await ctx.connect();
+        const run = await client.automation.runs.cancel.mutate({ runId });
+        const stopping = run.hosts.filter((h) => h.state === "running").length;
+        ctx.out.result(run, () =>
+          ctx.out.line(
+            run.state === "cancelled"
+              ? `run ${runId} cancelled`
+              : `run ${runId} cancelling: ${stopping} running host${stopping === 1 ? "" : "s"} being stopped`,
+          ),
+        );
+      }),
+    );
+  for (const verb of ["rerun", "resume"] as const) {
+    const cmd = runs
+      .command(verb)
+      .description(
+        verb === "rerun"
+          ? "Run a finished run again as a new run, on all its hosts or (--failed) those that did not succeed"
+          : "Continue a finished run from its failed step as a new run, without repeating finished host-steps",
+      )
+      .argument("<run>", "run id");
+    if (verb === "rerun") cmd.option("--failed", "only the hosts that did not succeed");
+    cmd.option("--follow", "stream the new run's output; exit 1 unless it succeeds").action(
+      withContext(async (ctx, runId: string, opts: { failed?: boolean; follow?: boolean }) => {
+        const { client } = await ctx.connect();
+        const started =
+          verb === "rerun"
+            ? await client.automation.runs.rerun.mutate({ runId, failedOnly: !!opts.failed })
+            : await client.automation.runs.resume.mutate({ runId });
+        if (!opts.follow) return ctx.out.result(started, () => ctx.out.line(started.runId));
+        ctx.out.note(`run ${started.runId} on ${started.hosts} target${started.hosts === 1 ? "" : "s"}`);
+        await follow(ctx, client, started.runId);
+      }),
+    );
+  }
   runs
     .command("logs")
     .description("Print a run's output, each line prefixed by its host; --follow waits for the end")
