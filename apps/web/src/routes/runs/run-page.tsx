@@ -43,6 +43,7 @@ export function RunPage() {
   if (run.isPending) return <Loading />;
   if (run.isError) return <LoadError error={run.error} />;
   const r = run.data;
+  const finished = (TERMINAL_RUN_STATES as readonly string[]).includes(r.state);
   const setFilter = (f: { ordinal?: number; step?: string }) => navigate({ search: f, replace: true });
 
   return (
@@ -79,7 +80,7 @@ export function RunPage() {
         </div>
       </div>
       <StepGraph run={r} steps={steps} onStep={(step) => setFilter({ ordinal: search.ordinal, step })} />
-      <HostGrid run={r} steps={steps} selected={search} onCell={(ordinal, step) => setFilter({ ordinal, step })} />
+      <HostGrid runId={runId} live={!finished} steps={steps} selected={search} onCell={(ordinal, step) => setFilter({ ordinal, step })} />
       {output.error != null && <LoadError error={output.error} />}
       {r.outputExpired && (
         <div className="alert alert-info py-2" data-testid="output-expired">
