@@ -116,6 +116,23 @@ describe("automation dashboard", () => {
     await expect.poll(() => page.getByTestId("version-row").count()).toBe(2);
     await expect.poll(() => page.getByTestId("version-diff").textContent()).toContain("parallelism");
     await page.screenshot({ path: join(SCREENSHOT_DIR, "ops-job-detail.png"), fullPage: true });
+
+    // Someone saves while the editor is open: the save is refused as stale, Reload brings their version.
+    const jobId = new URL(page.url()).pathname.split("/").pop()!;
+    await page.getByTestId("edit-job").click();
+    await page.getByLabel("Description").waitFor();
+    const admin = await app.adminCaller();
+    const current = await admin.automation.jobs.get({ id: jobId });
+    await admin.automation.jobs.update({
+      id: jobId,
+      expectedVersion: current.version.version,
+      definition: { ...current.version.definition, description: "changed elsewhere" },
+    });
+    await page.getByLabel("Description").fill("mine");
+    await page.getByTestId("save-job").click();
+    await page.getByTestId("stale-edit").waitFor();
+    await page.getByTestId("stale-reload").click();
+    await expect.poll(() => page.getByLabel("Description").inputValue()).toBe("changed elsewhere");
     await page.context().close();
   });
 

@@ -3,11 +3,13 @@ import { Plus, Trash2 } from "lucide-react";
 import type { FieldErrors } from "../../../app/errors";
 import type { EdgeDraft } from "./job-draft";
 import { parseJson, TextBackedInput } from "./text-backed-input";
+import { useRowKeys } from "./use-row-keys";
 
 /** The workflow's edges: from, to, when (success / failure / always) and an optional JSON condition. */
 export function EdgesEditor(props: { stepIds: string[]; edges: EdgeDraft[]; errors: FieldErrors; onChange: (e: EdgeDraft[]) => void }) {
   const set = (i: number, patch: Partial<EdgeDraft>) => props.onChange(props.edges.map((e, j) => (j === i ? { ...e, ...patch } : e)));
   const ids = props.stepIds;
+  const rowKeys = useRowKeys(props.edges.length);
   return (
     <div data-testid="edges-editor">
       {props.edges.length === 0 && (
@@ -18,7 +20,7 @@ export function EdgesEditor(props: { stepIds: string[]; edges: EdgeDraft[]; erro
           .filter(([k]) => k === String(i) || k.startsWith(`${i}.`))
           .flatMap(([, v]) => v);
         return (
-          <div key={i} className="border rounded p-2 mb-2" data-testid="edge-row">
+          <div key={rowKeys.keys[i]} className="border rounded p-2 mb-2" data-testid="edge-row">
             <div className="row g-2 align-items-end">
               <div className="col-4 col-md-3">
                 <label className="form-label small mb-1" htmlFor={`edge-${i}-from`}>
@@ -70,7 +72,7 @@ export function EdgesEditor(props: { stepIds: string[]; edges: EdgeDraft[]; erro
                   type="button"
                   className="btn btn-sm btn-outline-danger"
                   aria-label={`Remove edge ${edge.from} to ${edge.to}`}
-                  onClick={() => props.onChange(props.edges.filter((_, j) => j !== i))}
+                  onClick={() => (rowKeys.remove(i), props.onChange(props.edges.filter((_, j) => j !== i)))}
                 >
                   <Trash2 size={14} />
                 </button>
@@ -97,7 +99,7 @@ export function EdgesEditor(props: { stepIds: string[]; edges: EdgeDraft[]; erro
         type="button"
         className="btn btn-sm btn-outline-secondary d-flex align-items-center gap-1"
         disabled={ids.length < 2}
-        onClick={() => props.onChange([...props.edges, { from: ids.at(-2) ?? ids[0]!, to: ids.at(-1)!, on: "success" }])}
+        onClick={() => (rowKeys.add(), props.onChange([...props.edges, { from: ids.at(-2) ?? ids[0]!, to: ids.at(-1)!, on: "success" }]))}
         data-testid="add-edge"
       >
         <Plus size={14} /> Add edge

@@ -32,10 +32,17 @@ export function newStep(kind: StepKind, taken: string[]): StepDraft {
   return { id: `step-${n}`, name: `Step ${n}`, kind, config: kind === "ssh.command" ? { command: "" } : {} };
 }
 
-/** The errors under `prefix` ("workflow.steps.2."), keyed by the rest of their path. */
-export function scoped(errors: FieldErrors, prefix: string): FieldErrors {
+/**
+ * The errors under `prefix` ("workflow.steps.2."), keyed by the rest of their path. With
+ * `row`, `prefix` names one row ("params.1"): its own errors (key "") and its fields'.
+ */
+export function scoped(errors: FieldErrors, prefix: string, row = false): FieldErrors {
   const out: FieldErrors = {};
-  for (const [k, v] of Object.entries(errors)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+  const p = row ? `${prefix}.` : prefix;
+  for (const [k, v] of Object.entries(errors)) {
+    if (row && k === prefix) out[""] = v;
+    else if (k.startsWith(p)) out[k.slice(p.length)] = v;
+  }
   return out;
 }
 

@@ -18,6 +18,7 @@ import { ParamRow } from "./param-row";
 import { ProblemsList } from "./problems-list";
 import { SelectorEditor } from "./selector-editor";
 import { StepCard } from "./step-card";
+import { useRowKeys } from "./use-row-keys";
 
 /** Create or edit a job: a form over the one JSON document, or the document itself, validated live by the shared schema. */
 export function JobEditor(props: { initial: Draft; jobId?: string; expectedVersion?: number; onReload?: () => void }) {
@@ -35,6 +36,8 @@ export function JobEditor(props: { initial: Draft; jobId?: string; expectedVersi
   const update = (patch: Partial<Draft>) => (setTouched(true), setDraft((d) => ({ ...d, ...patch })));
   const steps = draft.workflow?.steps ?? [];
   const edges = draft.workflow?.edges ?? [];
+  const stepKeys = useRowKeys(steps.length);
+  const paramKeys = useRowKeys(draft.params?.length ?? 0);
   const setWorkflow = (patch: Partial<Draft["workflow"]>) => update({ workflow: { ...draft.workflow, ...patch } });
 
   const saved = async (id: string) => {
@@ -56,6 +59,7 @@ export function JobEditor(props: { initial: Draft; jobId?: string; expectedVersi
     if (j < 0 || j >= steps.length) return;
     const next = [...steps];
     [next[i], next[j]] = [next[j]!, next[i]!];
+    stepKeys.swap(i, j);
     setWorkflow({ steps: next });
   };
   const addStep = () => {
@@ -64,6 +68,7 @@ export function JobEditor(props: { initial: Draft; jobId?: string; expectedVersi
       steps.map((s) => s.id),
     );
     const last = steps.at(-1);
+    stepKeys.add();
     // A new step follows the last one, so the graph stays connected without extra clicks.
     setWorkflow({ steps: [...steps, step], edges: last ? [...edges, { from: last.id, to: step.id, on: "success" }] : edges });
   };
@@ -96,20 +101,21 @@ export function JobEditor(props: { initial: Draft; jobId?: string; expectedVersi
               <h2 className="h5">Parameters</h2>
               {(draft.params ?? []).map((p, i) => (
                 <ParamRow
-                  key={i}
+                  key={paramKeys.keys[i]}
                   index={i}
                   param={p}
-                  errors={scoped(errors, `params.${i}`)}
+                  errors={scoped(errors, `params.${i}`, true)}
                   onChange={(np) => update({ params: (draft.params ?? []).map((x, j) => (j === i ? np : x)) })}
-                  onRemove={() => update({ params: (draft.params ?? []).filter((_, j) => j !== i) })}
+                  onRemove={() => (paramKeys.remove(i), update({ params: (draft.params ?? []).filter((_, j) => j !== i) }))}
                 />
               ))}
               <button
                 type="button"
                 className="btn btn-sm btn-outline-secondary d-flex align-items-center gap-1"
-                onClick={() =>
-                  update({ params: [...(draft.params ?? []), { name: `param_${(draft.params?.length ?? 0) + 1}`, type: "string" }] })
-                }
+                onClick={() => {
+                  paramKeys.add();
+                  update({ params: [...(draft.params ?? []), { name: `param_${(draft.params?.length ?? 0) + 1}`, type: "string" }] });
+                }}
                 data-testid="add-param"
               >
                 <Plus size={14} /> Add parameter
@@ -131,15 +137,16 @@ export function JobEditor(props: { initial: Draft; jobId?: string; expectedVersi
               <h2 className="h5">Steps</h2>
               {steps.map((s, i) => (
                 <StepCard
-                  key={i}
+                  key={stepKeys.keys[i]}
                   index={i}
                   step={s}
-                  errors={scoped(errors, `workflow.steps.${i}.`)}
+                  errors={scoped(errors, `workflow.steps.${i}`, true)}
                   onChange={(ns) => setWorkflow({ steps: steps.map((x, j) => (j === i ? ns : x)) })}
                   onMove={(by) => moveStep(i, by)}
-                  onRemove={() =>
-                    setWorkflow({ steps: steps.filter((_, j) => j !== i), edges: edges.filter((e) => e.from !== s.id && e.to !== s.id) })
-                  }
+                  onRemove={() => {
+                    stepKeys.remove(i);
+                    setWorkflow({ steps: steps.filter((_, j) => j !== i), edges: edges.filter((e) => e.from !== s.id && e.to !== s.id) });
+                  }}
                 />
               ))}
               <div className="d-flex gap-2 align-items-center">

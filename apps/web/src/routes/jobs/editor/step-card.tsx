@@ -57,6 +57,7 @@ export function StepCard(props: {
         </span>
       </div>
       <div className="card-body">
+        {props.errors[""] && <div className="alert alert-warning py-1 small">{props.errors[""].join(" ")}</div>}
         <div className="row g-2 mb-2">
           <div className="col-6 col-md-3">
             <label className="form-label small mb-1" htmlFor={`${id}-id`}>
