@@ -56,8 +56,3 @@ export async function openRunParams({ ctx, input }: SystemVerbArgs<{ runId: stri
   }
   return { kind: run.kind, title: run.title, params, secrets };
 }
-
-/** Stored launch values as an API may show them: secrets never, not even sealed. */
-export function visibleRunParams(stored: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, isSealed(v) ? "[secret]" : v]));
-}
