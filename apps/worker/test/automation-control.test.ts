@@ -3,7 +3,8 @@ import { sql } from "drizzle-orm";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { ensureTestUser, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
 import { type WorkerHandle } from "../src/run-worker";
-import { commandStep, createJobRun, createTarget, finishedRun, onTarget, processesOnTarget } from "./helpers/run-control";
+import { open } from "@ops/domain";
+import { commandStep, createJobRun, createTarget, finishedRun, onTarget, processesOnTarget, runParamBinding } from "./helpers/run-control";
 
 /**
  * Cancel, step timeouts, rerun and resume, end to end: procedures called through the
@@ -146,6 +147,8 @@ describe("rerun", () => {
     const { runId, jobId } = await createJobRun(app, admin, {
       workflow: { version: 1, steps: [commandStep("run", command)], edges: [] },
       targetIds: [a.id, b.id],
+      params: { greeting: "hello" },
+      secrets: { token: "s3cret-launch-value" },
     });
     const first = await finishedRun(admin, runId);
     expect(first.hosts.map((h) => h.state)).toEqual(["succeeded", "failed"]);
@@ -157,10 +160,15 @@ describe("rerun", () => {
     expect(second).toMatchObject({ state: "succeeded", jobId, jobVersion: 1, hosts: [{ targetId: b.id, state: "succeeded" }] });
     const lines = async (port: number) => (await onTarget(port, users, `cat ${log}-${port}`)).split("\n").filter(Boolean).length;
     expect([await lines(sshdA.port), await lines(sshdB.port)]).toEqual([1, 2]);
-    const [row] = await app.db.execute<{ parent_run_id: string; params: unknown }>(
+    const [row] = await app.db.execute<{ parent_run_id: string; params: { greeting: string; token: { $sealed: string } } }>(
       sql`SELECT parent_run_id, params FROM automation.runs WHERE id = ${failedOnly.runId}`,
     );
-    expect(row).toEqual({ parent_run_id: runId, params: { greeting: "hello" } });
+    expect(row).toMatchObject({ parent_run_id: runId, params: { greeting: "hello" } });
+    // The secret value stays sealed, and opens for the new run (it is bound to its run).
+    expect(row!.params.token.$sealed).not.toContain("s3cret");
+    expect(open(app.services.masterKeys, row!.params.token.$sealed, runParamBinding(failedOnly.runId, "token"))).toBe(
+      "s3cret-launch-value",
+    );
 
     const all = await admin.automation.runs.rerun({ runId, failedOnly: false });
     expect((await finishedRun(admin, all.runId)).hosts.map((h) => [h.targetId, h.state])).toEqual([

@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import ssh2 from "ssh2";
 import { runHosts, runHostSteps, runOutputCursors, runs, targets } from "@ops/db";
-import { enqueueTasks, type RunView, type WorkflowDocument } from "@ops/domain";
+import { automationRunSchemas, enqueueTasks, seal, type SealBinding, type WorkflowDocument } from "@ops/domain";
 import type { TestApp } from "../../../api/test/helpers/harness";
 import type { TestUsers } from "../../../../tooling/test/sshd";
 
@@ -22,7 +23,7 @@ export async function createTarget(app: TestApp, o: Partial<typeof targets.$infe
 }
 
 /** Polls the run through the API until it has finished. */
-export async function finishedRun(admin: Admin, runId: string): Promise<RunView> {
+export async function finishedRun(admin: Admin, runId: string): Promise<automationRunSchemas.RunView> {
   const deadline = Date.now() + 90_000;
   for (;;) {
     const run = await admin.automation.runs.get({ runId });
@@ -39,30 +40,38 @@ export async function finishedRun(admin: Admin, runId: string): Promise<RunView>
 export async function createJobRun(
   app: TestApp,
   admin: Admin,
-  o: { workflow: WorkflowDocument; targetIds: string[]; parallelism?: number },
+  o: {
+    workflow: WorkflowDocument;
+    targetIds: string[];
+    parallelism?: number;
+    params?: Record<string, string>;
+    /** Stored sealed, bound to the run as a launch binds them. */
+    secrets?: Record<string, string>;
+  },
 ) {
   const { job } = await admin.automation.jobs.create({ name: `ctl job ${Math.random().toString(36).slice(2, 8)}`, workflow: o.workflow });
   const workflow = job.version.definition.workflow;
   const names = await app.db.execute<{ id: string; name: string }>(
     sql`SELECT id, name FROM assets.targets WHERE id IN (SELECT json_array_elements_text(${JSON.stringify(o.targetIds)}::json)::uuid)`,
   );
+  const runId = randomUUID();
+  const sealed = Object.fromEntries(
+    Object.entries(o.secrets ?? {}).map(([name, v]) => [name, { $sealed: seal(app.services.masterKeys, v, runParamBinding(runId, name)) }]),
+  );
   return app.db.transaction(async (tx) => {
-    const [run] = await tx
-      .insert(runs)
-      .values({
-        kind: "job",
-        jobId: job.id,
-        jobVersion: 1,
-        workflow: workflow as unknown as Record<string, unknown>,
-        params: { greeting: "hello" },
-        title: job.version.definition.name,
-        parallelism: o.parallelism ?? 10,
-        hostsTotal: o.targetIds.length,
-        hostStepsTotal: o.targetIds.length * workflow.steps.length,
-        launchedBy: app.admin.id,
-      })
-      .returning({ id: runs.id });
-    const runId = run!.id;
+    await tx.insert(runs).values({
+      id: runId,
+      kind: "job",
+      jobId: job.id,
+      jobVersion: 1,
+      workflow: workflow as unknown as Record<string, unknown>,
+      params: { ...o.params, ...sealed },
+      title: job.version.definition.name,
+      parallelism: o.parallelism ?? 10,
+      hostsTotal: o.targetIds.length,
+      hostStepsTotal: o.targetIds.length * workflow.steps.length,
+      launchedBy: app.admin.id,
+    });
     await tx
       .insert(runHosts)
       .values(
@@ -75,6 +84,11 @@ export async function createJobRun(
     await enqueueTasks(tx, "automation:run-hosts", [{ runId }]);
     return { runId, jobId: job.id };
   });
+}
+
+/** Where a launch binds a sealed launch value (ADR 0012): to its run and its name. */
+export function runParamBinding(runId: string, name: string): SealBinding {
+  return { table: "automation.runs", column: `params.${name}`, rowId: runId };
 }
 
 /** An ssh.command step for a workflow document. */
