@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError, envBool, envInt, parseEnv } from "@ops/domain";
+import { outputSettingsEnv } from "@ops/worker";
 
 /** The only reader of process.env for the API process (STYLE.md 13). */
 const schema = z.object({
@@ -31,6 +32,8 @@ const schema = z.object({
   OPS_DISCOVERY_PORTABLE_SOCKETS: envBool.default(false),
   /** Bearer token that /metrics requires; unset, /metrics is not served. Length checked below (never echoed). */
   OPS_METRICS_TOKEN: z.string().optional(),
+  /** Run output retention and the per-step output cap, for the in-process worker. */
+  ...outputSettingsEnv,
 });
 
 const METRICS_TOKEN_MIN = 16;

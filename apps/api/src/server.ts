@@ -4,9 +4,10 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from "@ops/db";
 import { ensureBuiltinRoles, ensureFirstAdmin, generateSecureRandomString } from "@ops/domain";
-import { startWorker, type WorkerHandle } from "@ops/worker";
+import { outputSettingsOf, startWorker, type WorkerHandle } from "@ops/worker";
 import type { Config } from "./config";
 import { createApp } from "./http/app";
+import { closeRunFeeds } from "./live/run-feeds";
 import type { Logger } from "./logger";
 import { createServices, type ApiServices } from "./services";
 
@@ -51,6 +52,8 @@ export async function startServer(config: Config, log: Logger, opts: { withWorke
   const stop = async (): Promise<boolean> => {
     const t0 = Date.now();
     const ours = (async () => {
+      // Open SSE streams would hold server.close() until the timeout: end them first.
+      if (services) closeRunFeeds(services);
       await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
       server?.closeAllConnections();
       await worker?.stop().catch((e: Error) => log.warn({ err: e.message }, "worker stop failed"));
@@ -99,6 +102,8 @@ export async function startServer(config: Config, log: Logger, opts: { withWorke
         log,
         concurrency: config.OPS_WORKER_CONCURRENCY,
         discovery: { portableSockets: config.OPS_DISCOVERY_PORTABLE_SOCKETS },
+        redis: config.REDIS_URL ? { url: config.REDIS_URL, prefix: config.OPS_REDIS_PREFIX } : null,
+        output: outputSettingsOf(config),
       });
     }
     const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "localhost" : config.HOST;

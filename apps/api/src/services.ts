@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { createDb } from "@ops/db";
-import { createLoginThrottle, loadMasterKeys, type MasterKeys, type Services } from "@ops/domain";
+import { createLivePublisher, createLiveSubscriber, createLoginThrottle, loadMasterKeys, type MasterKeys, type Services } from "@ops/domain";
 import type { Config } from "./config";
 import type { Logger } from "./logger";
 import { redisUpGauge } from "./metrics";
@@ -41,6 +41,14 @@ export async function createServices(config: Config, databaseUrl: string, log: L
     },
     redis,
   } as ApiServices;
+  // Live messages (ADR 0012): out through Redis while up, else NOTIFY; in from both.
+  services.live = createLivePublisher({ db, redis, prefix: config.OPS_REDIS_PREFIX });
+  services.liveEvents = createLiveSubscriber({
+    listen: (channel, onNotify) => sql.listen(channel, onNotify),
+    redis: redis?.duplicate() ?? null,
+    prefix: config.OPS_REDIS_PREFIX,
+    onError: (e) => log.warn({ err: e.message }, "live messages: listen failed; subscriptions poll until it works"),
+  });
   services.principals = createPrincipalResolver(services);
   services.onPrincipalsChanged = (userIds) => {
     services.principals.invalidateUsers(userIds);
@@ -72,6 +80,8 @@ export async function createServices(config: Config, databaseUrl: string, log: L
     return { postgres, redis: r };
   };
   services.close = async () => {
+    await services.live?.close();
+    await services.liveEvents?.close();
     redisLink?.close();
     subscriber?.disconnect();
     redis?.disconnect();

@@ -95,6 +95,10 @@ const t = initTRPC
   .meta<Meta>()
   .create({
     isDev: false,
+    // Subscriptions over SSE (automation.runs.onOutput/onProgress): a comment every 15 s
+    // keeps proxies from closing a quiet stream; a client that hears nothing for 40 s
+    // reconnects (resuming from Last-Event-ID).
+    sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
     errorFormatter({ shape, error, ctx }) {
       // Last line of defence: an unexpected error's own message never reaches a client
       // (e.g. a failure while building the context, before errorMapping runs).

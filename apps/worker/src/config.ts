@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { ConfigError, envBool, envInt, loadMasterKeys, parseEnv, type MasterKeys } from "@ops/domain";
+import { outputSettingsEnv } from "./engine/output-settings";
 import { z } from "zod";
 
 /** The only reader of process.env for the worker process (STYLE.md 13). */
@@ -13,6 +14,13 @@ const schema = z.object({
   OPS_MASTER_KEY: z.string().min(1).optional(),
   OPS_DATA_DIR: z.string().min(1).default(".data"),
   OPS_DISCOVERY_PORTABLE_SOCKETS: envBool.default(false),
+  /** Live output and progress go through Redis pub/sub when set and up, else Postgres NOTIFY (ADR 0012). */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  OPS_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,40}$/)
+    .default("ops:"),
+  ...outputSettingsEnv,
 });
 
 export type WorkerConfig = z.infer<typeof schema> & { publicUrl: string; masterKeys: MasterKeys };

@@ -4,6 +4,7 @@ import pino from "pino";
 import { createDb } from "@ops/db";
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from "./config";
 import { startWorker } from "./run-worker";
+import { outputSettingsOf } from "./engine/output-settings";
 
 let config: WorkerConfig;
 try {
@@ -31,6 +32,8 @@ try {
     log,
     concurrency: config.OPS_WORKER_CONCURRENCY,
     discovery: { portableSockets: config.OPS_DISCOVERY_PORTABLE_SOCKETS },
+    redis: config.REDIS_URL ? { url: config.REDIS_URL, prefix: config.OPS_REDIS_PREFIX } : null,
+    output: outputSettingsOf(config),
   });
   let stopping = false;
   const shutdown = (signal: string) => {

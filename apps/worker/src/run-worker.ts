@@ -1,12 +1,14 @@
 import { hostname } from "node:os";
 import { EventEmitter } from "node:events";
 import { run, Logger as GwLogger, type Runner, type WorkerEvents } from "graphile-worker";
+import { Redis } from "ioredis";
 import type { Database } from "@ops/db";
-import type { IdentitySettings, MasterKeys } from "@ops/domain";
+import { createLivePublisher, type IdentitySettings, type MasterKeys } from "@ops/domain";
 import type { Logger } from "pino";
 import { beat, HEARTBEAT_MS, markStopped, recordLockIds, registerWorker, sweepDeadWorkers } from "./heartbeat";
 import { buildTaskList } from "./tasks/registry";
 import type { DiscoverySettings } from "./tasks/types";
+import { DEFAULT_OUTPUT_SETTINGS, type OutputSettings } from "./engine/output-settings";
 
 export type WorkerHandle = { id: string; stop: () => Promise<void> };
 
@@ -22,6 +24,9 @@ export async function startWorker(opts: {
   log: Logger;
   concurrency: number;
   discovery: DiscoverySettings;
+  /** Live messages through Redis while it is up (else Postgres NOTIFY); null: NOTIFY only. */
+  redis?: { url: string; prefix: string } | null;
+  output?: OutputSettings;
 }): Promise<WorkerHandle> {
   const id = `worker-${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const log = opts.log.child({ workerId: id });
@@ -43,6 +48,19 @@ export async function startWorker(opts: {
     recorded.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
     lockIdsRecorded.push(recorded);
   });
+  const redis = opts.redis ? new Redis(opts.redis.url, { maxRetriesPerRequest: 1, connectTimeout: 2_000 }) : null;
+  let redisDown = false;
+  redis?.on("error", (e: Error) => {
+    if (redisDown) return;
+    redisDown = true;
+    log.warn({ err: e.message }, "Redis is unreachable: live output and progress go through Postgres NOTIFY until it is back");
+  });
+  redis?.on("ready", () => (redisDown = false));
+  const live = createLivePublisher({ db: opts.db, redis, prefix: opts.redis?.prefix });
+  const closeLive = async () => {
+    await live.close();
+    redis?.disconnect();
+  };
   let runner: Runner | null = null;
   try {
     runner = await run({
@@ -59,14 +77,21 @@ export async function startWorker(opts: {
         log,
         workerId: id,
         discovery: opts.discovery,
+        live,
+        output: opts.output ?? DEFAULT_OUTPUT_SETTINGS,
       }),
-      crontab: "*/5 * * * * identity:sessions-cleanup ?max=1&jobKey=sessions-cleanup",
+      crontab: [
+        "*/5 * * * * identity:sessions-cleanup ?max=1&jobKey=sessions-cleanup",
+        // Partitions a few days ahead and retention (ADR 0012, "Output"); hourly, so a missed tick costs nothing.
+        "17 * * * * automation:output-maintenance ?max=1&jobKey=output-maintenance",
+      ].join("\n"),
     });
     if (lockIdsRecorded.length === 0) throw new Error("graphile-worker started without reporting its worker pool");
     await Promise.all(lockIdsRecorded);
   } catch (e) {
     await runner?.stop().catch(() => {});
     await markStopped(opts.db, id).catch(() => {});
+    await closeLive();
     throw e;
   }
   const started = runner;
@@ -91,6 +116,7 @@ export async function startWorker(opts: {
       clearInterval(timer);
       await started.stop();
       await markStopped(opts.db, id).catch(() => {});
+      await closeLive();
     },
   };
 }

@@ -3,6 +3,7 @@ CREATE TABLE "automation"."run_output_retention" (
 	"expired_before" date NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "automation"."run_host_steps" ADD COLUMN "output_dropped_bytes" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "automation"."run_output_cursors" ADD COLUMN "day" date DEFAULT (now() AT TIME ZONE 'UTC')::date NOT NULL;--> statement-breakpoint
 UPDATE "automation"."run_output_cursors" c SET "day" = (r."created_at" AT TIME ZONE 'UTC')::date FROM "automation"."runs" r WHERE r."id" = c."run_id";--> statement-breakpoint
 -- Hand-written (ADR 0012, "Output"): run_output is range-partitioned by the run's UTC

@@ -1,4 +1,5 @@
-import { createTRPCClient, httpBatchLink, type TRPCClient } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
+import { EventSource } from "eventsource";
 import type { AppRouter } from "@ops/api";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 
@@ -15,18 +16,34 @@ export type OpsClientOptions = {
   fetch?: typeof globalThis.fetch;
 };
 
-/** A fully typed tRPC client for the whole API: `client.identity.auth.me.query()`. */
+/**
+ * A fully typed tRPC client for the whole API: `client.identity.auth.me.query()`.
+ * Subscriptions (`automation.runs.onOutput`, `onProgress`) go over SSE through the
+ * `eventsource` package (Node 20 has no EventSource), with the same Bearer header.
+ */
 export function createOpsClient(opts: OpsClientOptions): OpsClient {
   const base = opts.url.replace(/\/+$/, "");
   const authorization = opts.token ? `Bearer ${opts.token}` : undefined;
+  const fetcher = opts.fetch ?? globalThis.fetch;
   return createTRPCClient<AppRouter>({
     links: [
-      httpBatchLink({
-        url: `${base}/trpc`,
-        // The API refuses batches of more than TRPC_MAX_BATCH (50) calls (packages/domain/src/schemas/common.ts).
-        maxItems: 50,
-        headers: () => (authorization ? { Authorization: authorization } : {}),
-        ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({
+          url: `${base}/trpc`,
+          EventSource,
+          eventSourceOptions: {
+            fetch: (input, init) =>
+              fetcher(input, { ...init, headers: { ...init?.headers, ...(authorization ? { Authorization: authorization } : {}) } }),
+          },
+        }),
+        false: httpBatchLink({
+          url: `${base}/trpc`,
+          // The API refuses batches of more than TRPC_MAX_BATCH (50) calls (packages/domain/src/schemas/common.ts).
+          maxItems: 50,
+          headers: () => (authorization ? { Authorization: authorization } : {}),
+          ...(opts.fetch ? { fetch: opts.fetch } : {}),
+        }),
       }),
     ],
   });

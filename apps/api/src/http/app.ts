@@ -13,6 +13,7 @@ import type { ApiServices } from "../services";
 import { DATABASE_RETRY_AFTER_SECONDS, MAX_BATCH_SIZE, refuseUnbatchable, retryAfterHeaders, toTRPCError, type Context } from "../trpc";
 import { originCheck } from "./origin-check";
 import { trpcFastPath } from "./trpc-fast-path";
+import { runOutputDownload } from "./run-output-download";
 import { cookieJar, readSessionCookie } from "./session-cookie";
 
 declare global {
@@ -157,6 +158,8 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
       },
     }),
   );
+
+  app.get("/api/runs/:runId/output.txt", runOutputDownload(createContext));
 
   // Unknown API-ish paths answer JSON 404, never the SPA.
   app.use(["/api", "/trpc"], (req, res) => {

@@ -9,7 +9,7 @@ import { createLogger } from "../../src/logger";
 import { appRouter } from "../../src/routers/root";
 import { startServer } from "../../src/server";
 import { createCallerFactory, createInnerContext } from "../../src/trpc";
-import { startWorker, type WorkerHandle } from "@ops/worker";
+import { outputSettingsOf, startWorker, type OutputSettings, type WorkerHandle } from "@ops/worker";
 
 export const ADMIN_EMAIL = "admin@example.test";
 export const DEFAULT_PASSWORD = "orbit-velvet-lantern-42";
@@ -124,8 +124,18 @@ export async function startTestApp(
      * A real worker on this app's database, as production runs one (graphile-worker,
      * heartbeat, sweeper); stopped by close() if the test has not stopped it.
      */
-    async startWorker(o: { concurrency?: number } = {}): Promise<WorkerHandle> {
+    async startWorker(
+      o: {
+        concurrency?: number;
+        /** Live messages through this Redis (default: the app's, if it has one); null: NOTIFY only. */
+        redisUrl?: string | null;
+        output?: Partial<OutputSettings>;
+      } = {},
+    ): Promise<WorkerHandle> {
+      const redisUrl = o.redisUrl === undefined ? config.REDIS_URL : o.redisUrl;
       const worker = await startWorker({
+        redis: redisUrl ? { url: redisUrl, prefix: config.OPS_REDIS_PREFIX } : null,
+        output: { ...outputSettingsOf(config), ...o.output },
         databaseUrl,
         db,
         identity: services.identity,

@@ -1,5 +1,5 @@
 import { QueryClient } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 // Type-only: the server code never reaches the bundle.
 import type { AppRouter } from "@ops/api";
@@ -25,8 +25,14 @@ export const queryClient = new QueryClient({
 export const trpcClient = createTRPCClient<AppRouter>({
   // No transformer: dates travel as ISO strings. Cookies carry the session.
   // A burst of queries is split under the API's batch limit rather than refused whole.
+  // Subscriptions (live run output and progress) over SSE: the browser's EventSource sends
+  // the session cookie and resumes from Last-Event-ID by itself.
   links: [
-    httpBatchLink({ url: "/trpc", maxItems: TRPC_MAX_BATCH, fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }) }),
+    splitLink({
+      condition: (op) => op.type === "subscription",
+      true: httpSubscriptionLink({ url: "/trpc" }),
+      false: httpBatchLink({ url: "/trpc", maxItems: TRPC_MAX_BATCH, fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }) }),
+    }),
   ],
 });
 

@@ -7,16 +7,22 @@ const MASK = "********";
 /**
  * One run's output on this worker: lines are masked, buffered per host-step, and written
  * every 250 ms (or at 1,000 lines) in one transaction (ADR 0012). `onLost` hears of hosts
- * whose lease was taken over, so their work stops.
+ * whose lease was taken over, so their work stops. Past `capBytes` of one host-step's
+ * output, its stdout and stderr lines are counted and dropped; `endStep` then writes
+ * one engine line saying how much, so nothing is cut silently.
  */
 export function createOutputBuffer(opts: {
   ctx: SystemContext;
   runId: string;
   onLost: (ordinal: number) => void;
   onError?: (e: unknown) => void;
+  capBytes?: number;
 }) {
   const { ctx } = opts;
+  const cap = opts.capBytes ?? 16 * 1024 * 1024;
   const pending = new Map<string, OutputChunk>();
+  /** Per host-step (across its attempts on this worker): bytes kept, bytes dropped and not yet reported. */
+  const sizes = new Map<string, { kept: number; dropped: number }>();
   const secrets = new Map<number, string[]>();
   let count = 0;
   let flushing: Promise<void> = Promise.resolve();
@@ -51,7 +57,7 @@ export function createOutputBuffer(opts: {
     return flushing;
   }
 
-  return {
+  const api = {
     /** Values never to store: each line of each secret, for this host. */
     addSecrets(ordinal: number, values: (string | null | undefined)[]) {
       const lines = values.flatMap((v) => (v ? v.split("\n").filter((l) => l.length >= 3) : []));
@@ -61,13 +67,39 @@ export function createOutputBuffer(opts: {
         [...(secrets.get(ordinal) ?? []), ...lines].sort((a, b) => b.length - a.length),
       );
     },
-    push(lease: HostLease, stepId: string, stream: 1 | 2 | 3, text: string) {
+    /** Buffers a line; false when the host-step is past its cap and the line was dropped. Engine lines are always kept. */
+    push(lease: HostLease, stepId: string, stream: 1 | 2 | 3, text: string): boolean {
       const key = `${lease.ordinal}\0${stepId}`;
+      const size = sizes.get(key) ?? sizes.set(key, { kept: 0, dropped: 0 }).get(key)!;
+      const bytes = Buffer.byteLength(text) + 1;
+      if (stream !== 3 && size.kept + bytes > cap) {
+        size.dropped += bytes;
+        return false;
+      }
+      size.kept += bytes;
       let chunk = pending.get(key);
       if (!chunk) pending.set(key, (chunk = { lease, stepId, streams: [], lines: [] }));
       chunk.streams.push(stream);
       chunk.lines.push(mask(lease.ordinal, text));
       if (++count >= FLUSH_LINES) void flush();
+      return true;
+    },
+    /**
+     * A host-step attempt ended: if lines were dropped at the cap, one engine line says how
+     * many bytes. Answers the bytes dropped since the last call (0: nothing was cut).
+     */
+    endStep(lease: HostLease, stepId: string): number {
+      const size = sizes.get(`${lease.ordinal}\0${stepId}`);
+      const dropped = size?.dropped ?? 0;
+      if (!size || dropped === 0) return 0;
+      size.dropped = 0;
+      api.push(
+        lease,
+        stepId,
+        3,
+        `[output cap reached: ${dropped} bytes of output past the ${cap}-byte limit of this step were not kept]`,
+      );
+      return dropped;
     },
     flush,
     async close() {
@@ -75,5 +107,6 @@ export function createOutputBuffer(opts: {
       await flush();
     },
   };
+  return api;
 }
 export type OutputBuffer = ReturnType<typeof createOutputBuffer>;

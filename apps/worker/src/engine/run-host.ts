@@ -157,6 +157,12 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
       bytes += Buffer.byteLength(text) + 1;
       run.output.push(run.lease, step.id, 3, text);
     };
+    /** Reports lines dropped at the cap (one engine line) and answers their bytes. */
+    const endStep = () => {
+      const dropped = run.output.endStep(run.lease, step.id);
+      if (dropped) lines++;
+      return dropped;
+    };
     try {
       const c = await connect();
       const command = config.workingDirectory ? `cd ${shellQuote(config.workingDirectory)} && ${config.command}` : config.command;
@@ -167,15 +173,17 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
         pty: config.pty,
         // Through sudo: the remote kill on cancel or timeout goes through sudo too.
         become: config.become ? await becomePassword() : undefined,
+        // The per-step cap is the output buffer's (OPS_STEP_OUTPUT_CAP_BYTES), which says so in the output.
+        capBytes: Number.MAX_SAFE_INTEGER,
         onLine: (stream, text) => {
+          if (stream === 1) captured = (captured + text + "\n").slice(-CAPTURE_BYTES);
+          if (!run.output.push(run.lease, step.id, stream, text)) return;
           lines++;
           bytes += Buffer.byteLength(text) + 1;
-          if (stream === 1) captured = (captured + text + "\n").slice(-CAPTURE_BYTES);
-          run.output.push(run.lease, step.id, stream, text);
         },
       });
-      if (r.droppedBytes) note(`[output cap reached: ${r.droppedBytes} more bytes were not kept]`);
-      const base = { outputLines: lines, outputBytes: bytes, truncated: r.droppedBytes > 0, captured };
+      const droppedBytes = endStep() + r.droppedBytes;
+      const base = { outputLines: lines, outputBytes: bytes, truncated: droppedBytes > 0, droppedBytes, captured };
       if (r.aborted) return { ...base, state: "cancelled", exitCode: null, error: "cancelled: the remote command was stopped" };
       if (r.timedOut) {
         note(`[timed out after ${step.timeoutSeconds ?? 3600} s: the remote command was stopped]`);
@@ -186,6 +194,7 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
       return { ...base, state: "failed", exitCode: r.exitCode, error };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
+      const droppedBytes = endStep();
       note(`[${message}]`);
       return {
         state: "failed",
@@ -193,7 +202,8 @@ export async function runHost(run: HostRun): Promise<{ state: "succeeded" | "fai
         error: message,
         outputLines: lines,
         outputBytes: bytes,
-        truncated: false,
+        truncated: droppedBytes > 0,
+        droppedBytes,
         captured: captured || null,
       };
     }

@@ -32,6 +32,7 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
   const output = createOutputBuffer({
     ctx,
     runId,
+    capBytes: deps.output?.stepCapBytes,
     onLost: (ordinal) => running.get(ordinal)?.abort.abort(),
     onError: (e) => deps.log.warn({ runId, err: e instanceof Error ? e.message : String(e) }, "run output not stored yet; retrying"),
   });

@@ -6,6 +6,7 @@ import * as connectionTest from "./connection-test";
 import * as discoveryScan from "./discovery-scan";
 // automation tasks
 import * as automationRunHosts from "./automation-run-hosts";
+import * as automationOutputMaintenance from "./automation-output-maintenance";
 import type { JobAttempt, TaskDeps } from "./types";
 
 type TaskModule = {
@@ -15,7 +16,7 @@ type TaskModule = {
 };
 
 /** Every task the workers run (STYLE.md 8). */
-export const tasks = [sessionsCleanup, connectionTest, discoveryScan, automationRunHosts] as const satisfies readonly TaskModule[];
+export const tasks = [sessionsCleanup, connectionTest, discoveryScan, automationRunHosts, automationOutputMaintenance] as const satisfies readonly TaskModule[];
 
 export type TaskIdentifier = (typeof tasks)[number]["identifier"];
 

@@ -1,5 +1,6 @@
 import type { Database } from "@ops/db";
-import type { IdentitySettings, MasterKeys } from "@ops/domain";
+import type { IdentitySettings, LivePublisher, MasterKeys } from "@ops/domain";
+import type { OutputSettings } from "../engine/output-settings";
 import type { Logger } from "pino";
 
 export type TaskDeps = {
@@ -10,6 +11,9 @@ export type TaskDeps = {
   log: Logger;
   workerId: string;
   discovery: DiscoverySettings;
+  /** Live messages out; verbs given a system context built from these deps publish after they commit. */
+  live?: LivePublisher;
+  output?: OutputSettings;
 };
 
 /** portableSockets: scan with net.Socket rather than Node's internal tcp_wrap binding (ADR 0009). */

@@ -39,6 +39,8 @@ export function createLiveSubscriber(opts: { listen: PgListen; redis?: Redis | n
   if (redis) {
     // On every (re)connection: a subscribe tried while Redis was down failed for good.
     const subscribe = () => void redis.subscribe(channel).catch((e: Error) => opts.onError?.(e));
+    // Outages are reported by whoever owns the connection settings (the API's Redis watch); here they only mean "poll".
+    redis.on("error", () => {});
     redis.on("ready", subscribe);
     if (redis.status === "ready") subscribe();
     redis.on("message", onRedis);

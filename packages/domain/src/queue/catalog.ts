@@ -9,6 +9,8 @@ export const QUEUE_TASKS = {
   "assets:connection-test": z.object({ testId: z.uuid() }),
   "assets:discovery-scan": z.object({ scanId: z.uuid() }),
   "automation:run-hosts": z.object({ runId: z.uuid() }),
+  /** Output partitions ahead, retention behind (ADR 0012, "Output"); `retentionDays` overrides the worker's setting. */
+  "automation:output-maintenance": z.object({ retentionDays: z.number().int().min(0).max(3650).optional() }),
 } as const;
 
 export type QueueTaskIdentifier = keyof typeof QUEUE_TASKS;

@@ -34,6 +34,8 @@ export const hostStepView = z.object({
   outputLines: z.number().int(),
   outputBytes: z.number().int(),
   truncated: z.boolean(),
+  /** Bytes of output dropped past the step's cap (a line in the output says so too). Absent means 0. */
+  droppedBytes: z.number().int().optional(),
 });
 export const runHostView = z.object({
   ordinal: z.number().int(),

@@ -100,6 +100,8 @@ export const runHostSteps = automation.table(
     outputLines: integer("output_lines").notNull().default(0),
     outputBytes: bigint("output_bytes", { mode: "number" }).notNull().default(0),
     truncated: boolean("truncated").notNull().default(false),
+    /** Output bytes dropped past the step's cap; `truncated` says some were. */
+    outputDroppedBytes: bigint("output_dropped_bytes", { mode: "number" }).notNull().default(0),
     /** The last lines of stdout, for conditions and templates of later steps. */
     captured: text("captured"),
   },

@@ -60,6 +60,7 @@ export async function getRun({ ctx, input }: VerbArgs<{ runId: string }>): Promi
           outputLines: s.outputLines,
           outputBytes: s.outputBytes,
           truncated: s.truncated,
+          ...(s.outputDroppedBytes ? { droppedBytes: s.outputDroppedBytes } : {}),
         })),
     })),
   };

@@ -92,3 +92,15 @@ async function search(
   }));
   return { lines, lastSeq: lines.at(-1)?.seq ?? input.afterSeq, complete: input.finished && !more, state: input.state };
 }
+
+/** The last sequence number of a run's committed output (0: none yet): where a live reader starts. */
+export async function runOutputHead({ ctx, input }: VerbArgs<{ runId: string }>): Promise<number> {
+  const [row] = await ctx.services.db
+    .select({ next: runOutputCursors.nextSeq, state: runs.state })
+    .from(runs)
+    .leftJoin(runOutputCursors, eq(runOutputCursors.runId, runs.id))
+    .where(eq(runs.id, input.runId))
+    .limit(1);
+  if (!row) throw new NotFound("Run");
+  return row.next ? Number(row.next) - 1 : 0;
+}

@@ -22,6 +22,8 @@ export type HostStepResult = {
   outputLines: number;
   outputBytes: number;
   truncated: boolean;
+  /** Output bytes dropped at the step's cap (ADR 0012, "Output"). */
+  droppedBytes?: number;
   captured: string | null;
 };
 
@@ -37,7 +39,8 @@ export async function finishHostStep({
   const recorded = await ctx.services.db.transaction(async (tx) => {
     const rows = await tx.execute(sql`
       UPDATE automation.run_host_steps s SET state = ${r.state}, exit_code = ${r.exitCode}, error = ${r.error},
-        output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated}, captured = ${r.captured},
+        output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated},
+        output_dropped_bytes = ${r.droppedBytes ?? 0}, captured = ${r.captured},
         finished_at = now()
       FROM automation.run_hosts h
       WHERE ${holds(input.lease)} AND s.run_id = h.run_id AND s.ordinal = h.ordinal AND s.step_id = ${input.stepId}

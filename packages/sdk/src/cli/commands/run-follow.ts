@@ -1,8 +1,7 @@
 import type { OpsClient } from "../../client";
+import { followRun as followLive } from "../../follow-run";
 import { CliError, type CliContext } from "../context";
-import { sleep } from "./targets";
 
-const POLL_MS = 300;
 const DONE = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
 
 /** Exit codes of a followed run that did not succeed: 1 failed, 2 cancelled, 3 timed out. */
@@ -30,13 +29,9 @@ export function printLine(ctx: CliContext, names: Map<number, string>, l: Line) 
  */
 export async function followRun(ctx: CliContext, client: OpsClient, runId: string): Promise<void> {
   const names = await hostNames(client, runId);
-  let after = 0;
-  for (;;) {
-    const page = await client.automation.runs.output.query({ runId, afterSeq: after, limit: 5000 });
-    for (const l of page.lines) printLine(ctx, names, l);
-    after = page.lastSeq;
-    if (page.complete) break;
-    if (page.lines.length === 0) await sleep(POLL_MS);
+  // Over SSE, resumed across drops (h/live's followRun).
+  for await (const item of followLive(client, runId)) {
+    if (item.type === "line") printLine(ctx, names, item.line);
   }
   const run = await client.automation.runs.get.query({ runId });
   if (!DONE.has(run.state)) throw new CliError(`run ${runId} is ${run.state}`);
