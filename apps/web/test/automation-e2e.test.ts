@@ -140,6 +140,8 @@ describe("automation dashboard", () => {
     const gate = releaseFile();
     try {
       const page = await adminPage();
+      const requests: string[] = [];
+      page.on("request", (r) => requests.push(r.url()));
       const prefix = farm.hosts[0]!.name.replace(/-\d+$/, "");
       await page.goto(`${app.url}/targets?search=${prefix}`);
       await expect.poll(() => page.getByTestId("target-row").count()).toBe(2);
@@ -164,11 +166,23 @@ describe("automation dashboard", () => {
         .poll(() => page.getByTestId("grid-cell").evaluateAll((cells) => cells.map((c) => c.getAttribute("data-state"))))
         .toEqual(["succeeded", "succeeded"]);
 
+      // Output and progress came over the SSE subscriptions, not by polling.
+      expect(requests.some((u) => u.includes("automation.runs.onOutput"))).toBe(true);
+      expect(requests.some((u) => u.includes("automation.runs.onProgress"))).toBe(true);
+
+      // The download links serve the whole run as text, and one host's lines.
+      const download = (testId: string) =>
+        page
+          .getByTestId(testId)
+          .evaluate((a) => fetch((a as HTMLAnchorElement).href, { credentials: "same-origin" }).then((r) => r.text()));
+      expect((await download("log-download")).match(/finished/g)).toHaveLength(2);
+
       // A grid cell opens that host's output for that step.
       await page.getByTestId("grid-cell").nth(1).click();
       await expect.poll(() => log.getByTestId("log-line").count()).toBe(2);
       expect(await log.textContent()).toContain(farm.hosts[1]!.name);
       expect(await log.textContent()).not.toContain(farm.hosts[0]!.name);
+      expect(await download("log-download-host")).toBe("started-opsconductor-test\nfinished\n");
       await page.screenshot({ path: join(SCREENSHOT_DIR, "ops-run-page.png"), fullPage: true });
       await page.context().close();
     } finally {

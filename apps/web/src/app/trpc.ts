@@ -31,7 +31,11 @@ export const trpcClient = createTRPCClient<AppRouter>({
     splitLink({
       condition: (op) => op.type === "subscription",
       true: httpSubscriptionLink({ url: "/trpc" }),
-      false: httpBatchLink({ url: "/trpc", maxItems: TRPC_MAX_BATCH, fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }) }),
+      false: httpBatchLink({
+        url: "/trpc",
+        maxItems: TRPC_MAX_BATCH,
+        fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }),
+      }),
     }),
   ],
 });

@@ -17,6 +17,8 @@ type HostState = (typeof RUN_HOST_STATES)[number];
 export function HostGrid(props: {
   runId: string;
   live: boolean;
+  /** Poll while live progress does not refresh the pages. */
+  polling: boolean;
   steps: RunStep[];
   selected?: { ordinal?: number; step?: string };
   onCell: (ordinal: number, stepId: string) => void;
@@ -33,7 +35,7 @@ export function HostGrid(props: {
       search: search.trim() || undefined,
     }),
     placeholderData: keepPreviousData,
-    refetchInterval: props.live ? 1000 : false,
+    refetchInterval: props.live && props.polling ? 1000 : false,
   });
   // The run just ended: one more read, so the grid shows the final states.
   useEffect(() => {

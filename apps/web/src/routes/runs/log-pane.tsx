@@ -16,6 +16,7 @@ const MAX_PX = 15_000_000;
  * pauses as soon as the user scrolls up; scrolling back to the end resumes it.
  */
 export function LogPane(props: {
+  runId: string;
   store: LogStore;
   version: number;
   hosts: { ordinal: number; name: string }[];
@@ -126,17 +127,39 @@ export function LogPane(props: {
         </button>
         <span className="small text-body-secondary ms-auto" data-testid="log-count">
           {count.toLocaleString()} line{count === 1 ? "" : "s"}
-          {store.backfilling && " · reading earlier lines"}
+          {store.backfilling && (query ? " · searching the lines read so far" : " · reading earlier lines")}
           {!store.complete && " · live"}
         </span>
-        <button
-          type="button"
-          className="btn btn-sm btn-outline-secondary d-flex align-items-center gap-1"
-          onClick={() => downloadLog(store, view, count, hostName)}
-          data-testid="log-download"
-        >
-          <Download size={14} /> {props.ordinal === undefined && !props.step && !query ? "Download" : "Download shown"}
-        </button>
+        <span className="btn-group btn-group-sm">
+          <a
+            className="btn btn-outline-secondary d-flex align-items-center gap-1"
+            href={`/api/runs/${props.runId}/output.txt`}
+            download
+            data-testid="log-download"
+          >
+            <Download size={14} /> Run
+          </a>
+          {props.ordinal !== undefined && (
+            <a
+              className="btn btn-outline-secondary"
+              href={`/api/runs/${props.runId}/output.txt?ordinal=${props.ordinal}`}
+              download
+              data-testid="log-download-host"
+            >
+              This host
+            </a>
+          )}
+          {(props.step || query) && (
+            <button
+              type="button"
+              className="btn btn-outline-secondary"
+              onClick={() => downloadLog(store, view, count, hostName)}
+              data-testid="log-download-shown"
+            >
+              Lines shown
+            </button>
+          )}
+        </span>
       </div>
       <div
         ref={box}

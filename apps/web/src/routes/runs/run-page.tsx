@@ -2,7 +2,7 @@ import { TERMINAL_RUN_STATES, type RunView } from "@ops/domain/schemas/automatio
 import { useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { ArrowLeft } from "lucide-react";
-import { useMemo } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { allows } from "../../app/access";
 import { trpc } from "../../app/trpc";
 import { useFormatDate } from "../../app/use-format-date";
@@ -16,10 +16,12 @@ import { RunActions } from "./run-actions";
 import { runSteps } from "./run-steps";
 import { StepGraph } from "./step-graph";
 import { useRunOutput } from "./use-run-output";
+import { useRunProgress } from "./use-run-progress";
 
 const route = getRouteApi("/app/runs/$runId");
 const POLL_MS = 1000;
 
+const isFinished = (run: RunView) => (TERMINAL_RUN_STATES as readonly string[]).includes(run.state);
 const expectedLines = (run: RunView | undefined) =>
   run?.hosts.reduce((sum, h) => sum + h.steps.reduce((s, hs) => s + hs.outputLines, 0), 0) ?? 0;
 
@@ -29,21 +31,24 @@ export function RunPage() {
   const navigate = useNavigate({ from: "/runs/$runId" });
   const me = useMe();
   const fmt = useFormatDate();
+  const [progressLive, setProgressLive] = useState(false);
   const run = useQuery({
     ...trpc.automation.runs.get.queryOptions({ runId }),
-    // Until the run ends: its progress, hosts and host-steps as they change.
-    refetchInterval: (q) => (q.state.data && (TERMINAL_RUN_STATES as readonly string[]).includes(q.state.data.state) ? false : POLL_MS),
+    // Until the run ends, and while no live progress arrives: poll its progress, hosts and host-steps.
+    refetchInterval: (q) => (progressLive || (q.state.data && isFinished(q.state.data)) ? false : POLL_MS),
   });
   const job = useQuery({
     ...trpc.automation.jobs.get.queryOptions({ id: run.data?.jobId ?? "", version: run.data?.jobVersion ?? undefined }),
     enabled: !!run.data?.jobId && allows(me, "jobs.read"),
   });
   const output = useRunOutput(runId, expectedLines(run.data));
+  const live = useRunProgress(runId, !run.data || isFinished(run.data));
+  useEffect(() => setProgressLive(live), [live]);
   const steps = useMemo(() => (run.data ? runSteps(run.data, job.data?.version.definition.workflow ?? null) : []), [run.data, job.data]);
   if (run.isPending) return <Loading />;
   if (run.isError) return <LoadError error={run.error} />;
   const r = run.data;
-  const finished = (TERMINAL_RUN_STATES as readonly string[]).includes(r.state);
+  const finished = isFinished(r);
   const setFilter = (f: { ordinal?: number; step?: string }) => navigate({ search: f, replace: true });
 
   return (
@@ -80,7 +85,14 @@ export function RunPage() {
         </div>
       </div>
       <StepGraph run={r} steps={steps} onStep={(step) => setFilter({ ordinal: search.ordinal, step })} />
-      <HostGrid runId={runId} live={!finished} steps={steps} selected={search} onCell={(ordinal, step) => setFilter({ ordinal, step })} />
+      <HostGrid
+        runId={runId}
+        live={!finished}
+        polling={!live}
+        steps={steps}
+        selected={search}
+        onCell={(ordinal, step) => setFilter({ ordinal, step })}
+      />
       {output.error != null && <LoadError error={output.error} />}
       {r.outputExpired && (
         <div className="alert alert-info py-2" data-testid="output-expired">
@@ -88,6 +100,7 @@ export function RunPage() {
         </div>
       )}
       <LogPane
+        runId={runId}
         store={output.store}
         version={output.version}
         hosts={r.hosts.map((h) => ({ ordinal: h.ordinal, name: h.targetName }))}

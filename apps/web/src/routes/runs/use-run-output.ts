@@ -10,13 +10,16 @@ const TAIL = 20_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The run's output, kept up to date: pages of `runs.output` after the last sequence
- * number until the run is complete. `expectedLines` (the host-steps' line counts) picks
- * where a big run's tail starts; a wrong guess costs nothing, the head read covers the rest.
+ * The run's output, kept up to date: live over SSE (`runs.onOutput`, resumed by the link
+ * from Last-Event-ID), or, should the subscription fail, pages of `runs.output` after the
+ * last sequence number until the run is complete. `expectedLines` (the host-steps' line
+ * counts) picks where a big run's tail starts; a wrong guess costs nothing, the head read
+ * covers the rest. The store ignores sequence numbers it holds, so no line shows twice.
  */
 export function useRunOutput(runId: string, expectedLines: number) {
   const [store] = useState(() => new LogStore(expectedLines > TAIL ? expectedLines - PAGE : 0));
   const [error, setError] = useState<unknown>(null);
+  const [live, setLive] = useState(false);
   useEffect(() => {
     let stopped = false;
     const read = async (afterSeq: number) => {
@@ -32,7 +35,7 @@ export function useRunOutput(runId: string, expectedLines: number) {
         }
       }
     };
-    void (async () => {
+    const poll = async () => {
       while (!stopped && !store.complete) {
         const page = await read(store.lastSeq);
         if (stopped) return;
@@ -40,7 +43,23 @@ export function useRunOutput(runId: string, expectedLines: number) {
         if (page.complete) store.finish();
         else if (page.lines.length < PAGE) await sleep(IDLE_MS);
       }
-    })().catch(() => {});
+    };
+    const subscription = trpcClient.automation.runs.onOutput.subscribe(
+      { runId, lastEventId: store.lastSeq > 0 ? String(store.lastSeq) : undefined },
+      {
+        onStarted: () => setLive(true),
+        onData: (value) => {
+          const event = "id" in value ? value.data : value;
+          if (event.type === "end") store.finish();
+          else store.append(event.lines);
+        },
+        onError: () => {
+          // No live stream (or it broke for good): read on by polling from the last line held.
+          setLive(false);
+          void poll().catch(() => {});
+        },
+      },
+    );
     void (async () => {
       while (!stopped && store.backfilling) {
         const page = await read(store.headSeq);
@@ -50,8 +69,9 @@ export function useRunOutput(runId: string, expectedLines: number) {
     })().catch(() => {});
     return () => {
       stopped = true;
+      subscription.unsubscribe();
     };
   }, [runId, store]);
   const version = useSyncExternalStore(store.subscribe, store.getVersion);
-  return { store, version, error };
+  return { store, version, error, live };
 }
