@@ -85,24 +85,26 @@ export function streamCommand(
       for (const s of [1, 2] as const) if (partial[s]) emit(s, partial[s]);
       resolve({ exitCode, signal: exitSignal, timedOut: !!how.timedOut, aborted: !!how.aborted, droppedBytes: dropped });
     };
+    // Asked to stop before the channel opened: the command may start anyway, so it is stopped once it does.
+    let pendingStop: { timedOut?: boolean; aborted?: boolean } | null = null;
     const stop = (how: { timedOut?: boolean; aborted?: boolean }) => {
       if (settled || stopping) return;
       stopping = true;
       clearTimeout(timer);
-      void (async () => {
-        if (channel) {
-          try {
-            channel.signal("TERM");
-          } catch {
-            /* the channel may be gone already */
-          }
-          const pgid = await Promise.race([group, sleep(MARKER_WAIT_MS).then(() => null)]);
-          // The leader may have exited on TERM while its children live on: the group is killed whatever happened.
-          if (pgid) await killGroup(client, pgid, opts.become, opts.graceMs ?? KILL_GRACE_MS).catch(() => {});
-          channel.close();
-        }
-        settle(how);
-      })();
+      if (channel) void stopStarted(channel, how);
+      else pendingStop = how;
+    };
+    const stopStarted = async (ch: ClientChannel, how: { timedOut?: boolean; aborted?: boolean }) => {
+      try {
+        ch.signal("TERM");
+      } catch {
+        /* the channel may be gone already */
+      }
+      const pgid = await Promise.race([group, sleep(MARKER_WAIT_MS).then(() => null)]);
+      // The leader may have exited on TERM while its children live on: the group is killed whatever happened.
+      if (pgid) await killGroup(client, pgid, opts.become, opts.graceMs ?? KILL_GRACE_MS).catch(() => {});
+      ch.close();
+      settle(how);
     };
     const onAbort = () => stop({ aborted: true });
     const timer = setTimeout(() => stop({ timedOut: true }), opts.timeoutMs);
@@ -111,16 +113,13 @@ export function streamCommand(
 
     client.exec(remote, { env: opts.env, pty: opts.pty ? { term: "dumb", cols: 200, rows: 50 } : undefined }, (err, ch) => {
       if (err) {
-        if (settled || stopping) return settle({ aborted: true });
+        if (stopping) return settle(pendingStop ?? { aborted: true });
+        if (settled) return;
         settled = true;
         clearTimeout(timer);
         return reject(err);
       }
-      if (settled || stopping) {
-        // Aborted before the command started: closing the channel before any data is enough.
-        ch.close();
-        return settle({ aborted: true });
-      }
+      if (settled) return void ch.close();
       channel = ch;
       ch.on("data", take(1));
       ch.stderr.on("data", take(2));
@@ -134,6 +133,7 @@ export function streamCommand(
       });
       if (opts.become !== undefined) ch.end(opts.become + "\n");
       else ch.end();
+      if (pendingStop) void stopStarted(ch, pendingStop);
     });
   });
 }
