@@ -1,7 +1,14 @@
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { createDb } from "@ops/db";
-import { createLivePublisher, createLiveSubscriber, createLoginThrottle, loadMasterKeys, type MasterKeys, type Services } from "@ops/domain";
+import {
+  createLivePublisher,
+  createLiveSubscriber,
+  createLoginThrottle,
+  loadMasterKeys,
+  type MasterKeys,
+  type Services,
+} from "@ops/domain";
 import type { Config } from "./config";
 import type { Logger } from "./logger";
 import { redisUpGauge } from "./metrics";

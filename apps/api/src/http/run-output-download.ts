@@ -37,7 +37,7 @@ export function runOutputDownload(createContext: (req: Request, res: Response) =
       res.setHeader("Content-Type", "text/plain; charset=utf-8");
       res.setHeader("Content-Disposition", `attachment; filename="${file}"`);
       res.setHeader("Cache-Control", "no-store");
-      for (let after = 0; !res.destroyed; ) {
+      for (let after = 0; !res.destroyed;) {
         const page = await readRunOutput({ ctx, input: { runId: run.id, afterSeq: after, ordinal, limit: PAGE_LINES } });
         if (page.lines.length === 0) break;
         const text = page.lines.map((l) => (host ? l.text : `[${names.get(l.ordinal) ?? l.ordinal}] ${l.text}`)).join("\n") + "\n";

@@ -185,7 +185,10 @@ export function createRunFeeds(ctx: DomainContext) {
      * Lines of a run after `afterSeq` (one host's with `ordinal`), in batches of at most
      * EVENT_LINES, then its final state once it finished and every line was yielded.
      */
-    async *followOutput(input: { runId: string; ordinal?: number; afterSeq: number }, outer?: AbortSignal): AsyncGenerator<OutputFeedEvent> {
+    async *followOutput(
+      input: { runId: string; ordinal?: number; afterSeq: number },
+      outer?: AbortSignal,
+    ): AsyncGenerator<OutputFeedEvent> {
       const signal = onClose(outer);
       const feed = acquireOutput(input.runId);
       try {

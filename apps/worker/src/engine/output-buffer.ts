@@ -93,12 +93,7 @@ export function createOutputBuffer(opts: {
       const dropped = size?.dropped ?? 0;
       if (!size || dropped === 0) return 0;
       size.dropped = 0;
-      api.push(
-        lease,
-        stepId,
-        3,
-        `[output cap reached: ${dropped} bytes of output past the ${cap}-byte limit of this step were not kept]`,
-      );
+      api.push(lease, stepId, 3, `[output cap reached: ${dropped} bytes of output past the ${cap}-byte limit of this step were not kept]`);
       return dropped;
     },
     flush,

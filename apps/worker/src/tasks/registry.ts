@@ -16,7 +16,13 @@ type TaskModule = {
 };
 
 /** Every task the workers run (STYLE.md 8). */
-export const tasks = [sessionsCleanup, connectionTest, discoveryScan, automationRunHosts, automationOutputMaintenance] as const satisfies readonly TaskModule[];
+export const tasks = [
+  sessionsCleanup,
+  connectionTest,
+  discoveryScan,
+  automationRunHosts,
+  automationOutputMaintenance,
+] as const satisfies readonly TaskModule[];
 
 export type TaskIdentifier = (typeof tasks)[number]["identifier"];
 

@@ -27,7 +27,14 @@ export function createLivePublisher(opts: { db: Database; redis?: Redis | null; 
   const notify = (message: string) => opts.db.execute(sql`SELECT pg_notify(${LIVE_CHANNEL}, ${message})`).then(() => {});
   function send(message: string) {
     const redis = opts.redis;
-    const sent = (redis && redis.status === "ready" ? redis.publish(channel, message).then(() => {}, () => notify(message)) : notify(message))
+    const sent = (
+      redis && redis.status === "ready"
+        ? redis.publish(channel, message).then(
+            () => {},
+            () => notify(message),
+          )
+        : notify(message)
+    )
       // Never replayed by design: a message that fails both ways is covered by the subscribers' poll.
       .catch(() => {})
       .finally(() => inFlight.delete(sent));

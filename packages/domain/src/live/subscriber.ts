@@ -19,7 +19,12 @@ export type LiveSubscriber = {
  * pub/sub when configured, because each worker publishes on whichever works for it at
  * that moment (ADR 0012). Messages are hints keyed by run; nothing is buffered.
  */
-export function createLiveSubscriber(opts: { listen: PgListen; redis?: Redis | null; prefix?: string; onError?: (e: Error) => void }): LiveSubscriber {
+export function createLiveSubscriber(opts: {
+  listen: PgListen;
+  redis?: Redis | null;
+  prefix?: string;
+  onError?: (e: Error) => void;
+}): LiveSubscriber {
   const channel = `${opts.prefix ?? "ops:"}${LIVE_CHANNEL}`;
   const listeners = new Map<string, Set<Listener>>();
   const counts = { redis: 0, postgres: 0 };

@@ -16,10 +16,11 @@ export async function outputExpiredBefore(db: Database): Promise<string | null> 
  * `retentionDays`, recording that runs created before the cut-off have no output any
  * more (their run rows and summaries stay). Never a row-by-row DELETE.
  */
-export async function maintainRunOutput({
-  ctx,
-  input,
-}: SystemVerbArgs<{ retentionDays: number; aheadDays?: number }>): Promise<{ created: string[]; dropped: string[]; expiredBefore: string }> {
+export async function maintainRunOutput({ ctx, input }: SystemVerbArgs<{ retentionDays: number; aheadDays?: number }>): Promise<{
+  created: string[];
+  dropped: string[];
+  expiredBefore: string;
+}> {
   const db = ctx.services.db;
   const ahead = input.aheadDays ?? 3;
   const made = await db.execute<{ day: string; created: boolean }>(sql`

@@ -73,7 +73,16 @@ export async function readRunOutput({
 /** Matching lines, a page at a time: one pass over the run's chunks, lines unnested in SQL. */
 async function search(
   ctx: VerbArgs<unknown>["ctx"],
-  input: { runId: string; afterSeq: number; ordinal?: number; limit: number; query: string; day: string; finished: boolean; state: OutputRead["state"] },
+  input: {
+    runId: string;
+    afterSeq: number;
+    ordinal?: number;
+    limit: number;
+    query: string;
+    day: string;
+    finished: boolean;
+    state: OutputRead["state"];
+  },
 ): Promise<OutputRead> {
   const rows = await ctx.services.db.execute<{ seq: number; ordinal: number; step_id: string; stream: number; text: string }>(sql`
     SELECT (o.seq_from + u.i - 1)::bigint AS seq, o.ordinal, o.step_id, u.stream, u.text
