@@ -27,6 +27,11 @@ const expectedLines = (run: RunView | undefined) =>
 
 export function RunPage() {
   const { runId } = route.useParams();
+  // A new run (rerun, resume) starts with its own log store, grid and live streams.
+  return <RunOf key={runId} runId={runId} />;
+}
+
+function RunOf({ runId }: { runId: string }) {
   const search = route.useSearch();
   const navigate = useNavigate({ from: "/runs/$runId" });
   const me = useMe();
