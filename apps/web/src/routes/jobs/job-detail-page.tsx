@@ -85,7 +85,7 @@ export function JobDetailPage() {
         <LabelChips labels={def.labels} />
       </div>
       {allows(me, "runs.read") && <JobRecentRuns jobId={id} />}
-      <JobVersionsCard jobId={id} latest={job.data.latestVersion} />
+      <JobVersionsCard key={`${id}:${job.data.latestVersion}`} jobId={id} latest={job.data.latestVersion} />
       {deleting && (
         <ConfirmDialog
           title="Delete job"

@@ -41,7 +41,7 @@ export function EditJobPage() {
       </Link>
       <h1 className="h3 mb-3">Edit job</h1>
       <JobEditor
-        key={`${job.data.version.version}:${loads}`}
+        key={`${id}:${job.data.version.version}:${loads}`}
         jobId={id}
         expectedVersion={job.data.version.version}
         initial={job.data.version.definition}

@@ -20,7 +20,14 @@ export function LaunchPage() {
   const job = useQuery(trpc.automation.jobs.get.queryOptions({ id }));
   if (job.isPending) return <Loading />;
   if (job.isError) return <LoadError error={job.error} />;
-  return <LaunchForm jobId={id} version={job.data.version.version} definition={job.data.version.definition} />;
+  return (
+    <LaunchForm
+      key={`${id}:${job.data.version.version}`}
+      jobId={id}
+      version={job.data.version.version}
+      definition={job.data.version.definition}
+    />
+  );
 }
 
 function LaunchForm(props: { jobId: string; version: number; definition: import("@ops/domain/schemas/automation-jobs").JobDefinition }) {
