@@ -323,4 +323,22 @@ describe("automation dashboard", () => {
     for (const action of ["cancel", "rerun", "rerunFailed", "resume"]) expect(await page.getByTestId(`run-${action}`).count()).toBe(0);
     await context.close();
   });
+
+  it("opens a big run at its last lines and reads the earlier ones in behind them", async () => {
+    const admin = await app.adminCaller();
+    const { runId } = await admin.automation.runs.exec({ targetIds: [farm.hosts[0]!.id], command: "seq 1 60000" });
+    await expect.poll(async () => (await admin.automation.runs.get({ runId })).state, { timeout: 90_000 }).toBe("succeeded");
+    const page = await adminPage();
+    await page.goto(`${app.url}/runs/${runId}`);
+    const log = page.getByTestId("log-box");
+    // Follow mode shows the end; every line arrives, once.
+    await expect.poll(() => log.getByTestId("log-line").last().textContent(), { timeout: 30_000 }).toMatch(/command60000$/);
+    await expect.poll(() => page.getByTestId("log-count").textContent(), { timeout: 60_000 }).toBe("60,000 lines");
+    // Only the rows in view are in the page.
+    expect(await log.getByTestId("log-line").count()).toBeLessThan(200);
+    await log.evaluate((el) => (el.scrollTop = 0));
+    await expect.poll(() => log.getByTestId("log-line").first().textContent()).toMatch(/command1$/);
+    expect(await page.getByTestId("log-follow").getAttribute("aria-pressed")).toBe("false");
+    await page.context().close();
+  });
 });
