@@ -1,10 +1,11 @@
 import { launchValuesSchema } from "@ops/domain/schemas/automation-params";
+import type { JobDefinition } from "@ops/domain/schemas/automation-jobs";
 import { describeSelector, launchSelector, type LaunchSelector } from "@ops/domain/schemas/automation-selector";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { ArrowLeft, Eye, Play } from "lucide-react";
 import { useState } from "react";
-import { describeError, useFormErrors, validate } from "../../../app/errors";
+import { describeError, useFormErrors, validate, type FieldErrors } from "../../../app/errors";
 import { trpc, trpcClient } from "../../../app/trpc";
 import { ErrorAlert } from "../../../components/form";
 import { LoadError, Loading } from "../../../components/states";
@@ -30,13 +31,14 @@ export function LaunchPage() {
   );
 }
 
-function LaunchForm(props: { jobId: string; version: number; definition: import("@ops/domain/schemas/automation-jobs").JobDefinition }) {
+function LaunchForm(props: { jobId: string; version: number; definition: JobDefinition }) {
   const def = props.definition;
   const navigate = useNavigate();
   const [values, setValues] = useState<Record<string, unknown>>(() => initialValues(def.params));
   const atLaunch = def.selector.mode === "atLaunch";
   const [targets, setTargets] = useState<LaunchSelector>({ mode: "targets", targetIds: [] });
-  const { errors, setErrors, error, setError, onError } = useFormErrors();
+  // The server names a refused value "params.<name>"; the form keys its fields by name.
+  const { errors, setErrors, error, setError, onError } = useFormErrors({ mapFields: unprefixParams });
   const [previewError, setPreviewError] = useState<string | null>(null);
 
   const input = () => {
@@ -128,4 +130,8 @@ function LaunchForm(props: { jobId: string; version: number; definition: import(
       </div>
     </div>
   );
+}
+
+function unprefixParams(fields: FieldErrors): FieldErrors {
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k.replace(/^params\./, ""), v]));
 }
