@@ -97,6 +97,7 @@ describe("automation dashboard", () => {
     await page.getByLabel("Label expression").check();
     await page.getByRole("textbox", { name: "Label expression" }).fill("farm=e2e");
     await page.getByTestId("job-valid").waitFor();
+    await page.screenshot({ path: join(SCREENSHOT_DIR, "ops-job-editor.png"), fullPage: true });
     await page.getByTestId("save-job").click();
     await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
     expect(await page.getByTestId("job-name").textContent()).toBe("e2e echo job");
