@@ -8,9 +8,11 @@ import { credentialsRoute } from "./routes/credentials/credentials-route";
 import { discoveryRoute, scanRoute } from "./routes/discovery/discovery-route";
 import { groupsRoute } from "./routes/groups/groups-route";
 import { homeRoute } from "./routes/home";
+import { jobDetailRoute, jobEditRoute, jobLaunchRoute, jobsRoute, newJobRoute } from "./routes/jobs/jobs-route";
 import { loginRoute } from "./routes/login";
 import { profileMfaRoute, profileRoute, profileSessionsRoute } from "./routes/profile/profile-routes";
 import { rolesRoute } from "./routes/roles/roles-route";
+import { runRoute, runsRoute } from "./routes/runs/runs-route";
 import { setupRoute } from "./routes/setup";
 import { targetDetailRoute, targetsRoute } from "./routes/targets/targets-route";
 import { tokensRoute } from "./routes/tokens/tokens-route";
@@ -29,6 +31,13 @@ const routeTree = rootRoute.addChildren([
     credentialsRoute,
     discoveryRoute,
     scanRoute,
+    jobsRoute,
+    newJobRoute,
+    jobDetailRoute,
+    jobEditRoute,
+    jobLaunchRoute,
+    runsRoute,
+    runRoute,
     usersRoute,
     rolesRoute,
     tokensRoute,

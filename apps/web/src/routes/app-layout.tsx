@@ -3,6 +3,8 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { createRoute, Link, Outlet, redirect, useNavigate, useRouterState } from "@tanstack/react-router";
 import {
   FolderTree,
+  History,
+  ListChecks,
   KeyRound,
   LayoutDashboard,
   LockKeyhole,
@@ -56,6 +58,8 @@ const NAV: NavItem[] = [
   { to: "/groups", label: "Groups", icon: FolderTree, needs: "targets.read" },
   { to: "/credentials", label: "Credentials", icon: LockKeyhole, needs: "credentials.read" },
   { to: "/discovery", label: "Discovery", icon: Radar, needs: "discovery.read" },
+  { to: "/jobs", label: "Jobs", icon: ListChecks, needs: "jobs.read" },
+  { to: "/runs", label: "Runs", icon: History, needs: "runs.read" },
   { to: "/users", label: "Users", icon: Users, needs: "users.read" },
   { to: "/roles", label: "Roles", icon: ShieldCheck, needs: "roles.read" },
   { to: "/audit", label: "Audit log", icon: ScrollText, needs: "audit.read" },

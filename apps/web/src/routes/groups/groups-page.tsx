@@ -13,6 +13,7 @@ import { DismissibleError } from "../../components/dismissible-error";
 import { FreshEdit } from "../../components/fresh-edit";
 import { CreateButton, PageHeader } from "../../components/page-header";
 import { QueryStates } from "../../components/query-states";
+import { RunCommandDialog } from "../../components/run-command-dialog";
 import { TestBatchProgress } from "../../components/test-batch-progress";
 import { GroupModal } from "./group-modal";
 
@@ -20,6 +21,8 @@ export function GroupsPage() {
   const me = useMe();
   const canManage = allows(me, "targets.manage");
   const canTest = allows(me, "targets.test");
+  const canRun = allows(me, "runs.start");
+  const [commanding, setCommanding] = useState<FlatGroup | null>(null);
   const [testing, setTesting] = useState<{ groupId: string; batchId: string } | null>(null);
   const queryClient = useQueryClient();
   const groups = useGroupOptions();
@@ -71,7 +74,7 @@ export function GroupsPage() {
                   </span>
                   {g.description && <span className="small text-body-secondary text-truncate d-none d-md-inline">{g.description}</span>}
                 </span>
-                {(canManage || canTest) && (
+                {(canManage || canTest || canRun) && (
                   <span className="d-flex gap-1">
                     {canTest && g.totalTargets > 0 && (
                       <button
@@ -88,6 +91,16 @@ export function GroupsPage() {
                         title="Test the connection to every target in this group and its child groups"
                       >
                         Test
+                      </button>
+                    )}
+                    {canRun && g.totalTargets > 0 && (
+                      <button
+                        type="button"
+                        className="btn btn-sm btn-outline-primary"
+                        onClick={() => setCommanding(g)}
+                        data-testid="group-run-command"
+                      >
+                        Run command
                       </button>
                     )}
                     {canManage && (
@@ -123,6 +136,12 @@ export function GroupsPage() {
         </FreshEdit>
       ) : (
         editing && <GroupModal parentId={editing.parentId} onClose={() => setEditing(null)} onSaved={() => void refresh()} />
+      )}
+      {commanding && (
+        <RunCommandDialog
+          targets={{ filter: { groupId: commanding.id, labels: [], status: [] }, count: commanding.totalTargets }}
+          onClose={() => setCommanding(null)}
+        />
       )}
       {deleting && (
         <ConfirmDialog

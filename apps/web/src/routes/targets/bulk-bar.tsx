@@ -5,6 +5,7 @@ import { describeError } from "../../app/errors";
 import { trpc } from "../../app/trpc";
 import { CredentialSelect, GroupSelect } from "../../components/asset-pickers";
 import { ConfirmDialog } from "../../components/confirm-dialog";
+import { RunCommandDialog } from "../../components/run-command-dialog";
 import { parseLabel } from "../../components/labels-editor";
 import { TestBatchProgress } from "../../components/test-batch-progress";
 
@@ -26,6 +27,7 @@ export function BulkBar(props: {
   count: number;
   canManage: boolean;
   canTest: boolean;
+  canRun?: boolean;
   onDone: () => void;
   onClear: () => void;
 }) {
@@ -38,6 +40,7 @@ export function BulkBar(props: {
   const [notice, setNotice] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [batchId, setBatchId] = useState<string | null>(null);
+  const [commanding, setCommanding] = useState(false);
   const targets = `${props.count} target${props.count === 1 ? "" : "s"}`;
 
   const bulk = useMutation(
@@ -129,6 +132,16 @@ export function BulkBar(props: {
               Test {"filter" in sel ? "all matching" : "selected"}
             </button>
           )}
+          {props.canRun && (
+            <button
+              type="button"
+              className="btn btn-sm btn-outline-primary"
+              onClick={() => setCommanding(true)}
+              data-testid="bulk-run-command"
+            >
+              Run command
+            </button>
+          )}
           {props.canManage && (
             <button
               type="button"
@@ -213,6 +226,12 @@ export function BulkBar(props: {
           </div>
         )}
       </div>
+      {commanding && (
+        <RunCommandDialog
+          targets={"filter" in sel ? { filter: sel.filter, count: props.count } : { ids: sel.ids }}
+          onClose={() => setCommanding(false)}
+        />
+      )}
       {confirmDelete && (
         <ConfirmDialog
           title="Delete targets"

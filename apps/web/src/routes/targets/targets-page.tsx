@@ -30,8 +30,9 @@ export function TargetsPage() {
   const me = useMe();
   const canManage = allows(me, "targets.manage");
   const canTest = allows(me, "targets.test");
+  const canRun = allows(me, "runs.start");
   // Selection only leads to the bulk bar, which needs one of these.
-  const canSelect = canManage || canTest;
+  const canSelect = canManage || canTest || canRun;
   const queryClient = useQueryClient();
   const [labelDraft, setLabelDraft] = useState("");
   const [labelBad, setLabelBad] = useState(false);
@@ -222,6 +223,7 @@ export function TargetsPage() {
           count={allMatching ? total : selected.size}
           canManage={canManage}
           canTest={canTest}
+          canRun={canRun}
           onDone={refresh}
           onClear={clearSelection}
         />

@@ -8,7 +8,7 @@ import { runScopeSteps } from "./workflow-order";
 /** Hosts one `automation:run-hosts` job claims at a time; several jobs share a big run. */
 export const RUN_HOST_BATCH = 25;
 /** At most this many workers work on one run at once. */
-const MAX_DISPATCH = 8;
+export const MAX_DISPATCH = 8;
 
 export type RunToWrite = {
   /** Chosen by the caller when something (a sealed parameter) is bound to the row. */

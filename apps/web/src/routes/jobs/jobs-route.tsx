@@ -1,0 +1,53 @@
+import { createRoute } from "@tanstack/react-router";
+import { allows } from "../../app/access";
+import { requiring } from "../../app/guard";
+import { appLayoutRoute } from "../app-layout";
+import { JobDetailPage } from "./job-detail-page";
+import { EditJobPage, NewJobPage } from "./job-editor-page";
+import { JobsPage } from "./jobs-page";
+import { jobsListInput, jobsSearch } from "./jobs-search";
+import { LaunchPage } from "./launch/launch-page";
+
+export const jobsRoute = createRoute({
+  getParentRoute: () => appLayoutRoute,
+  path: "/jobs",
+  validateSearch: jobsSearch,
+  loaderDeps: ({ search }) => search,
+  loader: async ({ context, deps }) => {
+    if (!allows(context.me, "jobs.read")) return;
+    await context.queryClient.ensureQueryData(context.trpc.automation.jobs.list.queryOptions(jobsListInput(deps)));
+  },
+  component: requiring("jobs.read", JobsPage),
+});
+
+export const newJobRoute = createRoute({
+  getParentRoute: () => appLayoutRoute,
+  path: "/jobs/new",
+  component: requiring("jobs.manage", NewJobPage),
+});
+
+const loadJob = async ({ context, params }: { context: typeof jobsRoute.types.allContext; params: { id: string } }) => {
+  if (!allows(context.me, "jobs.read")) return;
+  await context.queryClient.ensureQueryData(context.trpc.automation.jobs.get.queryOptions({ id: params.id }));
+};
+
+export const jobDetailRoute = createRoute({
+  getParentRoute: () => appLayoutRoute,
+  path: "/jobs/$id",
+  loader: loadJob,
+  component: requiring("jobs.read", JobDetailPage),
+});
+
+export const jobEditRoute = createRoute({
+  getParentRoute: () => appLayoutRoute,
+  path: "/jobs/$id/edit",
+  loader: loadJob,
+  component: requiring("jobs.manage", EditJobPage),
+});
+
+export const jobLaunchRoute = createRoute({
+  getParentRoute: () => appLayoutRoute,
+  path: "/jobs/$id/launch",
+  loader: loadJob,
+  component: requiring("runs.start", LaunchPage),
+});
