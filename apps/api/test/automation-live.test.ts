@@ -221,11 +221,13 @@ describe("search, download, retention and the per-step cap", () => {
 
   it("searches a run's lines, case-insensitively, per host too", async () => {
     const found = await admin.automation.runs.output({ runId, query: "alpha" });
-    expect(found.lines.map((l) => [l.ordinal, l.text])).toEqual([
-      [0, "Alpha"],
+    // In run order (sequence numbers); the two hosts run side by side, so either may come first.
+    expect(found.lines.map((l) => l.seq)).toEqual([...found.lines.map((l) => l.seq)].sort((a, b) => a - b));
+    expect(found.lines.map((l) => [l.ordinal, l.text]).sort()).toEqual([
       [0, "ALPHA-two"],
-      [1, "Alpha"],
+      [0, "Alpha"],
       [1, "ALPHA-two"],
+      [1, "Alpha"],
     ]);
     expect(found.complete).toBe(true);
     const paged = await admin.automation.runs.output({ runId, query: "alpha", limit: 1, afterSeq: found.lines[0]!.seq });

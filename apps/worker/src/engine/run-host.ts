@@ -64,6 +64,8 @@ export async function runHost(run: HostRun): Promise<HostOutcome | null> {
     runId: run.lease.runId,
     addSecrets: (values) => run.output.addSecrets(run.lease.ordinal, values),
   });
+  // Secret launch values never reach stored or streamed output.
+  if (run.template) run.output.addSecrets(run.lease.ordinal, run.template.secrets);
   // Earlier steps' results on this host, for later steps' templates.
   const results: Record<string, { exitCode: number | null; output: string; state: string }> = {};
   const start = (stepId: string) => whileUnreachable(() => startHostStep({ ctx, input: { lease: run.lease, stepId } }));

@@ -5,13 +5,16 @@ import {
   claimRunLease,
   finishRunStep,
   LEASE_RENEW_MS,
+  openRunParams,
   readRunScope,
+  renderStepConfig,
   RunLeaseBusy,
   renewRunLease,
   runScopeSteps,
   startRunStep,
   stepPlacement,
   systemContext,
+  TemplateError,
   wakeRunHosts,
   type HostStepResult,
   type RecordedStep,
@@ -50,7 +53,12 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
     throw e;
   }
   if (!claimed) return;
-  const { lease, workflow, params } = claimed;
+  const { lease, workflow } = claimed;
+  // Launch values with secrets opened (worker only): conditions read them, templates render
+  // them, and their values are masked in this step's output like a host's.
+  const values = await openRunParams({ ctx, input: { runId } });
+  const params = values.params;
+  const template = values.kind === "job" ? { title: values.title, params } : null;
   const abort = new AbortController();
   const output = createOutputBuffer({
     ctx,
@@ -58,6 +66,7 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
     onLost: () => abort.abort(),
     onError: (e) => deps.log.warn({ runId, err: e instanceof Error ? e.message : String(e) }, "run output not stored yet; retrying"),
   });
+  output.addSecrets(lease.ordinal, values.secrets);
   const renew = setInterval(() => {
     renewRunLease({ ctx, input: { lease } })
       .then(({ held, cancelled }) => {
@@ -75,7 +84,9 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
       if (!done || !FINAL.has(done.state)) {
         const eligible = await eligibleFor(workflow, step, params, view);
         const recorded =
-          eligible && !step.disabled ? await runStep(ctx, deps, lease, step, output, abort.signal) : await skipStep(ctx, lease, step);
+          eligible && !step.disabled
+            ? await runStep(ctx, deps, lease, step, output, abort.signal, template)
+            : await skipStep(ctx, lease, step);
         await output.flush();
         if (!recorded) return; // the run's lease was taken over
       }
@@ -149,7 +160,34 @@ async function runStep(
   step: WorkflowStep,
   output: OutputBuffer,
   signal: AbortSignal,
+  template: { title: string; params: Record<string, unknown> } | null,
 ): Promise<boolean> {
+  // A job's step is a template over its params and the run (no target, no per-host results).
+  if (template) {
+    try {
+      const scope = {
+        params: template.params,
+        target: { id: null, name: "", address: "", port: 0, labels: {}, facts: {} },
+        steps: {},
+        run: { id: lease.runId, title: template.title },
+      };
+      step = { ...step, config: renderStepConfig(step.kind, step.config, scope, step.id) };
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      if (!(await startRunStep({ ctx, input: { lease, stepId: step.id } }))) return false;
+      output.push(lease, step.id, 3, `[${e.message}]`);
+      const result: HostStepResult = {
+        state: "failed",
+        exitCode: null,
+        error: e.message,
+        outputLines: 1,
+        outputBytes: Buffer.byteLength(e.message) + 3,
+        truncated: false,
+        captured: null,
+      };
+      return finishRunStep({ ctx, input: { lease, stepId: step.id, result } });
+    }
+  }
   const session =
     stepPlacement(step) === "one"
       ? hostSession({

@@ -16,6 +16,7 @@ export const execInput = z.object({
   /** Through sudo with each target's become credential. */
   become: z.boolean().default(false),
   parallelism: z.number().int("Enter a whole number").min(1, "At least 1").max(1000, "At most 1000").default(50),
+  /** Per host: the command is stopped (its whole process group) after this long. */
   timeoutSeconds: z.number().int("Enter whole seconds").min(1, "At least 1 second").max(86_400, "At most a day").default(3600),
 });
 export type ExecInput = z.infer<typeof execInput>;

@@ -55,7 +55,9 @@ export async function execCommand({ ctx, input }: VerbArgs<ExecInput>) {
       workflow,
       title: input.command.split("\n")[0]!.slice(0, 200),
       parallelism: input.parallelism,
-      timeoutSeconds: input.timeoutSeconds,
+      // The timeout is the command's, on each host (the step's); a run-wide deadline at
+      // the same moment would race it and call a command that timed out a timed-out run.
+      timeoutSeconds: null,
       hosts: ordered,
       launchedBy: ctx.principal?.userId ?? null,
     });
