@@ -5,7 +5,9 @@
 // Run: cd bench && npx tsx automation.ts
 import { pathToFileURL } from "node:url";
 import ssh2 from "ssh2";
-import { execCommand, getRun, type DomainContext } from "@ops/domain";
+import { Logger as GraphileLogger, run as runGraphile } from "graphile-worker";
+import { createJob, execCommand, getRun, launchJob, type DomainContext } from "@ops/domain";
+import { jobDefinition, type JobDefinitionInput } from "@ops/domain/schemas/automation-jobs";
 import { ensureTestUser, startSshd, type TestSshd } from "../tooling/test/sshd";
 import { fmt, record } from "./lib/report";
 import { startBenchStack, type BenchStack } from "./lib/stack";
@@ -74,6 +76,152 @@ async function execAndWait(ctx: DomainContext, targetIds: string[], command: str
       return { runId, ms: performance.now() - t0, state: row.state, failed: row.failed };
     if (Date.now() > deadline) throw new Error(`run ${runId} not finished after 600 s`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Waits until a run leaves queued/running; answers its state. */
+async function waitForRun(ctx: DomainContext, runId: string, t0: number) {
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const [row] = await ctx.services.db.$client<
+      { state: string; failed: number }[]
+    >`SELECT state, hosts_failed AS failed FROM automation.runs WHERE id = ${runId}`;
+    if (row && !["queued", "running"].includes(row.state))
+      return { runId, ms: performance.now() - t0, state: row.state, failed: row.failed };
+    if (Date.now() > deadline) throw new Error(`run ${runId} not finished after 600 s`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A job launched through the domain verb the API calls, on the given targets. */
+async function launchAndWait(ctx: DomainContext, jobId: string, targetIds: string[]) {
+  const t0 = performance.now();
+  const { runId } = await launchJob({ ctx, input: { jobId, params: {}, targets: { mode: "targets", targetIds } } });
+  return waitForRun(ctx, runId, t0);
+}
+
+async function saveJob(ctx: DomainContext, def: JobDefinitionInput) {
+  const { job } = await createJob({ ctx, input: jobDefinition.parse(def) });
+  return job.id;
+}
+
+const commandStep = (id: string) => ({ id, name: id, kind: "ssh.command", config: { command: "true" } });
+
+/** 5 `ssh.command` steps on 100 targets against the one-step run: the connection is opened once per host. */
+export async function automationSteps() {
+  console.log(`\n== automation-steps: 5 steps of \`true\` on 100 sshd targets against 1 step, parallelism ${CONCURRENCY}`);
+  const farm = await startFarm(10, 10, 24);
+  let stack: BenchStack | null = null;
+  try {
+    stack = await startBenchStack("runsteps", { workerConcurrency: 10 });
+    const ids = await stack.createTargets(farm.endpoints);
+    const ids5 = ["a", "b", "c", "d", "e"];
+    const one = await saveJob(stack.ctx, {
+      name: "one step",
+      selector: { mode: "atLaunch" },
+      parallelism: CONCURRENCY,
+      workflow: { steps: [commandStep("a")] },
+    });
+    const five = await saveJob(stack.ctx, {
+      name: "five steps",
+      selector: { mode: "atLaunch" },
+      parallelism: CONCURRENCY,
+      workflow: { steps: ids5.map(commandStep), edges: ids5.slice(1).map((to, i) => ({ from: ids5[i]!, to })) },
+    });
+    await launchAndWait(stack.ctx, one, ids); // pins host keys
+    const r1 = await launchAndWait(stack.ctx, one, ids);
+    const r5 = await launchAndWait(stack.ctx, five, ids);
+    const ratio = r5.ms / r1.ms;
+    record({ bench: "automation", metric: "job of 1 `true` step on 100 targets (baseline)", value: `${fmt(r1.ms)} ms (${r1.state})` });
+    record({ bench: "automation", metric: "job of 5 `true` steps on 100 targets", value: `${fmt(r5.ms)} ms (${r5.state})` });
+    record({
+      bench: "automation",
+      metric: "5 steps / 1 step",
+      value: fmt(ratio, 2),
+      target: "<= 1.5",
+      pass: ratio <= 1.5 && r5.state === "succeeded",
+    });
+  } finally {
+    await stack?.stop();
+    await Promise.all(farm.sshds.map((s) => s.stop()));
+  }
+}
+
+/** 1,000 runs of a job whose one step is `wait 0` on the worker, against graphile-worker running 1,000 no-op jobs. */
+export async function automationWaitRuns() {
+  const RUNS = 1000;
+  const CONC = 10;
+  console.log(`\n== automation-wait-runs: ${RUNS} runs of a worker-side \`wait 0\` job against ${RUNS} raw graphile-worker no-op jobs`);
+  const stack = await startBenchStack("runwait", { workerConcurrency: CONC });
+  try {
+    // Baseline: graphile-worker alone, a no-op task, the same concurrency, the same database.
+    let done = 0;
+    let allDone!: () => void;
+    const finished = new Promise<void>((r) => (allDone = r));
+    const raw = await runGraphile({
+      connectionString: stack.databaseUrl,
+      concurrency: CONC,
+      noHandleSignals: true,
+      pollInterval: 1000,
+      logger: new GraphileLogger(() => () => {}),
+      taskList: { "bench:noop": async () => void (++done === RUNS && allDone()) },
+    });
+    const t0 = performance.now();
+    await stack.db
+      .$client`SELECT graphile_worker.add_jobs(ARRAY(SELECT ('bench:noop', '{}'::json, null, null, null, null, null, null, null)::graphile_worker.job_spec FROM generate_series(1, ${RUNS})))`;
+    await finished;
+    const rawMs = performance.now() - t0;
+    await raw.stop();
+    const rawPerSecond = (RUNS / rawMs) * 1000;
+
+    const jobId = await saveJob(stack.ctx, {
+      name: "wait 0",
+      selector: { mode: "labels", expression: "bench=none" },
+      workflow: { steps: [{ id: "w", name: "wait", kind: "wait", config: { seconds: 0 } }] },
+    });
+    const t1 = performance.now();
+    const runIds: string[] = [];
+    for (let i = 0; i < RUNS; i++) runIds.push((await launchJob({ ctx: stack.ctx, input: { jobId, params: {} } })).runId);
+    for (;;) {
+      const [row] = await stack.db.$client<{ left: number }[]>`
+        SELECT count(*)::int AS left FROM automation.runs WHERE id = ANY(${runIds}) AND state IN ('queued', 'running')`;
+      if (row!.left === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const oursMs = performance.now() - t1;
+    const oursPerSecond = (RUNS / oursMs) * 1000;
+    const [lat] = await stack.db.$client<{ p50: number; p95: number; ok: number }[]>`
+      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at)) * 1000 AS p50,
+             percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at)) * 1000 AS p95,
+             count(*) FILTER (WHERE state = 'succeeded')::int AS ok
+        FROM automation.runs WHERE id = ANY(${runIds})`;
+    const share = oursPerSecond / rawPerSecond;
+    record({
+      bench: "automation",
+      metric: `raw graphile-worker no-op jobs (baseline), concurrency ${CONC}`,
+      value: `${fmt(rawPerSecond)} jobs/s`,
+    });
+    record({
+      bench: "automation",
+      metric: `runs of a \`wait 0\` worker job, launched one by one`,
+      value: `${fmt(oursPerSecond)} runs/s (${lat!.ok} succeeded)`,
+    });
+    record({
+      bench: "automation",
+      metric: "runs/s as a share of raw graphile-worker",
+      value: `${fmt(share * 100)} %`,
+      target: ">= 50 %",
+      pass: share >= 0.5 && lat!.ok === RUNS,
+    });
+    record({
+      bench: "automation",
+      metric: "queued to running, p50 (p95)",
+      value: `${fmt(lat!.p50, 1)} ms (${fmt(lat!.p95, 1)} ms)`,
+      target: "p50 <= 10 ms",
+      pass: lat!.p50 <= 10,
+    });
+  } finally {
+    await stack.stop();
   }
 }
 
@@ -194,7 +342,7 @@ export async function automationThousand() {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const only = process.argv.slice(2);
-  const all = { automationTrue, automationOutput, automationThousand };
+  const all = { automationTrue, automationSteps, automationWaitRuns, automationOutput, automationThousand };
   for (const [name, bench] of Object.entries(all)) if (!only.length || only.includes(name)) await bench();
   process.exit(0);
 }

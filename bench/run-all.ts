@@ -1,5 +1,5 @@
 // `pnpm bench`: every benchmark in sequence, then one table to paste into README.md.
-import { automationOutput, automationThousand, automationTrue } from "./automation";
+import { automationOutput, automationSteps, automationThousand, automationTrue, automationWaitRuns } from "./automation";
 import { connectionTests } from "./connection-tests";
 import { dbOutage } from "./db-outage";
 import { discoveryBench } from "./discovery";
@@ -26,6 +26,8 @@ const all = [
   discoveryBench,
   dbOutage,
   automationTrue,
+  automationSteps,
+  automationWaitRuns,
   automationOutput,
   automationThousand,
 ];
