@@ -79,6 +79,21 @@ async function execAndWait(ctx: DomainContext, targetIds: string[], command: str
   }
 }
 
+/** Where a run's time went: queue to first host, host lifetimes, step lifetimes, last host to finished. */
+async function explain(stack: BenchStack, runId: string) {
+  const [t] = await stack.db.$client<Record<string, number>[]>`
+    SELECT extract(epoch FROM (SELECT min(started_at) FROM automation.run_hosts WHERE run_id = r.id) - r.created_at) * 1000 AS "queue to first host",
+           (SELECT avg(extract(epoch FROM finished_at - started_at)) * 1000 FROM automation.run_hosts WHERE run_id = r.id) AS "host (claim to finish)",
+           (SELECT avg(extract(epoch FROM finished_at - started_at)) * 1000 FROM automation.run_host_steps WHERE run_id = r.id) AS "step (start to finish)",
+           extract(epoch FROM r.finished_at - (SELECT max(finished_at) FROM automation.run_hosts WHERE run_id = r.id)) * 1000 AS "last host to run finished"
+      FROM automation.runs r WHERE r.id = ${runId}`;
+  console.log(
+    `  where the time went (mean ms): ${Object.entries(t ?? {})
+      .map(([k, v]) => `${k} ${fmt(Number(v), 1)}`)
+      .join(", ")}`,
+  );
+}
+
 /** Waits until a run leaves queued/running; answers its state. */
 async function waitForRun(ctx: DomainContext, runId: string, t0: number) {
   const deadline = Date.now() + 600_000;
@@ -240,6 +255,7 @@ export async function automationTrue() {
     const ours = await execAndWait(stack.ctx, ids, "true", CONCURRENCY);
     const cpu = process.cpuUsage(cpu0);
     const cpuPerHost = (cpu.user + cpu.system) / 1000 / ids.length;
+    await explain(stack, ours.runId);
     const ratio = ours.ms / bare.ms;
     record({ bench: "automation", metric: "bare ssh2 connect + `true`, 100 hosts (baseline)", value: `${fmt(bare.ms)} ms` });
     record({
