@@ -67,16 +67,7 @@ async function bareRun(endpoints: Endpoint[], command: string, concurrency: numb
 async function execAndWait(ctx: DomainContext, targetIds: string[], command: string, parallelism: number) {
   const t0 = performance.now();
   const { runId } = await execCommand({ ctx, input: { targetIds, command, parallelism, become: false, timeoutSeconds: 3600 } });
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    const [row] = await ctx.services.db.$client<
-      { state: string; failed: number }[]
-    >`SELECT state, hosts_failed AS failed FROM automation.runs WHERE id = ${runId}`;
-    if (row && !["queued", "running"].includes(row.state))
-      return { runId, ms: performance.now() - t0, state: row.state, failed: row.failed };
-    if (Date.now() > deadline) throw new Error(`run ${runId} not finished after 600 s`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  return waitForRun(ctx, runId, t0);
 }
 
 /** Where a run's time went: queue to first host, host lifetimes, step lifetimes, last host to finished. */
