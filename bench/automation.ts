@@ -76,6 +76,10 @@ async function explain(stack: BenchStack, runId: string) {
     SELECT extract(epoch FROM (SELECT min(started_at) FROM automation.run_hosts WHERE run_id = r.id) - r.created_at) * 1000 AS "queue to first host",
            (SELECT avg(extract(epoch FROM finished_at - started_at)) * 1000 FROM automation.run_hosts WHERE run_id = r.id) AS "host (claim to finish)",
            (SELECT avg(extract(epoch FROM finished_at - started_at)) * 1000 FROM automation.run_host_steps WHERE run_id = r.id) AS "step (start to finish)",
+           (SELECT avg(extract(epoch FROM s.started_at - h.started_at)) * 1000 FROM automation.run_hosts h
+              JOIN automation.run_host_steps s ON s.run_id = h.run_id AND s.ordinal = h.ordinal WHERE h.run_id = r.id) AS "claim to step start",
+           (SELECT avg(extract(epoch FROM h.finished_at - s.finished_at)) * 1000 FROM automation.run_hosts h
+              JOIN automation.run_host_steps s ON s.run_id = h.run_id AND s.ordinal = h.ordinal WHERE h.run_id = r.id) AS "step end to host end",
            extract(epoch FROM r.finished_at - (SELECT max(finished_at) FROM automation.run_hosts WHERE run_id = r.id)) * 1000 AS "last host to run finished"
       FROM automation.runs r WHERE r.id = ${runId}`;
   console.log(
@@ -173,8 +177,9 @@ export async function automationWaitRuns() {
       taskList: { "bench:noop": async () => void (++done === RUNS && allDone()) },
     });
     const t0 = performance.now();
+    const specs = JSON.stringify(Array.from({ length: RUNS }, () => ({ identifier: "bench:noop", payload: {} })));
     await stack.db
-      .$client`SELECT graphile_worker.add_jobs(ARRAY(SELECT ('bench:noop', '{}'::json, null, null, null, null, null, null, null)::graphile_worker.job_spec FROM generate_series(1, ${RUNS})))`;
+      .$client`SELECT graphile_worker.add_jobs(ARRAY(SELECT json_populate_recordset(null::graphile_worker.job_spec, ${specs}::json)))`;
     await finished;
     const rawMs = performance.now() - t0;
     await raw.stop();

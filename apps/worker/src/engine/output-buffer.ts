@@ -26,6 +26,8 @@ export function createOutputBuffer(opts: {
   const secrets = new Map<number, string[]>();
   let count = 0;
   let flushing: Promise<void> = Promise.resolve();
+  /** Hosts with lines in a flush not yet committed (ordinal -> flushes). */
+  const inFlight = new Map<number, number>();
   const timer = setInterval(() => void flush(), FLUSH_MS);
 
   function mask(ordinal: number, text: string): string {
@@ -39,6 +41,8 @@ export function createOutputBuffer(opts: {
     const chunks = [...pending.values()];
     pending.clear();
     count = 0;
+    const hosts = new Set(chunks.map((c) => c.lease.ordinal));
+    for (const h of hosts) inFlight.set(h, (inFlight.get(h) ?? 0) + 1);
     flushing = flushing.then(async () => {
       try {
         const { lost } = await appendRunOutput({ ctx, input: { runId: opts.runId, chunks } });
@@ -52,9 +56,24 @@ export function createOutputBuffer(opts: {
           count += c.lines.length;
         }
         opts.onError?.(e);
+      } finally {
+        for (const h of hosts) {
+          const n = inFlight.get(h)! - 1;
+          if (n) inFlight.set(h, n);
+          else inFlight.delete(h);
+        }
       }
     });
     return flushing;
+  }
+
+  /**
+   * Stores one host's lines before its end is recorded: a host with nothing buffered or
+   * in flight does not wait for the other hosts' flushes.
+   */
+  function flushHost(ordinal: number): Promise<void> {
+    for (const c of pending.values()) if (c.lease.ordinal === ordinal) return flush();
+    return inFlight.has(ordinal) ? flushing : Promise.resolve();
   }
 
   const api = {
@@ -97,6 +116,7 @@ export function createOutputBuffer(opts: {
       return dropped;
     },
     flush,
+    flushHost,
     async close() {
       clearInterval(timer);
       await flush();

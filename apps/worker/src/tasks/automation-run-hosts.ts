@@ -108,7 +108,7 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
             signal: abort.signal,
             template,
           });
-          await output.flush();
+          await output.flushHost(host.ordinal);
           if (outcome && outcome.state !== "parked") {
             const { state, error } = outcome;
             await whileUnreachable(() => finishRunHost({ ctx, input: { lease: host, state, error } }));
