@@ -89,6 +89,13 @@ async function explain(stack: BenchStack, runId: string) {
   );
 }
 
+/** The hosts of a run that did not succeed, with their errors (a bench that fails says why). */
+async function sayWhyFailed(stack: BenchStack, runId: string) {
+  const bad = await stack.db.$client<{ name: string; state: string; error: string | null }[]>`
+    SELECT target_name AS name, state, error FROM automation.run_hosts WHERE run_id = ${runId} AND state <> 'succeeded'`;
+  for (const h of bad) console.log(`  host ${h.name}: ${h.state}: ${h.error}`);
+}
+
 /** Waits until a run leaves queued/running; answers its state. */
 async function waitForRun(ctx: DomainContext, runId: string, t0: number) {
   const deadline = Date.now() + 600_000;
@@ -292,6 +299,7 @@ export async function automationOutput() {
     const ids = await stack.createTargets(farm.endpoints);
     await execAndWait(stack.ctx, ids, "true", HOSTS);
     const ours = await execAndWait(stack.ctx, ids, `seq 1 ${LINES}`, HOSTS);
+    await sayWhyFailed(stack, ours.runId);
     const [stored] = await stack.db.$client<
       { lines: number; chunks: number }[]
     >`SELECT coalesce(sum(cardinality(lines)), 0)::int AS lines, count(*)::int AS chunks FROM automation.run_output WHERE run_id = ${ours.runId}`;
@@ -323,10 +331,11 @@ export async function automationOutput() {
   }
 }
 
-/** 1,000 hosts (10 sshd x 100 loopback addresses): the run completes; the run's view stays quick. */
+/** 1,000 hosts (100 sshd x 10 loopback addresses): the run completes; the run's view stays quick. */
 export async function automationThousand() {
-  console.log("\n== automation-1000: `true` on 1,000 targets (10 sshd x 100 loopback addresses), parallelism 100");
-  const farm = await startFarm(10, 100, 23);
+  console.log("\n== automation-1000: `true` on 1,000 targets (100 sshd x 10 loopback addresses), parallelism 100");
+  // sshd listens on at most 16 sockets (MAX_LISTEN_SOCKS): 100 daemons of 10 addresses each.
+  const farm = await startFarm(100, 10, 23);
   let stack: BenchStack | null = null;
   try {
     const bare = await bareRun(farm.endpoints, "true", 100);
