@@ -91,9 +91,10 @@ async function explain(stack: BenchStack, runId: string) {
 
 /** The hosts of a run that did not succeed, with their errors (a bench that fails says why). */
 async function sayWhyFailed(stack: BenchStack, runId: string) {
-  const bad = await stack.db.$client<{ name: string; state: string; error: string | null }[]>`
-    SELECT target_name AS name, state, error FROM automation.run_hosts WHERE run_id = ${runId} AND state <> 'succeeded'`;
-  for (const h of bad) console.log(`  host ${h.name}: ${h.state}: ${h.error}`);
+  const bad = await stack.db.$client<{ n: number; state: string; error: string | null }[]>`
+    SELECT count(*)::int AS n, state, error FROM automation.run_hosts WHERE run_id = ${runId} AND state <> 'succeeded'
+    GROUP BY state, error ORDER BY n DESC LIMIT 10`;
+  for (const h of bad) console.log(`  ${h.n} host(s) ${h.state}: ${h.error}`);
 }
 
 /** Waits until a run leaves queued/running; answers its state. */
@@ -199,7 +200,13 @@ export async function automationWaitRuns() {
     });
     const t1 = performance.now();
     const runIds: string[] = [];
-    for (let i = 0; i < RUNS; i++) runIds.push((await launchJob({ ctx: stack.ctx, input: { jobId, params: {} } })).runId);
+    // Ten launchers at once, as ten API clients would be.
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (next++ < RUNS) runIds.push((await launchJob({ ctx: stack.ctx, input: { jobId, params: {} } })).runId);
+      }),
+    );
     for (;;) {
       const [row] = await stack.db.$client<{ left: number }[]>`
         SELECT count(*)::int AS left FROM automation.runs WHERE id = ANY(${runIds}) AND state IN ('queued', 'running')`;
@@ -221,7 +228,7 @@ export async function automationWaitRuns() {
     });
     record({
       bench: "automation",
-      metric: `runs of a \`wait 0\` worker job, launched one by one`,
+      metric: `runs of a \`wait 0\` worker job, launched by 10 clients at once`,
       value: `${fmt(oursPerSecond)} runs/s (${lat!.ok} succeeded)`,
     });
     record({
@@ -342,6 +349,7 @@ export async function automationThousand() {
     stack = await startBenchStack("run1000", { workerConcurrency: 10 });
     const ids = await stack.createTargets(farm.endpoints);
     const ours = await execAndWait(stack.ctx, ids, "true", 100);
+    await sayWhyFailed(stack, ours.runId);
     const t0 = performance.now();
     const view = await getRun({ ctx: stack.ctx, input: { runId: ours.runId } });
     const getMs = performance.now() - t0;
