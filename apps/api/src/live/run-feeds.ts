@@ -1,4 +1,4 @@
-import { automationRunSchemas as s, getRun, readRunOutput, runOutputHead, type DomainContext } from "@ops/domain";
+import { automationRunSchemas as s, getRun, readRunOutput, runOutputHead, type DomainContext, type LiveTopic } from "@ops/domain";
 
 type OutputLine = s.OutputLine;
 type ProgressEvent = s.ProgressEvent;
@@ -40,10 +40,21 @@ function waitOn(w: Waiters, ms: number | null, signal?: AbortSignal): Promise<vo
   });
 }
 
-/** One run's output on this node: one reader, however many subscribers (ADR 0012, "Live delivery"). */
-type OutputFeed = {
+/** What every feed has: its subscribers, and who waits on it and on its reader. */
+type Feed = {
   runId: string;
   subscribers: number;
+  /** Subscribers wait here for what the reader read. */
+  changed: Waiters;
+  /** The reader waits here for a live message. */
+  wake: Waiters;
+  /** A live message arrived since the reader last read. */
+  dirty: boolean;
+  stop: () => void;
+};
+
+/** One run's output on this node: one reader, however many subscribers (ADR 0012, "Live delivery"). */
+type OutputFeed = Feed & {
   /** Every line with seq <= head was read; those >= windowStart are in `window`. */
   head: number;
   windowStart: number;
@@ -52,22 +63,12 @@ type OutputFeed = {
   ended: RunView["state"] | null;
   failure: unknown;
   ready: Promise<void>;
-  changed: Waiters;
-  wake: Waiters;
-  dirty: boolean;
-  stop: () => void;
 };
 
-type ProgressFeed = {
-  runId: string;
-  subscribers: number;
+type ProgressFeed = Feed & {
   snapshot: RunView | null;
   version: number;
   failure: unknown;
-  changed: Waiters;
-  wake: Waiters;
-  dirty: boolean;
-  stop: () => void;
 };
 
 export type RunFeeds = ReturnType<typeof createRunFeeds>;
@@ -85,37 +86,47 @@ export function createRunFeeds(ctx: DomainContext) {
   let closed = false;
   const closing = new Set<() => void>();
 
-  function acquireOutput(runId: string): OutputFeed {
-    const existing = outputs.get(runId);
+  /**
+   * The run's feed in `feeds` with one more subscriber, or a new one (`created`) made of
+   * `fields`, woken by the live messages of `topics` and dropped from `feeds` once stopped.
+   */
+  function acquire<F extends Feed>(
+    feeds: Map<string, F>,
+    runId: string,
+    topics: LiveTopic[],
+    fields: Omit<F, keyof Feed>,
+  ): { feed: F; created: boolean } {
+    const existing = feeds.get(runId);
     if (existing) {
       existing.subscribers++;
-      return existing;
+      return { feed: existing, created: false };
     }
-    const feed: OutputFeed = {
-      runId,
-      subscribers: 1,
+    const base: Feed = { runId, subscribers: 1, changed: new Set(), wake: new Set(), dirty: false, stop: () => {} };
+    const feed = { ...base, ...fields } as F;
+    const poke = () => {
+      feed.dirty = true;
+      wakeAll(feed.wake);
+    };
+    const offs = topics.map((topic) => live?.on(topic, runId, poke));
+    feed.stop = () => {
+      offs.forEach((off) => off?.());
+      feeds.delete(runId);
+      poke();
+    };
+    feeds.set(runId, feed);
+    return { feed, created: true };
+  }
+
+  function acquireOutput(runId: string): OutputFeed {
+    const { feed, created } = acquire(outputs, runId, ["run.output", "run.progress"], {
       head: 0,
       windowStart: 1,
       window: [],
       ended: null,
       failure: null,
       ready: Promise.resolve(),
-      changed: new Set(),
-      wake: new Set(),
-      dirty: false,
-      stop: () => {},
-    };
-    const poke = () => {
-      feed.dirty = true;
-      wakeAll(feed.wake);
-    };
-    const offs = [live?.on("run.output", runId, poke), live?.on("run.progress", runId, poke)];
-    feed.stop = () => {
-      offs.forEach((off) => off?.());
-      outputs.delete(runId);
-      poke();
-    };
-    outputs.set(runId, feed);
+    });
+    if (!created) return feed;
     feed.ready = runOutputHead({ ctx, input: { runId } }).then(
       (head) => {
         feed.head = head;
@@ -154,7 +165,7 @@ export function createRunFeeds(ctx: DomainContext) {
     }
   }
 
-  function release<F extends { subscribers: number; stop: () => void }>(feed: F) {
+  function release(feed: Feed) {
     if (--feed.subscribers === 0) feed.stop();
   }
 
@@ -262,34 +273,8 @@ export function createRunFeeds(ctx: DomainContext) {
   };
 
   function acquireProgress(runId: string): ProgressFeed {
-    const existing = progresses.get(runId);
-    if (existing) {
-      existing.subscribers++;
-      return existing;
-    }
-    const feed: ProgressFeed = {
-      runId,
-      subscribers: 1,
-      snapshot: null,
-      version: 0,
-      failure: null,
-      changed: new Set(),
-      wake: new Set(),
-      dirty: false,
-      stop: () => {},
-    };
-    const poke = () => {
-      feed.dirty = true;
-      wakeAll(feed.wake);
-    };
-    const off = live?.on("run.progress", runId, poke);
-    feed.stop = () => {
-      off?.();
-      progresses.delete(runId);
-      poke();
-    };
-    progresses.set(runId, feed);
-    void readProgress(feed);
+    const { feed, created } = acquire(progresses, runId, ["run.progress"], { snapshot: null, version: 0, failure: null });
+    if (created) void readProgress(feed);
     return feed;
   }
 

@@ -1,8 +1,9 @@
 import { z } from "zod";
-import { isoDate, pageInput, uuid } from "./common";
+import { isoDate, pageInput, pageOf, uuid } from "./common";
 import { labelPair, labels } from "./assets-targets";
 import { paramDefinitions } from "./automation-params";
 import { targetSelector } from "./automation-selector";
+import { savedByPerson, versionedView, versionSummary } from "./automation-versions";
 import { checkWorkflow, workflowDocument } from "./automation-workflow";
 
 /**
@@ -81,8 +82,6 @@ export const validateJobInput = z.object({
   id: uuid.optional(),
 });
 
-const person = z.object({ id: z.string(), displayName: z.string() }).nullable();
-
 export const jobSummary = z.object({
   id: z.string(),
   name: z.string(),
@@ -91,42 +90,17 @@ export const jobSummary = z.object({
   latestVersion: z.number().int(),
   stepCount: z.number().int(),
   selector: z.string(),
-  createdBy: person,
+  createdBy: savedByPerson,
   createdAt: isoDate,
   updatedAt: isoDate,
 });
 export type JobSummary = z.infer<typeof jobSummary>;
-export const jobPage = z.object({
-  items: z.array(jobSummary),
-  total: z.number().int(),
-  page: z.number().int(),
-  pageSize: z.number().int(),
-});
+export const jobPage = pageOf(jobSummary);
 
-export const jobView = z.object({
-  id: z.string(),
-  latestVersion: z.number().int(),
-  createdAt: isoDate,
-  updatedAt: isoDate,
-  version: z.object({
-    version: z.number().int(),
-    comment: z.string(),
-    savedBy: person,
-    savedAt: isoDate,
-    /** SHA-256 of the canonical document: equal definitions, equal hashes. */
-    hash: z.string(),
-    definition: z.custom<JobDefinition>(),
-  }),
-});
+export const jobView = versionedView(z.custom<JobDefinition>());
 export type JobView = z.infer<typeof jobView>;
 
-export const jobVersionSummary = z.object({
-  version: z.number().int(),
-  comment: z.string(),
-  savedBy: person,
-  savedAt: isoDate,
-  hash: z.string(),
-});
+export const jobVersionSummary = versionSummary;
 export const jobVersionList = z.array(jobVersionSummary);
 
 export const saveJobResult = z.object({

@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { isoDate, pageInput, uuid } from "./common";
+import { isoDate, pageInput, pageOf, uuid } from "./common";
 import { paramDefinitions, valueSchema, type ParamDefinition } from "./automation-params";
 import { STEP_KINDS, TEMPLATE_KIND_IDS } from "./automation-steps";
+import { savedByPerson, versionedView } from "./automation-versions";
 
 /**
  * The step library (issue 7, point 3): user-defined step templates. A template is a step
@@ -222,8 +223,6 @@ export const listStepTemplatesInput = pageInput.extend({
   kind: z.enum(TEMPLATE_KIND_IDS).optional(),
 });
 
-const person = z.object({ id: z.string(), displayName: z.string() }).nullable();
-
 export const stepTemplateSummary = z.object({
   id: z.string(),
   name: z.string(),
@@ -231,32 +230,14 @@ export const stepTemplateSummary = z.object({
   kind: z.string(),
   latestVersion: z.number().int(),
   params: z.array(z.string()),
-  createdBy: person,
+  createdBy: savedByPerson,
   createdAt: isoDate,
   updatedAt: isoDate,
 });
 export type StepTemplateSummary = z.infer<typeof stepTemplateSummary>;
-export const stepTemplatePage = z.object({
-  items: z.array(stepTemplateSummary),
-  total: z.number().int(),
-  page: z.number().int(),
-  pageSize: z.number().int(),
-});
+export const stepTemplatePage = pageOf(stepTemplateSummary);
 
-export const stepTemplateView = z.object({
-  id: z.string(),
-  latestVersion: z.number().int(),
-  createdAt: isoDate,
-  updatedAt: isoDate,
-  version: z.object({
-    version: z.number().int(),
-    comment: z.string(),
-    savedBy: person,
-    savedAt: isoDate,
-    hash: z.string(),
-    definition: z.custom<StepTemplateDefinition>(),
-  }),
-});
+export const stepTemplateView = versionedView(z.custom<StepTemplateDefinition>());
 export type StepTemplateView = z.infer<typeof stepTemplateView>;
 
 export const saveStepTemplateResult = z.object({

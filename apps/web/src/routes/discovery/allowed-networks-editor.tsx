@@ -1,50 +1,12 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
-import { useFormErrors, type FieldErrors } from "../../app/errors";
-import { trpc } from "../../app/trpc";
-import { Field, inputClass } from "../../components/form";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { trpc, trpcClient } from "../../app/trpc";
+import { NetworkAllowListEditor } from "../../components/network-allow-list-editor";
 import { Loading } from "../../components/states";
-
-/** "cidr  note" per line. */
-function parseLines(text: string) {
-  return text
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .map((l) => {
-      const [cidr = "", ...rest] = l.split(/\s+/);
-      return { cidr, note: rest.join(" ") };
-    });
-}
-
-function lineErrors(errors: FieldErrors): FieldErrors {
-  const out: FieldErrors = {};
-  for (const [key, messages] of Object.entries(errors)) {
-    const m = /^cidrs\.(\d+)/.exec(key);
-    (out.cidrs ??= []).push(...messages.map((msg) => (m ? `Line ${Number(m[1]) + 1}: ${msg}` : msg)));
-  }
-  return out;
-}
 
 /** The networks discovery may scan; one CIDR per line, optionally followed by a note. */
 export function AllowedNetworksEditor({ canConfigure }: { canConfigure: boolean }) {
   const queryClient = useQueryClient();
   const networks = useQuery(trpc.assets.discoveryNetworks.list.queryOptions());
-  const [text, setText] = useState<string | null>(null);
-  const { errors, setErrors, error, setError, onError } = useFormErrors({ onlyBesideFields: true, mapFields: lineErrors });
-  const [saved, setSaved] = useState(false);
-  useEffect(() => {
-    if (networks.data && text === null) setText(networks.data.map((n) => (n.note ? `${n.cidr} ${n.note}` : n.cidr)).join("\n"));
-  }, [networks.data]);
-  const save = useMutation(
-    trpc.assets.discoveryNetworks.set.mutationOptions({
-      onSuccess: async () => {
-        setSaved(true);
-        await queryClient.invalidateQueries(trpc.assets.discoveryNetworks.pathFilter());
-      },
-      onError,
-    }),
-  );
   if (networks.isPending) return <Loading />;
   if (!canConfigure) {
     return (
@@ -58,51 +20,23 @@ export function AllowedNetworksEditor({ canConfigure }: { canConfigure: boolean 
       </ul>
     );
   }
-  const submit = () => {
-    setSaved(false);
-    setError(null);
-    setErrors({});
-    save.mutate({ cidrs: parseLines(text ?? "") });
-  };
   return (
     <div>
-      <Field
+      <NetworkAllowListEditor
+        networks={networks.data}
+        field="cidrs"
+        save={(cidrs) => trpcClient.assets.discoveryNetworks.set.mutate({ cidrs })}
+        onSaved={() => queryClient.invalidateQueries(trpc.assets.discoveryNetworks.pathFilter())}
         id="allowed-networks"
-        name="cidrs"
         label="Allowed networks"
-        errors={errors}
         help="One CIDR block per line, optionally followed by a note. Empty: discovery may scan nothing."
-        value={text}
-      >
-        {(invalid) => (
-          <textarea
-            id="allowed-networks"
-            rows={4}
-            className={inputClass(invalid, "form-control font-monospace")}
-            value={text ?? ""}
-            onChange={(e) => (setText(e.target.value), setSaved(false))}
-            placeholder="e.g. 10.0.0.0/16 office"
-            spellCheck={false}
-          />
-        )}
-      </Field>
-      {error && <div className="text-danger small mb-2">{error}</div>}
-      <div className="d-flex align-items-center gap-2">
-        <button
-          type="button"
-          className="btn btn-outline-primary btn-sm"
-          disabled={save.isPending}
-          onClick={submit}
-          data-testid="save-networks"
-        >
-          Save networks
-        </button>
-        {saved && (
-          <span className="text-success small" data-testid="networks-saved">
-            Saved
-          </span>
-        )}
-      </div>
+        placeholder="e.g. 10.0.0.0/16 office"
+        rows={4}
+        saveLabel="Save networks"
+        saveClassName="btn btn-outline-primary btn-sm"
+        saveTestId="save-networks"
+        savedTestId="networks-saved"
+      />
     </div>
   );
 }

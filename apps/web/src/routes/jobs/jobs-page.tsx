@@ -1,12 +1,11 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
-import { useState } from "react";
 import { allows } from "../../app/access";
-import { targetSchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { useDebouncedSearch } from "../../app/use-debounced-search";
 import { useFormatDate } from "../../app/use-format-date";
 import { useMe } from "../../app/use-me";
+import { LabelFilterChips, LabelFilterInput } from "../../components/label-filter";
 import { LabelChips } from "../../components/labels-editor";
 import { CreateButton, PageHeader } from "../../components/page-header";
 import { QueryTable } from "../../components/query-table";
@@ -24,16 +23,8 @@ export function JobsPage() {
   const navigate = useNavigate({ from: "/jobs" });
   const setSearch = (patch: Partial<JobsSearch>) => navigate({ search: (s) => ({ ...s, ...patch, page: patch.page ?? 1 }) });
   const [searchText, setSearchText] = useDebouncedSearch(search.search, (text) => setSearch({ search: text }));
-  const [labelDraft, setLabelDraft] = useState("");
-  const [labelBad, setLabelBad] = useState(false);
   const list = useQuery({ ...trpc.automation.jobs.list.queryOptions(jobsListInput(search)), placeholderData: keepPreviousData });
   const labels = search.labels ?? [];
-  const addLabel = () => {
-    if (!targetSchemas.labelPair.safeParse(labelDraft).success) return setLabelBad(labelDraft.trim() !== "");
-    setLabelBad(false);
-    setLabelDraft("");
-    if (!labels.includes(labelDraft.trim())) void setSearch({ labels: [...labels, labelDraft.trim()] });
-  };
 
   return (
     <div>
@@ -49,36 +40,12 @@ export function JobsPage() {
           <SearchBox value={searchText} onChange={setSearchText} placeholder="Search name and description" label="Search jobs" />
         </div>
         <div className="col-12 col-md-4">
-          <div className="input-group">
-            <input
-              className={`form-control ${labelBad ? "is-invalid" : ""}`}
-              placeholder="Label, e.g. team=web"
-              aria-label="Filter by label"
-              value={labelDraft}
-              onChange={(e) => setLabelDraft(e.target.value)}
-              onKeyDown={(e) => e.key === "Enter" && addLabel()}
-            />
-            <button type="button" className="btn btn-outline-secondary" onClick={addLabel}>
-              Add
-            </button>
-          </div>
-          {labelBad && <div className="invalid-feedback d-block">Filter by a label as key=value.</div>}
+          <LabelFilterInput labels={labels} onChange={(l) => void setSearch({ labels: l })} placeholder="Label, e.g. team=web" />
         </div>
       </div>
       {labels.length > 0 && (
         <div className="d-flex flex-wrap gap-2 mb-3">
-          {labels.map((l) => (
-            <span key={l} className="badge rounded-pill text-bg-info d-inline-flex align-items-center gap-1">
-              {l}
-              <button
-                type="button"
-                className="btn-close btn-close-white"
-                style={{ fontSize: ".5rem" }}
-                aria-label={`Remove filter ${l}`}
-                onClick={() => setSearch({ labels: labels.filter((x) => x !== l) })}
-              />
-            </span>
-          ))}
+          <LabelFilterChips labels={labels} onChange={(l) => void setSearch({ labels: l })} />
         </div>
       )}
       <QueryTable

@@ -4,13 +4,13 @@ import { ArrowDown, ArrowUp, Download, Upload } from "lucide-react";
 import { useEffect, useState } from "react";
 import { allows } from "../../app/access";
 import { describeError } from "../../app/errors";
-import { targetSchemas } from "../../app/schemas";
 import { trpc, trpcClient } from "../../app/trpc";
 import { useDebouncedSearch } from "../../app/use-debounced-search";
 import { useFormatDate } from "../../app/use-format-date";
 import { useMe } from "../../app/use-me";
 import { GroupSelect } from "../../components/asset-pickers";
 import { DismissibleError } from "../../components/dismissible-error";
+import { LabelFilterChips, LabelFilterInput } from "../../components/label-filter";
 import { LabelChips } from "../../components/labels-editor";
 import { CreateButton, PageHeader } from "../../components/page-header";
 import { QueryTable } from "../../components/query-table";
@@ -34,8 +34,6 @@ export function TargetsPage() {
   // Selection only leads to the bulk bar, which needs one of these.
   const canSelect = canManage || canTest || canRun;
   const queryClient = useQueryClient();
-  const [labelDraft, setLabelDraft] = useState("");
-  const [labelBad, setLabelBad] = useState(false);
   const [creating, setCreating] = useState(false);
   const [importing, setImporting] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -61,12 +59,6 @@ export function TargetsPage() {
 
   const labels = search.labels ?? [];
   const statuses = search.status ?? [];
-  const addLabelFilter = () => {
-    if (!targetSchemas.labelPair.safeParse(labelDraft).success) return setLabelBad(labelDraft.trim() !== "");
-    setLabelBad(false);
-    setLabelDraft("");
-    if (!labels.includes(labelDraft.trim())) void setSearch({ labels: [...labels, labelDraft.trim()] });
-  };
   const toggleStatus = (s: (typeof TARGET_STATUSES)[number]) =>
     setSearch({ status: statuses.includes(s) ? statuses.filter((x) => x !== s) : [...statuses, s] });
   const sortBy = (sort: TargetsSearch["sort"]) =>
@@ -165,20 +157,7 @@ export function TargetsPage() {
           <SearchBox value={searchText} onChange={setSearchText} placeholder="Search name, address, description" label="Search targets" />
         </div>
         <div className="col-12 col-sm-6 col-md-3">
-          <div className="input-group">
-            <input
-              className={`form-control ${labelBad ? "is-invalid" : ""}`}
-              placeholder="Label, e.g. env=prod"
-              aria-label="Filter by label"
-              value={labelDraft}
-              onChange={(e) => setLabelDraft(e.target.value)}
-              onKeyDown={(e) => e.key === "Enter" && addLabelFilter()}
-            />
-            <button type="button" className="btn btn-outline-secondary" onClick={addLabelFilter}>
-              Add
-            </button>
-          </div>
-          {labelBad && <div className="invalid-feedback d-block">Filter by a label as key=value.</div>}
+          <LabelFilterInput labels={labels} onChange={(l) => void setSearch({ labels: l })} placeholder="Label, e.g. env=prod" />
         </div>
         <div className="col-12 col-sm-6 col-md-4">
           <GroupSelect
@@ -201,18 +180,7 @@ export function TargetsPage() {
             {statusLabel(s)}
           </button>
         ))}
-        {labels.map((l) => (
-          <span key={l} className="badge rounded-pill text-bg-info d-inline-flex align-items-center gap-1">
-            {l}
-            <button
-              type="button"
-              className="btn-close btn-close-white"
-              style={{ fontSize: ".5rem" }}
-              aria-label={`Remove filter ${l}`}
-              onClick={() => setSearch({ labels: labels.filter((x) => x !== l) })}
-            />
-          </span>
-        ))}
+        <LabelFilterChips labels={labels} onChange={(l) => void setSearch({ labels: l })} />
       </div>
 
       <DismissibleError error={error} onDismiss={() => setError(null)} />

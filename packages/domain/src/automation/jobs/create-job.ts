@@ -4,7 +4,8 @@ import type { VerbArgs } from "../../context";
 import { Conflict } from "../../errors";
 import type { JobDefinition } from "../../schemas/automation-jobs";
 import { checkExpandedWorkflow, invalidWorkflow } from "../workflow/expand-workflow";
-import { assertJobNameFree, duplicateJob, isUniqueViolation, loadJobVersion, sealDefinition, toJobView } from "./job-rules";
+import { sealDefinition } from "../versioned-definitions";
+import { assertJobNameFree, duplicateJob, isUniqueViolation, loadJobVersion, toJobView } from "./job-rules";
 
 /** A new job and its version 1, in one transaction. */
 export async function createJob({ ctx, input }: VerbArgs<JobDefinition>) {

@@ -1,21 +1,14 @@
-import { createHash } from "node:crypto";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Executor } from "@ops/db";
 import { jobs, jobVersions, users } from "@ops/db";
 import { Conflict, NotFound } from "../../errors";
 import type { JobDefinition, JobView } from "../../schemas/automation-jobs";
-import { canonicalJson } from "../../schemas/automation-workflow";
+import { versionSummaryView } from "../versioned-definitions";
 
 export type JobRow = typeof jobs.$inferSelect;
 export type JobVersionRow = typeof jobVersions.$inferSelect;
 
 export const duplicateJob = (name: string) => `A job named "${name}" already exists`;
-
-/** The stored form of a definition and its hash: equal definitions, equal hashes. */
-export function sealDefinition(definition: JobDefinition): { stored: Record<string, unknown>; hash: string } {
-  const json = canonicalJson(definition);
-  return { stored: JSON.parse(json) as Record<string, unknown>, hash: createHash("sha256").update(json).digest("hex") };
-}
 
 export async function assertJobNameFree(db: Executor, name: string, exceptId?: string): Promise<void> {
   const cond = and(sql`lower(${jobs.name}) = lower(${name})`, isNull(jobs.deletedAt));
@@ -59,14 +52,7 @@ export function toJobView(job: JobRow, version: JobVersionRow & { savedByName: s
     latestVersion: job.latestVersion,
     createdAt: job.createdAt.toISOString(),
     updatedAt: job.updatedAt.toISOString(),
-    version: {
-      version: version.version,
-      comment: version.comment,
-      savedBy: version.savedBy ? { id: version.savedBy, displayName: version.savedByName ?? "" } : null,
-      savedAt: version.savedAt.toISOString(),
-      hash: version.hash,
-      definition: version.definition as unknown as JobDefinition,
-    },
+    version: { ...versionSummaryView(version, version.savedByName), definition: version.definition as unknown as JobDefinition },
   };
 }
 

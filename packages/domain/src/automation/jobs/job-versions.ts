@@ -2,6 +2,7 @@ import { desc, eq } from "drizzle-orm";
 import { jobVersions, users } from "@ops/db";
 import type { VerbArgs } from "../../context";
 import { diffDefinitions } from "../../schemas/automation-jobs";
+import { versionSummaryView } from "../versioned-definitions";
 import { loadJobRow, loadJobVersion } from "./job-rules";
 
 /** Every version of a job, newest first. */
@@ -14,13 +15,7 @@ export async function listJobVersions({ ctx, input }: VerbArgs<{ id: string }>) 
     .leftJoin(users, eq(users.id, jobVersions.savedBy))
     .where(eq(jobVersions.jobId, job.id))
     .orderBy(desc(jobVersions.version));
-  return rows.map(({ v, savedByName }) => ({
-    version: v.version,
-    comment: v.comment,
-    savedBy: v.savedBy ? { id: v.savedBy, displayName: savedByName ?? "" } : null,
-    savedAt: v.savedAt.toISOString(),
-    hash: v.hash,
-  }));
+  return rows.map(({ v, savedByName }) => versionSummaryView(v, savedByName));
 }
 
 /** What changed from one version to another. */

@@ -5,7 +5,8 @@ import type { VerbArgs } from "../../context";
 import { Conflict } from "../../errors";
 import { diffDefinitions, type JobDefinition } from "../../schemas/automation-jobs";
 import { assertReferences } from "./create-job";
-import { assertJobNameFree, duplicateJob, isUniqueViolation, loadJobRow, loadJobVersion, sealDefinition, toJobView } from "./job-rules";
+import { assertExpectedVersion, sealDefinition } from "../versioned-definitions";
+import { assertJobNameFree, duplicateJob, isUniqueViolation, loadJobRow, loadJobVersion, toJobView } from "./job-rules";
 
 export type UpdateJobInput = { id: string; expectedVersion?: number; comment: string; definition: JobDefinition };
 
@@ -19,11 +20,7 @@ export async function updateJob({ ctx, input }: VerbArgs<UpdateJobInput>) {
   return ctx.services.db
     .transaction(async (tx) => {
       const job = await loadJobRow(tx, input.id, true);
-      if (input.expectedVersion !== undefined && input.expectedVersion !== job.latestVersion) {
-        throw new Conflict(
-          `Job "${job.name}" was changed by someone else since you opened it (version ${job.latestVersion} is newer than your ${input.expectedVersion}). Reload to see the changes.`,
-        );
-      }
+      assertExpectedVersion("Job", job, input.expectedVersion);
       const latest = await loadJobVersion(tx, job.id, job.latestVersion);
       if (latest.hash === hash) return { job: toJobView(job, latest), changed: false };
       await assertReferences(tx, input.definition, { id: job.id, name: job.name });

@@ -4,8 +4,7 @@ import type { VerbArgs } from "../../context";
 import { NotFound } from "../../errors";
 import type { RunView } from "../../schemas/automation-runs";
 import { outputExpiredBefore } from "./output-retention";
-
-const iso = (d: Date | null) => d?.toISOString() ?? null;
+import { hostStepView, runHeadView, runHostView } from "./run-views";
 
 /** A run with every host and every host-step's state. */
 export async function getRun({ ctx, input }: VerbArgs<{ runId: string }>): Promise<RunView> {
@@ -25,46 +24,9 @@ export async function getRun({ ctx, input }: VerbArgs<{ runId: string }>): Promi
   ]);
   const { run } = row;
   return {
-    id: run.id,
-    kind: run.kind,
-    title: run.title,
-    jobId: run.jobId,
-    jobVersion: run.jobVersion,
-    state: run.state,
-    progress: { done: run.hostStepsDone, total: run.hostStepsTotal },
-    hostsTotal: run.hostsTotal,
-    hostsFailed: run.hostsFailed,
-    launchedBy: run.launchedBy ? { id: run.launchedBy, displayName: row.launcherName ?? "" } : null,
-    createdAt: run.createdAt.toISOString(),
-    startedAt: iso(run.startedAt),
-    finishedAt: iso(run.finishedAt),
+    ...runHeadView(run, row.launcherName),
     ...(row.day && expiredBefore && row.day < expiredBefore ? { outputExpired: true } : {}),
-    hosts: hosts.map((h) => ({
-      ordinal: h.ordinal,
-      targetId: h.targetId,
-      targetName: h.targetName,
-      state: h.state,
-      startedAt: iso(h.startedAt),
-      finishedAt: iso(h.finishedAt),
-      error: h.error,
-      steps: steps.filter((s) => s.ordinal === h.ordinal).map(stepView),
-    })),
-    runSteps: steps.filter((s) => s.ordinal === RUN_SCOPE_ORDINAL).map(stepView),
-  };
-}
-
-function stepView(s: typeof runHostSteps.$inferSelect) {
-  return {
-    stepId: s.stepId,
-    state: s.state,
-    exitCode: s.exitCode,
-    attempts: s.attempts,
-    startedAt: iso(s.startedAt),
-    finishedAt: iso(s.finishedAt),
-    error: s.error,
-    outputLines: s.outputLines,
-    outputBytes: s.outputBytes,
-    truncated: s.truncated,
-    ...(s.outputDroppedBytes ? { droppedBytes: s.outputDroppedBytes } : {}),
+    hosts: hosts.map((h) => runHostView(h, steps)),
+    runSteps: steps.filter((s) => s.ordinal === RUN_SCOPE_ORDINAL).map(hostStepView),
   };
 }

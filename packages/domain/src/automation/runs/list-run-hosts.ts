@@ -5,8 +5,7 @@ import { NotFound } from "../../errors";
 import { containsPattern } from "../../like-patterns";
 import type { RUN_HOST_STATES, RunHostView } from "../../schemas/automation-runs";
 import type { Page } from "../../schemas/common";
-
-const iso = (d: Date | null) => d?.toISOString() ?? null;
+import { runHostView } from "./run-views";
 
 export type ListRunHostsInput = {
   runId: string;
@@ -46,29 +45,7 @@ export async function listRunHosts({ ctx, input }: VerbArgs<ListRunHostsInput>):
         .where(and(eq(runHostSteps.runId, input.runId), inArray(runHostSteps.ordinal, ordinals)))
     : [];
   return {
-    items: hosts.map((h) => ({
-      ordinal: h.ordinal,
-      targetId: h.targetId,
-      targetName: h.targetName,
-      state: h.state,
-      startedAt: iso(h.startedAt),
-      finishedAt: iso(h.finishedAt),
-      error: h.error,
-      steps: steps
-        .filter((s) => s.ordinal === h.ordinal)
-        .map((s) => ({
-          stepId: s.stepId,
-          state: s.state,
-          exitCode: s.exitCode,
-          attempts: s.attempts,
-          startedAt: iso(s.startedAt),
-          finishedAt: iso(s.finishedAt),
-          error: s.error,
-          outputLines: s.outputLines,
-          outputBytes: s.outputBytes,
-          truncated: s.truncated,
-        })),
-    })),
+    items: hosts.map((h) => runHostView(h, steps)),
     total: total?.n ?? 0,
     page: input.page,
     pageSize: input.pageSize,

@@ -4,8 +4,7 @@ import type { VerbArgs } from "../../context";
 import { containsPattern } from "../../like-patterns";
 import type { ListRunsInput, RunSummary } from "../../schemas/automation-runs";
 import type { Page } from "../../schemas/common";
-
-const iso = (d: Date | null) => d?.toISOString() ?? null;
+import { runHeadView } from "./run-views";
 
 /** One page of runs, newest first, filtered by job, state, kind, launcher, time and title. */
 export async function listRuns({ ctx, input }: VerbArgs<ListRunsInput>): Promise<Page<RunSummary>> {
@@ -34,22 +33,7 @@ export async function listRuns({ ctx, input }: VerbArgs<ListRunsInput>): Promise
       .where(where),
   ]);
   return {
-    items: rows.map(({ run, launcherName }) => ({
-      id: run.id,
-      kind: run.kind,
-      title: run.title,
-      jobId: run.jobId,
-      jobVersion: run.jobVersion,
-      state: run.state,
-      progress: { done: run.hostStepsDone, total: run.hostStepsTotal },
-      hostsTotal: run.hostsTotal,
-      hostsFailed: run.hostsFailed,
-      launchedBy: run.launchedBy ? { id: run.launchedBy, displayName: launcherName ?? "" } : null,
-      createdAt: run.createdAt.toISOString(),
-      startedAt: iso(run.startedAt),
-      finishedAt: iso(run.finishedAt),
-      parentRunId: run.parentRunId,
-    })),
+    items: rows.map(({ run, launcherName }) => ({ ...runHeadView(run, launcherName), parentRunId: run.parentRunId })),
     total: total?.n ?? 0,
     page: input.page,
     pageSize: input.pageSize,

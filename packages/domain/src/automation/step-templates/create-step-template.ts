@@ -4,11 +4,12 @@ import type { VerbArgs } from "../../context";
 import { Conflict } from "../../errors";
 import type { StepTemplateDefinition } from "../../schemas/automation-step-templates";
 import { isUniqueViolation } from "../jobs/job-rules";
-import { assertTemplateNameFree, duplicateTemplate, loadTemplateVersion, sealTemplate, toTemplateView } from "./template-rules";
+import { sealDefinition } from "../versioned-definitions";
+import { assertTemplateNameFree, duplicateTemplate, loadTemplateVersion, toTemplateView } from "./template-rules";
 
 /** A new step template and its version 1, in one transaction. */
 export async function createStepTemplate({ ctx, input }: VerbArgs<StepTemplateDefinition>) {
-  const { stored, hash } = sealTemplate(input);
+  const { stored, hash } = sealDefinition(input);
   return ctx.services.db
     .transaction(async (tx) => {
       await assertTemplateNameFree(tx, input.name);

@@ -1,21 +1,14 @@
-import { createHash } from "node:crypto";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Executor } from "@ops/db";
 import { stepTemplates, stepTemplateVersions, users } from "@ops/db";
 import { Conflict, NotFound } from "../../errors";
 import type { StepTemplateDefinition, StepTemplateView } from "../../schemas/automation-step-templates";
-import { canonicalJson } from "../../schemas/automation-workflow";
+import { versionSummaryView } from "../versioned-definitions";
 
 export type StepTemplateRow = typeof stepTemplates.$inferSelect;
 export type StepTemplateVersionRow = typeof stepTemplateVersions.$inferSelect;
 
 export const duplicateTemplate = (name: string) => `A step template named "${name}" already exists`;
-
-/** The stored form of a definition and its hash: equal definitions, equal hashes. */
-export function sealTemplate(definition: StepTemplateDefinition): { stored: Record<string, unknown>; hash: string } {
-  const json = canonicalJson(definition);
-  return { stored: JSON.parse(json) as Record<string, unknown>, hash: createHash("sha256").update(json).digest("hex") };
-}
 
 export async function assertTemplateNameFree(db: Executor, name: string, exceptId?: string): Promise<void> {
   const cond = and(sql`lower(${stepTemplates.name}) = lower(${name})`, isNull(stepTemplates.deletedAt));
@@ -59,13 +52,6 @@ export function toTemplateView(t: StepTemplateRow, v: StepTemplateVersionRow & {
     latestVersion: t.latestVersion,
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
-    version: {
-      version: v.version,
-      comment: v.comment,
-      savedBy: v.savedBy ? { id: v.savedBy, displayName: v.savedByName ?? "" } : null,
-      savedAt: v.savedAt.toISOString(),
-      hash: v.hash,
-      definition: v.definition as unknown as StepTemplateDefinition,
-    },
+    version: { ...versionSummaryView(v, v.savedByName), definition: v.definition as unknown as StepTemplateDefinition },
   };
 }

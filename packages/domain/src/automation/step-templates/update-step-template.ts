@@ -6,14 +6,8 @@ import { Conflict } from "../../errors";
 import { diffDefinitions } from "../../schemas/automation-jobs";
 import type { StepTemplateDefinition } from "../../schemas/automation-step-templates";
 import { isUniqueViolation } from "../jobs/job-rules";
-import {
-  assertTemplateNameFree,
-  duplicateTemplate,
-  loadTemplateRow,
-  loadTemplateVersion,
-  sealTemplate,
-  toTemplateView,
-} from "./template-rules";
+import { assertExpectedVersion, sealDefinition } from "../versioned-definitions";
+import { assertTemplateNameFree, duplicateTemplate, loadTemplateRow, loadTemplateVersion, toTemplateView } from "./template-rules";
 
 export type UpdateStepTemplateInput = { id: string; expectedVersion?: number; comment: string; definition: StepTemplateDefinition };
 
@@ -23,15 +17,11 @@ export type UpdateStepTemplateInput = { id: string; expectedVersion?: number; co
  * that pin an older version keep it; the others get this one at their next launch.
  */
 export async function updateStepTemplate({ ctx, input }: VerbArgs<UpdateStepTemplateInput>) {
-  const { stored, hash } = sealTemplate(input.definition);
+  const { stored, hash } = sealDefinition(input.definition);
   return ctx.services.db
     .transaction(async (tx) => {
       const row = await loadTemplateRow(tx, input.id, true);
-      if (input.expectedVersion !== undefined && input.expectedVersion !== row.latestVersion) {
-        throw new Conflict(
-          `Step template "${row.name}" was changed by someone else since you opened it (version ${row.latestVersion} is newer than your ${input.expectedVersion}). Reload to see the changes.`,
-        );
-      }
+      assertExpectedVersion("Step template", row, input.expectedVersion);
       const latest = await loadTemplateVersion(tx, row.id, row.latestVersion);
       if (latest.hash === hash) return { template: toTemplateView(row, latest), changed: false };
       if (input.definition.name.toLowerCase() !== row.name.toLowerCase()) await assertTemplateNameFree(tx, input.definition.name, row.id);
