@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { targets } from "@ops/db";
 import { expandWorkflow } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { createWorkflowRun } from "../../api/test/helpers/run-factory";
+import { createTestRun } from "../../api/test/helpers/run-farm";
 import { ensureTestUser, startSshd, type TestSshd } from "../../../tooling/test/sshd";
 import { type WorkerHandle } from "../src/run-worker";
 
@@ -84,11 +84,14 @@ describe("an expanded workflow on the worker", () => {
 
     const workflow = await expandWorkflow(app.db, job.version.definition.workflow, { params: job.version.definition.params });
     const hosts = await admin.assets.targets.list({ search: "exp-", pageSize: 10 });
-    const { runId } = await createWorkflowRun(app.db, {
+    const { runId } = await createTestRun(app, {
       workflow,
       targets: hosts.items.map((t) => ({ id: t.id, name: t.name })),
-      job: { id: job.id, version: job.latestVersion },
+      kind: "job",
+      jobId: job.id,
+      jobVersion: job.latestVersion,
       title: "Greet everyone",
+      parallelism: 20,
     });
 
     const run = await finished(runId);

@@ -7,7 +7,7 @@ import { startEmbeddedPostgres, targets, type EmbeddedDatabase } from "@ops/db";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { ensureTestUser, freePort, startSshd, type TestSshd } from "../../../tooling/test/sshd";
 import { type WorkerHandle } from "../src/run-worker";
-import { commandStep, createWorkflowRun } from "./helpers/create-workflow-run";
+import { commandStep, createTestRun } from "../../api/test/helpers/run-farm";
 
 /**
  * Runs under faults (issue 7 "Bad input and faults"): a database restart in the middle of
@@ -73,7 +73,7 @@ describe("a database restart mid-run", () => {
   it("the run resumes where it was: every step recorded once, every output line kept in order", async () => {
     const ts = await Promise.all([farm[0]!, farm[1]!].map((s) => makeTarget(s.port)));
     const F = `F=${sideDir}/$(echo "$SSH_CONNECTION" | cut -d' ' -f4);`;
-    const { runId } = await createWorkflowRun(app.db, {
+    const { runId } = await createTestRun(app, {
       targetIds: ts.map((t) => t.id),
       workflow: {
         steps: [

@@ -8,7 +8,7 @@ import { domainEvents, targets, workers } from "@ops/db";
 import { claimRunHosts, startHostStep, systemContext } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { ensureTestUser, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
-import { commandStep, createWorkflowRun } from "./helpers/create-workflow-run";
+import { commandStep, createTestRun } from "../../api/test/helpers/run-farm";
 import { bundleWorker, spawnWorker, type WorkerProcess } from "./helpers/worker-process";
 
 /**
@@ -132,7 +132,7 @@ describe("a worker SIGKILLed mid-run", () => {
     const a = startWorkerProcess();
     const aRow = await registered(a);
     // Not idempotent and in flight at the kill: interrupted, then the failure edge (s4).
-    const interrupted = await createWorkflowRun(app.db, {
+    const interrupted = await createTestRun(app, {
       title: "not idempotent",
       targetIds: [ts[0]!.id, ts[1]!.id],
       workflow: {
@@ -150,7 +150,7 @@ describe("a worker SIGKILLed mid-run", () => {
       },
     });
     // Idempotent and in flight: run again by the survivor (which finds the first line and goes on).
-    const rerun = await createWorkflowRun(app.db, {
+    const rerun = await createTestRun(app, {
       title: "idempotent",
       targetIds: [ts[2]!.id, ts[3]!.id],
       workflow: {
@@ -253,10 +253,10 @@ describe("the run reaper", () => {
     const w = await liveWorker();
     const [t] = await farmTargets(1);
     const side = sideEffects();
-    const { runId } = await createWorkflowRun(app.db, {
+    const { runId } = await createTestRun(app, {
       targetIds: [t!.id],
       workflow: { steps: [commandStep("only", `${side.F} echo only >> "$F"`)] },
-      dispatch: false,
+      dispatch: 0,
     });
     const run = await finished(runId);
     expect(run.state).toBe("succeeded");
@@ -270,12 +270,13 @@ describe("the run reaper", () => {
     // Written in one transaction, so the reaper sees it only as it is meant to be: past its
     // deadline, host 0 claimed mid-step by a worker that is gone (lease expired), host 1 never started.
     const runId = await app.db.transaction(async (tx) => {
-      const { runId } = await createWorkflowRun(tx, {
+      const { runId } = await createTestRun(app, {
+        tx,
         title: "nobody holds it",
         targetIds: ts.map((t) => t.id),
         workflow: { steps: [commandStep("a", "true"), commandStep("b", "true")], edges: [{ from: "a", to: "b" }] },
         timeoutSeconds: 3600,
-        dispatch: false,
+        dispatch: 0,
       });
       const ctx = systemContext({ ...app.services, db: tx as unknown as typeof app.db }, "test");
       const claimed = await claimRunHosts({ ctx, input: { runId, workerId: "gone", max: 1 } });
@@ -312,7 +313,7 @@ describe("run timeouts on a live worker", () => {
     await liveWorker();
     const ts = await farmTargets(3);
     const side = sideEffects();
-    const { runId } = await createWorkflowRun(app.db, {
+    const { runId } = await createTestRun(app, {
       title: "too slow",
       targetIds: ts.map((t) => t.id),
       parallelism: 2,
