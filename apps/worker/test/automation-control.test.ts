@@ -4,8 +4,8 @@ import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { ensureTestUser, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
 import { type WorkerHandle } from "../src/run-worker";
 import { open } from "@ops/domain";
-import { commandStep, createTestRun, runParamBinding } from "../../api/test/helpers/run-farm";
-import { createTarget, finishedRun, onTarget, processesOnTarget } from "./helpers/run-control";
+import { commandStep, createTestRun, finishedRun, runParamBinding } from "../../api/test/helpers/run-farm";
+import { createTarget, onTarget, processesOnTarget } from "./helpers/run-control";
 
 /**
  * Cancel, step timeouts, rerun and resume, end to end: procedures called through the

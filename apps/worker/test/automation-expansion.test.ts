@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { targets } from "@ops/db";
 import { expandWorkflow } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { createTestRun } from "../../api/test/helpers/run-farm";
+import { createTestRun, finishedRun } from "../../api/test/helpers/run-farm";
 import { ensureTestUser, startSshd, type TestSshd } from "../../../tooling/test/sshd";
 import { type WorkerHandle } from "../src/run-worker";
 
@@ -40,13 +40,6 @@ afterAll(async () => {
   await sshd?.stop();
   await app?.close();
 });
-
-async function finished(runId: string) {
-  await expect
-    .poll(async () => (await admin.automation.runs.get({ runId })).state, { timeout: 90_000, interval: 200 })
-    .toMatch(/^(succeeded|failed|cancelled|timed_out)$/);
-  return admin.automation.runs.get({ runId });
-}
 
 describe("an expanded workflow on the worker", () => {
   it("runs a sub-job's steps and a template's command on every host, in order, under prefixed ids", async () => {
@@ -94,7 +87,7 @@ describe("an expanded workflow on the worker", () => {
       parallelism: 20,
     });
 
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("succeeded");
     for (const host of run.hosts) {
       expect(host.state).toBe("succeeded");

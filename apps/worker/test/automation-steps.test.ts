@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { targets } from "@ops/db";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { createTestRun } from "../../api/test/helpers/run-farm";
+import { createTestRun, finishedRun } from "../../api/test/helpers/run-farm";
 import { ensureTestUser, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
 import type { WorkerHandle } from "../src/run-worker";
 
@@ -93,19 +93,8 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** Polls the run through the API until it has finished (bounded, generous for a busy machine). */
-async function finished(runId: string) {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const run = await admin.automation.runs.get({ runId });
-    if (["succeeded", "failed", "cancelled", "timed_out"].includes(run.state)) return run;
-    if (Date.now() > deadline) throw new Error(`run not finished in time: ${JSON.stringify(run)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function stepsOf(runId: string) {
-  const run = await finished(runId);
+  const run = await finishedRun(admin, runId);
   // Worker-placed kinds (http.request, wait) run once for the run: their results are runSteps.
   return Object.fromEntries([...run.hosts[0]!.steps, ...(run.runSteps ?? [])].map((s) => [s.stepId, s]));
 }

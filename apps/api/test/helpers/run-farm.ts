@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { runs, targets, type Executor } from "@ops/db";
 import { randomUUID } from "node:crypto";
-import { enqueueTasks, seal, writeRun, type RunToWrite, type SealBinding } from "@ops/domain";
+import { automationRunSchemas, enqueueTasks, seal, writeRun, type RunToWrite, type SealBinding } from "@ops/domain";
 import { workflowDocument } from "@ops/domain/schemas/automation-workflow";
 import { ensureTestUser, startSshd, type TestSshd, type TestUsers } from "../../../../tooling/test/sshd";
 import type { TestApp } from "./harness";
@@ -66,6 +66,32 @@ export async function createRunFarm(app: TestApp, opts: { hosts?: number; sshds?
       await Promise.all(sshds.map((s) => s.stop()));
     },
   };
+}
+
+/**
+ * Polls the run through the API until it has finished (bounded, generous for a busy
+ * machine) and answers it. Errors (e.g. while the database is away) are retried until
+ * the time is up.
+ */
+export async function finishedRun<R extends { state: string }>(
+  admin: { automation: { runs: { get(input: { runId: string }): Promise<R> } } },
+  runId: string,
+  timeoutMs = 90_000,
+): Promise<R> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let last: unknown;
+    try {
+      const run = await admin.automation.runs.get({ runId });
+      if ((automationRunSchemas.TERMINAL_RUN_STATES as readonly string[]).includes(run.state)) return run;
+      last = run;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} not finished in ${timeoutMs} ms: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /**

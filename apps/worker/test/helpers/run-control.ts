@@ -1,6 +1,5 @@
 import ssh2 from "ssh2";
 import { targets } from "@ops/db";
-import { automationRunSchemas } from "@ops/domain";
 import type { TestApp } from "../../../api/test/helpers/harness";
 import type { TestUsers } from "../../../../tooling/test/sshd";
 
@@ -8,8 +7,6 @@ import type { TestUsers } from "../../../../tooling/test/sshd";
  * Small factories for tests of running, cancelling, rerunning and resuming runs against
  * real sshd targets (apps/worker/test/automation-control.test.ts).
  */
-type Admin = Awaited<ReturnType<TestApp["adminCaller"]>>;
-const DONE = ["succeeded", "failed", "cancelled", "timed_out"];
 
 /** A target on 127.0.0.1:`port` signing in with `credentialId`. */
 export async function createTarget(app: TestApp, o: Partial<typeof targets.$inferInsert> & { port: number; credentialId: string }) {
@@ -18,17 +15,6 @@ export async function createTarget(app: TestApp, o: Partial<typeof targets.$infe
     .values({ name: `ctl-${Math.random().toString(36).slice(2, 8)}`, address: "127.0.0.1", ...o })
     .returning();
   return t!;
-}
-
-/** Polls the run through the API until it has finished. */
-export async function finishedRun(admin: Admin, runId: string): Promise<automationRunSchemas.RunView> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const run = await admin.automation.runs.get({ runId });
-    if (DONE.includes(run.state)) return run;
-    if (Date.now() > deadline) throw new Error(`run not finished in time: ${JSON.stringify(run)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**
