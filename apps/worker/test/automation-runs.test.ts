@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { targets } from "@ops/db";
 import { appendRunOutput, claimRunHosts, finishHostStep, finishRunHost, startHostStep, systemContext, type HostLease } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { createRunFarm, type RunFarm, finishedRun } from "../../api/test/helpers/run-farm";
+import { createRunFarm, type RunFarm, finishedRun, createStepResult } from "../../api/test/helpers/run-farm";
 import { freePort, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
 import { type WorkerHandle } from "../src/run-worker";
 
@@ -141,15 +141,7 @@ describe("leases and fencing", () => {
     await worker.stop();
     try {
       const ctx = systemContext(app.services, "test");
-      const result = {
-        state: "succeeded" as const,
-        exitCode: 0,
-        error: null,
-        outputLines: 0,
-        outputBytes: 0,
-        truncated: false,
-        captured: null,
-      };
+      const result = createStepResult();
       // Many rounds: the race (each host's check seeing the others still running) needs no luck to show.
       for (let round = 0; round < 15; round++) {
         const { runId } = await admin.automation.runs.exec({ targetIds: ts.map((t) => t.id), command: "true" });
@@ -186,15 +178,7 @@ describe("leases and fencing", () => {
         sql`SELECT state, error FROM automation.run_host_steps WHERE run_id = ${runId}`,
       );
       expect(step).toEqual({ state: "interrupted", error: "interrupted: the worker running it was lost" });
-      const result = {
-        state: "succeeded" as const,
-        exitCode: 0,
-        error: null,
-        outputLines: 0,
-        outputBytes: 0,
-        truncated: false,
-        captured: null,
-      };
+      const result = createStepResult();
       expect(await finishHostStep({ ctx, input: { lease: stale, stepId: "command", result } })).toBe(false);
       const appended = await appendRunOutput({
         ctx,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { claimRunLease, finishRunStep, RunLeaseBusy, systemContext, THRESHOLD_SKIP } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { createTestRun, startRunFarm, finishedRun } from "../../api/test/helpers/run-farm";
+import { createTestRun, startRunFarm, finishedRun, createStepResult } from "../../api/test/helpers/run-farm";
 
 /**
  * Workflow semantics across hosts (issue 7, points 1, 2 and 6), on real sshd targets on
@@ -399,15 +399,7 @@ describe("run-scope steps", () => {
     const run = await admin.automation.runs.get({ runId });
     expect(run.runSteps![0]).toMatchObject({ state: "interrupted", error: "interrupted: the worker running it was lost" });
     const stale = { runId, ordinal: -1, epoch: held!.epoch, workerId: held!.owner };
-    const result = {
-      state: "succeeded" as const,
-      exitCode: 0,
-      error: null,
-      outputLines: 0,
-      outputBytes: 0,
-      truncated: false,
-      captured: null,
-    };
+    const result = createStepResult();
     expect(await finishRunStep({ ctx, input: { lease: stale, stepId: "long", result } })).toBe(false);
     expect((await admin.automation.runs.get({ runId })).runSteps![0]!.state).toBe("interrupted");
   });

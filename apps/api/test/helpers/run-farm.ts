@@ -94,6 +94,20 @@ export async function finishedRun<R extends { state: string }>(
   }
 }
 
+/** A step result as a worker reports it (finishHostStep, finishRunStep): a plain success unless `o` says otherwise. */
+export function createStepResult(o: Partial<{ state: "succeeded" | "failed"; exitCode: number | null; error: string | null }> = {}) {
+  return {
+    state: "succeeded" as const,
+    exitCode: 0,
+    error: null,
+    outputLines: 0,
+    outputBytes: 0,
+    truncated: false,
+    captured: null,
+    ...o,
+  };
+}
+
 /**
  * Requests cancellation of the running runs titled `title` the way the engine reads it
  * (`cancel_requested_at`; workers see it at their next lease renewal). Answers the ids.
