@@ -4,7 +4,7 @@ import { auditLog, runs } from "@ops/db";
 import type { automationSchemas } from "@ops/domain";
 import type { WorkerHandle } from "@ops/worker";
 import { startTestApp, type TestApp } from "./helpers/harness";
-import { createRunFarm, type RunFarm } from "./helpers/run-farm";
+import { createRunFarm, type RunFarm, finishedRun } from "./helpers/run-farm";
 
 type JobDefinitionInput = automationSchemas.JobDefinitionInput;
 
@@ -48,14 +48,6 @@ const command = (id: string, text: string, more: Record<string, unknown> = {}) =
   config: { command: text, ...more },
 });
 
-/** Waits (bounded, generous for a busy machine) until the run has finished, and answers it. */
-async function finished(runId: string) {
-  await expect
-    .poll(async () => (await admin.automation.runs.get({ runId })).state, { timeout: 90_000, interval: 100 })
-    .toMatch(/^(succeeded|failed|cancelled|timed_out)$/);
-  return admin.automation.runs.get({ runId });
-}
-
 async function outputOf(runId: string, ordinal: number) {
   const page = await admin.automation.runs.output({ runId, ordinal, limit: 10_000 });
   return page.lines.filter((l) => l.stream !== "engine").map((l) => l.text);
@@ -91,7 +83,7 @@ describe("launching a job", () => {
     });
     const { runId, hosts } = await admin.automation.runs.launch({ jobId: job.id, params: { greeting: "hi", phrase: SECRET } });
     expect(hosts).toBe(2);
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state, JSON.stringify(run)).toBe("succeeded");
     expect(run).toMatchObject({ kind: "job", jobId: job.id, jobVersion: 1, progress: { done: 4, total: 4 } });
     for (const [ordinal, host] of farm.hosts.entries()) {
@@ -145,7 +137,7 @@ describe("launching a job", () => {
       workflow: { steps: [command("probe", "echo {{ target.facts.kernel }}")] },
     });
     const { runId } = await admin.automation.runs.launch({ jobId: job.id });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("failed");
     expect(run.hosts[0]!.steps[0]).toMatchObject({
       state: "failed",
@@ -183,7 +175,7 @@ describe("selectors", () => {
       targets: { mode: "targets", targetIds: [target.id] },
     });
     expect(hosts).toBe(1);
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.hosts.map((h) => [h.targetName, h.state])).toEqual([[target.name, "succeeded"]]);
 
     const fixed = await createJob({
@@ -212,7 +204,7 @@ describe("selectors", () => {
     expect(preview.selector).toBe(`labels env=${tag},role!=db`);
     expect(preview.hosts).toEqual([web, bare].map((t) => ({ targetId: t.id, name: t.name, address: "127.0.0.1", problem: null })));
     const { runId } = await admin.automation.runs.launch({ jobId: job.id });
-    expect((await finished(runId)).hosts.map((h) => h.targetName)).toEqual([web.name, bare.name]);
+    expect((await finishedRun(admin, runId)).hosts.map((h) => h.targetName)).toEqual([web.name, bare.name]);
     // The version's run settings travel with the run.
     const [row] = await app.db.select().from(runs).where(eq(runs.id, runId));
     expect(row).toMatchObject({ failureThreshold: { kind: "percent", value: 50 }, exclusive: "queue", parallelism: 20 });
@@ -273,14 +265,14 @@ describe("run lists", () => {
       workflow: { steps: [command("first", "true"), command("second", "exit 4")], edges: [{ from: "first", to: "second" }] },
     });
     const a = await admin.automation.runs.launch({ jobId: job.id });
-    await finished(a.runId);
+    await finishedRun(admin, a.runId);
     const b = await admin.automation.runs.launch({ jobId: job.id });
-    await finished(b.runId);
+    await finishedRun(admin, b.runId);
     const other = await app.createUser({ roles: ["operator"] });
     const adhoc = await app
       .caller(await app.principalFor(other.id))
       .automation.runs.exec({ targetIds: [farm.hosts[0]!.id], command: "echo listed adhoc" });
-    await finished(adhoc.runId);
+    await finishedRun(admin, adhoc.runId);
 
     const mine = await admin.automation.runs.list({ jobId: job.id });
     expect(mine.items.map((r) => r.id)).toEqual([b.runId, a.runId]);

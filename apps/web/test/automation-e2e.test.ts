@@ -3,29 +3,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
+import type { TestApp } from "../../api/test/helpers/harness";
 import { createRunFarm, type RunFarm } from "../../api/test/helpers/run-farm";
-import { ensureBuilt, launchChromium, SCREENSHOT_DIR, signIn, webRoot } from "./helpers/browser";
-
-// Its own build directory: other e2e files may rebuild theirs in parallel (see assets-e2e).
-const dist = join(webRoot, "test-results", "automation-e2e-dist");
+import { SCREENSHOT_DIR, signIn, startDashboard } from "./helpers/browser";
 
 let app: TestApp;
 let browser: Browser;
+let dashboard: Awaited<ReturnType<typeof startDashboard>>;
 let farm: RunFarm;
 
 beforeAll(async () => {
-  ensureBuilt(dist);
-  app = await startTestApp({ webDist: dist });
+  // Its own build directory: other e2e files may rebuild theirs in parallel (see assets-e2e).
+  dashboard = await startDashboard("automation-e2e-dist");
+  ({ app, browser } = dashboard);
   await app.startWorker({ concurrency: 4 });
   // Two hosts on two sshd servers, labelled for the job's selector.
   farm = await createRunFarm(app, { hosts: 2, sshds: 2, labels: { farm: "e2e" } });
-  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await app?.close();
+  await dashboard?.close();
   await farm?.stop();
 });
 

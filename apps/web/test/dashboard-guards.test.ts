@@ -1,24 +1,20 @@
-import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { ensureBuilt, fillSignIn, launchChromium, signIn as signInAt, webRoot } from "./helpers/browser";
-
-// Its own build directory: the other browser test files may rebuild theirs in parallel.
-const dist = join(webRoot, "test-results", "guards-e2e-dist");
+import type { TestApp } from "../../api/test/helpers/harness";
+import { fillSignIn, signIn as signInAt, startDashboard } from "./helpers/browser";
 
 let app: TestApp;
 let browser: Browser;
+let dashboard: Awaited<ReturnType<typeof startDashboard>>;
 
 beforeAll(async () => {
-  ensureBuilt(dist);
-  app = await startTestApp({ webDist: dist });
-  browser = await launchChromium();
+  // Its own build directory: other dashboard test files may rebuild theirs in parallel.
+  dashboard = await startDashboard("guards-e2e-dist");
+  ({ app, browser } = dashboard);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await app?.close();
+  await dashboard?.close();
 });
 
 function signIn(page: Page, email: string, password: string) {

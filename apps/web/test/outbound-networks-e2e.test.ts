@@ -1,24 +1,20 @@
-import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { ensureBuilt, launchChromium, signIn, webRoot } from "./helpers/browser";
-
-// Its own build directory: other dashboard test files may rebuild theirs in parallel.
-const dist = join(webRoot, "test-results", "outbound-networks-e2e-dist");
+import type { TestApp } from "../../api/test/helpers/harness";
+import { signIn, startDashboard } from "./helpers/browser";
 
 let app: TestApp;
 let browser: Browser;
+let dashboard: Awaited<ReturnType<typeof startDashboard>>;
 
 beforeAll(async () => {
-  ensureBuilt(dist);
-  app = await startTestApp({ webDist: dist });
-  browser = await launchChromium();
+  // Its own build directory: other dashboard test files may rebuild theirs in parallel.
+  dashboard = await startDashboard("outbound-networks-e2e-dist");
+  ({ app, browser } = dashboard);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await app?.close();
+  await dashboard?.close();
 });
 
 describe("Settings > Outbound networks", () => {

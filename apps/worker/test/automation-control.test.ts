@@ -4,7 +4,8 @@ import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { ensureTestUser, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
 import { type WorkerHandle } from "../src/run-worker";
 import { open } from "@ops/domain";
-import { commandStep, createJobRun, createTarget, finishedRun, onTarget, processesOnTarget, runParamBinding } from "./helpers/run-control";
+import { commandStep, createTestRun, finishedRun, runParamBinding } from "../../api/test/helpers/run-farm";
+import { createTarget, onTarget, processesOnTarget } from "./helpers/run-control";
 
 /**
  * Cancel, step timeouts, rerun and resume, end to end: procedures called through the
@@ -49,6 +50,33 @@ const sleepersOn = async (port: number, n: string) => (await withSleepers(port, 
 async function hostRunning(runId: string, ordinal = 0) {
   const run = await admin.automation.runs.get({ runId });
   return run.hosts[ordinal]!.steps[0]!.state;
+}
+
+/** A run of a job saved here (its version 1) on `targetIds`, written the way a launch writes it. */
+async function createJobRun(o: {
+  workflow: unknown;
+  targetIds: string[];
+  params?: Record<string, string>;
+  secrets?: Record<string, string>;
+}) {
+  const { job } = await admin.automation.jobs.create({
+    name: `ctl job ${Math.random().toString(36).slice(2, 8)}`,
+    workflow: o.workflow as Parameters<typeof admin.automation.jobs.create>[0]["workflow"],
+  });
+  const { runId } = await createTestRun(app, {
+    kind: "job",
+    jobId: job.id,
+    jobVersion: 1,
+    workflow: job.version.definition.workflow,
+    title: job.version.definition.name,
+    parallelism: 10,
+    timeoutSeconds: null,
+    launchedBy: app.admin.id,
+    targetIds: o.targetIds,
+    params: o.params,
+    secrets: o.secrets,
+  });
+  return { runId, jobId: job.id };
 }
 
 describe("cancel", () => {
@@ -144,7 +172,7 @@ describe("rerun", () => {
     // Each sshd's port tells its host apart; B fails until the fix file exists.
     const log = `/tmp/ops-ctl-${n}`;
     const command = `port=\${SSH_CONNECTION##* }; echo ran >> ${log}-$port; [ "$port" != ${sshdB.port} ] || [ -e ${log}-fixed ] || exit 3`;
-    const { runId, jobId } = await createJobRun(app, admin, {
+    const { runId, jobId } = await createJobRun({
       workflow: { version: 1, steps: [commandStep("run", command)], edges: [] },
       targetIds: [a.id, b.id],
       params: { greeting: "hello" },
@@ -216,7 +244,7 @@ describe("resume", () => {
         { from: "deploy", to: "verify", on: "success" as const },
       ],
     };
-    const { runId } = await createJobRun(app, admin, { workflow, targetIds: [a.id, b.id] });
+    const { runId } = await createJobRun({ workflow, targetIds: [a.id, b.id] });
     const first = await finishedRun(admin, runId);
     expect(first.state).toBe("failed");
     expect(first.hosts[1]!.steps.map((s) => [s.stepId, s.state])).toEqual([
@@ -265,7 +293,7 @@ describe("resume", () => {
       ],
       edges: [{ from: "first", to: "slow", on: "success" as const }],
     };
-    const { runId } = await createJobRun(app, admin, { workflow, targetIds: [t.id] });
+    const { runId } = await createJobRun({ workflow, targetIds: [t.id] });
     await expect.poll(() => sleepersOn(sshdA.port, n)).toHaveLength(1);
     await admin.automation.runs.cancel({ runId });
     expect((await finishedRun(admin, runId)).hosts[0]!.steps.map((s) => s.state)).toEqual(["succeeded", "cancelled"]);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { targets } from "@ops/db";
 import { expandWorkflow } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { createWorkflowRun } from "../../api/test/helpers/run-factory";
+import { createTestRun, finishedRun } from "../../api/test/helpers/run-farm";
 import { ensureTestUser, startSshd, type TestSshd } from "../../../tooling/test/sshd";
 import { type WorkerHandle } from "../src/run-worker";
 
@@ -41,13 +41,6 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function finished(runId: string) {
-  await expect
-    .poll(async () => (await admin.automation.runs.get({ runId })).state, { timeout: 90_000, interval: 200 })
-    .toMatch(/^(succeeded|failed|cancelled|timed_out)$/);
-  return admin.automation.runs.get({ runId });
-}
-
 describe("an expanded workflow on the worker", () => {
   it("runs a sub-job's steps and a template's command on every host, in order, under prefixed ids", async () => {
     const say = await admin.automation.stepTemplates.create({
@@ -84,14 +77,17 @@ describe("an expanded workflow on the worker", () => {
 
     const workflow = await expandWorkflow(app.db, job.version.definition.workflow, { params: job.version.definition.params });
     const hosts = await admin.assets.targets.list({ search: "exp-", pageSize: 10 });
-    const { runId } = await createWorkflowRun(app.db, {
+    const { runId } = await createTestRun(app, {
       workflow,
       targets: hosts.items.map((t) => ({ id: t.id, name: t.name })),
-      job: { id: job.id, version: job.latestVersion },
+      kind: "job",
+      jobId: job.id,
+      jobVersion: job.latestVersion,
       title: "Greet everyone",
+      parallelism: 20,
     });
 
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("succeeded");
     for (const host of run.hosts) {
       expect(host.state).toBe("succeeded");

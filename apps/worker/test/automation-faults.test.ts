@@ -7,7 +7,7 @@ import { startEmbeddedPostgres, targets, type EmbeddedDatabase } from "@ops/db";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { ensureTestUser, freePort, startSshd, type TestSshd } from "../../../tooling/test/sshd";
 import { type WorkerHandle } from "../src/run-worker";
-import { commandStep, createWorkflowRun } from "./helpers/create-workflow-run";
+import { commandStep, createTestRun, finishedRun } from "../../api/test/helpers/run-farm";
 
 /**
  * Runs under faults (issue 7 "Bad input and faults"): a database restart in the middle of
@@ -60,20 +60,11 @@ async function makeTarget(port: number) {
   return t!;
 }
 
-/** Polls through the API (which answers errors while the database is away) until the run ends. */
-async function finished(runId: string) {
-  let run: Awaited<ReturnType<typeof admin.automation.runs.get>> | undefined;
-  await expect
-    .poll(async () => (run = await admin.automation.runs.get({ runId })).state, { timeout: 120_000, interval: 250 })
-    .toMatch(/^(succeeded|failed|cancelled|timed_out)$/);
-  return run!;
-}
-
 describe("a database restart mid-run", () => {
   it("the run resumes where it was: every step recorded once, every output line kept in order", async () => {
     const ts = await Promise.all([farm[0]!, farm[1]!].map((s) => makeTarget(s.port)));
     const F = `F=${sideDir}/$(echo "$SSH_CONNECTION" | cut -d' ' -f4);`;
-    const { runId } = await createWorkflowRun(app.db, {
+    const { runId } = await createTestRun(app, {
       targetIds: ts.map((t) => t.id),
       workflow: {
         steps: [
@@ -97,7 +88,7 @@ describe("a database restart mid-run", () => {
     await new Promise((r) => setTimeout(r, 2_000));
     pg = await startEmbeddedPostgres({ dataDir: join(dir, "pg"), port: pgPort, password: "faults", throwaway: true });
 
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId, 120_000);
     expect(run.state).toBe("succeeded");
     for (const h of run.hosts) {
       expect(h.state).toBe("succeeded");
@@ -126,12 +117,12 @@ describe("targets that cannot be reached", () => {
     const swapped = await makeTarget(farm[2]!.port);
     // Pinned on first use, then the key changes under it.
     const first = await admin.automation.runs.exec({ targetIds: [swapped.id], command: "true" });
-    expect((await finished(first.runId)).state).toBe("succeeded");
+    expect((await finishedRun(admin, first.runId)).state).toBe("succeeded");
     const oldFp = farm[2]!.hostKeyFingerprint;
     const newFp = await farm[2]!.swapHostKey();
 
     const { runId } = await admin.automation.runs.exec({ targetIds: [ok.id, closed.id, swapped.id], command: "echo fine" });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId, 120_000);
     expect(run.state).toBe("failed");
     expect(run.hostsFailed).toBe(2);
     expect(run.hosts.map((h) => [h.targetName, h.state])).toEqual([

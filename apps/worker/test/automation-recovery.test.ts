@@ -8,7 +8,7 @@ import { domainEvents, targets, workers } from "@ops/db";
 import { claimRunHosts, startHostStep, systemContext } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { ensureTestUser, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
-import { commandStep, createWorkflowRun } from "./helpers/create-workflow-run";
+import { commandStep, createTestRun, finishedRun } from "../../api/test/helpers/run-farm";
 import { bundleWorker, spawnWorker, type WorkerProcess } from "./helpers/worker-process";
 
 /**
@@ -103,14 +103,6 @@ function sideEffects() {
   };
 }
 
-async function finished(runId: string, ms = 90_000) {
-  let run = await admin.automation.runs.get({ runId });
-  await expect
-    .poll(async () => (run = await admin.automation.runs.get({ runId })).state, { timeout: ms, interval: 200 })
-    .toMatch(/^(succeeded|failed|cancelled|timed_out)$/);
-  return run;
-}
-
 async function events(runId: string) {
   const rows = await app.db
     .select()
@@ -132,7 +124,7 @@ describe("a worker SIGKILLed mid-run", () => {
     const a = startWorkerProcess();
     const aRow = await registered(a);
     // Not idempotent and in flight at the kill: interrupted, then the failure edge (s4).
-    const interrupted = await createWorkflowRun(app.db, {
+    const interrupted = await createTestRun(app, {
       title: "not idempotent",
       targetIds: [ts[0]!.id, ts[1]!.id],
       workflow: {
@@ -150,7 +142,7 @@ describe("a worker SIGKILLed mid-run", () => {
       },
     });
     // Idempotent and in flight: run again by the survivor (which finds the first line and goes on).
-    const rerun = await createWorkflowRun(app.db, {
+    const rerun = await createTestRun(app, {
       title: "idempotent",
       targetIds: [ts[2]!.id, ts[3]!.id],
       workflow: {
@@ -185,7 +177,7 @@ describe("a worker SIGKILLed mid-run", () => {
     const killedAt = Date.now();
     expect((await a.exited).signal).toBe("SIGKILL");
 
-    const [n, r] = await Promise.all([finished(interrupted.runId), finished(rerun.runId)]);
+    const [n, r] = await Promise.all([finishedRun(admin, interrupted.runId), finishedRun(admin, rerun.runId)]);
     expect(Date.now() - killedAt, "ms from the kill to both runs' end").toBeLessThan(60_000);
     expect(n.state).toBe("succeeded");
     expect(r.state).toBe("succeeded");
@@ -253,12 +245,12 @@ describe("the run reaper", () => {
     const w = await liveWorker();
     const [t] = await farmTargets(1);
     const side = sideEffects();
-    const { runId } = await createWorkflowRun(app.db, {
+    const { runId } = await createTestRun(app, {
       targetIds: [t!.id],
       workflow: { steps: [commandStep("only", `${side.F} echo only >> "$F"`)] },
-      dispatch: false,
+      dispatch: 0,
     });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("succeeded");
     expect(side.lines(t!.port)).toEqual(["only"]);
     expect(w.output()).toContain("dispatched again");
@@ -270,12 +262,13 @@ describe("the run reaper", () => {
     // Written in one transaction, so the reaper sees it only as it is meant to be: past its
     // deadline, host 0 claimed mid-step by a worker that is gone (lease expired), host 1 never started.
     const runId = await app.db.transaction(async (tx) => {
-      const { runId } = await createWorkflowRun(tx, {
+      const { runId } = await createTestRun(app, {
+        tx,
         title: "nobody holds it",
         targetIds: ts.map((t) => t.id),
         workflow: { steps: [commandStep("a", "true"), commandStep("b", "true")], edges: [{ from: "a", to: "b" }] },
         timeoutSeconds: 3600,
-        dispatch: false,
+        dispatch: 0,
       });
       const ctx = systemContext({ ...app.services, db: tx as unknown as typeof app.db }, "test");
       const claimed = await claimRunHosts({ ctx, input: { runId, workerId: "gone", max: 1 } });
@@ -285,7 +278,7 @@ describe("the run reaper", () => {
       return runId;
     });
 
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("timed_out");
     expect(run.hosts.map((h) => [h.state, h.error])).toEqual([
       ["failed", "the run timed out"],
@@ -312,7 +305,7 @@ describe("run timeouts on a live worker", () => {
     await liveWorker();
     const ts = await farmTargets(3);
     const side = sideEffects();
-    const { runId } = await createWorkflowRun(app.db, {
+    const { runId } = await createTestRun(app, {
       title: "too slow",
       targetIds: ts.map((t) => t.id),
       parallelism: 2,
@@ -322,7 +315,7 @@ describe("run timeouts on a live worker", () => {
         edges: [{ from: "slow", to: "after", on: "always" }],
       },
     });
-    expect((await finished(runId, 60_000)).state).toBe("timed_out");
+    expect((await finishedRun(admin, runId, 60_000)).state).toBe("timed_out");
     // The run ends at the deadline; the worker holding hosts records them right after.
     let run = await admin.automation.runs.get({ runId });
     await expect.poll(async () => (run = await admin.automation.runs.get({ runId })).hosts.every((h) => h.state !== "running")).toBe(true);
@@ -361,7 +354,7 @@ describe("run events", () => {
     await liveWorker();
     const [t] = await farmTargets(1);
     const { runId } = await admin.automation.runs.exec({ targetIds: [t!.id], command: "exit 3" });
-    expect((await finished(runId)).state).toBe("failed");
+    expect((await finishedRun(admin, runId)).state).toBe("failed");
     const evs = await events(runId);
     expect(evs.map((e) => e.type)).toEqual(["automation.run.started", "automation.host_step.failed", "automation.run.failed"]);
     const launchedBy = { userId: app.admin.id, email: app.admin.email };
@@ -389,7 +382,7 @@ describe("run events", () => {
     await expect.poll(async () => (await admin.automation.runs.get({ runId })).hosts[0]!.steps[0]!.state).toBe("running");
     // What the cancel verb records; the worker learns it on its next lease renewal.
     await app.db.execute(sql`UPDATE automation.runs SET cancel_requested_at = now() WHERE id = ${runId}`);
-    expect((await finished(runId)).state).toBe("cancelled");
+    expect((await finishedRun(admin, runId)).state).toBe("cancelled");
     expect((await events(runId)).map((e) => [e.type, e.payload.state])).toEqual([
       ["automation.run.started", "running"],
       ["automation.run.cancelled", "cancelled"],

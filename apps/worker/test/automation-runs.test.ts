@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { targets } from "@ops/db";
 import { appendRunOutput, claimRunHosts, finishHostStep, finishRunHost, startHostStep, systemContext, type HostLease } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { createRunFarm, type RunFarm } from "../../api/test/helpers/run-farm";
+import { createRunFarm, type RunFarm, finishedRun, createStepResult } from "../../api/test/helpers/run-farm";
 import { freePort, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
 import { type WorkerHandle } from "../src/run-worker";
 
@@ -37,17 +37,6 @@ afterAll(async () => {
 
 const makeTarget = (o: Partial<typeof targets.$inferInsert> & { port: number }) => farm.makeTarget(o);
 
-/** Polls the run through the API until it has finished (bounded, generous for a busy machine). */
-async function finished(runId: string) {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const run = await admin.automation.runs.get({ runId });
-    if (["succeeded", "failed", "cancelled", "timed_out"].includes(run.state)) return run;
-    if (Date.now() > deadline) throw new Error(`run not finished in time: ${JSON.stringify(run)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function allOutput(runId: string) {
   const page = await admin.automation.runs.output({ runId, limit: 10_000 });
   return page;
@@ -61,7 +50,7 @@ describe("ad-hoc commands", () => {
       targetIds: [a.id, b.id],
       command: 'echo "out $(id -un)"; echo warn >&2; seq 1 3',
     });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("succeeded");
     expect(run.progress).toEqual({ done: 2, total: 2 });
     expect(run.hosts.map((h) => [h.targetName, h.state, h.steps[0]!.exitCode, h.steps[0]!.outputLines])).toEqual([
@@ -87,7 +76,7 @@ describe("ad-hoc commands", () => {
     const ok = await makeTarget({ port: sshdA.port });
     const closed = await makeTarget({ port: await freePort() });
     const { runId } = await admin.automation.runs.exec({ targetIds: [ok.id, closed.id], command: "echo before; exit 3" });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("failed");
     expect(run.hostsFailed).toBe(2);
     const [h0, h1] = run.hosts;
@@ -110,7 +99,7 @@ describe("ad-hoc commands", () => {
       command: `id -un; echo "the password is ${users.password}"`,
       become: true,
     });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("succeeded");
     const texts = (await allOutput(runId)).lines.map((l) => l.text);
     expect(texts).toEqual(["root", "the password is ********"]);
@@ -123,7 +112,7 @@ describe("ad-hoc commands", () => {
   it("never runs more hosts at once than the run's parallelism", async () => {
     const ts = await Promise.all([1, 2, 3].map(() => makeTarget({ port: sshdA.port })));
     const { runId } = await admin.automation.runs.exec({ targetIds: ts.map((t) => t.id), command: "sleep 0.3", parallelism: 1 });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("succeeded");
     const spans = run.hosts.map((h) => [Date.parse(h.startedAt!), Date.parse(h.finishedAt!)] as const).sort((x, y) => x[0] - y[0]);
     for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
@@ -142,7 +131,7 @@ describe("ad-hoc commands", () => {
     const { runId } = await admin.automation.runs.exec({ targetIds: [t.id], command: "true" });
     const [entry] = await app.db.execute<{ action: string }>(sql`SELECT action FROM communication.audit_log WHERE object_id = ${runId}`);
     expect(entry!.action).toBe("automation.runs.exec");
-    await finished(runId);
+    await finishedRun(admin, runId);
   });
 });
 
@@ -152,15 +141,7 @@ describe("leases and fencing", () => {
     await worker.stop();
     try {
       const ctx = systemContext(app.services, "test");
-      const result = {
-        state: "succeeded" as const,
-        exitCode: 0,
-        error: null,
-        outputLines: 0,
-        outputBytes: 0,
-        truncated: false,
-        captured: null,
-      };
+      const result = createStepResult();
       // Many rounds: the race (each host's check seeing the others still running) needs no luck to show.
       for (let round = 0; round < 15; round++) {
         const { runId } = await admin.automation.runs.exec({ targetIds: ts.map((t) => t.id), command: "true" });
@@ -197,15 +178,7 @@ describe("leases and fencing", () => {
         sql`SELECT state, error FROM automation.run_host_steps WHERE run_id = ${runId}`,
       );
       expect(step).toEqual({ state: "interrupted", error: "interrupted: the worker running it was lost" });
-      const result = {
-        state: "succeeded" as const,
-        exitCode: 0,
-        error: null,
-        outputLines: 0,
-        outputBytes: 0,
-        truncated: false,
-        captured: null,
-      };
+      const result = createStepResult();
       expect(await finishHostStep({ ctx, input: { lease: stale, stepId: "command", result } })).toBe(false);
       const appended = await appendRunOutput({
         ctx,

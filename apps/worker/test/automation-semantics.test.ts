@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { claimRunLease, finishRunStep, RunLeaseBusy, systemContext, THRESHOLD_SKIP } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { createTestRun, startRunFarm } from "../../api/test/helpers/run-farm";
+import { createTestRun, startRunFarm, finishedRun, createStepResult } from "../../api/test/helpers/run-farm";
 
 /**
  * Workflow semantics across hosts (issue 7, points 1, 2 and 6), on real sshd targets on
@@ -57,14 +57,7 @@ async function scratch(): Promise<string> {
   return dir;
 }
 
-async function finished(runId: string) {
-  await expect
-    .poll(async () => (await admin.automation.runs.get({ runId })).state, { timeout: 90_000 })
-    .toMatch(/^(succeeded|failed|cancelled|timed_out)$/);
-  return admin.automation.runs.get({ runId });
-}
-
-const stepOf = (run: Awaited<ReturnType<typeof finished>>, ordinal: number, stepId: string) =>
+const stepOf = (run: Awaited<ReturnType<typeof admin.automation.runs.get>>, ordinal: number, stepId: string) =>
   run.hosts.find((h) => h.ordinal === ordinal)!.steps.find((s) => s.stepId === stepId)!;
 const at = (iso: string | null) => Date.parse(iso!);
 
@@ -82,7 +75,7 @@ describe("workflow semantics on one host", () => {
         start: ["a", "b"],
       },
     });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("succeeded");
     const [a, b, c] = ["a", "b", "c"].map((id) => stepOf(run, 0, id));
     // Both branches were running at once on the host.
@@ -115,7 +108,7 @@ describe("workflow semantics on one host", () => {
         start: ["fast", "slow", "bad"],
       },
     });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     const first = stepOf(run, 0, "first");
     expect(first.state).toBe("succeeded");
     expect(at(first.startedAt)).toBeLessThan(at(stepOf(run, 0, "slow").finishedAt));
@@ -149,7 +142,7 @@ describe("workflow semantics on one host", () => {
         ],
       },
     });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     const states = Object.fromEntries(run.hosts[0]!.steps.map((s) => [s.stepId, s.state]));
     expect(states).toEqual({
       probe: "failed",
@@ -179,7 +172,7 @@ describe("workflow semantics on one host", () => {
         ],
       },
     });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("succeeded");
     expect(stepOf(run, 0, "flaky")).toMatchObject({ state: "succeeded", attempts: 3, exitCode: 0 });
     const texts = (await admin.automation.runs.output({ runId, limit: 1000 })).lines.map((l) => l.text);
@@ -201,7 +194,7 @@ describe("workflow semantics on one host", () => {
         edges: [{ from: "slow", to: "cleanup", on: "failure" }],
       },
     });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(stepOf(run, 0, "slow")).toMatchObject({ state: "timed_out", error: "timed out after 1 s" });
     expect(stepOf(run, 0, "cleanup").state).toBe("succeeded");
     // The failure edge took the timeout in hand: the host did its part.
@@ -218,7 +211,7 @@ describe("across hosts", () => {
       failureThreshold: { kind: "count", value: 1 },
       workflow: { steps: [cmd("fail", "exit 1")] },
     });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("failed");
     expect(run.hosts.map((h) => h.state)).toEqual(["failed", "failed", "skipped", "skipped", "skipped", "skipped"]);
     for (const h of run.hosts.slice(2)) {
@@ -241,7 +234,7 @@ describe("across hosts", () => {
         steps: [cmd("work", `if mkdir ${dir}/first 2>/dev/null; then sleep 5; echo done; else exit 1; fi`)],
       },
     });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("failed");
     const counts = run.hosts.reduce<Record<string, number>>((m, h) => ({ ...m, [h.state]: (m[h.state] ?? 0) + 1 }), {});
     expect(counts).toEqual({ succeeded: 1, failed: 2, skipped: 1 });
@@ -265,7 +258,7 @@ describe("across hosts", () => {
         ],
       },
     });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("succeeded");
     const counts = (await readFile(seen, "utf8")).trim().split("\n").map(Number);
     expect(counts).toHaveLength(16);
@@ -279,7 +272,7 @@ describe("across hosts", () => {
     const first = await createTestRun(app, { targets: [t!], exclusive: "queue", workflow: { steps: [cmd("use", body)] } });
     await expect.poll(async () => (await admin.automation.runs.get({ runId: first.runId })).hosts[0]!.state).toBe("running");
     const second = await createTestRun(app, { targets: [t!], exclusive: "queue", workflow: { steps: [cmd("use", body)] } });
-    const [a, b] = [await finished(first.runId), await finished(second.runId)];
+    const [a, b] = [await finishedRun(admin, first.runId), await finishedRun(admin, second.runId)];
     expect([a.state, b.state]).toEqual(["succeeded", "succeeded"]);
     expect(at(b.hosts[0]!.startedAt)).toBeGreaterThanOrEqual(at(a.hosts[0]!.finishedAt));
     for (const runId of [first.runId, second.runId]) {
@@ -295,11 +288,11 @@ describe("across hosts", () => {
   it("exclusive: a lock left by a run that has ended is reclaimed", async () => {
     const [t] = await farm.targets(1);
     const gone = await createTestRun(app, { targets: [t!], workflow: { steps: [cmd("x", "true")] } });
-    await finished(gone.runId);
+    await finishedRun(admin, gone.runId);
     // As if the run had ended without releasing its lock (e.g. a crash between the two).
     await app.db.execute(sql`INSERT INTO automation.host_locks (target_id, run_id, ordinal) VALUES (${t!.id}, ${gone.runId}, 0)`);
     const { runId } = await createTestRun(app, { targets: [t!], exclusive: "skip", workflow: { steps: [cmd("use", "echo mine")] } });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.hosts[0]!.state).toBe("succeeded");
   });
 
@@ -317,13 +310,13 @@ describe("across hosts", () => {
       exclusive: "skip",
       workflow: { steps: [cmd("touch", "echo touched")] },
     });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("succeeded");
     expect(run.hosts.map((h) => [h.state, h.error])).toEqual([
       ["skipped", "skipped: another run (long maintenance) holds this host"],
       ["succeeded", null],
     ]);
-    expect((await finished(holder.runId)).state).toBe("succeeded");
+    expect((await finishedRun(admin, holder.runId)).state).toBe("succeeded");
   });
 });
 
@@ -341,7 +334,7 @@ describe("run-scope steps", () => {
         ],
       },
     });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("succeeded");
     expect(run.runSteps).toEqual([expect.objectContaining({ stepId: "pause", state: "succeeded", attempts: 1 })]);
     const pause = run.runSteps![0]!;
@@ -373,7 +366,7 @@ describe("run-scope steps", () => {
         ],
       },
     });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(Object.fromEntries(run.runSteps!.map((s) => [s.stepId, s.state]))).toEqual({ rollback: "succeeded", page: "skipped" });
     expect(await readFile(join(dir, "rollback"), "utf8")).toBe("rolled back\n");
     expect(run.hosts.map((h) => h.steps.find((s) => s.stepId === "deploy")!.state)).toEqual(["succeeded", "failed", "failed", "failed"]);
@@ -385,7 +378,7 @@ describe("run-scope steps", () => {
 
   it("a run without hosts and only a worker step runs and finishes", async () => {
     const { runId } = await createTestRun(app, { targets: [], workflow: { steps: [waitStep("nap", 0)] } });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("succeeded");
     expect(run.runSteps).toEqual([expect.objectContaining({ stepId: "nap", state: "succeeded" })]);
     expect(run.progress).toEqual({ done: 1, total: 1 });
@@ -406,15 +399,7 @@ describe("run-scope steps", () => {
     const run = await admin.automation.runs.get({ runId });
     expect(run.runSteps![0]).toMatchObject({ state: "interrupted", error: "interrupted: the worker running it was lost" });
     const stale = { runId, ordinal: -1, epoch: held!.epoch, workerId: held!.owner };
-    const result = {
-      state: "succeeded" as const,
-      exitCode: 0,
-      error: null,
-      outputLines: 0,
-      outputBytes: 0,
-      truncated: false,
-      captured: null,
-    };
+    const result = createStepResult();
     expect(await finishRunStep({ ctx, input: { lease: stale, stepId: "long", result } })).toBe(false);
     expect((await admin.automation.runs.get({ runId })).runSteps![0]!.state).toBe("interrupted");
   });
@@ -427,7 +412,7 @@ describe("run-scope steps", () => {
         edges: [{ from: "long", to: "next" }],
       },
     });
-    const run = await finished(runId);
+    const run = await finishedRun(admin, runId);
     expect(run.state).toBe("failed");
     expect(Object.fromEntries(run.runSteps!.map((s) => [s.stepId, [s.state, s.error]]))).toEqual({
       long: ["timed_out", "timed out after 1 s"],

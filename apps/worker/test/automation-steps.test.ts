@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { targets } from "@ops/db";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
-import { startWorkflowRun } from "../../api/test/helpers/workflow-run";
+import { createTestRun, finishedRun } from "../../api/test/helpers/run-farm";
 import { ensureTestUser, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
 import type { WorkerHandle } from "../src/run-worker";
 
@@ -93,19 +93,8 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** Polls the run through the API until it has finished (bounded, generous for a busy machine). */
-async function finished(runId: string) {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const run = await admin.automation.runs.get({ runId });
-    if (["succeeded", "failed", "cancelled", "timed_out"].includes(run.state)) return run;
-    if (Date.now() > deadline) throw new Error(`run not finished in time: ${JSON.stringify(run)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function stepsOf(runId: string) {
-  const run = await finished(runId);
+  const run = await finishedRun(admin, runId);
   // Worker-placed kinds (http.request, wait) run once for the run: their results are runSteps.
   return Object.fromEntries([...run.hosts[0]!.steps, ...(run.runSteps ?? [])].map((s) => [s.stepId, s]));
 }
@@ -128,6 +117,26 @@ async function capturedOf(runId: string, stepId: string) {
   return row!.captured;
 }
 
+type StepSpec = { id: string; kind: string; config: Record<string, unknown>; name?: string; timeoutSeconds?: number };
+/** Starts a run of `steps` (each named after its id; chained unless `edges` say otherwise). Answers the run id. */
+async function startRun(o: {
+  targetIds: string[];
+  steps: StepSpec[];
+  edges?: { from: string; to: string; on?: "success" | "failure" | "always" }[];
+}) {
+  const { runId } = await createTestRun(app, {
+    targetIds: o.targetIds,
+    title: `test workflow: ${o.steps.map((s) => s.kind).join(", ")}`,
+    parallelism: 10,
+    timeoutSeconds: 3600,
+    workflow: {
+      version: 1,
+      steps: o.steps.map((s) => ({ name: s.id, ...s })),
+      edges: o.edges ?? o.steps.slice(1).map((s, i) => ({ from: o.steps[i]!.id, to: s.id })),
+    },
+  });
+  return runId;
+}
 const always = (...ids: string[]) => ids.slice(1).map((id, i) => ({ from: ids[i]!, to: id, on: "always" as const }));
 /** Temp files of ours in the target's temp directory (the target is this machine). */
 const ours = () => readdirSync("/tmp").filter((f) => f.startsWith("opsconductor."));
@@ -135,7 +144,7 @@ const uidOf = (name: string) => Number(execFileSync("id", ["-u", name]).toString
 
 describe("ssh.script", () => {
   it("runs with its interpreter, args, env and working directory from a private temp file that is gone afterwards", async () => {
-    const runId = await startWorkflowRun(app, {
+    const runId = await startRun({
       targetIds: [target],
       steps: [
         {
@@ -160,7 +169,7 @@ describe("ssh.script", () => {
   });
 
   it("runs through sudo with become, and a failing script's temp file is removed as well", async () => {
-    const runId = await startWorkflowRun(app, {
+    const runId = await startRun({
       targetIds: [target],
       steps: [{ id: "script", kind: "ssh.script", config: { script: 'id -un\necho "$0"\nexit 4\n', become: true } }],
     });
@@ -171,7 +180,7 @@ describe("ssh.script", () => {
   });
 
   it("removes the temp file of a script that was cancelled while running", async () => {
-    const runId = await startWorkflowRun(app, {
+    const runId = await startRun({
       targetIds: [target],
       steps: [{ id: "script", kind: "ssh.script", config: { script: 'echo "$0"\nsleep 600\n' } }],
     });
@@ -188,7 +197,7 @@ describe("ssh.upload", () => {
     const plain = join(scratch, "plain.conf");
     const rooted = join(scratch, "rooted.conf");
     const tmpBefore = new Set(ours());
-    const runId = await startWorkflowRun(app, {
+    const runId = await startRun({
       targetIds: [target],
       steps: [
         { id: "plain", kind: "ssh.upload", config: { path: plain, content: "a = 1\n", mode: "0640", owner: users.user } },
@@ -214,7 +223,7 @@ describe("ssh.upload", () => {
   });
 
   it("says when the directory is missing or permission is denied", async () => {
-    const runId = await startWorkflowRun(app, {
+    const runId = await startRun({
       targetIds: [target],
       steps: [
         { id: "nodir", kind: "ssh.upload", config: { path: "/nonexistent-ops-dir/f.conf", content: "x" } },
@@ -239,7 +248,7 @@ describe("http.request and the outbound address rules", () => {
   it("refuses loopback by default, in any spelling, with the reason, and sends nothing", async () => {
     await admin.communication.outboundNetworks.set({ networks: [] });
     const before = hits.length;
-    const runId = await startWorkflowRun(app, {
+    const runId = await startRun({
       targetIds: [target],
       steps: [
         { id: "plain", kind: "http.request", config: { url: `http://127.0.0.1:${ports.one}/ok` } },
@@ -259,7 +268,7 @@ describe("http.request and the outbound address rules", () => {
 
   it("once the network is allow-listed, sends method, headers and body, captures the body and fails on an unexpected status", async () => {
     await admin.communication.outboundNetworks.set({ networks: [{ cidr: "127.0.0.1", note: "test receiver" }] });
-    const runId = await startWorkflowRun(app, {
+    const runId = await startRun({
       targetIds: [target],
       steps: [
         { id: "get", kind: "http.request", config: { url: `http://127.0.0.1:${ports.one}/ok`, captureBody: true } },
@@ -289,7 +298,7 @@ describe("http.request and the outbound address rules", () => {
 
   it("keeps a bounded part of an endless body, and times out a server that never answers", async () => {
     await admin.communication.outboundNetworks.set({ networks: [{ cidr: "127.0.0.1", note: "" }] });
-    const runId = await startWorkflowRun(app, {
+    const runId = await startRun({
       targetIds: [target],
       steps: [
         { id: "endless", kind: "http.request", config: { url: `http://127.0.0.1:${ports.one}/endless`, captureBody: true } },
@@ -306,7 +315,7 @@ describe("http.request and the outbound address rules", () => {
   it("does not follow a redirect to loopback", async () => {
     await admin.communication.outboundNetworks.set({ networks: [{ cidr: "127.0.0.2/32", note: "" }] });
     const before = hits.filter((h) => h.endsWith("/secret")).length;
-    const runId = await startWorkflowRun(app, {
+    const runId = await startRun({
       targetIds: [target],
       steps: [{ id: "redirect", kind: "http.request", config: { url: `http://127.0.0.2:${ports.two}/redirect` } }],
     });
@@ -338,7 +347,7 @@ describe("http.request and the outbound address rules", () => {
 
 describe("wait", () => {
   it("waits on the worker, and a cancel stops the wait", async () => {
-    const runId = await startWorkflowRun(app, {
+    const runId = await startRun({
       targetIds: [target],
       steps: [
         { id: "short", kind: "wait", config: { seconds: 0.2 } },

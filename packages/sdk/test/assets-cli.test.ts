@@ -1,29 +1,21 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../../../apps/api/test/helpers/harness";
 import { type WorkerHandle } from "../../../apps/worker/src/run-worker";
-import { createOpsClient, type OpsClient } from "../src/index";
-import { runOpsctl } from "./helpers/opsctl";
+import { type OpsClient } from "../src/index";
+import { startCliSession, type CliSession } from "./helpers/cli-session";
 
 let app: TestApp;
 let worker: WorkerHandle;
 let dir: string;
-let token: string;
+let cli: CliSession;
 let client: OpsClient;
 
-/** opsctl signed in with a token through OPS_URL/OPS_TOKEN, as a CI job runs it. */
-function opsctl(args: string[], stdin = "", onStderr?: (soFar: string, child: ChildProcess) => void) {
-  return runOpsctl(args, {
-    cwd: dir,
-    env: { HOME: dir, OPSCTL_CONFIG: join(dir, "none.json"), OPS_URL: app.url, OPS_TOKEN: token },
-    stdin,
-    onStderr,
-  });
-}
+const opsctl = (args: string[], stdin = "", onStderr?: (soFar: string, child: ChildProcess) => void) =>
+  cli.opsctl(args, { stdin, onStderr });
 
 /** A loopback port nothing listens on: bound by us, then released. */
 async function closedPort(): Promise<number> {
@@ -41,19 +33,15 @@ async function targetNames(filter: { labels?: string[] } = {}): Promise<string[]
 
 beforeAll(async () => {
   app = await startTestApp();
-  dir = await mkdtemp(join(tmpdir(), "opsctl-assets-"));
-  const user = await app.createUser({ roles: ["admin"] });
-  const session = createOpsClient({ url: app.url, token: (await app.login(user.email, user.password)).token });
-  const me = await session.identity.auth.me.query();
-  token = (await session.identity.tokens.create.mutate({ name: "assets cli test", permissions: me.permissions, expiresInDays: 1 })).token;
-  client = createOpsClient({ url: app.url, token });
+  cli = await startCliSession(app, "assets cli test");
+  ({ dir, client } = cli);
   worker = await app.startWorker({ concurrency: 4 });
 });
 
 afterAll(async () => {
   await worker?.stop();
   await app?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await cli?.close();
 });
 
 describe("opsctl targets", () => {

@@ -1,28 +1,21 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../../../apps/api/test/helpers/harness";
 import { requestCancel } from "../../../apps/api/test/helpers/run-farm";
 import { type WorkerHandle } from "../../../apps/worker/src/run-worker";
 import { ensureTestUser, freePort, startSshd, type TestSshd } from "../../../tooling/test/sshd";
-import { createOpsClient, type OpsClient } from "../src/index";
-import { runOpsctl } from "./helpers/opsctl";
+import { type OpsClient } from "../src/index";
+import { startCliSession, type CliSession } from "./helpers/cli-session";
 
 let app: TestApp;
 let worker: WorkerHandle;
 let sshd: TestSshd;
 let dir: string;
-let token: string;
+let cli: CliSession;
 let client: OpsClient;
 
-function opsctl(args: string[]) {
-  return runOpsctl(args, {
-    cwd: dir,
-    env: { HOME: dir, OPSCTL_CONFIG: join(dir, "none.json"), OPS_URL: app.url, OPS_TOKEN: token },
-    killAfterMs: 45_000,
-  });
-}
+const opsctl = (args: string[]) => cli.opsctl(args);
 
 /** What the server says of the run an `opsctl exec` started, for a failure message. */
 async function runSeenBy(r: { stderr: string }): Promise<string> {
@@ -33,13 +26,8 @@ async function runSeenBy(r: { stderr: string }): Promise<string> {
 beforeAll(async () => {
   const users = await ensureTestUser();
   app = await startTestApp();
-  dir = await mkdtemp(join(tmpdir(), "opsctl-automation-"));
-  const user = await app.createUser({ roles: ["admin"] });
-  const session = createOpsClient({ url: app.url, token: (await app.login(user.email, user.password)).token });
-  const me = await session.identity.auth.me.query();
-  token = (await session.identity.tokens.create.mutate({ name: "automation cli test", permissions: me.permissions, expiresInDays: 1 }))
-    .token;
-  client = createOpsClient({ url: app.url, token });
+  cli = await startCliSession(app, "automation cli test");
+  ({ dir, client } = cli);
   worker = await app.startWorker({ concurrency: 4 });
   sshd = await startSshd();
   const key = await client.assets.credentials.create.mutate({
@@ -76,7 +64,7 @@ afterAll(async () => {
   await worker?.stop();
   await sshd?.stop();
   await app?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await cli?.close();
 });
 
 describe("opsctl exec", () => {

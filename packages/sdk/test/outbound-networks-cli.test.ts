@@ -1,30 +1,22 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../../../apps/api/test/helpers/harness";
-import { createOpsClient } from "../src/index";
-import { runOpsctl } from "./helpers/opsctl";
+import { startCliSession, type CliSession } from "./helpers/cli-session";
 
 let app: TestApp;
 let dir: string;
-let token: string;
+let cli: CliSession;
 
-const opsctl = (args: string[]) =>
-  runOpsctl(args, { cwd: dir, env: { HOME: dir, OPSCTL_CONFIG: join(dir, "none.json"), OPS_URL: app.url, OPS_TOKEN: token } });
+const opsctl = (args: string[]) => cli.opsctl(args);
 
 beforeAll(async () => {
   app = await startTestApp();
-  dir = await mkdtemp(join(tmpdir(), "opsctl-outbound-"));
-  const user = await app.createUser({ roles: ["admin"] });
-  const session = createOpsClient({ url: app.url, token: (await app.login(user.email, user.password)).token });
-  const me = await session.identity.auth.me.query();
-  token = (await session.identity.tokens.create.mutate({ name: "outbound cli test", permissions: me.permissions, expiresInDays: 1 })).token;
+  cli = await startCliSession(app, "outbound cli test");
+  dir = cli.dir;
 });
 
 afterAll(async () => {
   await app?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await cli?.close();
 });
 
 describe("opsctl outbound-networks", () => {

@@ -1,28 +1,19 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../../../apps/api/test/helpers/harness";
 import { type WorkerHandle } from "../../../apps/worker/src/run-worker";
 import { ensureTestUser, freePort, startSshd, type TestSshd } from "../../../tooling/test/sshd";
-import { createOpsClient, type OpsClient } from "../src/index";
-import { runOpsctl } from "./helpers/opsctl";
+import { type OpsClient } from "../src/index";
+import { startCliSession, type CliSession } from "./helpers/cli-session";
 
 /** opsctl runs cancel|rerun|resume against a real API, worker and sshd. */
 let app: TestApp;
 let worker: WorkerHandle;
 let sshd: TestSshd;
 let dir: string;
-let token: string;
+let cli: CliSession;
 let client: OpsClient;
 
-function opsctl(args: string[]) {
-  return runOpsctl(args, {
-    cwd: dir,
-    env: { HOME: dir, OPSCTL_CONFIG: join(dir, "none.json"), OPS_URL: app.url, OPS_TOKEN: token },
-    killAfterMs: 45_000,
-  });
-}
+const opsctl = (args: string[]) => cli.opsctl(args);
 
 async function finished(runId: string) {
   await expect
@@ -34,13 +25,8 @@ async function finished(runId: string) {
 beforeAll(async () => {
   const users = await ensureTestUser();
   app = await startTestApp();
-  dir = await mkdtemp(join(tmpdir(), "opsctl-runs-control-"));
-  const user = await app.createUser({ roles: ["admin"] });
-  const session = createOpsClient({ url: app.url, token: (await app.login(user.email, user.password)).token });
-  const me = await session.identity.auth.me.query();
-  token = (await session.identity.tokens.create.mutate({ name: "runs control cli test", permissions: me.permissions, expiresInDays: 1 }))
-    .token;
-  client = createOpsClient({ url: app.url, token });
+  cli = await startCliSession(app, "runs control cli test");
+  ({ dir, client } = cli);
   worker = await app.startWorker({ concurrency: 4 });
   sshd = await startSshd();
   const key = await client.assets.credentials.create.mutate({
@@ -60,7 +46,7 @@ afterAll(async () => {
   await worker?.stop();
   await sshd?.stop();
   await app?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await cli?.close();
 });
 
 describe("opsctl runs", () => {

@@ -1,6 +1,7 @@
-import { and, eq, sql } from "drizzle-orm";
-import { runs, targets } from "@ops/db";
-import { enqueueTasks, writeRun, type RunToWrite } from "@ops/domain";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { runs, targets, type Executor } from "@ops/db";
+import { randomUUID } from "node:crypto";
+import { automationRunSchemas, enqueueTasks, seal, writeRun, type RunToWrite, type SealBinding } from "@ops/domain";
 import { workflowDocument } from "@ops/domain/schemas/automation-workflow";
 import { ensureTestUser, startSshd, type TestSshd, type TestUsers } from "../../../../tooling/test/sshd";
 import type { TestApp } from "./harness";
@@ -68,6 +69,46 @@ export async function createRunFarm(app: TestApp, opts: { hosts?: number; sshds?
 }
 
 /**
+ * Polls the run through the API until it has finished (bounded, generous for a busy
+ * machine) and answers it. Errors (e.g. while the database is away) are retried until
+ * the time is up.
+ */
+export async function finishedRun<R extends { state: string }>(
+  admin: { automation: { runs: { get(input: { runId: string }): Promise<R> } } },
+  runId: string,
+  timeoutMs = 90_000,
+): Promise<R> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let last: unknown;
+    try {
+      const run = await admin.automation.runs.get({ runId });
+      if ((automationRunSchemas.TERMINAL_RUN_STATES as readonly string[]).includes(run.state)) return run;
+      last = run;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} not finished in ${timeoutMs} ms: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A step result as a worker reports it (finishHostStep, finishRunStep): a plain success unless `o` says otherwise. */
+export function createStepResult(o: Partial<{ state: "succeeded" | "failed"; exitCode: number | null; error: string | null }> = {}) {
+  return {
+    state: "succeeded" as const,
+    exitCode: 0,
+    error: null,
+    outputLines: 0,
+    outputBytes: 0,
+    truncated: false,
+    captured: null,
+    ...o,
+  };
+}
+
+/**
  * Requests cancellation of the running runs titled `title` the way the engine reads it
  * (`cancel_requested_at`; workers see it at their next lease renewal). Answers the ids.
  */
@@ -98,39 +139,72 @@ export async function startRunFarm(app: TestApp, size = 1) {
   };
 }
 
+/** Where a launch binds a sealed launch value (ADR 0012): to its run and its name. */
+export function runParamBinding(runId: string, name: string): SealBinding {
+  return { table: "automation.runs", column: `params.${name}`, rowId: runId };
+}
+
+/** A workflow step in a few words: an `ssh.command` with the schema's defaults. */
+export function commandStep(id: string, command: string, o: { idempotent?: boolean; timeoutSeconds?: number } = {}) {
+  return { id, name: id, kind: "ssh.command", config: { command, become: false, env: {}, pty: false }, ...o };
+}
+
 /**
- * A run of a given workflow document on given targets, written the way launches and
- * ad-hoc commands write theirs (domain `writeRun`), without a job. `dispatch` adds more
- * `automation:run-hosts` tasks, so several workers share even a small run.
+ * A run of a given workflow document on given targets (`targets` rows, or `targetIds`
+ * looked up in that order), written the way launches and ad-hoc commands write theirs
+ * (domain `writeRun`): ad-hoc by default, or `kind: "job"` with `jobId`/`jobVersion`,
+ * `params` (as stored) and `secrets` (sealed here), `parentRunId`, a chosen `id`. `dispatch` sets how many
+ * `automation:run-hosts` tasks it gets, so several workers share even a small run;
+ * `dispatch: 0` writes it with none, as if its task had been lost. `tx` writes it in the
+ * caller's transaction.
  */
 export async function createTestRun(
   app: TestApp,
   o: Partial<Omit<RunToWrite, "workflow" | "hosts">> & {
+    /** As authored: defaults (names, retries, edges on success, ...) are filled in by the schema. */
     workflow: unknown;
-    targets: { id: string; name: string }[];
+    targets?: { id: string; name: string }[];
+    targetIds?: string[];
+    /** Launch values stored sealed, bound to the run as a launch binds them (beside `params`). */
+    secrets?: Record<string, string>;
     dispatch?: number;
+    tx?: Executor;
   },
 ) {
-  const workflow = workflowDocument.parse(o.workflow);
-  return app.db.transaction(async (tx) => {
+  const { workflow: authored, targets: given, targetIds, secrets, dispatch, tx: outer, ...run } = o;
+  const workflow = workflowDocument.parse(authored);
+  const id = run.id ?? randomUUID();
+  const sealed = Object.fromEntries(
+    Object.entries(secrets ?? {}).map(([name, v]) => [name, { $sealed: seal(app.services.masterKeys, v, runParamBinding(id, name)) }]),
+  );
+  const write = async (tx: Executor) => {
+    let hosts = given ?? [];
+    if (targetIds) {
+      const found = await tx.select({ id: targets.id, name: targets.name }).from(targets).where(inArray(targets.id, targetIds));
+      hosts = targetIds.map((id) => found.find((t) => t.id === id)!);
+    }
     const written = await writeRun(tx, {
-      kind: "adhoc",
-      title: o.title ?? `test run ${workflow.steps.map((s) => s.id).join(",")}`,
-      parallelism: o.parallelism ?? 50,
-      launchedBy: o.launchedBy ?? null,
-      timeoutSeconds: o.timeoutSeconds ?? 600,
-      failureThreshold: o.failureThreshold ?? null,
-      exclusive: o.exclusive ?? "off",
-      params: o.params ?? {},
+      ...run,
+      id,
+      kind: run.kind ?? "adhoc",
+      title: run.title ?? `test run ${workflow.steps.map((s) => s.id).join(",")}`,
+      parallelism: run.parallelism ?? 50,
+      launchedBy: run.launchedBy ?? null,
+      timeoutSeconds: run.timeoutSeconds === undefined ? 600 : run.timeoutSeconds,
+      failureThreshold: run.failureThreshold ?? null,
+      exclusive: run.exclusive ?? "off",
+      params: { ...run.params, ...sealed },
       workflow,
-      hosts: o.targets.map((t) => ({ id: t.id, name: t.name })),
+      hosts: hosts.map((t) => ({ id: t.id, name: t.name })),
     });
-    if (o.dispatch && o.dispatch > 1)
+    if (dispatch === 0) await tx.execute(sql`DELETE FROM graphile_worker._private_jobs WHERE payload->>'runId' = ${written.runId}`);
+    else if (dispatch && dispatch > 1)
       await enqueueTasks(
         tx,
         "automation:run-hosts",
-        Array.from({ length: o.dispatch - 1 }, () => ({ runId: written.runId })),
+        Array.from({ length: dispatch - 1 }, () => ({ runId: written.runId })),
       );
     return written;
-  });
+  };
+  return outer ? write(outer) : app.db.transaction(write);
 }

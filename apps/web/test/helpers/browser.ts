@@ -3,6 +3,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { startTestApp, type TestApp } from "../../../api/test/helpers/harness";
 
 /** The dashboard package: its sources, and dist/ (the default build). */
 export const webRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -46,6 +47,27 @@ export function launchChromium(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/**
+ * The dashboard built into its own test-results/`name` directory, served by a test app,
+ * and a Chromium to look at it: the setup of every browser test file.
+ */
+export async function startDashboard(name: string): Promise<{ app: TestApp; browser: Browser; close(): Promise<void> }> {
+  const dist = ensureBuilt(join(webRoot, "test-results", name));
+  const app = await startTestApp({ webDist: dist });
+  const browser = await launchChromium().catch(async (err: unknown) => {
+    await app.close();
+    throw err;
+  });
+  return {
+    app,
+    browser,
+    async close() {
+      await browser.close();
+      await app.close();
+    },
+  };
 }
 
 /** Fills the sign-in form on the login page and waits for the signed-in layout. */

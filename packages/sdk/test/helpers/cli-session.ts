@@ -10,7 +10,7 @@ export type CliSession = {
   token: string;
   client: OpsClient;
   /** opsctl signed in with the token through OPS_URL/OPS_TOKEN, as a CI job runs it, in `dir`. */
-  opsctl(args: string[]): ReturnType<typeof runOpsctl>;
+  opsctl(args: string[], more?: Pick<Parameters<typeof runOpsctl>[1], "stdin" | "onStderr">): ReturnType<typeof runOpsctl>;
   close(): Promise<void>;
 };
 
@@ -28,8 +28,9 @@ export async function startCliSession(app: TestApp, name: string): Promise<CliSe
     dir,
     token,
     client: createOpsClient({ url: app.url, token }),
-    opsctl: (args) =>
+    opsctl: (args, more = {}) =>
       runOpsctl(args, {
+        ...more,
         cwd: dir,
         env: { HOME: dir, OPSCTL_CONFIG: join(dir, "none.json"), OPS_URL: app.url, OPS_TOKEN: token },
         killAfterMs: 45_000,
