@@ -43,8 +43,14 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
     const leases = [...running.values()].map((r) => r.lease);
     renewHostLeases({ ctx, input: { workerId: deps.workerId, leases } })
       .then(({ held, cancelled }) => {
-        const still = new Set(held.map((l) => l.ordinal));
-        for (const r of running.values()) if (!still.has(r.lease.ordinal) || cancelled.has(runId)) r.abort.abort();
+        if (cancelled.has(runId)) for (const r of running.values()) r.abort.abort();
+        // Only the leases this renewal asked about: a host claimed while it was on its way
+        // is not in `held`, and must not be stopped for that.
+        const still = new Set(held.map((l) => `${l.ordinal}:${l.epoch}`));
+        for (const lease of leases) {
+          const r = running.get(lease.ordinal);
+          if (r && r.lease.epoch === lease.epoch && !still.has(`${lease.ordinal}:${lease.epoch}`)) r.abort.abort();
+        }
       })
       .catch((e: Error) => deps.log.warn({ runId, err: e.message }, "lease renewal failed"));
   }, LEASE_RENEW_MS);
