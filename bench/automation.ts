@@ -9,6 +9,8 @@ import { Logger as GraphileLogger, run as runGraphile } from "graphile-worker";
 import { createJob, execCommand, getRun, launchJob, type DomainContext } from "@ops/domain";
 import { jobDefinition, type JobDefinitionInput } from "@ops/domain/schemas/automation-jobs";
 import { ensureTestUser, startSshd, type TestSshd } from "../tooling/test/sshd";
+import { createOpsClient, runs as sdkRuns } from "../packages/sdk/src/index";
+import { login } from "./lib/api";
 import { fmt, record } from "./lib/report";
 import { startBenchStack, type BenchStack } from "./lib/stack";
 
@@ -338,6 +340,55 @@ export async function automationOutput() {
   }
 }
 
+/**
+ * A line's way from the target to an SSE subscriber (`runs.follow` in the SDK, over HTTP):
+ * 10 hosts each print their clock (ns) every 20 ms for 4 s; the subscriber compares each
+ * line with its own clock on arrival (same machine, same clock).
+ */
+export async function automationSse() {
+  const HOSTS = 10;
+  const redisUrl = process.env.REDIS_URL;
+  console.log(
+    `\n== automation-sse: a line from the target to an SSE subscriber, ${HOSTS} hosts x 200 lines (${redisUrl ? "Redis" : "Postgres NOTIFY"})`,
+  );
+  const farm = await startFarm(1, HOSTS, 25);
+  let stack: BenchStack | null = null;
+  try {
+    stack = await startBenchStack("runsse", { workerConcurrency: 10, redisUrl });
+    const ids = await stack.createTargets(farm.endpoints);
+    await execAndWait(stack.ctx, ids, "true", HOSTS); // pins host keys
+    const client = createOpsClient({ url: stack.url, token: await login(stack.url) });
+    const { runId } = await execCommand({
+      ctx: stack.ctx,
+      input: {
+        targetIds: ids,
+        command: "for i in $(seq 1 200); do date +%s%N; sleep 0.02; done",
+        parallelism: HOSTS,
+        become: false,
+        timeoutSeconds: 600,
+      },
+    });
+    const delays: number[] = [];
+    for await (const item of sdkRuns.follow(client, runId)) {
+      if (item.type !== "line" || item.line.stream !== "stdout" || !/^\d{19}$/.test(item.line.text)) continue;
+      const sentMs = Number(BigInt(item.line.text) / 1_000_000n);
+      delays.push(Date.now() - sentMs);
+    }
+    delays.sort((a, b) => a - b);
+    const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor(p * delays.length))] ?? NaN;
+    record({
+      bench: "automation",
+      metric: `target to SSE subscriber, ${fmt(delays.length)} lines: p50 (p95, max)`,
+      value: `${fmt(pct(0.5))} ms (${fmt(pct(0.95))} ms, ${fmt(delays.at(-1) ?? NaN)} ms)`,
+      target: "p95 <= 250 ms",
+      pass: delays.length === HOSTS * 200 && pct(0.95) <= 250,
+    });
+  } finally {
+    await stack?.stop();
+    await Promise.all(farm.sshds.map((s) => s.stop()));
+  }
+}
+
 /** 1,000 hosts (100 sshd x 10 loopback addresses): the run completes; the run's view stays quick. */
 export async function automationThousand() {
   console.log("\n== automation-1000: `true` on 1,000 targets (100 sshd x 10 loopback addresses), parallelism 100");
@@ -371,7 +422,7 @@ export async function automationThousand() {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const only = process.argv.slice(2);
-  const all = { automationTrue, automationSteps, automationWaitRuns, automationOutput, automationThousand };
+  const all = { automationTrue, automationSteps, automationWaitRuns, automationOutput, automationSse, automationThousand };
   for (const [name, bench] of Object.entries(all)) if (!only.length || only.includes(name)) await bench();
   process.exit(0);
 }

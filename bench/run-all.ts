@@ -1,5 +1,5 @@
 // `pnpm bench`: every benchmark in sequence, then one table to paste into README.md.
-import { automationOutput, automationSteps, automationThousand, automationTrue, automationWaitRuns } from "./automation";
+import { automationOutput, automationSse, automationSteps, automationThousand, automationTrue, automationWaitRuns } from "./automation";
 import { connectionTests } from "./connection-tests";
 import { dbOutage } from "./db-outage";
 import { discoveryBench } from "./discovery";
@@ -29,6 +29,7 @@ const all = [
   automationSteps,
   automationWaitRuns,
   automationOutput,
+  automationSse,
   automationThousand,
 ];
 const only = process.argv.slice(2).filter((a) => a !== "--");

@@ -15,7 +15,10 @@ export type BenchStack = Awaited<ReturnType<typeof startBenchStack>>;
  * the same process, an admin context for domain verbs, and the test user's SSH key as a
  * credential: what every bench that drives real work through the queue needs.
  */
-export async function startBenchStack(label: string, opts: { workerConcurrency: number }) {
+export async function startBenchStack(
+  label: string,
+  opts: { workerConcurrency: number; /** Live messages through Redis (else NOTIFY). */ redisUrl?: string },
+) {
   const u = await ensureTestUser();
   const scratch = await createScratchDb(label);
   const dataDir = mkdtempSync(join(tmpdir(), "ops-bench-"));
@@ -31,7 +34,7 @@ export async function startBenchStack(label: string, opts: { workerConcurrency: 
     const config = loadConfig({
       ...process.env,
       DATABASE_URL: scratch.url,
-      REDIS_URL: undefined,
+      REDIS_URL: opts.redisUrl,
       PORT: "0",
       HOST: "127.0.0.1",
       OPS_LOG_LEVEL: "silent",
@@ -50,6 +53,7 @@ export async function startBenchStack(label: string, opts: { workerConcurrency: 
       log: createLogger("silent"),
       concurrency: opts.workerConcurrency,
       discovery: { portableSockets: false },
+      redis: opts.redisUrl ? { url: opts.redisUrl, prefix: config.OPS_REDIS_PREFIX } : null,
     });
     const admin = await db.query.users.findFirst({ where: (x, { eq }) => eq(x.email, "bench-admin@example.com") });
     const access = await loadUserAccess(db, admin!.id);
@@ -74,7 +78,7 @@ export async function startBenchStack(label: string, opts: { workerConcurrency: 
       }
       return ids;
     };
-    return { server, services, db, ctx, user: u, databaseUrl: server.databaseUrl, createTargets, stop };
+    return { server, services, db, ctx, user: u, url: server.url, databaseUrl: server.databaseUrl, createTargets, stop };
   } catch (e) {
     await stop();
     throw e;
