@@ -3,10 +3,10 @@ import { asc, eq, inArray } from "drizzle-orm";
 import { runHosts, runHostSteps, runs, targets, type Tx } from "@ops/db";
 import type { DomainContext } from "../../context";
 import { open, seal, type MasterKeys } from "../../crypto/secret-box";
-import { Conflict, Forbidden, NotFound } from "../../errors";
-import { can } from "../../permissions";
+import { Conflict, NotFound } from "../../errors";
 import type { WorkflowDocument } from "../../schemas/automation-workflow";
 import { runParamBinding } from "./run-params";
+import { assertMayUseCredentials, workflowUsesBecome } from "./credential-use";
 import { writeRun } from "./write-run";
 
 type RunRow = typeof runs.$inferSelect;
@@ -43,7 +43,7 @@ export async function startChildRun(
   keep: Map<number, HostStepRow[]> = new Map(),
 ): Promise<{ runId: string; hosts: number }> {
   const workflow = parent.workflow as unknown as WorkflowDocument;
-  await assertMayUseCredentials(tx, ctx, workflow, hosts);
+  await checkCredentialUse(tx, ctx, workflow, hosts);
   const runId = randomUUID();
   const runTimeoutMs = parent.deadlineAt ? parent.deadlineAt.getTime() - parent.createdAt.getTime() : null;
   await writeRun(tx, {
@@ -66,20 +66,15 @@ export async function startChildRun(
   return { runId, hosts: hosts.length };
 }
 
-/** The rule a launch applies: signing in with a target's (or its become) credential needs credentials.use. */
-async function assertMayUseCredentials(tx: Tx, ctx: DomainContext, workflow: WorkflowDocument, hosts: HostRow[]) {
-  const onTargets = workflow.steps.some((s) => !s.disabled && s.kind.startsWith("ssh."));
-  if (!onTargets || can(ctx.principal, "credentials.use")) return;
+/** The targets' sign-ins now (a credential may have been set since), checked by the rule every launch applies. */
+async function checkCredentialUse(tx: Tx, ctx: DomainContext, workflow: WorkflowDocument, hosts: HostRow[]) {
   const ids = hosts.map((h) => h.targetId).filter((id): id is string => id !== null);
   if (ids.length === 0) return;
-  const becomes = workflow.steps.some((s) => !s.disabled && (s.config as { become?: boolean }).become === true);
   const found = await tx
     .select({ credentialId: targets.credentialId, becomeCredentialId: targets.becomeCredentialId })
     .from(targets)
     .where(inArray(targets.id, ids));
-  if (found.some((t) => t.credentialId || (becomes && t.becomeCredentialId))) {
-    throw new Forbidden('You need the "credentials.use" permission to run commands with these targets\' credentials');
-  }
+  assertMayUseCredentials(ctx.principal, found, workflowUsesBecome(workflow));
 }
 
 /**

@@ -2,10 +2,10 @@ import { inArray } from "drizzle-orm";
 import { targets } from "@ops/db";
 import { appendAudit } from "../../audit/append";
 import { inTransaction, type VerbArgs } from "../../context";
-import { Forbidden, Invalid } from "../../errors";
-import { can } from "../../permissions";
+import { Invalid } from "../../errors";
 import type { ExecInput } from "../../schemas/automation-runs";
 import type { WorkflowDocument } from "../../schemas/automation-workflow";
+import { assertMayUseCredentials } from "./credential-use";
 import { writeRun } from "./write-run";
 
 export { RUN_HOST_BATCH } from "./write-run";
@@ -26,10 +26,7 @@ export async function execCommand({ ctx, input }: VerbArgs<ExecInput>) {
     const known = new Set(found.map((t) => t.id));
     throw new Invalid(`Unknown target: ${ids.filter((id) => !known.has(id)).join(", ")}`, "targetIds");
   }
-  const signsIn = found.some((t) => t.credentialId || (input.become && t.becomeCredentialId));
-  if (signsIn && !can(ctx.principal, "credentials.use")) {
-    throw new Forbidden('You need the "credentials.use" permission to run commands with these targets\' credentials');
-  }
+  assertMayUseCredentials(ctx.principal, found, input.become);
   const ordered = ids.map((id) => found.find((t) => t.id === id)!);
   const workflow: WorkflowDocument = {
     version: 1,

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { appendAudit } from "../../audit/append";
 import { inTransaction, type VerbArgs } from "../../context";
-import { Forbidden, Invalid } from "../../errors";
-import { can } from "../../permissions";
+import { Invalid } from "../../errors";
 import { launchValuesSchema, secretParamNames, type ParamDefinition } from "../../schemas/automation-params";
 import type { LaunchInput } from "../../schemas/automation-runs";
-import { planLaunch, signsInWith } from "./launch-plan";
+import { assertMayUseCredentials } from "./credential-use";
+import { planLaunch } from "./launch-plan";
 import { sealRunParams } from "./run-params";
 import { writeRun } from "./write-run";
 
@@ -27,9 +27,7 @@ export async function launchJob({ ctx, input }: VerbArgs<LaunchInput>) {
   if (plan.hosts.length === 0 && !plan.workerOnly) {
     throw new Invalid(`No targets match this job's selector (${plan.selector}): nothing to run on`, "targets");
   }
-  if (plan.hosts.some((h) => signsInWith(h, plan.usesBecome)) && !can(ctx.principal, "credentials.use")) {
-    throw new Forbidden('You need the "credentials.use" permission to run this job with these targets\' credentials');
-  }
+  assertMayUseCredentials(ctx.principal, plan.hosts, plan.usesBecome);
   const runId = randomUUID();
   const secrets = secretParamNames(definition.params);
   return inTransaction(ctx, async (tx) => {

@@ -5,6 +5,7 @@ import { describeSelector, type LaunchSelector } from "../../schemas/automation-
 import { stepPlacement } from "../../schemas/automation-workflow";
 import { loadJobRow, loadJobVersion } from "../jobs/job-rules";
 import { expandWorkflow } from "../workflow/expand-workflow";
+import { workflowUsesBecome } from "./credential-use";
 import { resolveSelector, type SelectedTarget } from "./resolve-selector";
 
 export type LaunchPlan = {
@@ -58,11 +59,6 @@ export async function planLaunch(
     hosts,
     selector: describeSelector(selector),
     workerOnly: steps.every((s) => stepPlacement(s) === "worker"),
-    usesBecome: steps.some((s) => !s.disabled && s.config.become === true),
+    usesBecome: workflowUsesBecome(definition.workflow),
   };
-}
-
-/** Whether running on this host signs in with a stored credential (password, key, sudo). */
-export function signsInWith(host: SelectedTarget, usesBecome: boolean): boolean {
-  return !!host.credentialId || (usesBecome && !!host.becomeCredentialId);
 }

@@ -2,7 +2,8 @@ import type { VerbArgs } from "../../context";
 import { can } from "../../permissions";
 import type { PreviewResult } from "../../schemas/automation-runs";
 import type { LaunchSelector } from "../../schemas/automation-selector";
-import { planLaunch, signsInWith } from "./launch-plan";
+import { signsInWith } from "./credential-use";
+import { planLaunch } from "./launch-plan";
 
 /**
  * The exact hosts a launch would run on now, before it runs, with what would stop each
