@@ -151,3 +151,6 @@ export * from "./live/topics";
 export * from "./live/publisher";
 export * from "./live/subscriber";
 export * from "./automation/runs/output-retention";
+export * from "./communication/event-meta";
+export * from "./communication/render-message";
+export * from "./communication/default-templates";

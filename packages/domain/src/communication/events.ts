@@ -43,6 +43,24 @@ export const DOMAIN_EVENTS = {
     acceptedBy: z.string(),
   }),
   "assets.target_unreachable": z.object({ targetName: z.string(), cause: z.string().optional() }),
+  /** A connection test ended other than reachable (unreachable, auth failed, host key changed, become failed). */
+  "assets.connection_test_failed": z.object({
+    targetName: z.string(),
+    address: z.string(),
+    status: z.string(),
+    /** The step that failed (dns, tcp, handshake, auth, become, facts) and why. */
+    step: z.string().nullable(),
+    reason: z.string(),
+    testedBy: z.string().nullable(),
+  }),
+  /** A vault credential was opened to sign in somewhere: once per run, connection test or channel send. */
+  "assets.credential_used": z.object({
+    credentialName: z.string(),
+    credentialKind: z.string(),
+    /** What used it: "run", "connection_test" or "notification_channel", with its id and a readable label. */
+    usedBy: z.object({ kind: z.string(), id: z.string(), label: z.string() }),
+    actor: z.string(),
+  }),
   "assets.discovery_finished": z.object({
     status: z.string(),
     specs: z.array(z.string()),
@@ -65,6 +83,15 @@ export const DOMAIN_EVENTS = {
     exitCode: z.number().int().nullable(),
     error: z.string().nullable(),
   }),
+  /** More failed sign-ins for one account or address than the burst threshold, within its window. */
+  "identity.login_failures_burst": z.object({
+    email: z.string(),
+    ip: z.string().nullable(),
+    failures: z.number().int(),
+    windowSeconds: z.number().int(),
+  }),
+  "identity.user_created": z.object({ email: z.string(), displayName: z.string(), createdBy: z.string() }),
+  "identity.user_disabled": z.object({ email: z.string(), displayName: z.string(), disabledBy: z.string() }),
 } as const;
 
 export type DomainEventType = keyof typeof DOMAIN_EVENTS;

@@ -11,6 +11,10 @@ export const LIVE_TOPICS = {
   "run.output": z.object({ runId: z.uuid(), seq: z.number().int().min(0) }),
   /** The run, one of its hosts or one of its host-steps changed state or counters. */
   "run.progress": z.object({ runId: z.uuid() }),
+  /** A user has a new in-app notification (the bell). */
+  "notification.created": z.object({ userId: z.uuid(), notificationId: z.uuid() }),
+  /** A domain event was dispatched: dashboards' lists (runs, targets) refresh on it. */
+  "event.dispatched": z.object({ id: z.number().int(), type: z.string(), objectType: z.string().nullable(), objectId: z.string().nullable() }),
 } as const;
 
 export type LiveTopic = keyof typeof LIVE_TOPICS;

@@ -12,6 +12,13 @@ export const QUEUE_TASKS = {
   /** Output partitions ahead, retention behind (ADR 0012, "Output"); `retentionDays` overrides the worker's setting. */
   "automation:output-maintenance": z.object({ retentionDays: z.number().int().min(0).max(3650).optional() }),
   "automation:run-scope": z.object({ runId: z.uuid(), stepId: z.string().min(1) }),
+  /**
+   * Sends a channel's queued deliveries in order (ADR 0013); one at a time per channel
+   * (queue `notify:<channelId>`, job key `deliver:<channelId>`).
+   */
+  "communication:deliver": z.object({ channelId: z.uuid() }),
+  /** Folds a rule's throttled deliveries of one window into one digest message, when the window ends. */
+  "communication:digest": z.object({ ruleId: z.uuid(), channelId: z.uuid(), windowStart: z.iso.datetime({ offset: true }) }),
 } as const;
 
 export type QueueTaskIdentifier = keyof typeof QUEUE_TASKS;

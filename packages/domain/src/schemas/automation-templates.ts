@@ -1,4 +1,4 @@
-import { Liquid } from "liquidjs";
+import { Liquid, type LiquidOptions } from "liquidjs";
 import type { z } from "zod";
 import { isStepKind, STEP_KINDS } from "./automation-steps";
 
@@ -11,8 +11,10 @@ import { isStepKind, STEP_KINDS } from "./automation-steps";
 /** Tags that would read other templates; refused at parse time so a save says so. */
 const FILE_TAGS = ["include", "render", "layout"];
 
-export function createTemplateEngine(): Liquid {
+/** `outputEscape: "escape"` makes every `{{ }}` HTML-escaped (notification HTML bodies). */
+export function createTemplateEngine(options: Pick<LiquidOptions, "outputEscape"> = {}): Liquid {
   const engine = new Liquid({
+    ...options,
     strictVariables: true,
     strictFilters: true,
     ownPropertyOnly: true,

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, index, jsonb, text } from "drizzle-orm/pg-core";
 import { tstz } from "../columns";
 import { communication } from "./audit-log";
@@ -17,5 +18,7 @@ export const domainEvents = communication.table(
     at: tstz("at").notNull().defaultNow(),
     deliveredAt: tstz("delivered_at"),
   },
-  (t) => [index("domain_events_type_idx").on(t.type, t.id), index("domain_events_undelivered_idx").on(t.id)],
+  (t) => [index("domain_events_type_idx").on(t.type, t.id), index("domain_events_undelivered_idx")
+      .on(t.id)
+      .where(sql`${t.deliveredAt} IS NULL`)],
 );
