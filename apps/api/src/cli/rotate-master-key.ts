@@ -96,7 +96,7 @@ async function main(): Promise<number> {
     const report = await rotateMasterKey({ db, masterKeys, retire, batchSize });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(
-      `re-encrypted under version ${report.current}: ${report.credentialsResealed} credential(s), ${report.mfaSecretsResealed} MFA secret(s) in ${seconds} s`,
+      `re-encrypted under version ${report.current}: ${report.credentialsResealed} credential(s), ${report.mfaSecretsResealed} MFA secret(s), ${report.runParamsResealed} run(s) with secret launch values in ${seconds} s`,
     );
     const left = Object.entries(report.remaining).map(([v, n]) => `v${v}: ${n}`);
     console.log(`stored secrets by version: ${left.length ? left.join(", ") : "none"}`);

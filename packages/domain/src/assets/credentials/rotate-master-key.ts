@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "@ops/db";
 import { Conflict, Invalid } from "../../errors";
 import { BOUND_FORMAT, isBound, open, seal, type MasterKeys, type SealBinding } from "../../crypto/secret-box";
+import { runParamBinding } from "../../automation/runs/run-params";
 import { credentialBinding } from "./seal-credential";
 
 export type RotateMasterKeyInput = {
@@ -11,13 +12,15 @@ export type RotateMasterKeyInput = {
   retire?: number[];
   /** Rows re-sealed per transaction. */
   batchSize?: number;
-  onProgress?: (p: { table: "credentials" | "mfa"; done: number }) => void;
+  onProgress?: (p: { table: "credentials" | "mfa" | "run_params"; done: number }) => void;
 };
 
 export type RotateMasterKeyReport = {
   current: number;
   credentialsResealed: number;
   mfaSecretsResealed: number;
+  /** Runs whose secret launch values were re-sealed. */
+  runParamsResealed: number;
   /** Secrets per key version after the rotation (should be only `current`). */
   remaining: Record<number, number>;
   /** Loaded versions that no stored secret uses any more: safe to drop from OPS_MASTER_KEY. */
@@ -29,7 +32,8 @@ export type RotateMasterKeyReport = {
  * Re-seals every stored secret under the current (highest) master key version, in
  * batches so no transaction holds thousands of row locks and an interrupted run simply
  * resumes where it stopped. Secrets: assets.credentials (secret, passphrase) and
- * identity.users.mfa_secret. Credentials still in the legacy unbound form are re-sealed
+ * identity.users.mfa_secret, and the secret launch values sealed into automation.runs.params
+ * (a run's rerun and resume open them). Credentials still in the legacy unbound form are re-sealed
  * bound to their row and column even when their key version is current; MFA secrets
  * keep the form they have (identity/totp.ts opens them unbound).
  */
@@ -73,6 +77,16 @@ export async function rotateMasterKey(input: RotateMasterKeyInput): Promise<Rota
     }
   }
 
+  let runParamsResealed = 0;
+  // Runs are many and never edited: one pass by id, each row locked only while re-sealed.
+  for (let after = "00000000-0000-0000-0000-000000000000"; ;) {
+    const batch = await resealRunParamsBatch(db, masterKeys, batchSize, after);
+    runParamsResealed += batch.resealed;
+    if (batch.resealed) input.onProgress?.({ table: "run_params", done: runParamsResealed });
+    if (!batch.lastId) break;
+    after = batch.lastId;
+  }
+
   const remaining = await countByVersion(db);
   const stillRetired = retire.filter((v) => (remaining[v] ?? 0) > 0);
   if (stillRetired.length) {
@@ -82,7 +96,7 @@ export async function rotateMasterKey(input: RotateMasterKeyInput): Promise<Rota
     );
   }
   const removable = [...masterKeys.keys.keys()].filter((v) => v !== current && !(remaining[v] ?? 0)).sort((a, b) => a - b);
-  return { current, credentialsResealed, mfaSecretsResealed, remaining, removable, retired: retire };
+  return { current, credentialsResealed, mfaSecretsResealed, runParamsResealed, remaining, removable, retired: retire };
 }
 
 async function resealCredentialBatch(db: Database, keys: MasterKeys, batchSize: number, skipLocked: boolean): Promise<number> {
@@ -130,6 +144,46 @@ async function resealMfaBatch(db: Database, keys: MasterKeys, batchSize: number,
   });
 }
 
+/**
+ * The next `batchSize` runs after `after` that hold a secret launch value sealed under
+ * an older key: each sealed value re-sealed, bound to its run and name as before.
+ * `lastId` is null once no run is left.
+ */
+async function resealRunParamsBatch(
+  db: Database,
+  keys: MasterKeys,
+  batchSize: number,
+  after: string,
+): Promise<{ resealed: number; lastId: string | null }> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.execute<{ id: string; params: Record<string, unknown> }>(sql`
+      SELECT id, params FROM automation.runs r
+      WHERE id > ${after}::uuid AND EXISTS (
+        SELECT 1 FROM jsonb_each(r.params) e
+        WHERE jsonb_typeof(e.value) = 'object' AND e.value ? '$sealed'
+          AND split_part(e.value->>'$sealed', ':', 1) <> ${`v${keys.current}`})
+      ORDER BY id LIMIT ${batchSize}
+      FOR UPDATE`);
+    if (rows.length === 0) return { resealed: 0, lastId: null };
+    const values = rows.map((r) => {
+      const params: Record<string, unknown> = { ...r.params };
+      for (const [name, value] of Object.entries(r.params)) {
+        const sealed = (value as { $sealed?: unknown } | null)?.$sealed;
+        if (typeof sealed !== "string") continue;
+        params[name] = {
+          $sealed: reseal(keys, sealed, `the secret launch value "${name}" of run ${r.id}`, runParamBinding(r.id, name), true),
+        };
+      }
+      return sql`(${r.id}::uuid, ${JSON.stringify(params)}::jsonb)`;
+    });
+    await tx.execute(sql`
+      UPDATE automation.runs r SET params = v.params
+      FROM (VALUES ${sql.join(values, sql`, `)}) AS v(id, params)
+      WHERE r.id = v.id`);
+    return { resealed: rows.length, lastId: rows.at(-1)!.id };
+  });
+}
+
 /** Opens with the binding (a legacy value opens without it) and seals again, bound when asked. */
 function reseal(keys: MasterKeys, sealed: string, what: string, binding: SealBinding, bind: boolean): string {
   let plain: string;
@@ -153,6 +207,10 @@ export async function countByVersion(db: Database): Promise<Record<number, numbe
       UNION ALL
       SELECT substring(mfa_secret FROM '^v([0-9]+):')::int, count(*) FROM identity.users
       WHERE mfa_secret IS NOT NULL GROUP BY 1
+      UNION ALL
+      SELECT substring(e.value->>'$sealed' FROM '^v([0-9]+):')::int, count(*)
+      FROM automation.runs r, jsonb_each(r.params) e
+      WHERE jsonb_typeof(e.value) = 'object' AND e.value ? '$sealed' GROUP BY 1
     ) s GROUP BY version`);
   return Object.fromEntries(rows.map((r) => [Number(r.version), Number(r.n)]));
 }
