@@ -51,7 +51,12 @@ async function loadRules(tx: Tx, types: string[]) {
       inApp: notificationRules.inApp,
       throttleMax: notificationRules.throttleMax,
       throttleWindowSeconds: notificationRules.throttleWindowSeconds,
-      channel: { id: notificationChannels.id, kind: notificationChannels.kind, config: notificationChannels.config, enabled: notificationChannels.enabled },
+      channel: {
+        id: notificationChannels.id,
+        kind: notificationChannels.kind,
+        config: notificationChannels.config,
+        enabled: notificationChannels.enabled,
+      },
       template: {
         name: notificationTemplates.name,
         kind: notificationTemplates.kind,
@@ -96,7 +101,14 @@ export async function dispatchEvents({ ctx, input }: SystemVerbArgs<DispatchEven
       .orderBy(asc(domainEvents.id))
       .limit(input.batchSize);
     if (rows.length === 0) return { result: none, bell: [], events: [] };
-    const events: OutboxEvent[] = rows.map((r) => ({ id: r.id, type: r.type, objectType: r.objectType, objectId: r.objectId, payload: r.payload, at: r.at.toISOString() }));
+    const events: OutboxEvent[] = rows.map((r) => ({
+      id: r.id,
+      type: r.type,
+      objectType: r.objectType,
+      objectId: r.objectId,
+      payload: r.payload,
+      at: r.at.toISOString(),
+    }));
 
     const rules = (await loadRules(tx, [...new Set(events.map((e) => e.type))])).flatMap((r) => {
       const filters = readRuleFilters(r.filters);
@@ -115,7 +127,8 @@ export async function dispatchEvents({ ctx, input }: SystemVerbArgs<DispatchEven
         const owner = rule.ownerUserId ? readers.get(rule.ownerUserId) : undefined;
         if (rule.ownerUserId && !owner) continue;
         const ring = rule.ownerUserId ? [rule.ownerUserId] : rule.inApp ? [...readers.keys()] : [];
-        for (const userId of ring) if (!bell.has(`${userId}|${event.id}`)) bell.set(`${userId}|${event.id}`, { userId, event, ruleId: rule.id });
+        for (const userId of ring)
+          if (!bell.has(`${userId}|${event.id}`)) bell.set(`${userId}|${event.id}`, { userId, event, ruleId: rule.id });
         const channel = rule.channel;
         if (!channel?.enabled) continue;
         let to: string[] = [];
@@ -125,7 +138,10 @@ export async function dispatchEvents({ ctx, input }: SystemVerbArgs<DispatchEven
           if (to.length === 0) continue; // nobody to write to: the rule form requires recipients or channel defaults
         }
         const key = deliveryKey(event.id, channel.id, to);
-        claims.set(key, [...(claims.get(key) ?? []), { event, rule, channel: { id: channel.id, kind: channel.kind, config: channel.config }, to }]);
+        claims.set(key, [
+          ...(claims.get(key) ?? []),
+          { event, rule, channel: { id: channel.id, kind: channel.kind, config: channel.config }, to },
+        ]);
       }
     }
 
@@ -182,7 +198,13 @@ export async function dispatchEvents({ ctx, input }: SystemVerbArgs<DispatchEven
           .returning({ channelId: notificationDeliveries.channelId, status: notificationDeliveries.status })
       : [];
 
-    const rings = [...bell.values()].map(({ userId, event, ruleId }) => ({ userId, eventId: event.id, eventType: event.type, ruleId, ...renderInApp(event, input.publicUrl) }));
+    const rings = [...bell.values()].map(({ userId, event, ruleId }) => ({
+      userId,
+      eventId: event.id,
+      eventType: event.type,
+      ruleId,
+      ...renderInApp(event, input.publicUrl),
+    }));
     const rung = rings.length
       ? await tx
           .insert(notifications)
@@ -232,6 +254,7 @@ export async function dispatchEvents({ ctx, input }: SystemVerbArgs<DispatchEven
   });
   // After the commit: a bell or a list woken now finds the rows.
   for (const n of done.bell) ctx.services.live?.publish("notification.created", { userId: n.userId, notificationId: n.id });
-  for (const e of done.events) ctx.services.live?.publish("event.dispatched", { id: e.id, type: e.type, objectType: e.objectType, objectId: e.objectId });
+  for (const e of done.events)
+    ctx.services.live?.publish("event.dispatched", { id: e.id, type: e.type, objectType: e.objectType, objectId: e.objectId });
   return done.result;
 }

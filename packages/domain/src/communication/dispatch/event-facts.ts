@@ -30,7 +30,8 @@ export async function loadEventFacts(tx: Executor, events: OutboxEvent[], opts: 
         (SELECT array_agg(DISTINCT h.target_id) FROM automation.run_hosts h WHERE h.run_id = r.id AND h.target_id IS NOT NULL) AS target_ids
       FROM automation.runs r
       WHERE r.id = ANY(${`{${runIds.join(",")}}`}::uuid[])`);
-    for (const r of rows) runs.set(r.id, { jobId: r.job_id, launchedBy: r.launched_by, targetIds: opts.targets ? (r.target_ids ?? []) : [] });
+    for (const r of rows)
+      runs.set(r.id, { jobId: r.job_id, launchedBy: r.launched_by, targetIds: opts.targets ? (r.target_ids ?? []) : [] });
   }
 
   const targetIdsOf = new Map<number, string[]>();

@@ -22,7 +22,10 @@ export const throttleKey = (ruleId: string, channelId: string) => `${ruleId}|${c
  * of an event not folded. Digests take no slot, so the first events of a window after a
  * storm are sent as they come.
  */
-export async function sentInWindow(tx: Executor, pairs: { ruleId: string; channelId: string; since: Date }[]): Promise<Map<string, number>> {
+export async function sentInWindow(
+  tx: Executor,
+  pairs: { ruleId: string; channelId: string; since: Date }[],
+): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   if (pairs.length === 0) return counts;
   const rows = await tx.execute<{ rule_id: string; channel_id: string; n: number }>(sql`

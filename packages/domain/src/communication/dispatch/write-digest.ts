@@ -33,7 +33,12 @@ export async function writeDigest({ ctx, input }: SystemVerbArgs<WriteDigestInpu
     // The window as the rule has it now; without a throttle any more, everything folded since the start.
     const end = rule.windowSeconds ? new Date(start.getTime() + rule.windowSeconds * 1000) : null;
     const folded = await tx
-      .select({ id: notificationDeliveries.id, eventId: notificationDeliveries.eventId, eventType: notificationDeliveries.eventType, message: notificationDeliveries.message })
+      .select({
+        id: notificationDeliveries.id,
+        eventId: notificationDeliveries.eventId,
+        eventType: notificationDeliveries.eventType,
+        message: notificationDeliveries.message,
+      })
       .from(notificationDeliveries)
       .where(
         and(
@@ -52,9 +57,7 @@ export async function writeDigest({ ctx, input }: SystemVerbArgs<WriteDigestInpu
     // Webhook messages carry a receiver's body shape: their line is the event's summary.
     const eventIds = folded.flatMap((f) => (f.eventId !== null && channel.kind === "webhook" ? [f.eventId] : []));
     const events = eventIds.length ? await tx.select().from(domainEvents).where(inArray(domainEvents.id, eventIds)) : [];
-    const summaryOf = new Map(
-      events.map((e) => [e.id, renderInApp({ ...e, at: e.at.toISOString() }, "").body || e.type]),
-    );
+    const summaryOf = new Map(events.map((e) => [e.id, renderInApp({ ...e, at: e.at.toISOString() }, "").body || e.type]));
     const items: Item[] = folded.map((f) => ({
       deliveryId: f.id,
       eventId: f.eventId,
@@ -65,7 +68,10 @@ export async function writeDigest({ ctx, input }: SystemVerbArgs<WriteDigestInpu
     const message = digestMessage(channel.kind, channel.config, rule.name, items, to);
 
     const base = `digest-${input.ruleId}-${input.channelId}-${input.windowStart}`;
-    const [taken] = await tx.select({ id: notificationDeliveries.id }).from(notificationDeliveries).where(eq(notificationDeliveries.idempotencyKey, base));
+    const [taken] = await tx
+      .select({ id: notificationDeliveries.id })
+      .from(notificationDeliveries)
+      .where(eq(notificationDeliveries.idempotencyKey, base));
     const [digest] = await tx
       .insert(notificationDeliveries)
       .values({
@@ -100,7 +106,13 @@ export async function writeDigest({ ctx, input }: SystemVerbArgs<WriteDigestInpu
   });
 }
 
-function digestMessage(kind: "email" | "webhook", config: Record<string, unknown>, ruleName: string, items: Item[], to: string[]): Record<string, unknown> {
+function digestMessage(
+  kind: "email" | "webhook",
+  config: Record<string, unknown>,
+  ruleName: string,
+  items: Item[],
+  to: string[],
+): Record<string, unknown> {
   const title = `${items.length} more notification${items.length === 1 ? "" : "s"} from rule ${ruleName}`;
   if (kind === "email") {
     const text = `${title} (held back by the rule's storm control):\n\n${items.map((i) => `- ${i.summary}`).join("\n")}\n`;
@@ -112,7 +124,8 @@ function digestMessage(kind: "email" | "webhook", config: Record<string, unknown
   const lines = items.map((i) => `• ${i.summary}`).join("\n");
   let body: unknown;
   if (config.preset === "slack") body = { text: `${title}\n${lines}` };
-  else if (config.preset === "teams") body = { "@type": "MessageCard", "@context": "https://schema.org/extensions", summary: title, title, text: lines };
+  else if (config.preset === "teams")
+    body = { "@type": "MessageCard", "@context": "https://schema.org/extensions", summary: title, title, text: lines };
   else body = { type: DIGEST_EVENT_TYPE, timestamp: new Date().toISOString(), data: { rule: ruleName, count: items.length, items } };
   return { body: JSON.stringify(body, null, 2) };
 }
