@@ -9,9 +9,19 @@ import {
   roles,
   targetGroups,
   userRoles,
+  createDb,
   type Executor,
 } from "@ops/db";
-import { dispatchEvents, emitEvent, EVENT_META, systemContext, type DomainEventPayload, type DomainEventType } from "@ops/domain";
+import {
+  decodeLiveMessage,
+  dispatchEvents,
+  emitEvent,
+  EVENT_META,
+  LIVE_CHANNEL,
+  systemContext,
+  type DomainEventPayload,
+  type DomainEventType,
+} from "@ops/domain";
 import { emailChannelConfig, webhookChannelConfig } from "@ops/domain/schemas/communication-channels";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { createRunFarm, finishedRun, type RunFarm } from "../../api/test/helpers/run-farm";
@@ -368,12 +378,32 @@ describe("who hears what", () => {
     const outsider = await app.createUser({ roles: [] });
     await app.db.insert(userRoles).values({ userId: outsider.id, roleId: runsOnly!.id });
     await createRule({ eventTypes: ["identity.user_disabled"], inApp: true });
+    // What API nodes hear (this worker has no Redis: Postgres NOTIFY).
+    const ear = createDb(app.databaseUrl, { max: 1 });
+    const heard: unknown[] = [];
+    const listening = await ear.sql.listen(LIVE_CHANNEL, (raw) => heard.push(decodeLiveMessage(raw)));
 
     const e = await emit("identity.user_disabled", {
       payload: { email: "grace@example.test", displayName: "Grace", disabledBy: "admin@example.test" },
     });
     await dispatched(e);
     const rung = await notificationsOf(e);
+    const [bell] = await app.db.execute<{ id: string }>(
+      sql`SELECT id FROM communication.notifications WHERE event_id = ${e} AND user_id = ${viewer.id}`,
+    );
+    await expect
+      .poll(() => heard)
+      .toEqual(
+        expect.arrayContaining([
+          { topic: "notification.created", payload: { userId: viewer.id, notificationId: bell!.id } },
+          {
+            topic: "event.dispatched",
+            payload: { id: e, type: "identity.user_disabled", objectType: "user", objectId: expect.any(String) },
+          },
+        ]),
+      );
+    await listening.unlisten();
+    await ear.close();
     const users = rung.map((r) => r.user_id);
     expect(users).toContain(app.admin.id);
     expect(users).toContain(viewer.id);
