@@ -17,19 +17,23 @@ export type Dispatcher = { stop: () => Promise<void> };
 export function startDispatcher(opts: { ctx: SystemContext; publicUrl: string; pollMs: number; log: Logger }): Dispatcher {
   const stopping = new AbortController();
   let failing = false;
+  // After a failure, smaller batches: whatever precedes an event that cannot be dispatched still goes out.
+  let batchSize = DISPATCH_BATCH;
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       let full = false;
       try {
-        const r = await dispatchEvents({ ctx: opts.ctx, input: { batchSize: DISPATCH_BATCH, publicUrl: opts.publicUrl } });
-        full = r.events === DISPATCH_BATCH;
+        const r = await dispatchEvents({ ctx: opts.ctx, input: { batchSize, publicUrl: opts.publicUrl } });
+        full = r.events === batchSize;
         if (r.events) opts.log.debug(r, "domain events dispatched");
         if (failing) opts.log.info("event dispatch works again");
         failing = false;
+        batchSize = DISPATCH_BATCH;
       } catch (e) {
         // One line per outage, not one per tick.
         if (!failing) opts.log.error({ err: (e as Error).message }, "event dispatch failed; retrying every tick");
         failing = true;
+        batchSize = Math.max(1, Math.floor(batchSize / 4));
       }
       if (full || stopping.signal.aborted) continue;
       await sleep(opts.pollMs, undefined, { signal: stopping.signal }).catch(() => {});

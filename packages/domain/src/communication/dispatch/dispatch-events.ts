@@ -69,8 +69,19 @@ async function loadRules(tx: Tx, types: string[]) {
     .from(notificationRules)
     .leftJoin(notificationChannels, eq(notificationChannels.id, notificationRules.channelId))
     .leftJoin(notificationTemplates, eq(notificationTemplates.id, notificationRules.templateId))
-    .where(sql`${notificationRules.enabled} AND ${notificationRules.eventTypes} && ${`{${types.map((t) => `"${t}"`).join(",")}}`}::text[]`)
+    .where(
+      sql`${notificationRules.enabled} AND ${notificationRules.eventTypes} && ARRAY(SELECT json_array_elements_text(${JSON.stringify(types)}::json))`,
+    )
     .orderBy(asc(notificationRules.createdAt), asc(notificationRules.id));
+}
+
+/**
+ * Rows per INSERT: an in-app rule rings every reader for every event of a batch, and one
+ * statement has at most 65,535 parameters; a batch too big to write would block the outbox.
+ */
+const ROWS_PER_INSERT = 1000;
+function* chunks<T>(rows: T[]): Generator<T[]> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) yield rows.slice(i, i + ROWS_PER_INSERT);
 }
 
 /** A rule's claim on one message: an event to one channel and its recipients. */
@@ -190,13 +201,15 @@ export async function dispatchEvents({ ctx, input }: SystemVerbArgs<DispatchEven
         }),
       });
     }
-    const written = deliveries.length
-      ? await tx
+    const written = [];
+    for (const chunk of chunks(deliveries))
+      written.push(
+        ...(await tx
           .insert(notificationDeliveries)
-          .values(deliveries)
+          .values(chunk)
           .onConflictDoNothing({ target: notificationDeliveries.idempotencyKey })
-          .returning({ channelId: notificationDeliveries.channelId, status: notificationDeliveries.status })
-      : [];
+          .returning({ channelId: notificationDeliveries.channelId, status: notificationDeliveries.status })),
+      );
 
     const rings = [...bell.values()].map(({ userId, event, ruleId }) => ({
       userId,
@@ -205,13 +218,15 @@ export async function dispatchEvents({ ctx, input }: SystemVerbArgs<DispatchEven
       ruleId,
       ...renderInApp(event, input.publicUrl),
     }));
-    const rung = rings.length
-      ? await tx
+    const rung = [];
+    for (const chunk of chunks(rings))
+      rung.push(
+        ...(await tx
           .insert(notifications)
-          .values(rings)
+          .values(chunk)
           .onConflictDoNothing({ target: [notifications.userId, notifications.eventId] })
-          .returning({ id: notifications.id, userId: notifications.userId })
-      : [];
+          .returning({ id: notifications.id, userId: notifications.userId })),
+      );
 
     await tx
       .update(domainEvents)

@@ -29,7 +29,7 @@ export async function loadEventFacts(tx: Executor, events: OutboxEvent[], opts: 
       SELECT r.id, r.job_id, r.launched_by,
         (SELECT array_agg(DISTINCT h.target_id) FROM automation.run_hosts h WHERE h.run_id = r.id AND h.target_id IS NOT NULL) AS target_ids
       FROM automation.runs r
-      WHERE r.id = ANY(${`{${runIds.join(",")}}`}::uuid[])`);
+      WHERE r.id IN (SELECT json_array_elements_text(${JSON.stringify(runIds)}::json)::uuid)`);
     for (const r of rows)
       runs.set(r.id, { jobId: r.job_id, launchedBy: r.launched_by, targetIds: opts.targets ? (r.target_ids ?? []) : [] });
   }
@@ -40,7 +40,8 @@ export async function loadEventFacts(tx: Executor, events: OutboxEvent[], opts: 
     if (e.objectType !== "run") continue;
     // A host-step event is about one host: its target, not every host of the run.
     const host = (e.payload as { host?: { targetId?: unknown } }).host;
-    if (typeof host?.targetId === "string") targetIdsOf.set(e.id, [host.targetId]);
+    // (Checked: a malformed id must not fail the cast, and with it the whole batch, every time.)
+    if (typeof host?.targetId === "string" && UUID.test(host.targetId)) targetIdsOf.set(e.id, [host.targetId]);
     else targetIdsOf.set(e.id, runs.get(e.objectId ?? "")?.targetIds ?? []);
   }
 
@@ -50,7 +51,7 @@ export async function loadEventFacts(tx: Executor, events: OutboxEvent[], opts: 
     // A target is in a group when it is a member of it or of any group nested under it
     // (as resolveSelector's groups mode reads it), so walk up from its direct groups.
     const rows = await tx.execute<{ id: string; labels: Record<string, string>; group_ids: string[] | null }>(sql`
-      WITH RECURSIVE ids AS (SELECT unnest(${`{${allTargetIds.join(",")}}`}::uuid[]) AS id),
+      WITH RECURSIVE ids AS (SELECT json_array_elements_text(${JSON.stringify(allTargetIds)}::json)::uuid AS id),
       up(target_id, group_id) AS (
         SELECT tg.target_id, tg.group_id FROM assets.target_groups tg JOIN ids ON ids.id = tg.target_id
         UNION
