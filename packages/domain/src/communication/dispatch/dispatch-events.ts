@@ -1,19 +1,13 @@
-import { asc, eq, inArray, isNull, sql } from "drizzle-orm";
-import {
-  domainEvents,
-  notificationChannels,
-  notificationDeliveries,
-  notificationRules,
-  notifications,
-  notificationTemplates,
-  type Tx,
-} from "@ops/db";
+import { asc, inArray, isNull, sql } from "drizzle-orm";
+import { domainEvents, notificationDeliveries, notifications } from "@ops/db";
 import type { SystemVerbArgs } from "../../context";
 import { enqueueTask } from "../../queue/enqueue";
 import { loadEventFacts, type OutboxEvent } from "./event-facts";
-import { matchesFilters, needsTargetFacts, readRuleFilters } from "./match-rule";
+import { loadDispatchRules } from "./load-rules";
+import { needsTargetFacts } from "./match-rule";
 import { loadNotificationReaders } from "./notification-readers";
-import { deliveryKey, renderDelivery, renderInApp, type DeliveryChannel, type RuleTemplate } from "./render-delivery";
+import { planFanOut } from "./plan-fan-out";
+import { renderDelivery, renderInApp } from "./render-delivery";
 import { sentInWindow, throttleKey, throttleWindow } from "./storm-control";
 
 export type DispatchEventsInput = {
@@ -36,45 +30,6 @@ export type DispatchEventsResult = {
 /** One dispatcher at a time, across every worker (ADR 0016, decision 2). */
 const DISPATCH_LOCK = sql`hashtext('communication.dispatch')`;
 
-type RuleRow = Awaited<ReturnType<typeof loadRules>>[number];
-
-/** Enabled rules and subscriptions listening to any of these types, oldest first (the first claim of a destination wins). */
-async function loadRules(tx: Tx, types: string[]) {
-  return tx
-    .select({
-      id: notificationRules.id,
-      name: notificationRules.name,
-      ownerUserId: notificationRules.ownerUserId,
-      eventTypes: notificationRules.eventTypes,
-      filters: notificationRules.filters,
-      recipients: notificationRules.recipients,
-      inApp: notificationRules.inApp,
-      throttleMax: notificationRules.throttleMax,
-      throttleWindowSeconds: notificationRules.throttleWindowSeconds,
-      channel: {
-        id: notificationChannels.id,
-        kind: notificationChannels.kind,
-        config: notificationChannels.config,
-        enabled: notificationChannels.enabled,
-      },
-      template: {
-        name: notificationTemplates.name,
-        kind: notificationTemplates.kind,
-        subject: notificationTemplates.subject,
-        bodyText: notificationTemplates.bodyText,
-        bodyHtml: notificationTemplates.bodyHtml,
-        bodyJson: notificationTemplates.bodyJson,
-      },
-    })
-    .from(notificationRules)
-    .leftJoin(notificationChannels, eq(notificationChannels.id, notificationRules.channelId))
-    .leftJoin(notificationTemplates, eq(notificationTemplates.id, notificationRules.templateId))
-    .where(
-      sql`${notificationRules.enabled} AND ${notificationRules.eventTypes} && ARRAY(SELECT json_array_elements_text(${JSON.stringify(types)}::json))`,
-    )
-    .orderBy(asc(notificationRules.createdAt), asc(notificationRules.id));
-}
-
 /**
  * Rows per INSERT: an in-app rule rings every reader for every event of a batch, and one
  * statement has at most 65,535 parameters; a batch too big to write would block the outbox.
@@ -83,9 +38,6 @@ const ROWS_PER_INSERT = 1000;
 function* chunks<T>(rows: T[]): Generator<T[]> {
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) yield rows.slice(i, i + ROWS_PER_INSERT);
 }
-
-/** A rule's claim on one message: an event to one channel and its recipients. */
-type Claim = { event: OutboxEvent; rule: RuleRow; channel: DeliveryChannel; to: string[] };
 
 /**
  * Fans undelivered domain events out to notification deliveries and the in-app bell
@@ -121,50 +73,20 @@ export async function dispatchEvents({ ctx, input }: SystemVerbArgs<DispatchEven
       at: r.at.toISOString(),
     }));
 
-    const rules = (await loadRules(tx, [...new Set(events.map((e) => e.type))])).flatMap((r) => {
-      const filters = readRuleFilters(r.filters);
-      return filters ? [{ ...r, filters }] : [];
-    });
+    const rules = await loadDispatchRules(tx, [...new Set(events.map((e) => e.type))]);
     const facts = await loadEventFacts(tx, events, { targets: rules.some((r) => needsTargetFacts(r.filters)) });
     const readers = rules.some((r) => r.inApp || r.ownerUserId) ? await loadNotificationReaders(tx) : new Map<string, { email: string }>();
-
-    // Who gets what: claims on messages (deduplicated by idempotency key) and bell rings.
-    const claims = new Map<string, Claim[]>();
-    const bell = new Map<string, { userId: string; event: OutboxEvent; ruleId: string }>();
-    for (const event of events) {
-      for (const rule of rules) {
-        if (!rule.eventTypes.includes(event.type) || !matchesFilters(rule.filters, facts.get(event.id)!)) continue;
-        // A subscription counts only while its owner is active and may read notifications.
-        const owner = rule.ownerUserId ? readers.get(rule.ownerUserId) : undefined;
-        if (rule.ownerUserId && !owner) continue;
-        const ring = rule.ownerUserId ? [rule.ownerUserId] : rule.inApp ? [...readers.keys()] : [];
-        for (const userId of ring)
-          if (!bell.has(`${userId}|${event.id}`)) bell.set(`${userId}|${event.id}`, { userId, event, ruleId: rule.id });
-        const channel = rule.channel;
-        if (!channel?.enabled) continue;
-        let to: string[] = [];
-        if (channel.kind === "email") {
-          const defaults = Array.isArray(channel.config.defaultRecipients) ? (channel.config.defaultRecipients as string[]) : [];
-          to = owner ? [owner.email] : rule.recipients.length ? rule.recipients : defaults;
-          if (to.length === 0) continue; // nobody to write to: the rule form requires recipients or channel defaults
-        }
-        const key = deliveryKey(event.id, channel.id, to);
-        claims.set(key, [
-          ...(claims.get(key) ?? []),
-          { event, rule, channel: { id: channel.id, kind: channel.kind, config: channel.config }, to },
-        ]);
-      }
-    }
+    const { claims, rings } = planFanOut(events, rules, facts, readers);
 
     // Storm control: how many each throttled (rule, channel) has sent in its current window.
     const throttled = new Map<string, { ruleId: string; channelId: string; since: Date }>();
     for (const list of claims.values())
       for (const c of list)
-        if (c.rule.throttleMax && c.rule.throttleWindowSeconds)
+        if (c.rule.throttle)
           throttled.set(throttleKey(c.rule.id, c.channel.id), {
             ruleId: c.rule.id,
             channelId: c.channel.id,
-            since: throttleWindow(now, c.rule.throttleWindowSeconds).start,
+            since: throttleWindow(now, c.rule.throttle.windowSeconds).start,
           });
     const sent = await sentInWindow(tx, [...throttled.values()]);
 
@@ -172,18 +94,17 @@ export async function dispatchEvents({ ctx, input }: SystemVerbArgs<DispatchEven
     const digests = new Map<string, { ruleId: string; channelId: string; window: { start: Date; end: Date } }>();
     for (const [key, list] of claims) {
       // When several rules claim one message, an unthrottled one sends it rather than a storm folding it.
-      const claim = list.find((c) => !c.rule.throttleMax) ?? list[0]!;
+      const claim = list.find((c) => !c.rule.throttle) ?? list[0]!;
       let status: "queued" | "folded" = "queued";
-      if (claim.rule.throttleMax && claim.rule.throttleWindowSeconds) {
+      if (claim.rule.throttle) {
         const tk = throttleKey(claim.rule.id, claim.channel.id);
         const n = sent.get(tk) ?? 0;
-        if (n >= claim.rule.throttleMax) {
+        if (n >= claim.rule.throttle.max) {
           status = "folded";
-          const window = throttleWindow(now, claim.rule.throttleWindowSeconds);
+          const window = throttleWindow(now, claim.rule.throttle.windowSeconds);
           digests.set(`${tk}|${window.start.toISOString()}`, { ruleId: claim.rule.id, channelId: claim.channel.id, window });
         } else sent.set(tk, n + 1);
       }
-      const t = claim.rule.template;
       deliveries.push({
         eventId: claim.event.id,
         eventType: claim.event.type,
@@ -194,7 +115,7 @@ export async function dispatchEvents({ ctx, input }: SystemVerbArgs<DispatchEven
         message: renderDelivery({
           event: claim.event,
           channel: claim.channel,
-          template: t?.kind ? ({ ...t, kind: t.kind } as RuleTemplate) : null,
+          template: claim.rule.template,
           ruleName: claim.rule.name,
           publicUrl: input.publicUrl,
           to: claim.to,
@@ -211,7 +132,7 @@ export async function dispatchEvents({ ctx, input }: SystemVerbArgs<DispatchEven
           .returning({ channelId: notificationDeliveries.channelId, status: notificationDeliveries.status })),
       );
 
-    const rings = [...bell.values()].map(({ userId, event, ruleId }) => ({
+    const bells = rings.map(({ userId, event, ruleId }) => ({
       userId,
       eventId: event.id,
       eventType: event.type,
@@ -219,7 +140,7 @@ export async function dispatchEvents({ ctx, input }: SystemVerbArgs<DispatchEven
       ...renderInApp(event, input.publicUrl),
     }));
     const rung = [];
-    for (const chunk of chunks(rings))
+    for (const chunk of chunks(bells))
       rung.push(
         ...(await tx
           .insert(notifications)
