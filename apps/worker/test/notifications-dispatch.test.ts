@@ -19,6 +19,7 @@ import {
   EVENT_META,
   LIVE_CHANNEL,
   systemContext,
+  writeDigest,
   type DomainEventPayload,
   type DomainEventType,
 } from "@ops/domain";
@@ -465,6 +466,32 @@ describe("who hears what", () => {
   });
 });
 
+describe("deliver jobs", () => {
+  it("a channel whose deliver job is running still gets a new run for what was queued meanwhile", async () => {
+    const hook = await createWebhookChannel();
+    await createRule({ eventTypes: ["assets.host_key_accepted"], channelId: hook.id });
+    const first = await emit("assets.host_key_accepted");
+    await dispatched(first);
+    expect(await deliverJobs(hook.id)).toEqual([
+      { task_identifier: "communication:deliver", queue_name: `notify:${hook.id}`, key: `deliver:${hook.id}` },
+    ]);
+    // As if a worker had taken it and were sending: it has read the queue already.
+    await app.db.execute(
+      sql`UPDATE graphile_worker._private_jobs SET locked_at = now(), locked_by = 'test-sender' WHERE key = ${`deliver:${hook.id}`}`,
+    );
+    const second = await emit("assets.host_key_accepted");
+    await dispatched(second);
+    const jobs = await app.db.execute<{ key: string | null; locked: boolean }>(
+      sql`SELECT key, locked_at IS NOT NULL AS locked FROM graphile_worker.jobs WHERE queue_name = ${`notify:${hook.id}`} ORDER BY id`,
+    );
+    expect(jobs).toEqual([
+      { key: null, locked: true },
+      { key: `deliver:${hook.id}`, locked: false },
+    ]);
+    await app.db.execute(sql`DELETE FROM graphile_worker._private_jobs WHERE locked_by = 'test-sender'`);
+  });
+});
+
 describe("at-least-once dispatch", () => {
   it("loses nothing and duplicates nothing when a batch is rolled back mid-way and dispatchers race", async () => {
     const hook = await createWebhookChannel();
@@ -566,5 +593,23 @@ describe("storm control", () => {
     );
     const folded = (await deliveriesOf({ eventIds: ids })).filter((r) => r.status === "folded");
     expect(folded.map((r) => r.digest_id)).toEqual(Array(7).fill(digest!.id));
+    expect(await deliverJobs(hook.id)).toHaveLength(1);
+
+    // Run again for the window, the digest job writes nothing twice...
+    const ctx = systemContext({ db: app.db, masterKeys: app.services.masterKeys }, "test digest");
+    const windowStart = digest!.idempotency_key.slice(`digest-${rule.id}-${hook.id}-`.length);
+    expect(await writeDigest({ ctx, input: { ruleId: rule.id, channelId: hook.id, windowStart } })).toBeNull();
+    // ...and a message folded into the window after its digest was written (a dispatch
+    // straddling the window's end) gets a digest of its own rather than being lost.
+    const [late] = await app.db.execute<{ id: number }>(sql`
+      INSERT INTO communication.notification_deliveries (event_id, event_type, rule_id, channel_id, idempotency_key, status, message, created_at)
+      VALUES (${ids[9]!}, 'assets.connection_test_failed', ${rule.id}, ${hook.id}, ${`late-${randomUUID()}`}, 'folded', ${JSON.stringify({ body: "{}" })}::jsonb, ${windowStart}::timestamptz)
+      RETURNING id::int`);
+    const second = await writeDigest({ ctx, input: { ruleId: rule.id, channelId: hook.id, windowStart } });
+    expect(second).toMatchObject({ folded: 1 });
+    const [row] = await app.db.execute<{ key: string; folded_count: number }>(
+      sql`SELECT idempotency_key AS key, folded_count FROM communication.notification_deliveries WHERE id = ${second!.deliveryId}`,
+    );
+    expect(row).toEqual({ key: `${digest!.idempotency_key}-${late!.id}`, folded_count: 1 });
   });
 });
