@@ -132,6 +132,8 @@ export async function dispatchEvents({ ctx, input }: SystemVerbArgs<DispatchEven
           .returning({ channelId: notificationDeliveries.channelId, status: notificationDeliveries.status })),
       );
 
+    // The bell is not throttled: a notification row costs nothing to send, and an operator
+    // scrolling the bell during a storm expects every event there, not a digest.
     const bells = rings.map(({ userId, event, ruleId }) => ({
       userId,
       eventId: event.id,
