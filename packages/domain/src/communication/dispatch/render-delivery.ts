@@ -29,7 +29,7 @@ function isEventType(type: string): type is DomainEventType {
  * (`cause` of target_unreachable) becomes null, so `{% if event.payload.cause %}` works
  * under strict variables instead of failing the default template for a real event.
  */
-function withDeclaredFields(event: OutboxEvent): OutboxEvent {
+export function withDeclaredFields(event: OutboxEvent): OutboxEvent {
   if (!isEventType(event.type)) return event;
   const missing = Object.keys(DOMAIN_EVENTS[event.type].shape).filter((k) => !Object.hasOwn(event.payload, k));
   if (missing.length === 0) return event;
