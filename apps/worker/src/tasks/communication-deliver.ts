@@ -23,7 +23,7 @@ export const identifier = "communication:deliver";
 export const payload = QUEUE_TASKS["communication:deliver"];
 
 /** A long backlog hands the worker back now and then (a stop, other channels), resuming at once in a new job. */
-const SLICE_MS = 30_000;
+const SLICE_MS = 10_000;
 
 /**
  * Sends one channel's deliveries (ADR 0016, decision 4): due test sends first (one
