@@ -69,7 +69,12 @@ type Row = {
 export async function claimChannelDeliveries({
   ctx,
   input,
-}: SystemVerbArgs<{ channelId: string; limit?: number }>): Promise<ChannelClaim | null> {
+}: SystemVerbArgs<{
+  channelId: string;
+  limit?: number;
+  /** Only deliveries after this id: the caller has settled everything up to it (it reads the next batch while recording the last). */
+  afterId?: number;
+}>): Promise<ChannelClaim | null> {
   const db = ctx.services.db;
   const limit = input.limit ?? DELIVERY_BATCH;
   const [channels, rows] = await Promise.all([
@@ -100,6 +105,7 @@ export async function claimChannelDeliveries({
       (SELECT id, event_type, idempotency_key, attempts, message, next_attempt_at, next_attempt_at <= now() AS due, false AS test
          FROM communication.notification_deliveries
         WHERE channel_id = ${input.channelId} AND status IN ('queued', 'retrying') AND event_type <> ${TEST_EVENT_TYPE}
+          AND id > ${input.afterId ?? 0}
         ORDER BY id LIMIT ${limit})`),
   ]);
   const c = channels[0];
