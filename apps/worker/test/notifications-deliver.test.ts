@@ -1,8 +1,10 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { asc, eq, inArray, sql } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { notificationDeliveries, notificationDeliveryAttempts } from "@ops/db";
+import { notificationChannels, notificationDeliveries, notificationDeliveryAttempts } from "@ops/db";
 import { scheduleChannelDelivery, setOutboundNetworks, type DomainContext } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { createDeliveries, createEmailChannel, createSecret, createWebhookChannel } from "./helpers/notify-factories";
@@ -102,6 +104,34 @@ describe("email", () => {
     const [attempt] = await attemptsOf(d!.id);
     expect(attempt!.ok).toBe(true);
     expect(attempt!.responseExcerpt).toMatch(/^250 .*queued as test-1/);
+  });
+
+  it("sends over implicit TLS, and a changed channel gets a new transport (the old server no longer hears from it)", async () => {
+    const implicit = await startSmtpPeer({ options: { secure: true, key, cert } });
+    peers.push(implicit);
+    const channel = await createEmailChannel(app, {
+      host: "127.0.0.1",
+      port: implicit.port,
+      tls: "tls",
+      allowInvalidCertificate: true,
+      from: "ops@example.test",
+      defaultRecipients: ["oncall@example.test"],
+    });
+    await createDeliveries(app, channel.id, [{ subject: "first", text: "over implicit TLS" }]);
+    await expect.poll(() => settled(channel.id), POLL).toBe(true);
+    expect(implicit.received.map((m) => [m.mail.subject, m.secure])).toEqual([["first", true]]);
+
+    // Moved to the STARTTLS server (an edit bumps updated_at): the cached pool must not be reused.
+    const auth = await createSecret(app, { username: "mailer", secret: "smtp-pass-1c6f" });
+    const before = smtp.received.length;
+    await app.db
+      .update(notificationChannels)
+      .set({ config: { ...channel.config, port: smtp.port, tls: "starttls", authCredentialId: auth }, updatedAt: new Date() })
+      .where(eq(notificationChannels.id, channel.id));
+    await createDeliveries(app, channel.id, [{ subject: "second", text: "after the edit" }]);
+    await expect.poll(() => settled(channel.id), POLL).toBe(true);
+    expect(smtp.received.slice(before).map((m) => [m.mail.subject, m.user])).toEqual([["second", "mailer"]]);
+    expect(implicit.received).toHaveLength(1);
   });
 
   it("refuses the server's self-signed certificate unless the channel allows it", async () => {
@@ -278,6 +308,26 @@ describe("webhooks to allow-listed loopback receivers", () => {
         [false, 503, "still down"],
       ]);
     }
+  });
+
+  it("gives up on a receiver that does not answer within the channel's timeout", async () => {
+    // Reads the request and never answers.
+    const hung = createServer((req) => req.resume());
+    await new Promise<void>((ok) => hung.listen(0, "127.0.0.1", ok));
+    peers.push({
+      close: () =>
+        new Promise<void>((ok) => {
+          hung.closeAllConnections();
+          hung.close(() => ok());
+        }),
+    });
+    const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/slow`;
+    const channel = await createWebhookChannel(app, { url, timeoutMs: 500 }, { maxAttempts: 1, windowSeconds: 0 });
+    const [d] = await createDeliveries(app, channel.id, [{ body: "{}" }]);
+    await expect.poll(() => settled(channel.id), POLL).toBe(true);
+    const [attempt] = await attemptsOf(d!.id);
+    expect(attempt!.error).toBe("no answer within 500 ms");
+    expect(attempt!.statusCode).toBeNull();
   });
 
   it("does not follow a redirect to loopback, even with loopback allowed", async () => {
