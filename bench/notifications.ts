@@ -6,8 +6,8 @@
 import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
-import { notificationChannels, notificationDeliveries } from "@ops/db";
-import { createCredential, scheduleChannelDelivery, setOutboundNetworks } from "@ops/domain";
+import { notificationChannels, notificationDeliveries, notificationRules } from "@ops/db";
+import { createCredential, EVENT_META, emitEvent, scheduleChannelDelivery, setOutboundNetworks } from "@ops/domain";
 import { retryPolicy, webhookChannelConfig } from "@ops/domain/schemas/communication-channels";
 import { fmt, record } from "./lib/report";
 import { startBenchStack, type BenchStack } from "./lib/stack";
@@ -168,7 +168,95 @@ export async function notificationsBacklog() {
   }
 }
 
+const EVENTS = 1_000;
+const EVENT_RATE = 100; // per second
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+/**
+ * Event to delivery (issue 8): 1,000 `automation.run.failed` events emitted through the
+ * outbox, as the engine does, at a steady 100/s, and in one burst; a rule sends each to a
+ * webhook channel. Latency: from the emitting transaction's commit to the receiver
+ * reading the request (one process, one clock). The dispatcher (its 200 ms poll) and the
+ * deliver job are the worker's own.
+ */
+export async function notificationsEventToDelivery() {
+  console.log(`\n== notifications: ${fmt(EVENTS)} events -> webhook deliveries, emit to receipt`);
+  const arrived = new Map<string, number>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (d: Buffer) => chunks.push(d));
+    req.on("end", () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as { data?: { payload?: { runId?: string } } };
+      const runId = body.data?.payload?.runId ?? JSON.stringify(body).match(/"runId":\s*"([^"]+)"/)?.[1];
+      if (runId) arrived.set(runId, performance.now());
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  let stack: BenchStack | null = null;
+  try {
+    stack = await startBenchStack("notifyevents", { workerConcurrency: 4 });
+    const s = stack;
+    await setOutboundNetworks({ ctx: s.ctx, input: { networks: [{ cidr: "127.0.0.0/8", note: "bench receiver" }] } });
+    const [channel] = await s.db
+      .insert(notificationChannels)
+      .values({ name: "bench events", kind: "webhook", config: webhookChannelConfig.parse({ url }), retry: retryPolicy.parse({}) })
+      .returning();
+    await s.db
+      .insert(notificationRules)
+      .values({ name: "bench: failed runs", eventTypes: ["automation.run.failed"], channelId: channel!.id });
+    const sample = EVENT_META["automation.run.failed"].sample;
+    const emit = async (i: number, tag: string) => {
+      const runId = `00000000-0000-4000-8000-${tag}${String(i).padStart(11, "0")}`;
+      await emitEvent(s.db, { type: "automation.run.failed", objectType: "run", objectId: runId, payload: { ...sample, runId } });
+      return { runId, at: performance.now() };
+    };
+    const measure = async (label: string, emitted: { runId: string; at: number }[]) => {
+      const t0 = performance.now();
+      while (emitted.some((e) => !arrived.has(e.runId)) && performance.now() - t0 < 120_000) await new Promise((ok) => setTimeout(ok, 20));
+      const lat = emitted
+        .filter((e) => arrived.has(e.runId))
+        .map((e) => arrived.get(e.runId)! - e.at)
+        .sort((a, b) => a - b);
+      const missing = emitted.length - lat.length;
+      return { label, p50: pct(lat, 50), p95: pct(lat, 95), max: lat.at(-1)!, missing };
+    };
+    for (let i = 0; i < 50; i++) await emit(i, "9"); // warm-up
+    await new Promise((ok) => setTimeout(ok, 2_000));
+    const steady: Promise<{ runId: string; at: number }>[] = [];
+    const start = performance.now();
+    for (let i = 0; i < EVENTS; i++) {
+      const due = start + (i * 1000) / EVENT_RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((ok) => setTimeout(ok, wait));
+      steady.push(emit(i, "1"));
+    }
+    const a = await measure("steady", await Promise.all(steady));
+    const burst = await Promise.all(Array.from({ length: EVENTS }, (_, i) => emit(i, "2")));
+    const b = await measure("burst", burst);
+    record({
+      bench: "notifications",
+      metric: `${fmt(EVENTS)} events at ${EVENT_RATE}/s -> webhook, emit to receipt p50 / p95 / max`,
+      value: `${fmt(a.p50)} / ${fmt(a.p95)} / ${fmt(a.max)} ms${a.missing ? ` (${a.missing} missing)` : ""}`,
+      target: "p95 <= 500 ms",
+      pass: a.p95 <= 500 && a.missing === 0,
+    });
+    record({
+      bench: "notifications",
+      metric: `${fmt(EVENTS)} events in one burst -> webhook, emit to receipt p50 / p95 / max`,
+      value: `${fmt(b.p50)} / ${fmt(b.p95)} / ${fmt(b.max)} ms${b.missing ? ` (${b.missing} missing)` : ""}`,
+    });
+  } finally {
+    await stack?.stop();
+    server.close();
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  await notificationsBacklog();
+  const only = process.argv.slice(2);
+  const all = { notificationsBacklog, notificationsEventToDelivery };
+  for (const [name, bench] of Object.entries(all)) if (!only.length || only.includes(name)) await bench();
   process.exit(0);
 }

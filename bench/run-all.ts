@@ -6,7 +6,7 @@ import { discoveryBench } from "./discovery";
 import { keyRotation } from "./key-rotation";
 import { loginImpact } from "./login-impact";
 import { meVsBare } from "./me-vs-bare";
-import { notificationsBacklog } from "./notifications";
+import { notificationsBacklog, notificationsEventToDelivery } from "./notifications";
 import { markdownTable, rows } from "./lib/report";
 import { startup } from "./startup";
 import { targetList } from "./target-list";
@@ -33,6 +33,7 @@ const all = [
   automationSse,
   automationThousand,
   notificationsBacklog,
+  notificationsEventToDelivery,
 ];
 const only = process.argv.slice(2).filter((a) => a !== "--");
 for (const bench of only.length ? all.filter((b) => only.includes(b.name)) : all) {
