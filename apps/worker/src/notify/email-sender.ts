@@ -75,8 +75,15 @@ export function createEmailSender(): EmailSender {
           error: "no recipients: the rule names none and the channel has no default recipients",
         });
       }
+      let transport: Transporter<SentMessageInfo>;
       try {
-        const transport = await transportFor(channel, openSecrets);
+        transport = await transportFor(channel, openSecrets);
+      } catch (e) {
+        // An unusable credential is this attempt's failure; anything else (the database) fails the job.
+        if (e instanceof SendRefused) return done({ ok: false, statusCode: null, responseExcerpt: null, error: e.message });
+        throw e;
+      }
+      try {
         const info = await transport.sendMail({
           from: config.from,
           to,
@@ -90,7 +97,6 @@ export function createEmailSender(): EmailSender {
         const reply = `${info.response}${rejected.length ? ` (refused recipients: ${rejected.join(", ")})` : ""}`;
         return done({ ok: true, statusCode: replyCode(info.response), responseExcerpt: reply, error: null });
       } catch (e) {
-        if (e instanceof SendRefused) return done({ ok: false, statusCode: null, responseExcerpt: null, error: e.message });
         const err = e as Error & { code?: string; command?: string; response?: string; responseCode?: number };
         // A pool that failed may hold a dead connection: the next attempt starts afresh.
         transports.get(channel.id)?.transport.close();
