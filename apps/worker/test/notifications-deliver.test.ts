@@ -310,6 +310,19 @@ describe("webhooks to allow-listed loopback receivers", () => {
     }
   });
 
+  it("keeps retrying past maxAttempts while the retry window is open (whichever comes later)", async () => {
+    const down = await startWebhookPeer();
+    peers.push(down);
+    down.answer = () => ({ status: 503, body: "down" });
+    const channel = await createWebhookChannel(app, { url: down.url }, { maxAttempts: 1, windowSeconds: 3600, maxBackoffSeconds: 1 });
+    const [d] = await createDeliveries(app, channel.id, [{ body: "{}" }]);
+    await expect.poll(async () => (await attemptsOf(d!.id)).length, POLL).toBeGreaterThanOrEqual(3);
+    const [row] = await deliveriesOf(channel.id);
+    expect(row!.status).toBe("retrying");
+    expect(row!.nextAttemptAt.getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
+    await app.db.delete(notificationChannels).where(eq(notificationChannels.id, channel.id));
+  });
+
   it("gives up on a receiver that does not answer within the channel's timeout", async () => {
     // Reads the request and never answers.
     const hung = createServer((req) => req.resume());
