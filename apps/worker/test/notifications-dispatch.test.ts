@@ -62,6 +62,18 @@ afterEach(async () => {
 
 // ---- factories ---------------------------------------------------------------
 
+/**
+ * This file checks what the dispatcher writes; the worker also runs the real sender
+ * (communication:deliver), which would race those checks. A locked graphile queue is
+ * one no worker takes jobs from, so each channel made here is held.
+ */
+async function holdSender(channelId: string) {
+  await app.db.execute(sql`
+    INSERT INTO graphile_worker._private_job_queues (queue_name, locked_at, locked_by)
+    VALUES (${`notify:${channelId}`}, now(), 'test-hold')
+    ON CONFLICT (queue_name) DO UPDATE SET locked_at = now(), locked_by = 'test-hold'`);
+}
+
 async function createEmailChannel(o: { defaultRecipients?: string[] } = {}) {
   const config = emailChannelConfig.parse({
     host: "127.0.0.1",
@@ -74,6 +86,7 @@ async function createEmailChannel(o: { defaultRecipients?: string[] } = {}) {
     .insert(notificationChannels)
     .values({ name: unique("mail"), kind: "email", config })
     .returning();
+  await holdSender(c!.id);
   return c!;
 }
 
@@ -83,6 +96,7 @@ async function createWebhookChannel(o: { preset?: "standard" | "slack" | "teams"
     .insert(notificationChannels)
     .values({ name: unique("hook"), kind: "webhook", config })
     .returning();
+  await holdSender(c!.id);
   return c!;
 }
 
