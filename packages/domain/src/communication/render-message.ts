@@ -63,8 +63,12 @@ export function eventLink(objectType: string | null, objectId: string | null): s
   }
 }
 
-export function messageScope(event: EventForMessage, opts: { publicUrl: string; ruleName?: string | null }): MessageScope {
-  const meta = EVENT_META[event.type as DomainEventType] as (typeof EVENT_META)[DomainEventType] | undefined;
+export function messageScope(stored: EventForMessage, opts: { publicUrl: string; ruleName?: string | null }): MessageScope {
+  const meta = EVENT_META[stored.type as DomainEventType] as (typeof EVENT_META)[DomainEventType] | undefined;
+  // An optional field left out (`cause` of target_unreachable) reads as null, so
+  // `{% if event.payload.cause %}` works under strict variables for every consumer.
+  const declared = meta ? Object.keys(DOMAIN_EVENTS[stored.type as DomainEventType].shape) : [];
+  const event = { ...stored, payload: { ...Object.fromEntries(declared.map((k) => [k, null])), ...stored.payload } };
   const link = eventLink(event.objectType, event.objectId);
   return {
     event: {
