@@ -156,3 +156,8 @@ export * from "./communication/render-message";
 export * from "./communication/default-templates";
 export * from "./communication/dispatch";
 export * from "./communication/deliveries";
+export * from "./communication";
+export * as communicationChannelSchemas from "./schemas/communication-channels";
+export * as communicationTemplateSchemas from "./schemas/communication-templates";
+export * as communicationRuleSchemas from "./schemas/communication-rules";
+export * as communicationDeliverySchemas from "./schemas/communication-deliveries";
