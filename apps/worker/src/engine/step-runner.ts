@@ -16,7 +16,12 @@ export async function runStepAttempts(opts: {
   output: OutputBuffer;
   signal: AbortSignal;
   /** The target's session, or null for a step on the worker. */
-  session: { connect: NonNullable<StepContext["ssh"]>; becomePassword: () => Promise<string>; connectFailed: () => boolean } | null;
+  session: {
+    connect: NonNullable<StepContext["ssh"]>;
+    becomePassword: () => Promise<string>;
+    connectFailed: () => boolean;
+    unreachable: () => HostStepResult["unreachable"];
+  } | null;
   start: () => Promise<boolean>;
   finish: (result: HostStepResult) => Promise<boolean>;
 }): Promise<StepOutcome | null> {
@@ -67,6 +72,7 @@ export async function runStepAttempts(opts: {
       truncated: (r.truncated ?? false) || droppedBytes > 0,
       droppedBytes,
       captured: r.captured,
+      unreachable: r.state === "failed" ? (opts.session?.unreachable() ?? null) : null,
     };
   }
 }
