@@ -1,3 +1,4 @@
+import { RUN_SCOPE_ORDINAL } from "@ops/db";
 import type { HostLease, HostStepResult, SystemContext, WorkflowStep } from "@ops/domain";
 import { executeStep, type StepContext } from "../steps/registry";
 import { sleep } from "../steps/wait";
@@ -28,7 +29,7 @@ export async function runStepAttempts(opts: {
   const { step, lease, output } = opts;
   for (let tryNo = 0; ; tryNo++) {
     if (!(await opts.start())) return null;
-    const result = await attempt();
+    const result = await attempt(tryNo + 1);
     const retry = result.state === "failed" && tryNo < step.retries.count && !opts.session?.connectFailed() && !opts.signal.aborted;
     if (retry) {
       const wait = step.retries.backoffSeconds * step.retries.factor ** tryNo;
@@ -41,7 +42,7 @@ export async function runStepAttempts(opts: {
   }
 
   /** One attempt, dispatched to its kind's handler (apps/worker/src/steps/). */
-  async function attempt(): Promise<HostStepResult> {
+  async function attempt(attemptNo: number): Promise<HostStepResult> {
     let lines = 0;
     let bytes = 0;
     const context: StepContext = {
@@ -57,6 +58,9 @@ export async function runStepAttempts(opts: {
       signal: opts.signal,
       timeoutMs: (step.timeoutSeconds ?? 3600) * 1000,
       runId: lease.runId,
+      stepId: step.id,
+      ordinal: lease.ordinal === RUN_SCOPE_ORDINAL ? null : lease.ordinal,
+      attempt: attemptNo,
       system: opts.ctx,
     };
     const r = await executeStep(step.kind, step.config, context);
