@@ -256,5 +256,12 @@ describe("credentials, connection tests and unreachable targets", () => {
       },
     ]);
     expect(await eventsOf("assets.target_unreachable", locked.id)).toEqual([]);
+
+    // A rerun signs in again: its credentials are reported for the new run.
+    const { runId: rerunId } = await admin.automation.runs.rerun({ runId });
+    for (const credentialId of [farm.creds.key, farm.creds.wrong]) {
+      const used = (await eventsOf("assets.credential_used", credentialId)).filter((e) => e.payload.usedBy.id === rerunId);
+      expect(used.map((e) => e.payload.usedBy)).toEqual([{ kind: "run", id: rerunId, label: "unreachable check" }]);
+    }
   });
 });
