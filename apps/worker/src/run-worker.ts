@@ -9,6 +9,7 @@ import { beat, HEARTBEAT_MS, markStopped, recordLockIds, registerWorker, sweepDe
 import { buildTaskList } from "./tasks/registry";
 import type { DiscoverySettings } from "./tasks/types";
 import { DEFAULT_OUTPUT_SETTINGS, type OutputSettings } from "./engine/output-settings";
+import { createEmailSender } from "./notify/email-sender";
 
 export type WorkerHandle = { id: string; stop: () => Promise<void> };
 
@@ -57,7 +58,9 @@ export async function startWorker(opts: {
   });
   redis?.on("ready", () => (redisDown = false));
   const live = createLivePublisher({ db: opts.db, redis, prefix: opts.redis?.prefix });
+  const notify = { email: createEmailSender() };
   const closeLive = async () => {
+    notify.email.close();
     await live.close();
     redis?.disconnect();
   };
@@ -79,6 +82,7 @@ export async function startWorker(opts: {
         discovery: opts.discovery,
         live,
         output: opts.output ?? DEFAULT_OUTPUT_SETTINGS,
+        notify,
       }),
       crontab: [
         "*/5 * * * * identity:sessions-cleanup ?max=1&jobKey=sessions-cleanup",

@@ -154,4 +154,5 @@ export * from "./automation/runs/output-retention";
 export * from "./communication/event-meta";
 export * from "./communication/render-message";
 export * from "./communication/default-templates";
+export * from "./communication/deliveries";
 export * from "./communication/deliveries/queue-step-notification";

@@ -8,6 +8,8 @@ import * as discoveryScan from "./discovery-scan";
 import * as automationRunHosts from "./automation-run-hosts";
 import * as automationOutputMaintenance from "./automation-output-maintenance";
 import * as automationRunScope from "./automation-run-scope";
+// communication tasks
+import * as communicationDeliver from "./communication-deliver";
 import type { JobAttempt, TaskDeps } from "./types";
 
 type TaskModule = {
@@ -24,6 +26,7 @@ export const tasks = [
   automationRunHosts,
   automationOutputMaintenance,
   automationRunScope,
+  communicationDeliver,
 ] as const satisfies readonly TaskModule[];
 
 export type TaskIdentifier = (typeof tasks)[number]["identifier"];
@@ -38,7 +41,11 @@ export function buildTaskList(deps: TaskDeps): TaskList {
         deps.log.error({ task: t.identifier, issues: parsed.error.issues }, "job payload does not match its schema; dropped");
         return;
       }
-      await t.handler(parsed.data as never, deps, { attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts });
+      await t.handler(parsed.data as never, deps, {
+        attempt: helpers.job.attempts,
+        maxAttempts: helpers.job.max_attempts,
+        signal: helpers.abortSignal,
+      });
     };
     list[t.identifier] = task;
   }

@@ -1,6 +1,7 @@
 import type { Database } from "@ops/db";
 import type { IdentitySettings, LivePublisher, MasterKeys } from "@ops/domain";
 import type { OutputSettings } from "../engine/output-settings";
+import type { EmailSender } from "../notify/email-sender";
 import type { Logger } from "pino";
 
 export type TaskDeps = {
@@ -14,10 +15,17 @@ export type TaskDeps = {
   /** Live messages out; verbs given a system context built from these deps publish after they commit. */
   live?: LivePublisher;
   output?: OutputSettings;
+  /** Notification senders kept across jobs (pooled SMTP transports), closed when the worker stops. */
+  notify?: { email: EmailSender };
 };
 
 /** portableSockets: scan with net.Socket rather than Node's internal tcp_wrap binding (ADR 0009). */
 export type DiscoverySettings = { portableSockets: boolean };
 
 /** Which try this is: a handler records a final failure itself rather than leave work "running". */
-export type JobAttempt = { attempt: number; maxAttempts: number };
+export type JobAttempt = {
+  attempt: number;
+  maxAttempts: number;
+  /** Aborted when the worker shuts down: a long-running handler stops at a safe point. */
+  signal?: AbortSignal;
+};
