@@ -4,9 +4,9 @@ import { notificationChannels, notificationDeliveries, notificationTemplates, ru
 import { appendAudit } from "../../audit/append";
 import type { SystemVerbArgs } from "../../context";
 import { Invalid } from "../../errors";
-import { enqueueTask } from "../../queue/enqueue";
 import { emailChannelConfig, webhookChannelConfig } from "../../schemas/communication-channels";
 import { renderMessage, type MessageScope } from "../render-message";
+import { scheduleChannelDelivery } from "./schedule-channel-delivery";
 
 /** The event type a step's delivery is filed under (it has no domain event). */
 export const NOTIFY_STEP_EVENT_TYPE = "automation.notify_step";
@@ -67,12 +67,7 @@ export async function queueStepNotification({ ctx, input }: SystemVerbArgs<StepN
         .where(eq(notificationDeliveries.idempotencyKey, key));
       return { deliveryId: other!.id };
     }
-    await enqueueTask(
-      tx,
-      "communication:deliver",
-      { channelId: channel.id },
-      { queueName: `notify:${channel.id}`, jobKey: `deliver:${channel.id}`, maxAttempts: 5 },
-    );
+    await scheduleChannelDelivery(tx, channel.id);
     await appendAudit(tx, ctx, {
       action: "automation.runs.notify",
       objectType: "run",
