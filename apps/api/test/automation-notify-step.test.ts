@@ -216,6 +216,39 @@ describe("a run", () => {
     });
   });
 
+  it("succeeds once the receiver has the message, and fails with the last error when the channel gives up", async () => {
+    const channel = await createChannel({ kind: "webhook", url: `${receiverUrl}/hook/ok` });
+    const job = await createJob({
+      params: [{ name: "version", type: "string", required: true }],
+      workflow: { steps: [notifyStep({ channelId: channel.id, message: "Deployed {{ params.version }}" })] },
+    } as Omit<JobDefinitionInput, "name" | "selector">);
+    const { runId } = await admin.automation.runs.launch({ jobId: job.id, params: { version: "2.0" } });
+    const { run, step } = await stepOf(runId);
+    expect(run.state).toBe("succeeded");
+    expect(step).toMatchObject({ state: "succeeded" });
+    const got = received.filter((r) => r.path === "/hook/ok").map((r) => JSON.parse(r.body));
+    expect(got).toEqual([
+      {
+        type: "automation.notify_step",
+        run: { id: runId, title: job.version.definition.name },
+        step: { id: "tell", name: "Tell the team" },
+        message: "Deployed 2.0",
+      },
+    ]);
+    expect(await engineLines(runId)).toContain("[notification delivered (204)]");
+
+    const dead = await createChannel({ kind: "webhook", url: `${receiverUrl}/down/dead`, retry: { maxAttempts: 1, windowSeconds: 0 } });
+    const failing = await createJob({ workflow: { steps: [notifyStep({ channelId: dead.id, message: "nobody listens" })] } });
+    const second = await admin.automation.runs.launch({ jobId: failing.id });
+    const ended = await stepOf(second.runId);
+    expect(ended.run.state).toBe("failed");
+    expect(ended.step).toMatchObject({
+      state: "failed",
+      error: expect.stringMatching(/^notification not delivered after 1 attempts: .*503/),
+    });
+    expect(received.filter((r) => r.path === "/down/dead")).toHaveLength(1);
+  });
+
   it("stops waiting when the run is cancelled", async () => {
     const channel = await createChannel({
       kind: "webhook",
