@@ -7,6 +7,7 @@ import { failureOf, SshFailure } from "../ssh/failure";
 import { openLogin } from "../ssh/login";
 
 const jumpHosts = alias(targets, "jump_host");
+const TARGET_DELETED = "target deleted";
 
 /**
  * One target's SSH session for a run: the connection is opened at first use (through the
@@ -39,14 +40,14 @@ export function hostSession(opts: {
     ));
 
   async function openConnection(): Promise<SshConnection> {
-    if (!opts.targetId) throw new SshFailure("tcp", "target deleted", "the target was deleted after the run started");
+    if (!opts.targetId) throw new SshFailure("tcp", TARGET_DELETED, "the target was deleted after the run started");
     const [row] = await db
       .select({ target: targets, jump: jumpHosts })
       .from(targets)
       .leftJoin(jumpHosts, eq(jumpHosts.id, targets.jumpHostId))
       .where(eq(targets.id, opts.targetId))
       .limit(1);
-    if (!row) throw new SshFailure("tcp", "target deleted", "the target was deleted after the run started");
+    if (!row) throw new SshFailure("tcp", TARGET_DELETED, "the target was deleted after the run started");
     const use = (purpose: string) => ({ purpose, targetId: row.target.id, actor: opts.actor, requestId: `run:${opts.runId}` });
     if (row.jump) {
       const jump = row.jump;
@@ -106,6 +107,12 @@ export function hostSession(opts: {
     connect,
     becomePassword,
     connectFailed: () => connectFailure !== null,
+    /** The target when its connection could not be opened at all (network, timeout; not a sign-in or host-key refusal). */
+    unreachable(): { targetId: string; cause: string } | null {
+      const f: SshFailure | null = connectFailure;
+      if (!f || !opts.targetId || f.step !== "tcp" || f.reason === TARGET_DELETED) return null;
+      return { targetId: opts.targetId, cause: f.message };
+    },
     close() {
       conn?.close();
       jumpConn?.close();

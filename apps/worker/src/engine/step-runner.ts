@@ -1,3 +1,4 @@
+import { RUN_SCOPE_ORDINAL } from "@ops/db";
 import type { HostLease, HostStepResult, SystemContext, WorkflowStep } from "@ops/domain";
 import { executeStep, type StepContext } from "../steps/registry";
 import { sleep } from "../steps/wait";
@@ -16,14 +17,19 @@ export async function runStepAttempts(opts: {
   output: OutputBuffer;
   signal: AbortSignal;
   /** The target's session, or null for a step on the worker. */
-  session: { connect: NonNullable<StepContext["ssh"]>; becomePassword: () => Promise<string>; connectFailed: () => boolean } | null;
+  session: {
+    connect: NonNullable<StepContext["ssh"]>;
+    becomePassword: () => Promise<string>;
+    connectFailed: () => boolean;
+    unreachable: () => HostStepResult["unreachable"];
+  } | null;
   start: () => Promise<boolean>;
   finish: (result: HostStepResult) => Promise<boolean>;
 }): Promise<StepOutcome | null> {
   const { step, lease, output } = opts;
   for (let tryNo = 0; ; tryNo++) {
     if (!(await opts.start())) return null;
-    const result = await attempt();
+    const result = await attempt(tryNo + 1);
     const retry = result.state === "failed" && tryNo < step.retries.count && !opts.session?.connectFailed() && !opts.signal.aborted;
     if (retry) {
       const wait = step.retries.backoffSeconds * step.retries.factor ** tryNo;
@@ -36,7 +42,7 @@ export async function runStepAttempts(opts: {
   }
 
   /** One attempt, dispatched to its kind's handler (apps/worker/src/steps/). */
-  async function attempt(): Promise<HostStepResult> {
+  async function attempt(attemptNo: number): Promise<HostStepResult> {
     let lines = 0;
     let bytes = 0;
     const context: StepContext = {
@@ -52,6 +58,9 @@ export async function runStepAttempts(opts: {
       signal: opts.signal,
       timeoutMs: (step.timeoutSeconds ?? 3600) * 1000,
       runId: lease.runId,
+      stepId: step.id,
+      ordinal: lease.ordinal === RUN_SCOPE_ORDINAL ? null : lease.ordinal,
+      attempt: attemptNo,
       system: opts.ctx,
     };
     const r = await executeStep(step.kind, step.config, context);
@@ -67,6 +76,7 @@ export async function runStepAttempts(opts: {
       truncated: (r.truncated ?? false) || droppedBytes > 0,
       droppedBytes,
       captured: r.captured,
+      unreachable: r.state === "failed" ? (opts.session?.unreachable() ?? null) : null,
     };
   }
 }

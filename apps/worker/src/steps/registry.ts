@@ -1,6 +1,7 @@
 import { STEP_KINDS, isStepKind, type StepKind } from "@ops/domain/schemas/automation-steps";
 import { httpRequest } from "./http-request";
 import { job, template } from "./expanded";
+import { notify } from "./notify";
 import { sshCommand } from "./ssh-command";
 import { sshScript } from "./ssh-script";
 import { sshUpload } from "./ssh-upload";
@@ -14,6 +15,7 @@ export const STEP_HANDLERS: { [K in StepKind]: StepHandler<K> } = {
   "ssh.upload": sshUpload,
   "http.request": httpRequest,
   wait,
+  notify,
   job,
   template,
 };

@@ -23,6 +23,11 @@ export type StepContext = {
   signal: AbortSignal;
   timeoutMs: number;
   runId: string;
+  stepId: string;
+  /** The host's ordinal in the run; null for a step that runs once for the run. */
+  ordinal: number | null;
+  /** This attempt's number (1 for the first, then one more per retry). */
+  attempt: number;
   /** The worker's system context, for domain verbs a step needs (the outbound allow-list). */
   system: SystemContext;
 };

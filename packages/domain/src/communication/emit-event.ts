@@ -1,5 +1,7 @@
 import type { Executor } from "@ops/db";
 import { domainEvents } from "@ops/db";
+import type { RequestMeta } from "../context";
+import type { Principal } from "../permissions";
 import { DOMAIN_EVENTS, type DomainEventPayload, type DomainEventType } from "./events";
 
 /**
@@ -17,4 +19,9 @@ export async function emitEvent<T extends DomainEventType>(
     objectId: event.objectId ?? null,
     payload: DOMAIN_EVENTS[event.type].parse(event.payload) as Record<string, unknown>,
   });
+}
+
+/** Who did it, as an event payload names them: the signed-in user's email, or the system actor ("system (worker w-1)"). */
+export function eventActor(ctx: { principal: Principal | null; meta: RequestMeta }): string {
+  return ctx.principal?.email ?? ctx.meta.userAgent ?? "system";
 }

@@ -32,7 +32,8 @@ const run = {
 export const EVENT_META: { [T in DomainEventType]: EventMeta<T> } = {
   "assets.host_key_changed": {
     title: "Host key changed",
-    description: "A target presented a host key other than the pinned one; connections to it are refused until an admin accepts the new key.",
+    description:
+      "A target presented a host key other than the pinned one; connections to it are refused until an admin accepts the new key.",
     severity: "critical",
     objectType: "target",
     sample: {
@@ -58,7 +59,8 @@ export const EVENT_META: { [T in DomainEventType]: EventMeta<T> } = {
   },
   "assets.target_unreachable": {
     title: "Target unreachable",
-    description: "A target that was reachable could not be reached.",
+    description:
+      "A target could not be reached: a connection test found a reachable target unreachable, or a run could not connect to it (once per run).",
     severity: "error",
     objectType: "target",
     sample: { targetName: "web-01", cause: "connect ECONNREFUSED 10.0.0.11:22" },

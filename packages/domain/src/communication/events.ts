@@ -42,7 +42,12 @@ export const DOMAIN_EVENTS = {
     acceptedFingerprint: z.string().nullable(),
     acceptedBy: z.string(),
   }),
-  "assets.target_unreachable": z.object({ targetName: z.string(), cause: z.string().optional() }),
+  "assets.target_unreachable": z.object({
+    targetName: z.string(),
+    cause: z.string().optional(),
+    /** Set when a run could not connect to the target (absent when a connection test found it unreachable). */
+    run: z.object({ id: z.uuid(), title: z.string() }).optional(),
+  }),
   /** A connection test ended other than reachable (unreachable, auth failed, host key changed, become failed). */
   "assets.connection_test_failed": z.object({
     targetName: z.string(),

@@ -1,6 +1,7 @@
 import { count, eq } from "drizzle-orm";
 import type { Database } from "@ops/db";
 import { roles, userRoles, users } from "@ops/db";
+import { emitEvent } from "../communication/emit-event";
 import { BUILTIN_ROLES } from "../permissions";
 import { generateSecureRandomString } from "../crypto/random";
 import { checkPasswordPolicy, hashPassword } from "./password";
@@ -37,6 +38,13 @@ export async function ensureFirstAdmin(
       .returning();
     const [admin] = await tx.select().from(roles).where(eq(roles.name, "admin"));
     if (user && admin) await tx.insert(userRoles).values({ userId: user.id, roleId: admin.id });
+    if (user)
+      await emitEvent(tx, {
+        type: "identity.user_created",
+        objectType: "user",
+        objectId: user.id,
+        payload: { email, displayName: user.displayName, createdBy: "system (first start)" },
+      });
   });
   return { email, generatedPassword: generated };
 }

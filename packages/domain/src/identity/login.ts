@@ -4,7 +4,8 @@ import { loginChallenges, recoveryCodes, users } from "@ops/db";
 import { appendAudit } from "../audit/append";
 import type { DomainContext, VerbArgs } from "../context";
 import { generateSecureRandomString, hashSecret, secretMatches } from "../crypto/random";
-import { Unauthorized } from "../errors";
+import { TooManyRequests, Unauthorized } from "../errors";
+import { noteFailedSignIn } from "./login-burst";
 import type { LoginAttempt } from "./throttle";
 import { verifyAgainstDummy, verifyPassword } from "./password";
 import { loadUserAccess } from "./principal";
@@ -49,6 +50,8 @@ export async function login({
       actorUserId: null,
       changes: { reason: "throttled" },
     });
+    // A refused attempt is a failed one to the burst alarm: a guesser is mostly refused.
+    if (e instanceof TooManyRequests) await noteFailedSignIn(ctx, email);
     throw e;
   }
 
@@ -76,6 +79,7 @@ export async function login({
       objectId: user?.id,
       changes: { reason },
     });
+    await noteFailedSignIn(ctx, email);
     // Only someone who knows the password learns that the account is disabled, so this
     // message tells nothing to a guesser (the attempt still counts as a failure).
     throw new Unauthorized(reason === "user disabled" ? DISABLED : WRONG);
@@ -162,6 +166,7 @@ export async function loginWithMfa({
       objectId: user.id,
       changes: { reason: reused ? "code already used" : "wrong code" },
     });
+    if (!reused) await noteFailedSignIn(ctx, user.email);
     // Only the holder of the password (this challenge) gets here; a right code that was
     // already spent is told apart so they wait for the next one instead of retyping.
     throw new Unauthorized(reused ? REUSED_CODE : "That code is not valid");

@@ -25,6 +25,12 @@ import { TooManyRequests } from "../errors";
 export type LoginThrottle = {
   /** Counts one attempt, or throws TooManyRequests (nothing counted) when it must wait. */
   begin(email: string, ip: string | null): Promise<LoginAttempt>;
+  /**
+   * Counts one failed (or refused) sign-in towards the burst alarm: answers, for the
+   * account and for the address, whether this failure is the one that reached
+   * `LOGIN_LIMITS.burstFailures` within its window, which is true once per window.
+   */
+  countFailure(email: string, ip: string | null): Promise<{ account: boolean; ip: boolean }>;
 };
 
 /** An attempt counts as a failure unless one of these is called. */
@@ -42,6 +48,10 @@ export const LOGIN_LIMITS = {
   maxDelaySeconds: 900,
   accountUnderAttackPerHour: 100,
   perIpHour: 300,
+  /** identity.login_failures_burst: this many failed sign-ins for one account or from one address... */
+  burstFailures: 10,
+  /** ...within a window of this many seconds (from the window's first failure). */
+  burstWindowSeconds: 300,
 };
 
 /** Seconds the next attempt waits after the `k`-th attempt past the free ones (k >= 1). */
@@ -53,8 +63,8 @@ const HOUR = 3600;
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
 export function createLoginThrottle(redis?: Redis, prefix = "ops:"): LoginThrottle {
-  const make = (keyPrefix: string, points: number): RateLimiterAbstract => {
-    const memory = new RateLimiterMemory({ keyPrefix, points, duration: HOUR });
+  const make = (keyPrefix: string, points: number, duration = HOUR): RateLimiterAbstract => {
+    const memory = new RateLimiterMemory({ keyPrefix, points, duration });
     if (!redis) return memory;
     // rejectIfRedisNotReady: while ioredis is reconnecting, go straight to memory
     // instead of queueing the command until it times out.
@@ -62,7 +72,7 @@ export function createLoginThrottle(redis?: Redis, prefix = "ops:"): LoginThrott
       storeClient: redis,
       keyPrefix: prefix + keyPrefix,
       points,
-      duration: HOUR,
+      duration,
       rejectIfRedisNotReady: true,
       insuranceLimiter: memory,
     });
@@ -72,6 +82,9 @@ export function createLoginThrottle(redis?: Redis, prefix = "ops:"): LoginThrott
   const perPair = make("login_pair", UNLIMITED);
   // One point: whoever takes the gate may try now; the next attempt waits for it to expire.
   const gate = make("login_gate", 1);
+  // Fixed windows from the first failure: the count reaches the threshold exactly once per window.
+  const burstAccount = make("login_burst_account", UNLIMITED, LOGIN_LIMITS.burstWindowSeconds);
+  const burstIp = make("login_burst_ip", UNLIMITED, LOGIN_LIMITS.burstWindowSeconds);
 
   /** consume() answers over-limit by rejecting with the result; both are a count here. */
   const count = (l: RateLimiterAbstract, key: string, duration?: number): Promise<RateLimiterRes> =>
@@ -85,6 +98,13 @@ export function createLoginThrottle(redis?: Redis, prefix = "ops:"): LoginThrott
   };
 
   return {
+    async countFailure(email, ip) {
+      const [a, i] = await Promise.all([count(burstAccount, email.trim().toLowerCase()), ip ? count(burstIp, ip) : null]);
+      return {
+        account: a.consumedPoints === LOGIN_LIMITS.burstFailures,
+        ip: i?.consumedPoints === LOGIN_LIMITS.burstFailures,
+      };
+    },
     async begin(email, ip) {
       const account = email.trim().toLowerCase();
       const pair = `${account}|${ip ?? "-"}`;

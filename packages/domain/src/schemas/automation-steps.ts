@@ -77,6 +77,24 @@ export const STEP_KINDS = {
     runsOn: "worker",
     config: z.object({ seconds: z.number({ message: "Enter a number of seconds" }).min(0).max(86_400, "At most a day") }),
   },
+  notify: {
+    label: "Send a notification",
+    runsOn: "worker",
+    /**
+     * A message through a notification channel (ADR 0016): the step succeeds once it is
+     * delivered, and fails when it is dead-lettered or still not delivered at the step's
+     * timeout. Without a template, email sends `subject` and `message` as text, a webhook
+     * a JSON body {type, run, step, message}; a template renders them as `event.payload`.
+     */
+    config: z.object({
+      channelId: z.uuid({ message: "Pick the channel to send through" }),
+      templateId: z.uuid({ message: "Pick a template, or none" }).nullable().optional(),
+      subject: templated(1000, "subject").optional(),
+      message: templated(100_000, "message").min(1, "Write the message"),
+      /** Email only; none: the channel's default recipients. */
+      recipients: z.array(templated(254, "recipient")).max(100, "At most 100 recipients").optional(),
+    }),
+  },
   job: {
     label: "Run another job",
     runsOn: "worker",

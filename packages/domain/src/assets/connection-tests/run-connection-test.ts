@@ -11,6 +11,7 @@ import {
   type Tx,
 } from "@ops/db";
 import { emitEvent } from "../../communication/emit-event";
+import { emitCredentialsUsed } from "../credentials/credential-used-event";
 import type { SystemVerbArgs } from "../../context";
 import { adoptKnownHostKey, rememberHostKeyIfNew } from "../host-keys/known-hosts";
 import { confirmPastedHostKey, pinHostKeyOnFirstUse, recordHostKeyMismatch, type SeenHostKey } from "../host-keys/record-host-key";
@@ -133,14 +134,17 @@ async function record(
       finishedAt: sql`now()`,
     })
     .where(eq(connectionTests.id, testId));
+  await emitTestCredentialsUsed(tx, testId, target, jump, o);
 
   if (jump && o.jumpHostKey)
     await settleHostKey(tx, jump, o.jumpHostKey, o.jumpFailed && (f?.reason === HOST_KEY_CHANGED || f?.reason === HOST_KEY_UNEXPECTED));
   if (!o.jumpFailed && f?.step === "host_key" && o.hostKey) {
     await recordHostKeyMismatch(tx, target, o.hostKey); // sets status host_key_changed itself
+    await emitTestFailed(tx, testId, target, "host_key_changed", f);
     return;
   }
   const { status, message } = statusFor(o);
+  if (f && status !== "reachable") await emitTestFailed(tx, testId, target, status, f);
   // What a test observes leaves updated_at alone: it is the version edit forms compare
   // (CONTRACTS C1), and a test finishing must not make an open form's save a conflict.
   await tx
@@ -164,6 +168,61 @@ async function record(
       payload: { targetName: target.name, cause: f?.reason },
     });
   }
+}
+
+/**
+ * assets.credential_used once per credential the probe opened: the jump host's, the
+ * target's (unless the jump host failed first) and the become one when sudo was tried.
+ */
+async function emitTestCredentialsUsed(
+  tx: Tx,
+  testId: string,
+  target: ConnectionTestTarget,
+  jump: ConnectionTestTarget | null,
+  o: ConnectionTestOutcome,
+): Promise<void> {
+  await emitCredentialsUsed(tx, {
+    credentialIds: [
+      jump?.credentialId,
+      o.jumpFailed ? null : target.credentialId,
+      o.steps.some((s) => s.step === "become") ? target.becomeCredentialId : null,
+    ],
+    usedBy: { kind: "connection_test", id: testId, label: `connection test of ${target.name}` },
+    actor: (await requesterEmail(tx, testId)) ?? "system",
+  });
+}
+
+async function requesterEmail(tx: Tx, testId: string): Promise<string | null> {
+  const [by] = await tx
+    .select({ email: users.email })
+    .from(connectionTests)
+    .innerJoin(users, eq(users.id, connectionTests.requestedBy))
+    .where(eq(connectionTests.id, testId))
+    .limit(1);
+  return by?.email ?? null;
+}
+
+/** assets.connection_test_failed: the test ended with the target other than reachable (a facts-only failure is not one). */
+async function emitTestFailed(
+  tx: Tx,
+  testId: string,
+  target: ConnectionTestTarget,
+  status: TargetStatus,
+  f: NonNullable<ConnectionTestOutcome["failure"]>,
+): Promise<void> {
+  await emitEvent(tx, {
+    type: "assets.connection_test_failed",
+    objectType: "target",
+    objectId: target.id,
+    payload: {
+      targetName: target.name,
+      address: `${target.address}:${target.port}`,
+      status,
+      step: f.step,
+      reason: f.message,
+      testedBy: await requesterEmail(tx, testId),
+    },
+  });
 }
 
 async function settleHostKey(tx: Tx, t: ConnectionTestTarget, seen: SeenHostKey, mismatch: boolean): Promise<void> {

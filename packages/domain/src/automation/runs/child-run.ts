@@ -6,7 +6,8 @@ import { open, seal, type MasterKeys } from "../../crypto/secret-box";
 import { Conflict, NotFound } from "../../errors";
 import type { WorkflowDocument } from "../../schemas/automation-workflow";
 import { runParamBinding } from "./run-params";
-import { assertMayUseCredentials, workflowUsesBecome } from "./credential-use";
+import { eventActor } from "../../communication/emit-event";
+import { assertMayUseCredentials, emitRunCredentialsUsed, workflowUsesBecome } from "./credential-use";
 import { writeRun } from "./write-run";
 
 type RunRow = typeof runs.$inferSelect;
@@ -62,6 +63,13 @@ export async function startChildRun(
     launchedBy: ctx.principal?.userId ?? null,
     parentRunId: parent.id,
     recorded: hosts.flatMap((h, ordinal) => (keep.get(h.ordinal) ?? []).map(({ runId: _, ...s }) => ({ ...s, ordinal }))),
+  });
+  await emitRunCredentialsUsed(tx, {
+    runId,
+    title: parent.title,
+    targetIds: hosts.map((h) => h.targetId),
+    workflow,
+    actor: eventActor(ctx),
   });
   return { runId, hosts: hosts.length };
 }

@@ -1,6 +1,10 @@
+import { eq, inArray } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { targets, type Executor } from "@ops/db";
+import { emitCredentialsUsed } from "../../assets/credentials/credential-used-event";
 import { Forbidden } from "../../errors";
 import { can, type Principal } from "../../permissions";
-import type { WorkflowDocument } from "../../schemas/automation-workflow";
+import { stepPlacement, type WorkflowDocument } from "../../schemas/automation-workflow";
 
 /** A target's stored sign-in: its credential, and the become (sudo) one. */
 export type SignIn = { credentialId: string | null; becomeCredentialId: string | null };
@@ -23,4 +27,36 @@ export function signsInWith(host: SignIn, usesBecome: boolean): boolean {
 export function assertMayUseCredentials(principal: Principal | null, hosts: readonly SignIn[], usesBecome: boolean): void {
   if (can(principal, "credentials.use") || !hosts.some((h) => signsInWith(h, usesBecome))) return;
   throw new Forbidden('You need the "credentials.use" permission to run commands with these targets\' credentials');
+}
+
+const jumpHosts = alias(targets, "jump_host");
+
+/**
+ * assets.credential_used for a run that is starting (exec, launch, rerun, resume), in its
+ * transaction: once per credential the run signs in with on its targets, their jump
+ * hosts, and the become credential when a step uses sudo. A run whose every step runs on
+ * the worker signs in nowhere.
+ */
+export async function emitRunCredentialsUsed(
+  tx: Executor,
+  run: { runId: string; title: string; targetIds: (string | null)[]; workflow: WorkflowDocument; actor: string },
+): Promise<void> {
+  const ids = run.targetIds.filter((id): id is string => id !== null);
+  const signsIn = run.workflow.steps.some((s) => !s.disabled && stepPlacement(s) !== "worker");
+  if (ids.length === 0 || !signsIn) return;
+  const usesBecome = workflowUsesBecome(run.workflow);
+  const rows = await tx
+    .select({
+      credentialId: targets.credentialId,
+      becomeCredentialId: targets.becomeCredentialId,
+      jumpCredentialId: jumpHosts.credentialId,
+    })
+    .from(targets)
+    .leftJoin(jumpHosts, eq(jumpHosts.id, targets.jumpHostId))
+    .where(inArray(targets.id, ids));
+  await emitCredentialsUsed(tx, {
+    credentialIds: rows.flatMap((r) => [r.credentialId, r.jumpCredentialId, usesBecome ? r.becomeCredentialId : null]),
+    usedBy: { kind: "run", id: run.runId, label: run.title },
+    actor: run.actor,
+  });
 }

@@ -5,7 +5,8 @@ import { inTransaction, type VerbArgs } from "../../context";
 import { Invalid } from "../../errors";
 import type { ExecInput } from "../../schemas/automation-runs";
 import type { WorkflowDocument } from "../../schemas/automation-workflow";
-import { assertMayUseCredentials } from "./credential-use";
+import { eventActor } from "../../communication/emit-event";
+import { assertMayUseCredentials, emitRunCredentialsUsed } from "./credential-use";
 import { writeRun } from "./write-run";
 
 export { RUN_HOST_BATCH } from "./write-run";
@@ -46,11 +47,12 @@ export async function execCommand({ ctx, input }: VerbArgs<ExecInput>) {
     ],
     edges: [],
   };
+  const title = input.command.split("\n")[0]!.slice(0, 200);
   return inTransaction(ctx, async (tx) => {
     const { runId } = await writeRun(tx, {
       kind: "adhoc",
       workflow,
-      title: input.command.split("\n")[0]!.slice(0, 200),
+      title,
       parallelism: input.parallelism,
       // The timeout is the command's, on each host (the step's); a run-wide deadline at
       // the same moment would race it and call a command that timed out a timed-out run.
@@ -64,6 +66,7 @@ export async function execCommand({ ctx, input }: VerbArgs<ExecInput>) {
       objectId: runId,
       changes: { command: input.command, targets: ordered.length, become: input.become },
     });
+    await emitRunCredentialsUsed(tx, { runId, title, targetIds: ids, workflow, actor: eventActor(ctx) });
     return { runId };
   });
 }

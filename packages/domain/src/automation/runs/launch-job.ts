@@ -4,7 +4,8 @@ import { inTransaction, type VerbArgs } from "../../context";
 import { Invalid } from "../../errors";
 import { launchValuesSchema, secretParamNames, type ParamDefinition } from "../../schemas/automation-params";
 import type { LaunchInput } from "../../schemas/automation-runs";
-import { assertMayUseCredentials } from "./credential-use";
+import { eventActor } from "../../communication/emit-event";
+import { assertMayUseCredentials, emitRunCredentialsUsed } from "./credential-use";
 import { planLaunch } from "./launch-plan";
 import { sealRunParams } from "./run-params";
 import { writeRun } from "./write-run";
@@ -57,6 +58,13 @@ export async function launchJob({ ctx, input }: VerbArgs<LaunchInput>) {
         hosts: plan.hosts.length,
         params: auditableValues(definition.params, values),
       },
+    });
+    await emitRunCredentialsUsed(tx, {
+      runId,
+      title: definition.name,
+      targetIds: plan.hosts.map((h) => h.id),
+      workflow: definition.workflow,
+      actor: eventActor(ctx),
     });
     return { runId, hosts: plan.hosts.length };
   });

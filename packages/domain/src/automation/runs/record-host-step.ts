@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { SystemVerbArgs } from "../../context";
 import { holds, type HostLease } from "./host-lease";
 import { emitHostStepsFailed } from "./run-events";
+import { emitRunTargetUnreachable } from "./run-target-unreachable";
 
 /** A host-step begins (another attempt). False: the lease is gone, stop this host. */
 export async function startHostStep({ ctx, input }: SystemVerbArgs<{ lease: HostLease; stepId: string }>): Promise<boolean> {
@@ -26,6 +27,8 @@ export type HostStepResult = {
   /** Output bytes dropped at the step's cap (ADR 0012, "Output"). */
   droppedBytes?: number;
   captured: string | null;
+  /** The step failed because the target could not be connected to (not a sign-in or host-key refusal): assets.target_unreachable. */
+  unreachable?: { targetId: string; cause: string } | null;
 };
 
 /**
@@ -51,6 +54,7 @@ export async function finishHostStep({
     await tx.execute(sql`UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${input.lease.runId}`);
     if (r.state === "failed" || r.state === "timed_out")
       await emitHostStepsFailed(tx, input.lease.runId, [{ ordinal: input.lease.ordinal, stepId: input.stepId }]);
+    if (r.state === "failed" && r.unreachable) await emitRunTargetUnreachable(tx, input.lease.runId, r.unreachable);
     return true;
   });
   if (recorded) ctx.services.live?.publish("run.progress", { runId: input.lease.runId });

@@ -82,8 +82,12 @@ export async function finishRunIfDone(tx: Executor, runId: string, runStepFailed
   if (rows.length === 0) return false;
   await tx.execute(sql`
     WITH s AS (
-      UPDATE automation.run_host_steps SET state = 'skipped', finished_at = now()
-      WHERE run_id = ${runId} AND ordinal = ${RUN_SCOPE_ORDINAL} AND state = 'pending'
+      -- A run step still running when a cancel ends the run: its worker has lost the run's
+      -- lease with the run and cannot record it any more; it stops at its next renewal.
+      UPDATE automation.run_host_steps SET state = CASE WHEN state = 'pending' THEN 'skipped' ELSE 'cancelled' END,
+        error = CASE WHEN state = 'running' THEN 'cancelled: the run was cancelled while this step ran' END, finished_at = now()
+      WHERE run_id = ${runId} AND ordinal = ${RUN_SCOPE_ORDINAL}
+        AND (state = 'pending' OR (state = 'running' AND EXISTS (SELECT 1 FROM automation.runs WHERE id = ${runId} AND cancel_requested_at IS NOT NULL)))
       RETURNING 1
     )
     UPDATE automation.runs SET host_steps_done = host_steps_done + (SELECT count(*) FROM s)

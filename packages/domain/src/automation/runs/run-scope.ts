@@ -5,6 +5,7 @@ import type { WorkflowDocument } from "../../schemas/automation-workflow";
 import { LEASE_MS, type HostLease } from "./host-lease";
 import type { HostStepResult } from "./record-host-step";
 import { finishRunIfDone } from "./run-flow";
+import { emitRunTargetUnreachable } from "./run-target-unreachable";
 import { dispatchRunHosts } from "./write-run";
 import { runScopeSteps } from "./workflow-order";
 
@@ -177,6 +178,7 @@ export async function finishRunStep({
       RETURNING 1`);
     if (rows.length !== 1) return false;
     await tx.execute(sql`UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${input.lease.runId}`);
+    if (r.state === "failed" && r.unreachable) await emitRunTargetUnreachable(tx, input.lease.runId, r.unreachable);
     return true;
   });
 }

@@ -2,6 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Executor } from "@ops/db";
 import { jobs, jobVersions, stepTemplates, stepTemplateVersions } from "@ops/db";
 import { Invalid } from "../../errors";
+import { checkNotifySteps } from "./check-notify-steps";
 import type { JobDefinition } from "../../schemas/automation-jobs";
 import type { ParamDefinition } from "../../schemas/automation-params";
 import { fillPlaceholders, inputValuesSchema, isTemplated, type StepTemplateDefinition } from "../../schemas/automation-step-templates";
@@ -49,7 +50,7 @@ type Loaded<T> = { name: string; version: number; definition: T } | null;
 class Library {
   private templates = new Map<string, Promise<Loaded<StepTemplateDefinition>>>();
   private jobs = new Map<string, Promise<Loaded<JobDefinition>>>();
-  constructor(private db: Executor) {}
+  constructor(readonly db: Executor) {}
 
   template(id: string, version?: number) {
     const key = `${id}@${version ?? "latest"}`;
@@ -101,15 +102,17 @@ export async function checkExpandedWorkflow(
   if (!parsed.document || parsed.problems.length) return { document: null, problems: parsed.problems };
   const problems: WorkflowProblem[] = [];
   const chain: Chain = options.job ? [options.job] : [];
-  const expanded = await expand(new Library(db), parsed.document, chain, [], problems);
+  const lib = new Library(db);
+  const expanded = await expand(lib, parsed.document, chain, [], problems);
   if (problems.length) return { document: null, problems };
   const checked = checkWorkflow(expanded, options.params ?? []);
-  return checked.problems.length
-    ? {
-        document: null,
-        problems: checked.problems.map((p) => ({ ...p, message: `Once expanded: ${p.message}`, path: p.path })),
-      }
-    : { document: checked.document, problems: [] };
+  if (checked.problems.length)
+    return {
+      document: null,
+      problems: checked.problems.map((p) => ({ ...p, message: `Once expanded: ${p.message}`, path: p.path })),
+    };
+  const references = await checkNotifySteps(lib.db, parsed.document, checked.document!);
+  return references.length ? { document: null, problems: references } : { document: checked.document, problems: [] };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { users } from "@ops/db";
 import { appendAudit } from "../../audit/append";
+import { emitEvent, eventActor } from "../../communication/emit-event";
 import type { VerbArgs } from "../../context";
 import { Conflict } from "../../errors";
 import type { UserView } from "../../schemas/identity";
@@ -48,6 +49,12 @@ export async function createUser({ ctx, input }: VerbArgs<CreateUserInput>): Pro
         objectType: "user",
         objectId: user!.id,
         changes: { email, displayName: input.displayName, roles: roleNames, mode: input.mode },
+      });
+      await emitEvent(tx, {
+        type: "identity.user_created",
+        objectType: "user",
+        objectId: user!.id,
+        payload: { email, displayName: input.displayName, createdBy: eventActor(ctx) },
       });
       return { user: await loadUserView(tx, user!.id), setupLink };
     })

@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { users } from "@ops/db";
 import { appendAudit } from "../../audit/append";
+import { emitEvent, eventActor } from "../../communication/emit-event";
 import type { VerbArgs } from "../../context";
 import { Conflict, Invalid } from "../../errors";
 import type { UserView } from "../../schemas/identity";
@@ -31,6 +32,12 @@ export async function disableUser({ ctx, input }: VerbArgs<{ id: string }>): Pro
       objectType: "user",
       objectId: input.id,
       changes: { disabled: { from: false, to: true }, sessionsEnded: ended },
+    });
+    await emitEvent(tx, {
+      type: "identity.user_disabled",
+      objectType: "user",
+      objectId: input.id,
+      payload: { email: before.email, displayName: before.displayName, disabledBy: eventActor(ctx) },
     });
     return loadUserView(tx, input.id);
   });

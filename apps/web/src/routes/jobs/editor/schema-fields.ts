@@ -34,6 +34,8 @@ export function fieldsOf(schema: z.ZodType): FieldSpec[] {
       const d = defOf(s);
       if (d.type === "optional") required = false;
       else if (d.type === "default") ((required = false), (defaultValue = d.defaultValue));
+      // A nullable id (notify's templateId) is edited as its value; left empty, it is omitted.
+      else if (d.type === "nullable") required = false;
       else break;
       s = d.innerType!;
     }
