@@ -62,7 +62,7 @@ async function timeToLastLine(browser: Browser, api: BenchApi, runId: string, la
   const times: number[] = [];
   /** Navigation to the run's title on screen: the page itself, whatever its log. */
   const shell: number[] = [];
-  const context = await browser.newContext();
+  const context = await newContext(browser);
   try {
     const page = await context.newPage();
     await signIn(page, api.url, ADMIN.email, ADMIN.password);
@@ -133,7 +133,7 @@ async function jsHeapMb(page: Page): Promise<number> {
 }
 
 async function bigRunScroll(browser: Browser, api: BenchApi, runId: string, lastLine: string) {
-  const context = await browser.newContext();
+  const context = await newContext(browser);
   try {
     const page = await context.newPage();
     await signIn(page, api.url, ADMIN.email, ADMIN.password);
@@ -196,7 +196,7 @@ async function bigRunScroll(browser: Browser, api: BenchApi, runId: string, last
 
 /** Server-side search: type a line's distinctive text, time until it shows (as a result or a line). */
 async function searchFar(browser: Browser, api: BenchApi, runId: string, lastLine: string, needle: string) {
-  const context = await browser.newContext();
+  const context = await newContext(browser);
   try {
     const page = await context.newPage();
     await signIn(page, api.url, ADMIN.email, ADMIN.password);
@@ -222,7 +222,7 @@ async function searchFar(browser: Browser, api: BenchApi, runId: string, lastLin
 }
 
 async function thousandHosts(browser: Browser, api: BenchApi, runId: string) {
-  const context = await browser.newContext();
+  const context = await newContext(browser);
   try {
     const page = await context.newPage();
     await signIn(page, api.url, ADMIN.email, ADMIN.password);
@@ -245,6 +245,16 @@ async function thousandHosts(browser: Browser, api: BenchApi, runId: string) {
   } finally {
     await context.close();
   }
+}
+
+/**
+ * A browser context whose pages tolerate tsx's output: esbuild wraps named functions in
+ * `__name(...)`, which a function sent to page.evaluate then calls in the page.
+ */
+async function newContext(browser: Browser) {
+  const context = await browser.newContext();
+  await context.addInitScript("window.__name = (f) => f");
+  return context;
 }
 
 /** One part of the bench; a part that breaks (a page too busy to answer) is recorded as such and the rest goes on. */

@@ -51,16 +51,17 @@ export function LogPane(props: {
   }, [follow, count]);
 
   const visible = Math.ceil(HEIGHT / ROW);
+  const rowsInBox = HEIGHT / ROW;
   const scaled = count * ROW > MAX_PX;
   const height = scaled ? MAX_PX : count * ROW;
   // Following, the view is at the end even before the box has scrolled there: no read of the rows at the top.
   const viewTop = follow ? Math.max(0, height - HEIGHT) : top;
-  const firstVisible = scaled
-    ? Math.round((viewTop / Math.max(1, height - HEIGHT)) * Math.max(0, count - visible))
-    : Math.floor(viewTop / ROW);
+  // Scaled, the line at the top of the box is fractional, so the scroll's end shows the last line whole.
+  const exact = scaled ? (viewTop / Math.max(1, height - HEIGHT)) * Math.max(0, count - rowsInBox) : viewTop / ROW;
+  const firstVisible = Math.floor(exact);
   const first = Math.max(0, firstVisible - OVERSCAN);
   const last = Math.min(count, firstVisible + visible + OVERSCAN);
-  const rowTop = (n: number) => (scaled ? viewTop + (n - firstVisible) * ROW : n * ROW);
+  const rowTop = (n: number) => (scaled ? viewTop + (n - exact) * ROW : n * ROW);
 
   // The pages in view that are not held: read them, those nearest the middle of the view first.
   useEffect(() => {
@@ -74,7 +75,7 @@ export function LogPane(props: {
     setFollow(false);
     setHit(position);
     const wantedFirst = Math.max(0, position - Math.floor(visible / 2));
-    el.scrollTop = scaled ? (wantedFirst / Math.max(1, count - visible)) * Math.max(1, height - HEIGHT) : wantedFirst * ROW;
+    el.scrollTop = scaled ? (wantedFirst / Math.max(1, count - rowsInBox)) * Math.max(1, height - HEIGHT) : wantedFirst * ROW;
     setTop(el.scrollTop);
   };
   const pick = async (l: OutputLine) => {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, lt, lte, sql, type SQL } from "drizzle-orm";
 import { runOutput, runOutputCursors, runs } from "@ops/db";
 import type { VerbArgs } from "../../context";
 import { NotFound } from "../../errors";
@@ -83,13 +83,14 @@ export async function readRunOutput({ ctx, input }: VerbArgs<OutputReadInput>): 
           ? input.position
           : await linesBefore(ctx, kept, first);
   // Complete: the run is over and nothing exists past what was returned.
-  const [more] = finished
+  const more = finished
     ? await db
-        .select({ n: sql<number>`count(*)::int` })
+        .select({ one: sql<number>`1` })
         .from(runOutput)
         .where(and(kept, gt(runOutput.seqTo, lastSeq)))
-    : [{ n: 1 }];
-  return { lines, lastSeq, ...(position === undefined ? {} : { position }), complete: finished && more!.n === 0, state: run.state };
+        .limit(1)
+    : [{ one: 1 }];
+  return { lines, lastSeq, ...(position === undefined ? {} : { position }), complete: finished && more.length === 0, state: run.state };
 }
 
 const lineOf = (c: Chunk, i: number): OutputLine => ({
@@ -100,18 +101,48 @@ const lineOf = (c: Chunk, i: number): OutputLine => ({
   text: c.lines[i]!,
 });
 
-/** Chunks hold tens to hundreds of lines: this many chunks cover a page of `limit` lines in practice. */
-const chunksFor = (limit: number) => Math.ceil(limit / 10) + 10;
+/** Chunk headers looked at for one page: enough for pages of one-line chunks, cheap (no line is read). */
+const headersFor = (limit: number) => Math.ceil(limit / 10) + 10;
 
-async function readForwards(ctx: VerbArgs<unknown>["ctx"], kept: SQL | undefined, afterSeq: number, limit: number) {
-  const chunks = await ctx.services.db
+/**
+ * The chunks that hold the next `limit` kept lines after `afterSeq` (or before `beforeSeq`):
+ * headers first, to stop at the chunk that completes the page, then only those chunks'
+ * lines. A chunk may hold hundreds of lines; reading a fixed number of whole chunks would
+ * read (and send to Node) many times the page.
+ */
+async function chunksFor(
+  ctx: VerbArgs<unknown>["ctx"],
+  kept: SQL | undefined,
+  limit: number,
+  from: { afterSeq: number } | { beforeSeq: number },
+): Promise<Chunk[]> {
+  const db = ctx.services.db;
+  const forwards = "afterSeq" in from;
+  const headers = await db
+    .select({ seqFrom: runOutput.seqFrom, seqTo: runOutput.seqTo })
+    .from(runOutput)
+    .where(and(kept, forwards ? gt(runOutput.seqTo, from.afterSeq) : lt(runOutput.seqFrom, from.beforeSeq)))
+    .orderBy(forwards ? asc(runOutput.seqFrom) : desc(runOutput.seqFrom))
+    .limit(headersFor(limit));
+  let need = limit;
+  let end = 0;
+  while (end < headers.length && need > 0) {
+    const h = headers[end++]!;
+    need -= forwards ? h.seqTo - Math.max(h.seqFrom, from.afterSeq + 1) + 1 : Math.min(h.seqTo, from.beforeSeq - 1) - h.seqFrom + 1;
+  }
+  if (end === 0) return [];
+  const [a, b] = [headers[0]!.seqFrom, headers[end - 1]!.seqFrom];
+  const [low, high] = forwards ? [a, b] : [b, a];
+  return db
     .select()
     .from(runOutput)
-    .where(and(kept, gt(runOutput.seqTo, afterSeq)))
-    .orderBy(asc(runOutput.seqFrom))
-    .limit(chunksFor(limit));
+    .where(and(kept, gte(runOutput.seqFrom, low), lte(runOutput.seqFrom, high)))
+    .orderBy(forwards ? asc(runOutput.seqFrom) : desc(runOutput.seqFrom));
+}
+
+async function readForwards(ctx: VerbArgs<unknown>["ctx"], kept: SQL | undefined, afterSeq: number, limit: number) {
   const lines: OutputLine[] = [];
-  for (const c of chunks) {
+  for (const c of await chunksFor(ctx, kept, limit, { afterSeq })) {
     for (let i = Math.max(0, afterSeq + 1 - c.seqFrom); i < c.lines.length; i++) {
       if (lines.length >= limit) return lines;
       lines.push(lineOf(c, i));
@@ -121,14 +152,8 @@ async function readForwards(ctx: VerbArgs<unknown>["ctx"], kept: SQL | undefined
 }
 
 async function readBackwards(ctx: VerbArgs<unknown>["ctx"], kept: SQL | undefined, beforeSeq: number, limit: number) {
-  const chunks = await ctx.services.db
-    .select()
-    .from(runOutput)
-    .where(and(kept, lt(runOutput.seqFrom, beforeSeq)))
-    .orderBy(desc(runOutput.seqFrom))
-    .limit(chunksFor(limit));
   const lines: OutputLine[] = [];
-  for (const c of chunks) {
+  for (const c of await chunksFor(ctx, kept, limit, { beforeSeq })) {
     for (let i = Math.min(c.lines.length, beforeSeq - c.seqFrom) - 1; i >= 0; i--) {
       if (lines.length >= limit) return lines.reverse();
       lines.push(lineOf(c, i));
