@@ -1,6 +1,6 @@
 import type { OutputLine } from "@ops/domain/schemas/automation-runs";
 import { Download, Pause, Play } from "lucide-react";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { SearchBox } from "../../components/search-box";
 import { STREAM_NAMES } from "./log-store";
 import { SearchResults } from "./search-results";
@@ -36,8 +36,9 @@ export function LogPane(props: {
     const t = setTimeout(() => setQuery(search.trim()), 250);
     return () => clearTimeout(t);
   }, [search]);
+  // Re-rendered on every new batch or page read; only this pane, not the run page around it.
+  const version = useSyncExternalStore(store.subscribe, store.getVersion);
   const count = store.total;
-  void props.output.version; // re-rendered on every new batch or page
   const [follow, setFollow] = useState(true);
   const [top, setTop] = useState(0);
   const [hit, setHit] = useState<number | null>(null);
@@ -66,7 +67,7 @@ export function LogPane(props: {
   // The pages in view that are not held: read them, those nearest the middle of the view first.
   useEffect(() => {
     want(store.missing(first, last, firstVisible + visible / 2));
-  }, [store, first, last, props.output.version]);
+  }, [store, first, last, version]);
 
   /** Scrolls so line `position` sits in the middle of the box, and marks it. */
   const show = (position: number) => {

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { trpcClient } from "../../app/trpc";
 import { LogStore, PAGE } from "./log-store";
 
@@ -33,10 +33,9 @@ export function useRunOutput(runId: string, ordinal: number | undefined, step: s
     reader.current = r;
     return () => r.stop();
   }, [runId, store]);
-  const version = useSyncExternalStore(store.subscribe, store.getVersion);
+  // Not subscribed here: new lines re-render the log pane (useSyncExternalStore there), not the whole run page.
   return {
     store,
-    version,
     error,
     live,
     /** The pages the pane shows but does not hold, nearest first: read them (and forget those asked for before). */
