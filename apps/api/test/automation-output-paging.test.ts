@@ -96,6 +96,17 @@ describe("run output paging", () => {
     await expect(admin.automation.runs.output({ runId, position: 1, beforeSeq: 10 })).rejects.toThrow(/position/);
   });
 
+  it("downloads the lines shown: one host's lines containing a text, or one step's, prefixed by host", async () => {
+    const { cookie } = await app.login(app.admin.email, app.admin.password);
+    const get = (query: string) => fetch(`${app.url}/api/runs/${runId}/output.txt?${query}`, { headers: { cookie } });
+    const found = await get(`ordinal=1&q=${encodeURIComponent("line 777:")}`);
+    expect(found.status).toBe(200);
+    expect(await found.text()).toBe(`${fixtureLine("p", 1, 777)}\n`);
+    const all = await get(`q=${encodeURIComponent("line 1999:")}`);
+    expect((await all.text()).split("\n").filter(Boolean)).toEqual([0, 1, 2].map((h) => `[p-${h}] ${fixtureLine("p", h, 1999)}`));
+    expect(await (await get("step=other")).text()).toBe("");
+  });
+
   it("still reads forwards from afterSeq as before (SDK, CLI and downloads)", async () => {
     const page = await admin.automation.runs.output({ runId, afterSeq: 10, limit: 3 });
     expect(page.lines.map((l) => l.seq)).toEqual([11, 12, 13]);
