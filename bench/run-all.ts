@@ -7,6 +7,7 @@ import { keyRotation } from "./key-rotation";
 import { loginImpact } from "./login-impact";
 import { meVsBare } from "./me-vs-bare";
 import { notificationsBacklog, notificationsEventToDelivery } from "./notifications";
+import { runPage } from "./run-page";
 import { markdownTable, rows } from "./lib/report";
 import { startup } from "./startup";
 import { targetList } from "./target-list";
@@ -34,6 +35,7 @@ const all = [
   automationThousand,
   notificationsBacklog,
   notificationsEventToDelivery,
+  runPage,
 ];
 const only = process.argv.slice(2).filter((a) => a !== "--");
 for (const bench of only.length ? all.filter((b) => only.includes(b.name)) : all) {

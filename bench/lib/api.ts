@@ -8,14 +8,21 @@ import { createScratchDb } from "./scratch-db";
 
 export const ADMIN = { email: "bench-admin@example.com", password: "bench-password-0123456789" };
 
-export type BenchApi = { url: string; apiToken: string; tokenVia: string; stop: () => Promise<void> };
+export type BenchApi = {
+  url: string;
+  apiToken: string;
+  tokenVia: string;
+  /** The API's own database handle, for benches that write their fixtures directly. */
+  db: Awaited<ReturnType<typeof startServer>>["services"]["db"];
+  stop: () => Promise<void>;
+};
 
 /**
  * The real API (no worker) on a scratch database, in this process, with an API token
  * for the first admin: created through identity.tokens.create when that procedure
  * exists, otherwise minted straight into the database.
  */
-export async function startBenchApi(label: string): Promise<BenchApi> {
+export async function startBenchApi(label: string, opts: { /** A dashboard build to serve. */ webDist?: string } = {}): Promise<BenchApi> {
   const scratch = await createScratchDb(label);
   const dataDir = mkdtempSync(join(tmpdir(), "ops-bench-"));
   const config = loadConfig({
@@ -28,6 +35,7 @@ export async function startBenchApi(label: string): Promise<BenchApi> {
     OPS_DATA_DIR: dataDir,
     OPS_ADMIN_EMAIL: ADMIN.email,
     OPS_ADMIN_PASSWORD: ADMIN.password,
+    OPS_WEB_DIST: opts.webDist,
   });
   const server = await startServer(config, createLogger("silent"), { withWorker: false });
   const url = server.url.replace("localhost", "127.0.0.1");
@@ -45,7 +53,8 @@ export async function startBenchApi(label: string): Promise<BenchApi> {
       sessionToken,
     );
     const fromApi = (created.body as { result?: { data?: { token?: string } } }).result?.data?.token;
-    if (created.status === 200 && fromApi) return { url, apiToken: fromApi, tokenVia: "identity.tokens.create", stop };
+    if (created.status === 200 && fromApi)
+      return { url, apiToken: fromApi, tokenVia: "identity.tokens.create", db: server.services.db, stop };
     const admin = await server.services.db.query.users.findFirst({ where: (u, { eq }) => eq(u.email, ADMIN.email) });
     if (!admin) throw new Error("first admin was not created");
     const minted = mintApiToken();
@@ -57,7 +66,13 @@ export async function startBenchApi(label: string): Promise<BenchApi> {
       permissions: ["users.read"],
       expiresAt: new Date(Date.now() + 86_400_000),
     });
-    return { url, apiToken: minted.token, tokenVia: `mintApiToken (tokens.create answered ${created.status})`, stop };
+    return {
+      url,
+      apiToken: minted.token,
+      tokenVia: `mintApiToken (tokens.create answered ${created.status})`,
+      db: server.services.db,
+      stop,
+    };
   } catch (e) {
     await stop();
     throw e;

@@ -322,7 +322,7 @@ describe("automation dashboard", () => {
     await context.close();
   });
 
-  it("opens a big run at its last lines and reads the earlier ones in behind them", async () => {
+  it("opens a big run at its last lines and reads the earlier ones when scrolled to", async () => {
     const admin = await app.adminCaller();
     const { runId } = await admin.automation.runs.exec({ targetIds: [farm.hosts[0]!.id], command: "seq 1 60000" });
     await expect.poll(async () => (await admin.automation.runs.get({ runId })).state, { timeout: 90_000 }).toBe("succeeded");

@@ -1,6 +1,6 @@
 import type { OutputLine } from "@ops/domain/schemas/automation-runs";
 import { describe, expect, it } from "vitest";
-import { LogStore } from "../src/routes/runs/log-store";
+import { LogStore, PAGE } from "../src/routes/runs/log-store";
 
 const line = (seq: number, ordinal = seq % 2, stepId = "s"): OutputLine => ({
   seq,
@@ -10,50 +10,62 @@ const line = (seq: number, ordinal = seq % 2, stepId = "s"): OutputLine => ({
   text: `line ${seq}`,
 });
 const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => line(from + i));
-const texts = (store: LogStore, filter = {}) => {
-  const view = store.view(filter);
-  return Array.from({ length: view.count() }, (_, n) => store.text(view.at(n)));
-};
+const shown = (store: LogStore, from = 0, to = store.total) =>
+  Array.from({ length: to - from }, (_, i) => store.line(from + i)?.text ?? null);
 
 describe("run page log store", () => {
-  it("never shows a line twice when reads overlap", () => {
+  it("opens at the tail it was given and appends live lines after it, never one twice", () => {
     const store = new LogStore();
-    store.append(lines(1, 3));
-    store.append(lines(2, 5));
-    expect(texts(store)).toEqual(["line 1", "line 2", "line 3", "line 4", "line 5"]);
+    store.putTail(995, lines(996, 1000), 1000);
+    expect(store.total).toBe(1000);
+    expect(shown(store, 995)).toEqual(["line 996", "line 997", "line 998", "line 999", "line 1000"]);
+    store.append(lines(999, 1002)); // a live batch overlapping the tail
+    expect(store.total).toBe(1002);
+    expect(shown(store, 998)).toEqual(["line 999", "line 1000", "line 1001", "line 1002"]);
+    // Nothing is held before the tail: those rows are pages to read.
+    expect(store.line(0)).toBeUndefined();
+    expect(store.missing(0, 1002, 0)).toEqual([0, 1]);
   });
 
-  it("shows a big run's tail first and puts the earlier lines above it, in order", () => {
-    const store = new LogStore(6);
-    store.append(lines(7, 9));
-    expect(texts(store)).toEqual(["line 7", "line 8", "line 9"]);
-    expect(store.backfilling).toBe(true);
-    store.appendHead(lines(1, 4), false);
-    store.appendHead(lines(4, 8), false);
-    expect(store.backfilling).toBe(false);
-    expect(texts(store)).toEqual(lines(1, 9).map((l) => l.text));
-  });
-
-  it("filters by host, step and text, scanning only what arrived since", () => {
-    const store = new LogStore(4);
-    store.append([line(5, 0, "a"), line(6, 1, "b")]);
-    const view = store.view({ ordinal: 1 });
-    expect(view.count()).toBe(1);
-    store.appendHead([line(1, 1, "a"), line(2, 0, "a")], true);
-    store.append([line(7, 1, "a")]);
-    expect(view.count()).toBe(3);
-    expect([0, 1, 2].map((n) => store.text(view.at(n)))).toEqual(["line 1", "line 6", "line 7"]);
-    expect(texts(store, { ordinal: 1, step: "a" })).toEqual(["line 1", "line 7"]);
-    expect(texts(store, { text: "LINE 6" })).toEqual(["line 6"]);
-  });
-
-  it("holds a million lines and filters them", () => {
+  it("fills pages read by position, asks only for the pages with holes, nearest the view first", () => {
     const store = new LogStore();
+    store.putTail(10 * PAGE - 10, lines(10 * PAGE - 9, 10 * PAGE), 10 * PAGE);
+    expect(store.missing(0, 10 * PAGE, 5 * PAGE)).toEqual([5, 4, 6, 3, 7, 2, 8, 1, 9, 0]);
+    store.put(5 * PAGE, lines(5 * PAGE + 1, 6 * PAGE));
+    expect(store.missing(4 * PAGE, 7 * PAGE, 5 * PAGE)).toEqual([4, 6]);
+    // A short read (tiny chunks) leaves a hole: the next read starts there.
+    store.put(4 * PAGE, lines(4 * PAGE + 1, 4 * PAGE + 100));
+    expect(store.firstHole(4)).toBe(4 * PAGE + 100);
+    expect(store.firstHole(5)).toBe(6 * PAGE);
+  });
+
+  it("keeps only the host and step of its filter from a live stream, at the next positions", () => {
+    const store = new LogStore({ ordinal: 1, step: "a" });
+    store.putTail(2, [line(7, 1, "a")], 7);
+    store.append([line(6, 1, "a"), line(8, 0, "a"), line(9, 1, "b"), line(10, 1, "a")]);
+    expect(store.total).toBe(4);
+    expect(store.line(3)?.seq).toBe(10);
+    expect(store.lastSeq).toBe(10);
+  });
+
+  it("ignores lines read past what it knows of (they arrive live, in order)", () => {
+    const store = new LogStore();
+    store.putTail(0, lines(1, 3), 3);
+    store.put(2, lines(3, 6));
+    expect(store.total).toBe(3);
+    expect(store.line(3)).toBeUndefined();
+  });
+
+  it("stays bounded through a million live lines: old pages are dropped, newest kept", () => {
+    const store = new LogStore();
+    store.putTail(0, [], 0);
     for (let from = 1; from <= 1_000_000; from += 10_000) store.append(lines(from, from + 9_999));
-    expect(store.size).toBe(1_000_000);
-    const view = store.view({ ordinal: 1 });
-    expect(view.count()).toBe(500_000);
-    expect(store.text(view.at(499_999))).toBe("line 999999");
-    expect(texts(store, { text: "line 999999" })).toEqual(["line 999999"]);
+    expect(store.total).toBe(1_000_000);
+    expect(store.heldPages).toBeLessThanOrEqual(200);
+    expect(store.line(999_999)?.text).toBe("line 1000000");
+    expect(store.line(0)).toBeUndefined();
+    // Read again when scrolled back to.
+    store.put(0, lines(1, PAGE));
+    expect(store.line(0)?.text).toBe("line 1");
   });
 });

@@ -6,11 +6,16 @@ import { toTRPCError } from "../trpc";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 
 const PAGE_LINES = 5_000;
-const query = z.object({ ordinal: z.coerce.number().int().min(0).optional() });
+const query = z.object({
+  ordinal: z.coerce.number().int().min(0).optional(),
+  step: z.string().min(1).max(200).optional(),
+  q: s.outputInput.shape.query,
+});
 
 /**
- * GET /api/runs/:runId/output.txt[?ordinal=N]: a run's whole output as plain text, each
- * line prefixed by its host's name, or one host's lines as they are. Streamed a page at
+ * GET /api/runs/:runId/output.txt[?ordinal=N][&step=ID][&q=TEXT]: a run's whole output as
+ * plain text, each line prefixed by its host's name, or one host's lines as they are;
+ * only one step's, only lines containing TEXT (the log pane's "Lines shown"). Streamed a page at
  * a time (a 2M-line run never sits in memory), with the same sign-in as tRPC (session
  * cookie or Bearer token) and the runs.read permission.
  */
@@ -20,7 +25,8 @@ export function runOutputDownload(createContext: (req: Request, res: Response) =
       void res.status(status).json({ error: { message, code, data: { code, httpStatus: status, requestId: req.id } } });
     const runId = s.runIdInput.shape.runId.safeParse(req.params.runId);
     const q = query.safeParse(req.query);
-    if (!runId.success || !q.success) return fail(400, "BAD_REQUEST", "Give a run id and, optionally, a host ordinal (?ordinal=N)");
+    if (!runId.success || !q.success)
+      return fail(400, "BAD_REQUEST", "Give a run id and, optionally, a host ordinal (?ordinal=N), a step (&step=ID) and a text (&q=TEXT)");
     let ctx: DomainContext;
     try {
       ctx = await createContext(req, res);
@@ -38,7 +44,10 @@ export function runOutputDownload(createContext: (req: Request, res: Response) =
       res.setHeader("Content-Disposition", `attachment; filename="${file}"`);
       res.setHeader("Cache-Control", "no-store");
       for (let after = 0; !res.destroyed;) {
-        const page = await readRunOutput({ ctx, input: { runId: run.id, afterSeq: after, ordinal, limit: PAGE_LINES } });
+        const page = await readRunOutput({
+          ctx,
+          input: { runId: run.id, afterSeq: after, ordinal, stepId: q.data.step, query: q.data.q, limit: PAGE_LINES },
+        });
         if (page.lines.length === 0) break;
         const text = page.lines.map((l) => (host ? l.text : `[${names.get(l.ordinal) ?? l.ordinal}] ${l.text}`)).join("\n") + "\n";
         if (!res.write(text)) await once(res, "drain");

@@ -73,16 +73,35 @@ export const runView = z.object({
 export type RunView = z.infer<typeof runView>;
 
 export const STREAMS = { stdout: 1, stderr: 2, engine: 3 } as const;
-export const outputInput = z.object({
-  runId: uuid,
-  /** Lines after this sequence number (0: from the start). */
-  afterSeq: z.number().int().min(0).default(0),
-  /** Only this host's lines. */
-  ordinal: z.number().int().min(0).optional(),
-  limit: z.number().int().min(1).max(10_000).default(1000),
-  /** Only lines containing this text (case-insensitive); page on with `lastSeq` as usual. */
-  query: z.string().trim().min(1, "Type something to search for").max(200, "At most 200 characters").optional(),
-});
+export const outputInput = z
+  .object({
+    runId: uuid,
+    /** Lines after this sequence number (0: from the start). */
+    afterSeq: z.number().int().min(0).default(0),
+    /**
+     * The last `limit` lines before this sequence number instead (a number past the run's
+     * end, e.g. 2^53 - 1, reads its tail): a page opens at a big run's end and reads back.
+     */
+    beforeSeq: z.number().int().min(1).optional(),
+    /**
+     * From the n-th line (0-based) of those the host and step filters keep, instead of after
+     * `afterSeq`: a virtualised log reads the page the scrollbar points at. Answers `position`.
+     */
+    position: z.number().int().min(0).optional(),
+    /** Only this host's lines. */
+    ordinal: z.number().int().min(0).optional(),
+    /** Only this step's lines. */
+    stepId: z.string().min(1).max(200).optional(),
+    limit: z.number().int().min(1).max(10_000).default(1000),
+    /** Only lines containing this text (case-insensitive); page on with `lastSeq` as usual. */
+    query: z.string().trim().min(1, "Type something to search for").max(200, "At most 200 characters").optional(),
+  })
+  .superRefine((v, c) => {
+    if (v.beforeSeq !== undefined && v.position !== undefined)
+      c.addIssue({ code: "custom", path: ["position"], message: "Give either beforeSeq or position, not both" });
+    if (v.query !== undefined && (v.beforeSeq !== undefined || v.position !== undefined))
+      c.addIssue({ code: "custom", path: ["query"], message: "A search reads forwards from afterSeq, without beforeSeq or position" });
+  });
 export const outputLine = z.object({
   seq: z.number().int(),
   ordinal: z.number().int(),
@@ -95,6 +114,11 @@ export const outputPage = z.object({
   lines: z.array(outputLine),
   /** Pass as `afterSeq` to read on. */
   lastSeq: z.number().int(),
+  /**
+   * Where `lines[0]` stands among the run's lines that the host and step filters keep
+   * (0-based): a virtualised log places the page by it. Absent with `query` or no lines.
+   */
+  position: z.number().int().optional(),
   /** The run has finished and every line up to its end was returned. */
   complete: z.boolean(),
   /** The run's output was dropped by retention; there are no lines to read. Absent means false. */

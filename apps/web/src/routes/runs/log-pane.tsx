@@ -1,87 +1,121 @@
+import type { OutputLine } from "@ops/domain/schemas/automation-runs";
 import { Download, Pause, Play } from "lucide-react";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { SearchBox } from "../../components/search-box";
-import { STREAM_NAMES, type LogStore } from "./log-store";
-import { downloadLog } from "./download-log";
+import { STREAM_NAMES } from "./log-store";
+import { SearchResults } from "./search-results";
+import type { useRunOutput } from "./use-run-output";
 
 const ROW = 18;
 const HEIGHT = 480;
 const OVERSCAN = 20;
 /** Browsers cap an element's height (Chromium near 33.5M px); past this, scroll position maps to lines proportionally. */
 const MAX_PX = 15_000_000;
+const STREAM_CODE = { stdout: 0, stderr: 1, engine: 2 } as const;
 
 /**
- * The run's log, virtualised: only the rows in view (plus a margin) are in the DOM, so a
- * million lines scroll like a hundred. Follow mode keeps the newest line in view and
- * pauses as soon as the user scrolls up; scrolling back to the end resumes it.
+ * The run's log, virtualised: only the rows in view (plus a margin) are in the DOM, and
+ * only the pages around them are held (`useRunOutput` reads the others when they come
+ * into view), so a million lines scroll like a hundred. Follow mode keeps the newest line
+ * in view and pauses as soon as the user scrolls up; scrolling back to the end resumes it.
+ * Host and step filters and the search run on the server, over the whole run.
  */
 export function LogPane(props: {
   runId: string;
-  store: LogStore;
-  version: number;
+  output: ReturnType<typeof useRunOutput>;
   hosts: { ordinal: number; name: string }[];
   steps: string[];
   ordinal?: number;
   step?: string;
   onFilter: (f: { ordinal?: number; step?: string }) => void;
 }) {
-  const { store } = props;
+  const { store, want, locate } = props.output;
   const [search, setSearch] = useState("");
   const [query, setQuery] = useState("");
   useEffect(() => {
     const t = setTimeout(() => setQuery(search.trim()), 250);
     return () => clearTimeout(t);
   }, [search]);
-  const view = useMemo(
-    () => store.view({ ordinal: props.ordinal, step: props.step, text: query }),
-    [store, props.ordinal, props.step, query],
-  );
-  const count = view.count();
-  void props.version; // re-rendered on every new batch; count() scans only the new lines
+  // Re-rendered on every new batch or page read; only this pane, not the run page around it.
+  const version = useSyncExternalStore(store.subscribe, store.getVersion);
+  const count = store.total;
   const [follow, setFollow] = useState(true);
   const [top, setTop] = useState(0);
+  const [hit, setHit] = useState<number | null>(null);
   const box = useRef<HTMLDivElement>(null);
   const hostName = useMemo(() => new Map(props.hosts.map((h) => [h.ordinal, h.name])), [props.hosts]);
+  // Another filter is another list of lines: start at its end again.
+  useEffect(() => (setFollow(true), setHit(null)), [store]);
 
   useEffect(() => {
     if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
   }, [follow, count]);
-  // Earlier lines read in behind a big run's tail land above what the user is reading: keep it in place.
-  const headCount = view.headCount();
-  const seenHead = useRef({ view, headCount });
-  useEffect(() => {
-    const before = seenHead.current;
-    seenHead.current = { view, headCount };
-    if (before.view !== view || follow || !box.current || count * ROW > MAX_PX) return;
-    box.current.scrollTop += (headCount - before.headCount) * ROW;
-  }, [view, headCount]);
 
   const visible = Math.ceil(HEIGHT / ROW);
+  const rowsInBox = HEIGHT / ROW;
   const scaled = count * ROW > MAX_PX;
   const height = scaled ? MAX_PX : count * ROW;
-  const firstVisible = scaled ? Math.round((top / Math.max(1, height - HEIGHT)) * Math.max(0, count - visible)) : Math.floor(top / ROW);
+  // Following, the view is at the end even before the box has scrolled there: no read of the rows at the top.
+  const viewTop = follow ? Math.max(0, height - HEIGHT) : top;
+  // Scaled, the line at the top of the box is fractional, so the scroll's end shows the last line whole.
+  const exact = scaled ? (viewTop / Math.max(1, height - HEIGHT)) * Math.max(0, count - rowsInBox) : viewTop / ROW;
+  const firstVisible = Math.floor(exact);
   const first = Math.max(0, firstVisible - OVERSCAN);
   const last = Math.min(count, firstVisible + visible + OVERSCAN);
-  const rowTop = (n: number) => (scaled ? top + (n - firstVisible) * ROW : n * ROW);
+  const rowTop = (n: number) => (scaled ? viewTop + (n - exact) * ROW : n * ROW);
+
+  // The pages in view that are not held: read them, those nearest the middle of the view first.
+  useEffect(() => {
+    want(store.missing(first, last, firstVisible + visible / 2));
+  }, [store, first, last, version]);
+
+  /** Scrolls so line `position` sits in the middle of the box, and marks it. */
+  const show = (position: number) => {
+    const el = box.current;
+    if (!el) return;
+    setFollow(false);
+    setHit(position);
+    const wantedFirst = Math.max(0, position - Math.floor(visible / 2));
+    el.scrollTop = scaled ? (wantedFirst / Math.max(1, count - rowsInBox)) * Math.max(1, height - HEIGHT) : wantedFirst * ROW;
+    setTop(el.scrollTop);
+  };
+  const pick = async (l: OutputLine) => {
+    const position = await locate(l.seq);
+    if (position !== undefined) show(position);
+  };
+
   const rows = [];
   for (let n = first; n < last; n++) {
-    const i = view.at(n);
-    const stream = store.stream(i);
+    const l = store.line(n);
+    if (!l) {
+      rows.push(
+        <div key={n} className="log-line text-body-tertiary" style={{ top: rowTop(n) }} data-testid="log-line-pending">
+          …
+        </div>,
+      );
+      continue;
+    }
+    const stream = STREAM_CODE[l.stream];
     rows.push(
       <div
         key={n}
-        className={`log-line ${stream === 1 ? "text-danger" : stream === 2 ? "text-info" : ""}`}
+        className={`log-line ${stream === 1 ? "text-danger" : stream === 2 ? "text-info" : ""} ${hit === n ? "bg-warning-subtle" : ""}`}
         style={{ top: rowTop(n) }}
         data-testid="log-line"
         data-stream={STREAM_NAMES[stream]}
+        data-seq={l.seq}
       >
-        <span className="log-host">{hostName.get(store.ordinal(i)) ?? `#${store.ordinal(i)}`}</span>
-        <span className="log-step">{store.step(i)}</span>
-        {store.text(i)}
+        <span className="log-host">{hostName.get(l.ordinal) ?? `#${l.ordinal}`}</span>
+        <span className="log-step">{l.stepId}</span>
+        {l.text}
       </div>,
     );
   }
 
+  const shown = new URLSearchParams();
+  if (props.ordinal !== undefined) shown.set("ordinal", String(props.ordinal));
+  if (props.step) shown.set("step", props.step);
+  if (query) shown.set("q", query);
   return (
     <div className="card mb-3" data-testid="log-pane">
       <div className="card-header d-flex flex-wrap gap-2 align-items-center">
@@ -126,8 +160,7 @@ export function LogPane(props: {
           {follow ? <Pause size={14} /> : <Play size={14} />} Follow
         </button>
         <span className="small text-body-secondary ms-auto" data-testid="log-count">
-          {count.toLocaleString()} line{count === 1 ? "" : "s"}
-          {store.backfilling && (query ? " · searching the lines read so far" : " · reading earlier lines")}
+          {store.ready ? `${count.toLocaleString()} line${count === 1 ? "" : "s"}` : "Reading the last lines…"}
           {!store.complete && " · live"}
         </span>
         <span className="btn-group btn-group-sm">
@@ -150,17 +183,20 @@ export function LogPane(props: {
             </a>
           )}
           {(props.step || query) && (
-            <button
-              type="button"
+            <a
               className="btn btn-outline-secondary"
-              onClick={() => downloadLog(store, view, count, hostName)}
+              href={`/api/runs/${props.runId}/output.txt?${shown.toString()}`}
+              download
               data-testid="log-download-shown"
             >
               Lines shown
-            </button>
+            </a>
           )}
         </span>
       </div>
+      {query && (
+        <SearchResults runId={props.runId} query={query} ordinal={props.ordinal} step={props.step} hostName={hostName} onPick={pick} />
+      )}
       <div
         ref={box}
         className="log-box font-monospace"
@@ -174,7 +210,9 @@ export function LogPane(props: {
         data-testid="log-box"
       >
         <div style={{ height, position: "relative", overflow: "hidden" }}>{rows}</div>
-        {count === 0 && <div className="p-2 text-body-secondary small">{store.complete ? "No output." : "Waiting for output…"}</div>}
+        {store.ready && count === 0 && (
+          <div className="p-2 text-body-secondary small">{store.complete ? "No output." : "Waiting for output…"}</div>
+        )}
       </div>
     </div>
   );

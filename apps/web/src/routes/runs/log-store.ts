@@ -1,76 +1,65 @@
 import type { OutputLine } from "@ops/domain/schemas/automation-runs";
 
-export type LogFilter = { ordinal?: number; step?: string; text?: string };
-const STREAM_CODES = { stdout: 0, stderr: 1, engine: 2 } as const;
+export type LogFilter = { ordinal?: number; step?: string };
 export const STREAM_NAMES = ["stdout", "stderr", "engine"] as const;
 
-/** Lines as columns (a million line objects would cost far more memory than five arrays). */
-class Columns {
-  seq: number[] = [];
-  ordinal: number[] = [];
-  step: string[] = [];
-  stream: number[] = [];
-  text: string[] = [];
-  push(l: OutputLine) {
-    this.seq.push(l.seq);
-    this.ordinal.push(l.ordinal);
-    this.step.push(l.stepId);
-    this.stream.push(STREAM_CODES[l.stream]);
-    this.text.push(l.text);
-  }
-  get size() {
-    return this.text.length;
-  }
-}
+/** Lines per page: what one read fetches and what the memory bound counts in. */
+export const PAGE = 500;
+/** Pages held at most (100,000 lines): a 2M-line run keeps the browser's memory bounded. */
+const MAX_PAGES = 200;
 
 /**
- * A run's output. A big run is read tail first (the newest lines are what a person opens
- * the page for): `tail` holds the lines after `tailFrom` and grows live, `head` is
- * backfilled from the start up to `tailFrom`. Both only ever append; sequence numbers
- * already held are ignored, so overlapping reads never show a line twice.
+ * The lines a filter keeps, addressed by position (0-based, in sequence order), of which
+ * only some pages are held: those read lately, around what is on screen. Positions never
+ * move (lines only ever arrive at the end), so a page read once stays right, and a line
+ * arriving live lands at position `total`. Least recently used pages are dropped past
+ * MAX_PAGES; the pane reads them again when they come back into view.
  */
 export class LogStore {
-  readonly head = new Columns();
-  readonly tail = new Columns();
-  headSeq: number;
-  lastSeq: number;
+  /** Lines known to exist, held or not. */
+  total = 0;
+  /** The newest sequence number accounted for (kept or not): live lines at or below it are already counted. */
+  lastSeq = 0;
   complete = false;
+  /** The first read (the run's tail) has answered. */
+  ready = false;
   version = 0;
+  private pages = new Map<number, (OutputLine | undefined)[]>();
+  /** The page touched last (the Map's last key): touching it again moves nothing. */
+  private newest = -1;
   private listeners = new Set<() => void>();
 
-  constructor(readonly tailFrom = 0) {
-    this.headSeq = 0;
-    this.lastSeq = tailFrom;
+  constructor(readonly filter: LogFilter = {}) {}
+
+  keeps(l: OutputLine) {
+    return (this.filter.ordinal === undefined || l.ordinal === this.filter.ordinal) && (!this.filter.step || l.stepId === this.filter.step);
   }
 
-  get size() {
-    return this.head.size + this.tail.size;
-  }
-  /** Whether lines before the tail are still being read. */
-  get backfilling() {
-    return this.headSeq < this.tailFrom;
+  /** Lines read at `position` (a page, a jump): they fill holes below `total`; lines past it arrive by `append`, in order. */
+  put(position: number, lines: readonly OutputLine[]) {
+    lines.forEach((l, i) => position + i < this.total && this.set(position + i, l));
+    this.bump();
   }
 
+  /** The run's last lines, read first (where the page opens); live lines follow on from `lastSeq`. */
+  putTail(position: number, lines: readonly OutputLine[], lastSeq: number) {
+    this.ready = true;
+    this.total = Math.max(this.total, position + lines.length);
+    this.lastSeq = Math.max(this.lastSeq, lastSeq);
+    this.put(position, lines);
+  }
+
+  /** Lines after `lastSeq` as they are written (all hosts, or the filtered host): the filter's go to the end. */
   append(lines: readonly OutputLine[]) {
     let added = false;
     for (const l of lines) {
       if (l.seq <= this.lastSeq) continue;
-      this.tail.push(l);
       this.lastSeq = l.seq;
+      if (!this.keeps(l)) continue;
+      this.set(this.total++, l);
       added = true;
     }
     if (added) this.bump();
-  }
-
-  /** Lines from the start; those at or past `tailFrom` are the tail's. `done`: the head reached the tail. */
-  appendHead(lines: readonly OutputLine[], done: boolean) {
-    for (const l of lines) {
-      if (l.seq <= this.headSeq || l.seq > this.tailFrom) continue;
-      this.head.push(l);
-      this.headSeq = l.seq;
-    }
-    if (done || lines.some((l) => l.seq >= this.tailFrom)) this.headSeq = this.tailFrom;
-    this.bump();
   }
 
   finish() {
@@ -79,86 +68,63 @@ export class LogStore {
     this.bump();
   }
 
+  /** The line at `position`, or undefined while its page is not held. */
+  line(position: number): OutputLine | undefined {
+    return this.pages.get(Math.floor(position / PAGE))?.[position % PAGE];
+  }
+
+  /** The first position of page `page` not held yet (its page end when whole). */
+  firstHole(page: number): number {
+    const held = this.pages.get(page);
+    const end = Math.min(this.total, (page + 1) * PAGE);
+    for (let p = page * PAGE; p < end; p++) if (!held?.[p % PAGE]) return p;
+    return end;
+  }
+
+  /** Pages between two positions with a line not held, nearest `centre` first. */
+  missing(from: number, to: number, centre = from): number[] {
+    const pages: number[] = [];
+    for (let page = Math.floor(from / PAGE); page * PAGE < Math.min(to, this.total); page++) {
+      if (this.firstHole(page) < Math.min(this.total, (page + 1) * PAGE)) pages.push(page);
+      else this.touch(page);
+    }
+    const c = Math.floor(centre / PAGE);
+    return pages.sort((a, b) => Math.abs(a - c) - Math.abs(b - c));
+  }
+
+  /** Pages held now (for tests and the memory bound). */
+  get heldPages() {
+    return this.pages.size;
+  }
+
   subscribe = (listener: () => void) => {
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);
   };
   getVersion = () => this.version;
 
+  private set(position: number, l: OutputLine) {
+    const page = Math.floor(position / PAGE);
+    let held = this.pages.get(page);
+    if (!held) {
+      held = [];
+      this.pages.set(page, held);
+      this.newest = page;
+      // Map order is insertion order: the first key is the least recently used page.
+      while (this.pages.size > MAX_PAGES) this.pages.delete(this.pages.keys().next().value!);
+    } else this.touch(page, held);
+    held[position % PAGE] = l;
+  }
+
+  private touch(page: number, held = this.pages.get(page)) {
+    if (!held || page === this.newest) return;
+    this.newest = page;
+    this.pages.delete(page);
+    this.pages.set(page, held);
+  }
+
   private bump() {
     this.version++;
     for (const l of this.listeners) l();
-  }
-
-  /** The column set and local index of line `i` (head lines first). */
-  locate(i: number): [Columns, number] {
-    return i < this.head.size ? [this.head, i] : [this.tail, i - this.head.size];
-  }
-  text(i: number) {
-    const [c, j] = this.locate(i);
-    return c.text[j]!;
-  }
-  ordinal(i: number) {
-    const [c, j] = this.locate(i);
-    return c.ordinal[j]!;
-  }
-  step(i: number) {
-    const [c, j] = this.locate(i);
-    return c.step[j]!;
-  }
-  stream(i: number) {
-    const [c, j] = this.locate(i);
-    return c.stream[j]!;
-  }
-
-  view(filter: LogFilter): LogView {
-    return new LogView(this, filter);
-  }
-}
-
-/** The lines a filter keeps; each part is scanned once, as it grows, never the whole log again. */
-export class LogView {
-  private headHits: number[] = [];
-  private tailHits: number[] = [];
-  private headScanned = 0;
-  private tailScanned = 0;
-  private readonly needle: string;
-  readonly all: boolean;
-  constructor(
-    private readonly store: LogStore,
-    private readonly filter: LogFilter,
-  ) {
-    this.needle = (filter.text ?? "").toLowerCase();
-    this.all = filter.ordinal === undefined && !filter.step && !this.needle;
-  }
-
-  private scan(c: Columns, from: number, hits: number[]) {
-    const { ordinal, step } = this.filter;
-    for (let i = from; i < c.size; i++) {
-      if (ordinal !== undefined && c.ordinal[i] !== ordinal) continue;
-      if (step && c.step[i] !== step) continue;
-      if (this.needle && !c.text[i]!.toLowerCase().includes(this.needle)) continue;
-      hits.push(i);
-    }
-    return c.size;
-  }
-
-  /** How many lines pass, after scanning what arrived since the last call. */
-  count(): number {
-    if (this.all) return this.store.size;
-    this.headScanned = this.scan(this.store.head, this.headScanned, this.headHits);
-    this.tailScanned = this.scan(this.store.tail, this.tailScanned, this.tailHits);
-    return this.headHits.length + this.tailHits.length;
-  }
-
-  /** How many of the lines that pass are head lines (they sit above the tail's). */
-  headCount(): number {
-    return this.all ? this.store.head.size : this.headHits.length;
-  }
-
-  /** The store index of the n-th line that passes. */
-  at(n: number): number {
-    if (this.all) return n;
-    return n < this.headHits.length ? this.headHits[n]! : this.store.head.size + this.tailHits[n - this.headHits.length]!;
   }
 }

@@ -22,8 +22,6 @@ const route = getRouteApi("/app/runs/$runId");
 const POLL_MS = 1000;
 
 const isFinished = (run: RunView) => (TERMINAL_RUN_STATES as readonly string[]).includes(run.state);
-const expectedLines = (run: RunView | undefined) =>
-  run?.hosts.reduce((sum, h) => sum + h.steps.reduce((s, hs) => s + hs.outputLines, 0), 0) ?? 0;
 
 export function RunPage() {
   const { runId } = route.useParams();
@@ -46,7 +44,7 @@ function RunOf({ runId }: { runId: string }) {
     ...trpc.automation.jobs.get.queryOptions({ id: run.data?.jobId ?? "", version: run.data?.jobVersion ?? undefined }),
     enabled: !!run.data?.jobId && allows(me, "jobs.read"),
   });
-  const output = useRunOutput(runId, expectedLines(run.data));
+  const output = useRunOutput(runId, search.ordinal, search.step);
   const live = useRunProgress(runId, !run.data || isFinished(run.data));
   useEffect(() => setProgressLive(live), [live]);
   const steps = useMemo(() => (run.data ? runSteps(run.data, job.data?.version.definition.workflow ?? null) : []), [run.data, job.data]);
@@ -106,8 +104,7 @@ function RunOf({ runId }: { runId: string }) {
       )}
       <LogPane
         runId={runId}
-        store={output.store}
-        version={output.version}
+        output={output}
         hosts={r.hosts.map((h) => ({ ordinal: h.ordinal, name: h.targetName }))}
         steps={steps.map((s) => s.id)}
         ordinal={search.ordinal}

@@ -1,51 +1,109 @@
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { trpcClient } from "../../app/trpc";
-import { LogStore } from "./log-store";
+import { LogStore, PAGE } from "./log-store";
 
-const PAGE = 10_000;
 const IDLE_MS = 1000;
-/** Runs with more lines than this open at their last lines, and read the rest behind them. */
-const TAIL = 20_000;
+/** The tail read when the page opens: a screenful and then some, so scrolling up a little reads nothing. */
+const TAIL_LINES = 2 * PAGE;
+/** Page reads in flight at once: a drag across a 2M-line log reads the few pages it stops at, not every one it passes. */
+const PARALLEL_READS = 2;
+/** Past the end of any run: the `beforeSeq` of a tail read. */
+const END = Number.MAX_SAFE_INTEGER;
+const POLL_LINES = 10_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+type Reader = { want(pages: number[]): void; locate(seq: number): Promise<number | undefined>; stop(): void };
+
 /**
- * The run's output, kept up to date: live over SSE (`runs.onOutput`, resumed by the link
- * from Last-Event-ID), or, should the subscription fail, pages of `runs.output` after the
- * last sequence number until the run is complete. `expectedLines` (the host-steps' line
- * counts) picks where a big run's tail starts; a wrong guess costs nothing, the head read
- * covers the rest. The store ignores sequence numbers it holds, so no line shows twice.
+ * The output a filter (host, step) keeps, kept up to date, for a virtualised pane: the
+ * run's last lines first (`runs.output` with `beforeSeq`), then live over SSE
+ * (`runs.onOutput`, resumed from Last-Event-ID) or, should the subscription fail, pages
+ * of `runs.output` after the last sequence number until the run is complete. Any other
+ * page is read by position when the pane shows it (`want`), so a 2M-line run never sits
+ * in the browser whole. Filters are applied by the server over the whole run.
  */
-export function useRunOutput(runId: string, expectedLines: number) {
-  const [store] = useState(() => new LogStore(expectedLines > TAIL ? expectedLines - PAGE : 0));
+export function useRunOutput(runId: string, ordinal: number | undefined, step: string | undefined) {
+  const store = useMemo(() => new LogStore({ ordinal, step }), [runId, ordinal, step]);
   const [error, setError] = useState<unknown>(null);
   const [live, setLive] = useState(false);
+  const reader = useRef<Reader | null>(null);
   useEffect(() => {
-    let stopped = false;
-    const read = async (afterSeq: number) => {
-      for (;;) {
-        try {
-          const page = await trpcClient.automation.runs.output.query({ runId, afterSeq, limit: PAGE });
-          setError(null);
-          return page;
-        } catch (e) {
-          if (stopped) throw e;
-          setError(e);
-          await sleep(IDLE_MS * 3);
-        }
+    const r = startReading(runId, store, setError, setLive);
+    reader.current = r;
+    return () => r.stop();
+  }, [runId, store]);
+  // Not subscribed here: new lines re-render the log pane (useSyncExternalStore there), not the whole run page.
+  return {
+    store,
+    error,
+    live,
+    /** The pages the pane shows but does not hold, nearest first: read them (and forget those asked for before). */
+    want: (pages: number[]) => reader.current?.want(pages),
+    /** Reads the page holding line `seq` (one the filter keeps) and answers its position. */
+    locate: (seq: number) => reader.current?.locate(seq) ?? Promise.resolve(undefined),
+  };
+}
+
+function startReading(runId: string, store: LogStore, setError: (e: unknown) => void, setLive: (live: boolean) => void): Reader {
+  const { ordinal, step: stepId } = store.filter;
+  let stopped = false;
+  let wanted: number[] = [];
+  const reading = new Set<number>();
+  let subscription: { unsubscribe(): void } | null = null;
+
+  /** A read, retried while it fails (the API restarting, the network gone for a moment). */
+  const read = async (input: { afterSeq?: number; beforeSeq?: number; position?: number; limit: number }) => {
+    for (;;) {
+      try {
+        const page = await trpcClient.automation.runs.output.query({ runId, ordinal, stepId, ...input });
+        setError(null);
+        return page;
+      } catch (e) {
+        if (stopped) throw e;
+        setError(e);
+        await sleep(IDLE_MS * 3);
       }
-    };
-    const poll = async () => {
-      while (!stopped && !store.complete) {
-        const page = await read(store.lastSeq);
-        if (stopped) return;
-        store.append(page.lines);
-        if (page.complete) store.finish();
-        else if (page.lines.length < PAGE) await sleep(IDLE_MS);
-      }
-    };
-    const subscription = trpcClient.automation.runs.onOutput.subscribe(
-      { runId, lastEventId: store.lastSeq > 0 ? String(store.lastSeq) : undefined },
+    }
+  };
+
+  const pump = () => {
+    while (reading.size < PARALLEL_READS && !stopped && store.ready) {
+      const page = wanted.find((p) => !reading.has(p));
+      if (page === undefined) return;
+      wanted = wanted.filter((p) => p !== page);
+      const from = store.firstHole(page);
+      const to = Math.min(store.total, (page + 1) * PAGE);
+      if (from >= to) continue;
+      reading.add(page);
+      void read({ position: from, limit: to - from })
+        .then((r) => !stopped && store.put(r.position ?? from, r.lines))
+        .catch(() => {})
+        .finally(() => {
+          reading.delete(page);
+          pump();
+        });
+    }
+  };
+
+  const poll = async () => {
+    while (!stopped && !store.complete) {
+      const page = await read({ afterSeq: store.lastSeq, limit: POLL_LINES });
+      if (stopped) return;
+      store.append(page.lines);
+      if (page.complete) store.finish();
+      else if (page.lines.length < POLL_LINES) await sleep(IDLE_MS);
+    }
+  };
+
+  void (async () => {
+    const tail = await read({ beforeSeq: END, limit: TAIL_LINES });
+    if (stopped) return;
+    store.putTail(tail.position ?? 0, tail.lines, tail.lastSeq);
+    pump();
+    if (tail.complete) return store.finish();
+    subscription = trpcClient.automation.runs.onOutput.subscribe(
+      { runId, ordinal, lastEventId: store.lastSeq > 0 ? String(store.lastSeq) : undefined },
       {
         onStarted: () => setLive(true),
         onData: (value) => {
@@ -60,18 +118,22 @@ export function useRunOutput(runId: string, expectedLines: number) {
         },
       },
     );
-    void (async () => {
-      while (!stopped && store.backfilling) {
-        const page = await read(store.headSeq);
-        if (stopped) return;
-        store.appendHead(page.lines, page.lines.length === 0);
-      }
-    })().catch(() => {});
-    return () => {
+  })().catch(() => {});
+
+  return {
+    want(pages) {
+      wanted = pages;
+      pump();
+    },
+    async locate(seq) {
+      const r = await read({ afterSeq: seq - 1, limit: PAGE });
+      if (stopped || r.position === undefined || r.lines[0]?.seq !== seq) return undefined;
+      store.put(r.position, r.lines);
+      return r.position;
+    },
+    stop() {
       stopped = true;
-      subscription.unsubscribe();
-    };
-  }, [runId, store]);
-  const version = useSyncExternalStore(store.subscribe, store.getVersion);
-  return { store, version, error, live };
+      subscription?.unsubscribe();
+    },
+  };
 }

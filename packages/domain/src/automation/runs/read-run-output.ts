@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, lt, lte, sql, type SQL } from "drizzle-orm";
 import { runOutput, runOutputCursors, runs } from "@ops/db";
 import type { VerbArgs } from "../../context";
 import { NotFound } from "../../errors";
@@ -10,22 +10,37 @@ const STREAM_NAMES = { 1: "stdout", 2: "stderr", 3: "engine" } as const;
 export type OutputRead = {
   lines: OutputLine[];
   lastSeq: number;
+  /** Where lines[0] stands among the lines the host and step filters keep (not with `query`). */
+  position?: number;
   complete: boolean;
   outputExpired?: boolean;
   /** The run's state when read (subscriptions end with it). */
   state: (typeof runs.$inferSelect)["state"];
 };
 
+export type OutputReadInput = {
+  runId: string;
+  afterSeq: number;
+  /** The last `limit` lines before this sequence number instead of those after `afterSeq`. */
+  beforeSeq?: number;
+  /** From the n-th line the filters keep instead of after `afterSeq`. */
+  position?: number;
+  ordinal?: number;
+  stepId?: string;
+  limit: number;
+  query?: string;
+};
+
+type Chunk = typeof runOutput.$inferSelect;
+
 /**
- * Lines after `afterSeq`, in sequence order, optionally of one host and only those
- * containing `query` (case-insensitive). Chunks become visible in sequence order (ADR
- * 0012), so reading on from the last sequence number never skips a line. Reads touch
- * only the run's day partition.
+ * Lines after `afterSeq` (or the last ones before `beforeSeq`, or from the n-th one), in
+ * sequence order, optionally of one host and one step and only those containing `query`
+ * (case-insensitive). Chunks become visible in sequence order (ADR 0012), so reading on
+ * from the last sequence number never skips a line. Reads touch only the run's day
+ * partition, and only the chunks they return (plus their headers, for a filtered position).
  */
-export async function readRunOutput({
-  ctx,
-  input,
-}: VerbArgs<{ runId: string; afterSeq: number; ordinal?: number; limit: number; query?: string }>): Promise<OutputRead> {
+export async function readRunOutput({ ctx, input }: VerbArgs<OutputReadInput>): Promise<OutputRead> {
   const db = ctx.services.db;
   const [run] = await db
     .select({ state: runs.state, day: runOutputCursors.day })
@@ -40,34 +55,150 @@ export async function readRunOutput({
     return { lines: [], lastSeq: input.afterSeq, complete: finished, state: run.state, ...(run.day ? { outputExpired: true } : {}) };
   }
   const day = run.day;
-  const host = input.ordinal === undefined ? undefined : eq(runOutput.ordinal, input.ordinal);
   if (input.query !== undefined) return search(ctx, { ...input, query: input.query, day, finished, state: run.state });
 
-  const chunks = await db
+  const kept = and(
+    eq(runOutput.runId, input.runId),
+    eq(runOutput.day, day),
+    input.ordinal === undefined ? undefined : eq(runOutput.ordinal, input.ordinal),
+    input.stepId === undefined ? undefined : eq(runOutput.stepId, input.stepId),
+  );
+  const filtered = input.ordinal !== undefined || input.stepId !== undefined;
+  // Sequence numbers are dense from 1 (reserved per stored line under the cursor lock), so
+  // without a filter a line's position is its seq - 1; with one, chunk sizes are summed.
+  const afterSeq =
+    input.position === undefined ? input.afterSeq : filtered ? await seqBeforePosition(ctx, kept, input.position) : input.position;
+  const lines =
+    input.beforeSeq === undefined
+      ? await readForwards(ctx, kept, afterSeq, input.limit)
+      : await readBackwards(ctx, kept, input.beforeSeq, input.limit);
+  const lastSeq = lines.at(-1)?.seq ?? (input.beforeSeq === undefined ? afterSeq : 0);
+  const first = lines[0]?.seq;
+  const position =
+    first === undefined
+      ? undefined
+      : !filtered
+        ? first - 1
+        : input.position !== undefined
+          ? input.position
+          : await linesBefore(ctx, kept, first);
+  // Complete: the run is over and nothing exists past what was returned.
+  const more = finished
+    ? await db
+        .select({ one: sql<number>`1` })
+        .from(runOutput)
+        .where(and(kept, gt(runOutput.seqTo, lastSeq)))
+        .limit(1)
+    : [{ one: 1 }];
+  return { lines, lastSeq, ...(position === undefined ? {} : { position }), complete: finished && more.length === 0, state: run.state };
+}
+
+const lineOf = (c: Chunk, i: number): OutputLine => ({
+  seq: c.seqFrom + i,
+  ordinal: c.ordinal,
+  stepId: c.stepId,
+  stream: STREAM_NAMES[(c.streams[i] ?? 1) as 1 | 2 | 3],
+  text: c.lines[i]!,
+});
+
+/** Chunk headers looked at for one page: enough for pages of one-line chunks, cheap (no line is read). */
+const headersFor = (limit: number) => Math.ceil(limit / 10) + 10;
+
+/**
+ * The chunks that hold the next `limit` kept lines after `afterSeq` (or before `beforeSeq`):
+ * headers first, to stop at the chunk that completes the page, then only those chunks'
+ * lines. A chunk may hold hundreds of lines; reading a fixed number of whole chunks would
+ * read (and send to Node) many times the page.
+ */
+async function chunksFor(
+  ctx: VerbArgs<unknown>["ctx"],
+  kept: SQL | undefined,
+  limit: number,
+  from: { afterSeq: number } | { beforeSeq: number },
+): Promise<Chunk[]> {
+  const db = ctx.services.db;
+  const forwards = "afterSeq" in from;
+  const headers = await db
+    .select({ seqFrom: runOutput.seqFrom, seqTo: runOutput.seqTo })
+    .from(runOutput)
+    .where(and(kept, forwards ? gt(runOutput.seqTo, from.afterSeq) : lt(runOutput.seqFrom, from.beforeSeq)))
+    .orderBy(forwards ? asc(runOutput.seqFrom) : desc(runOutput.seqFrom))
+    .limit(headersFor(limit));
+  let need = limit;
+  let end = 0;
+  while (end < headers.length && need > 0) {
+    const h = headers[end++]!;
+    need -= forwards ? h.seqTo - Math.max(h.seqFrom, from.afterSeq + 1) + 1 : Math.min(h.seqTo, from.beforeSeq - 1) - h.seqFrom + 1;
+  }
+  if (end === 0) return [];
+  const [a, b] = [headers[0]!.seqFrom, headers[end - 1]!.seqFrom];
+  const [low, high] = forwards ? [a, b] : [b, a];
+  return db
     .select()
     .from(runOutput)
-    .where(and(eq(runOutput.runId, input.runId), eq(runOutput.day, day), gt(runOutput.seqTo, input.afterSeq), host))
-    .orderBy(asc(runOutput.seqFrom))
-    .limit(Math.ceil(input.limit / 10) + 10);
+    .where(and(kept, gte(runOutput.seqFrom, low), lte(runOutput.seqFrom, high)))
+    .orderBy(forwards ? asc(runOutput.seqFrom) : desc(runOutput.seqFrom));
+}
+
+async function readForwards(ctx: VerbArgs<unknown>["ctx"], kept: SQL | undefined, afterSeq: number, limit: number) {
   const lines: OutputLine[] = [];
-  let lastSeq = input.afterSeq;
-  outer: for (const c of chunks) {
-    for (let i = 0; i < c.lines.length; i++) {
-      const seq = c.seqFrom + i;
-      if (seq <= input.afterSeq) continue;
-      if (lines.length >= input.limit) break outer;
-      lines.push({ seq, ordinal: c.ordinal, stepId: c.stepId, stream: STREAM_NAMES[(c.streams[i] ?? 1) as 1 | 2 | 3], text: c.lines[i]! });
-      lastSeq = seq;
+  for (const c of await chunksFor(ctx, kept, limit, { afterSeq })) {
+    for (let i = Math.max(0, afterSeq + 1 - c.seqFrom); i < c.lines.length; i++) {
+      if (lines.length >= limit) return lines;
+      lines.push(lineOf(c, i));
     }
   }
-  // Complete: the run is over and nothing exists past what was returned.
-  const [more] = finished
-    ? await db
-        .select({ n: sql<number>`count(*)::int` })
-        .from(runOutput)
-        .where(and(eq(runOutput.runId, input.runId), eq(runOutput.day, day), gt(runOutput.seqTo, lastSeq), host))
-    : [{ n: 1 }];
-  return { lines, lastSeq, complete: finished && more!.n === 0, state: run.state };
+  return lines;
+}
+
+async function readBackwards(ctx: VerbArgs<unknown>["ctx"], kept: SQL | undefined, beforeSeq: number, limit: number) {
+  const lines: OutputLine[] = [];
+  for (const c of await chunksFor(ctx, kept, limit, { beforeSeq })) {
+    for (let i = Math.min(c.lines.length, beforeSeq - c.seqFrom) - 1; i >= 0; i--) {
+      if (lines.length >= limit) return lines.reverse();
+      lines.push(lineOf(c, i));
+    }
+  }
+  return lines.reverse();
+}
+
+/** How many kept lines come before sequence number `seq`: chunk sizes from the headers, no line read. */
+async function linesBefore(ctx: VerbArgs<unknown>["ctx"], kept: SQL | undefined, seq: number): Promise<number> {
+  const [row] = await ctx.services.db
+    .select({ n: sql<number>`coalesce(sum(least(${runOutput.seqTo}, ${seq - 1}) - ${runOutput.seqFrom} + 1), 0)::bigint` })
+    .from(runOutput)
+    .where(and(kept, lt(runOutput.seqFrom, seq)));
+  return Number(row!.n);
+}
+
+/** The sequence number just before the kept line at `position` (0-based), to read on from. */
+async function seqBeforePosition(ctx: VerbArgs<unknown>["ctx"], kept: SQL | undefined, position: number): Promise<number> {
+  // A running sum over the chunk headers in sequence order; LIMIT 1 stops the scan at the chunk.
+  const sized = ctx.services.db
+    .select({
+      seqFrom: runOutput.seqFrom,
+      seqTo: runOutput.seqTo,
+      upTo: sql<number>`sum(${runOutput.seqTo} - ${runOutput.seqFrom} + 1) over (order by ${runOutput.seqFrom})`.as("up_to"),
+    })
+    .from(runOutput)
+    .where(kept)
+    .as("sized");
+  const [hit] = await ctx.services.db
+    .select({ seqFrom: sized.seqFrom, seqTo: sized.seqTo, upTo: sized.upTo })
+    .from(sized)
+    .where(sql`${sized.upTo} > ${position}`)
+    .orderBy(asc(sized.seqFrom))
+    .limit(1);
+  if (!hit) {
+    // Past the end: read after the last kept line (an empty page that reads on from there).
+    const [last] = await ctx.services.db
+      .select({ seq: sql<number>`coalesce(max(${runOutput.seqTo}), 0)` })
+      .from(runOutput)
+      .where(kept);
+    return Number(last!.seq);
+  }
+  const size = Number(hit.seqTo) - Number(hit.seqFrom) + 1;
+  return Number(hit.seqFrom) + (position - (Number(hit.upTo) - size)) - 1;
 }
 
 /** Matching lines, a page at a time: one pass over the run's chunks, lines unnested in SQL. */
@@ -77,6 +208,7 @@ async function search(
     runId: string;
     afterSeq: number;
     ordinal?: number;
+    stepId?: string;
     limit: number;
     query: string;
     day: string;
@@ -89,6 +221,7 @@ async function search(
     FROM automation.run_output o, unnest(o.lines, o.streams) WITH ORDINALITY AS u(text, stream, i)
     WHERE o.run_id = ${input.runId} AND o.day = ${input.day}::date AND o.seq_to > ${input.afterSeq}
       ${input.ordinal === undefined ? sql`` : sql`AND o.ordinal = ${input.ordinal}`}
+      ${input.stepId === undefined ? sql`` : sql`AND o.step_id = ${input.stepId}`}
       AND o.seq_from + u.i - 1 > ${input.afterSeq} AND strpos(lower(u.text), lower(${input.query})) > 0
     ORDER BY 1 LIMIT ${input.limit + 1}`);
   const more = rows.length > input.limit;

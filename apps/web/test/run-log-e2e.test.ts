@@ -1,0 +1,122 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestApp } from "../../api/test/helpers/harness";
+import { createFinishedRun, fixtureLine } from "../../api/test/helpers/run-fixture";
+import { signIn, startDashboard } from "./helpers/browser";
+
+/**
+ * The run page's log on a big run (issue 7): it opens at the run's end without reading
+ * the run from its start, reads the lines a scroll lands on, and finds (search) and
+ * filters (host) over the whole run, not only over the lines the browser holds.
+ */
+let app: TestApp;
+let browser: Browser;
+let dashboard: Awaited<ReturnType<typeof startDashboard>>;
+let runId: string;
+const HOSTS = 10;
+const PER_HOST = 30_000;
+
+beforeAll(async () => {
+  dashboard = await startDashboard("run-log-e2e-dist");
+  ({ app, browser } = dashboard);
+  ({ runId } = await createFinishedRun(app.db, { hosts: HOSTS, linesPerHost: PER_HOST, chunk: 500, prefix: "big" }));
+}, 240_000);
+
+afterAll(async () => {
+  await dashboard?.close();
+});
+
+/** The run page, signed in, with the output reads it makes from its first one. */
+async function runPage(): Promise<{ page: Page; reads: Record<string, unknown>[] }> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  await signIn(page, app.url, app.admin.email, app.admin.password);
+  const reads = watchReads(page);
+  await page.goto(`${app.url}/runs/${runId}`);
+  return { page, reads };
+}
+
+/** The texts of the log lines inside the log box's visible area, top to bottom. */
+const linesInView = (page: Page): Promise<string[]> =>
+  page.getByTestId("log-box").evaluate((box) => {
+    const b = box.getBoundingClientRect();
+    return [...box.querySelectorAll('[data-testid="log-line"]')]
+      .map((el) => ({ top: el.getBoundingClientRect().top, bottom: el.getBoundingClientRect().bottom, text: el.textContent ?? "" }))
+      .filter((r) => r.top >= b.top - 1 && r.bottom <= b.bottom + 1)
+      .sort((x, y) => x.top - y.top)
+      .map((r) => r.text);
+  });
+
+/** The inputs of the `runs.output` reads the page makes. */
+function watchReads(page: Page) {
+  const reads: Record<string, unknown>[] = [];
+  page.on("request", (req) => {
+    const url = new URL(req.url());
+    // A batch: /trpc/a,b?batch=1&input={"0": ..., "1": ...}
+    const paths = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf("/") + 1)).split(",");
+    const input = JSON.parse(url.searchParams.get("input") ?? "{}") as Record<string, Record<string, unknown> | undefined>;
+    paths.forEach((path, i) => {
+      const v = input[String(i)];
+      if (path === "automation.runs.output" && v) reads.push((v.json as Record<string, unknown> | undefined) ?? v);
+    });
+  });
+  return reads;
+}
+
+describe("run page log, 300,000 lines", () => {
+  it("opens at the last line, and reads the lines a jump to the top lands on", async () => {
+    const { page, reads } = await runPage();
+    await expect
+      .poll(() => linesInView(page), { timeout: 60_000 })
+      .toContainEqual(expect.stringContaining(fixtureLine("big", 9, PER_HOST)));
+    expect(await page.getByTestId("log-count").textContent()).toContain("300,000 lines");
+    // Only the tail was read to get there, nothing from the run's start.
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads, JSON.stringify(reads)).toSatisfy((all: typeof reads) =>
+      all.every((r) => r.beforeSeq !== undefined || (typeof r.position === "number" && r.position > 250_000)),
+    );
+
+    await page.getByTestId("log-box").evaluate((box) => (box.scrollTop = 0));
+    await expect.poll(() => linesInView(page), { timeout: 60_000 }).toContainEqual(expect.stringContaining(fixtureLine("big", 0, 1)));
+    expect(await page.getByTestId("log-follow").getAttribute("aria-pressed")).toBe("false");
+    expect(reads.some((r) => r.position === 0)).toBe(true);
+    await page.context().close();
+  });
+
+  it("search finds a line far from the lines held, and a click shows it in the log", async () => {
+    const { page } = await runPage();
+    await expect
+      .poll(() => linesInView(page), { timeout: 60_000 })
+      .toContainEqual(expect.stringContaining(fixtureLine("big", 9, PER_HOST)));
+    const far = fixtureLine("big", 3, 1234);
+    await page.getByLabel("Search output").fill("big-3 line 1234:");
+    const result = page.getByTestId("search-result");
+    await expect.poll(() => result.allTextContents(), { timeout: 60_000 }).toEqual([expect.stringContaining(far)]);
+    expect(await page.getByTestId("search-count").textContent()).toContain("1 line");
+    await result.click();
+    await expect.poll(() => linesInView(page), { timeout: 60_000 }).toContainEqual(expect.stringContaining(far));
+    await page.context().close();
+  });
+
+  it("the host filter covers the whole run: that host's lines from its last back to its first", async () => {
+    const { page } = await runPage();
+    await page.getByTestId("log-host-filter").selectOption({ label: "big-4" });
+    await expect
+      .poll(() => linesInView(page), { timeout: 60_000 })
+      .toContainEqual(expect.stringContaining(fixtureLine("big", 4, PER_HOST)));
+    expect(await page.getByTestId("log-count").textContent()).toContain("30,000 lines");
+    expect((await linesInView(page)).every((t) => t.startsWith("big-4"))).toBe(true);
+    await page.getByTestId("log-box").evaluate((box) => (box.scrollTop = 0));
+    await expect
+      .poll(() => linesInView(page), { timeout: 60_000 })
+      .toEqual(
+        expect.arrayContaining([expect.stringContaining(fixtureLine("big", 4, 1)), expect.stringContaining(fixtureLine("big", 4, 2))]),
+      );
+    // A search within the host: only its lines match.
+    await page.getByLabel("Search output").fill("line 20000:");
+    await expect
+      .poll(() => page.getByTestId("search-result").allTextContents(), { timeout: 60_000 })
+      .toEqual([expect.stringContaining(fixtureLine("big", 4, 20_000))]);
+    await page.context().close();
+  });
+});
