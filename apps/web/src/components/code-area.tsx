@@ -2,6 +2,13 @@ import { useRef } from "react";
 
 export type LineProblem = { line: number | null; column: number | null; message: string };
 
+/** "Line 3, column 6: undefined filter: shout" (liquid's own ", line:3, col:6" suffix said once, in front). */
+export function problemText(p: LineProblem): string {
+  if (p.line === null) return p.message;
+  const where = `Line ${p.line}${p.column !== null ? `, column ${p.column}` : ""}`;
+  return `${where}: ${p.message.replace(/, line:\d+, col:\d+$/, "")}`;
+}
+
 /**
  * A monospace textarea with a line-number gutter: a template problem marks its line in
  * the gutter and is written under the box with its line and column, so the user finds
@@ -62,8 +69,7 @@ export function CodeArea(props: {
       </div>
       {problems.map((p, i) => (
         <div key={i} className="invalid-feedback d-block" data-testid={`problem-${props.id}`}>
-          {p.line !== null ? `Line ${p.line}${p.column !== null ? `, column ${p.column}` : ""}: ` : ""}
-          {p.message}
+          {problemText(p)}
         </div>
       ))}
       {props.help && <div className="form-text">{props.help}</div>}

@@ -7,7 +7,7 @@ import { useNavigate } from "@tanstack/react-router";
 import { useDeferredValue, useMemo, useState, type FormEvent } from "react";
 import { useFormErrors, validate } from "../../../app/errors";
 import { trpc } from "../../../app/trpc";
-import { CodeArea } from "../../../components/code-area";
+import { CodeArea, problemText } from "../../../components/code-area";
 import { ConfirmDialog } from "../../../components/confirm-dialog";
 import { ErrorAlert, Field, inputClass, InputField } from "../../../components/form";
 import { EventTypeSelect } from "../../../components/event-type-picker";
@@ -267,8 +267,7 @@ function Preview({ kind, preview }: { kind: Draft["kind"]; preview: ReturnType<t
           <ul className="small text-danger mb-0 ps-3" data-testid="preview-problems">
             {preview.problems.map((p, i) => (
               <li key={i}>
-                {FIELD_LABELS[p.field]}
-                {p.line !== null && `, line ${p.line}${p.column !== null ? `, column ${p.column}` : ""}`}: {p.message}
+                {FIELD_LABELS[p.field]}, {problemText(p)}
               </li>
             ))}
           </ul>
