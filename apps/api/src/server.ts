@@ -7,6 +7,7 @@ import { ensureBuiltinRoles, ensureFirstAdmin, generateSecureRandomString } from
 import { outputSettingsOf, startWorker, type WorkerHandle } from "@ops/worker";
 import type { Config } from "./config";
 import { createApp } from "./http/app";
+import { closeNodeStreams } from "./live/node-closing";
 import { closeRunFeeds } from "./live/run-feeds";
 import type { Logger } from "./logger";
 import { createServices, type ApiServices } from "./services";
@@ -54,6 +55,7 @@ export async function startServer(config: Config, log: Logger, opts: { withWorke
     const ours = (async () => {
       // Open SSE streams would hold server.close() until the timeout: end them first.
       if (services) closeRunFeeds(services);
+      if (services) closeNodeStreams(services);
       await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
       server?.closeAllConnections();
       await worker?.stop().catch((e: Error) => log.warn({ err: e.message }, "worker stop failed"));

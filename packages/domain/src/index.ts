@@ -154,3 +154,8 @@ export * from "./automation/runs/output-retention";
 export * from "./communication/event-meta";
 export * from "./communication/render-message";
 export * from "./communication/default-templates";
+export * from "./communication";
+export * as communicationChannelSchemas from "./schemas/communication-channels";
+export * as communicationTemplateSchemas from "./schemas/communication-templates";
+export * as communicationRuleSchemas from "./schemas/communication-rules";
+export * as communicationDeliverySchemas from "./schemas/communication-deliveries";

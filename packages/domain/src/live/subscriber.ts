@@ -4,11 +4,25 @@ import { decodeLiveMessage, LIVE_CHANNEL, type LivePayload, type LiveTopic } fro
 /** postgres.js' `sql.listen` (it re-listens by itself after a reconnect). */
 export type PgListen = (channel: string, onNotify: (payload: string) => void) => Promise<{ unlisten: () => Promise<void> }>;
 
-type Listener = () => void;
+type Listener = (payload: never) => void;
+
+/**
+ * What a topic's listeners are keyed by: the run for run topics, the recipient for the
+ * bell; `event.dispatched` has one key (every listener filters for itself).
+ */
+export const EVERY_EVENT = "*";
+export function liveKeyOf<T extends LiveTopic>(topic: T, payload: LivePayload<T>): string {
+  if (topic === "notification.created") return (payload as LivePayload<"notification.created">).userId;
+  if (topic === "event.dispatched") return EVERY_EVENT;
+  return (payload as LivePayload<"run.progress">).runId;
+}
 
 export type LiveSubscriber = {
-  /** Calls `listener` whenever `topic` is published for `runId`; answers the unsubscribe. */
-  on<T extends LiveTopic>(topic: T, runId: string, listener: Listener): () => void;
+  /**
+   * Calls `listener` with the payload whenever `topic` is published for `key` (see
+   * `liveKeyOf`: a run id, a user id, or EVERY_EVENT); answers the unsubscribe.
+   */
+  on<T extends LiveTopic>(topic: T, key: string, listener: (payload: LivePayload<T>) => void): () => void;
   /** Messages received per transport since start (operators and tests see which path is live). */
   received(): { redis: number; postgres: number };
   close(): Promise<void>;
@@ -17,7 +31,7 @@ export type LiveSubscriber = {
 /**
  * One node's ear for live messages: it listens on Postgres NOTIFY always and on Redis
  * pub/sub when configured, because each worker publishes on whichever works for it at
- * that moment (ADR 0012). Messages are hints keyed by run; nothing is buffered.
+ * that moment (ADR 0012). Messages are hints keyed by their subject (a run, a user); nothing is buffered.
  */
 export function createLiveSubscriber(opts: {
   listen: PgListen;
@@ -32,7 +46,7 @@ export function createLiveSubscriber(opts: {
     counts[via]++;
     const m = decodeLiveMessage(raw);
     if (!m) return;
-    for (const l of listeners.get(`${m.topic}\0${(m.payload as LivePayload<"run.progress">).runId}`) ?? []) l();
+    for (const l of listeners.get(`${m.topic}\0${liveKeyOf(m.topic, m.payload as never)}`) ?? []) l(m.payload as never);
   };
 
   const listening = opts.listen(LIVE_CHANNEL, deliver("postgres")).catch((e: Error) => {
@@ -52,12 +66,12 @@ export function createLiveSubscriber(opts: {
   }
 
   return {
-    on(topic, runId, listener) {
-      const key = `${topic}\0${runId}`;
+    on(topic, subject, listener) {
+      const key = `${topic}\0${subject}`;
       const set = listeners.get(key) ?? listeners.set(key, new Set()).get(key)!;
-      set.add(listener);
+      set.add(listener as Listener);
       return () => {
-        set.delete(listener);
+        set.delete(listener as Listener);
         if (set.size === 0 && listeners.get(key) === set) listeners.delete(key);
       };
     },

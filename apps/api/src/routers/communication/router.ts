@@ -1,9 +1,13 @@
 import { router } from "../../trpc";
 import { auditRouter } from "./audit/router";
+import { eventsRouter } from "./events/router";
+import { notificationsRouter } from "./notifications/router";
 import { outboundNetworksRouter } from "./outbound-networks/router";
 
-/** communication: audit log today; notifications later. */
+/** communication: the audit log, outbound networks, and notifications (ADR 0016). */
 export const communicationRouter = router({
   audit: auditRouter,
   outboundNetworks: outboundNetworksRouter,
+  notifications: notificationsRouter,
+  events: eventsRouter,
 });
