@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
-import { domainEvents, notifications } from "@ops/db";
+import { eq, sql } from "drizzle-orm";
+import { auditLog, domainEvents, notificationDeliveries, notificationDeliveryAttempts, notificationRules, notifications } from "@ops/db";
 import { startTestApp, type TestApp } from "./helpers/harness";
 import { openSse } from "./helpers/sse";
 
@@ -165,5 +166,231 @@ describe("events (communication.events)", () => {
     } finally {
       resumed.close();
     }
+  });
+});
+
+/** A custom role with exactly these permissions, and a user holding it. */
+async function userWithPermissions(permissions: string[]) {
+  const name = `role-${Math.random().toString(36).slice(2, 10)}`;
+  await admin.identity.roles.create({ name, permissions: permissions as never });
+  return userWith([name]);
+}
+
+const SMTP_PASSWORD = "smtp-pass-Zq81x";
+const SIGNING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const HEADER_PLAIN = "plain-header-value-7731";
+
+async function credential(kind: "ssh_password" | "generic_secret" | "become_password", secret: string, username = "mailer") {
+  return admin.assets.credentials.create({ name: `cred-${Math.random().toString(36).slice(2, 10)}`, kind, username, secret });
+}
+
+const emailChannel = (name: string, over: Record<string, unknown> = {}) => ({
+  kind: "email" as const,
+  name,
+  config: { host: "smtp.example.test", port: 2525, tls: "none" as const, from: "ops@example.test", ...over },
+});
+const webhookChannel = (name: string, over: Record<string, unknown> = {}) => ({
+  kind: "webhook" as const,
+  name,
+  config: { url: "https://hooks.example.test/ops", ...over },
+});
+
+/** Every audit entry's changes, as text: what a secret must never be part of. */
+async function auditText() {
+  return JSON.stringify(await app.db.select({ action: auditLog.action, changes: auditLog.changes }).from(auditLog));
+}
+
+describe("channels (communication.channels)", () => {
+  it("creates, lists, gets and updates channels with credentials named, and audits without secrets", async () => {
+    const smtp = await credential("ssh_password", SMTP_PASSWORD);
+    const signing = await credential("generic_secret", SIGNING_SECRET, "");
+    const mail = await admin.communication.channels.create(
+      emailChannel("Ops mail", { authCredentialId: smtp.id, defaultRecipients: ["oncall@example.test"] }),
+    );
+    expect(mail).toMatchObject({ name: "Ops mail", kind: "email", enabled: true, ruleCount: 0, lastDelivery: null });
+    expect(mail.config).toMatchObject({ host: "smtp.example.test", port: 2525, authCredentialId: smtp.id, allowInvalidCertificate: false });
+    expect(mail.credentialNames).toEqual({ [smtp.id]: smtp.name });
+    expect(mail.retry).toEqual({ maxAttempts: 10, maxBackoffSeconds: 30, windowSeconds: 86_400 });
+
+    const hook = await admin.communication.channels.create(
+      webhookChannel("Ops hook", {
+        signingCredentialId: signing.id,
+        headers: [
+          { name: "X-Team", value: HEADER_PLAIN },
+          { name: "Authorization", credentialId: signing.id },
+        ],
+      }),
+    );
+    expect(hook.config).toMatchObject({ preset: "standard", method: "POST", signingCredentialId: signing.id });
+
+    const viewer = await userWith(["viewer"]);
+    const listed = await viewer.caller.communication.channels.list({ search: "ops " });
+    expect(listed.items.map((c) => c.name)).toEqual(["Ops hook", "Ops mail"]);
+    expect((await viewer.caller.communication.channels.list({ kind: "email", search: "ops" })).items.map((c) => c.name)).toEqual([
+      "Ops mail",
+    ]);
+    expect((await viewer.caller.communication.channels.get({ id: hook.id })).credentialNames).toEqual({ [signing.id]: signing.name });
+    // Nothing secret is ever part of a channel's view.
+    expect(JSON.stringify(listed)).not.toMatch(new RegExp(`${SMTP_PASSWORD}|${SIGNING_SECRET}`));
+
+    const renamed = await admin.communication.channels.update({
+      id: mail.id,
+      channel: emailChannel("Ops mail (primary)", { authCredentialId: smtp.id, port: 587 }),
+    });
+    expect(renamed).toMatchObject({ name: "Ops mail (primary)", config: { port: 587 } });
+    const [entry] = await app.db
+      .select()
+      .from(auditLog)
+      .where(sql`${auditLog.action} = 'notifications.channel.update' AND ${auditLog.objectId} = ${mail.id}`);
+    expect(entry!.changes).toMatchObject({ name: { from: "Ops mail", to: "Ops mail (primary)" } });
+    expect(JSON.stringify(entry!.changes)).toContain("587");
+    const audit = await auditText();
+    expect(audit).toContain("notifications.channel.create");
+    for (const secret of [SMTP_PASSWORD, SIGNING_SECRET, HEADER_PLAIN]) expect(audit).not.toContain(secret);
+  });
+
+  it("names the field of every refusal: duplicate name, bad address, unknown or unusable credential, kind change", async () => {
+    await admin.communication.channels.create(emailChannel("Pager mail"));
+    const dup = await failure(admin.communication.channels.create(emailChannel("PAGER MAIL")));
+    expect(dup).toMatchObject({ code: "BAD_REQUEST", fieldErrors: { name: ['A channel named "PAGER MAIL" already exists'] } });
+
+    const badFrom = await failure(admin.communication.channels.create(emailChannel("Bad from", { from: "not-an-address" })));
+    expect(badFrom.fieldErrors).toMatchObject({ "config.from": ["Enter a valid email address"] });
+
+    const missing = await failure(
+      admin.communication.channels.create(emailChannel("Ghost cred", { authCredentialId: "00000000-0000-4000-8000-00000000abcd" })),
+    );
+    expect(missing.fieldErrors).toEqual({ "config.authCredentialId": ["No credential with this id (it may have been deleted)"] });
+
+    const become = await credential("become_password", "sudo-pass-1");
+    const wrongKind = await failure(admin.communication.channels.create(emailChannel("Wrong kind", { authCredentialId: become.id })));
+    expect(wrongKind.fieldErrors?.["config.authCredentialId"]?.[0]).toMatch(
+      /is a become password credential; choose a password credential/,
+    );
+    const headerKind = await failure(
+      admin.communication.channels.create(webhookChannel("Header kind", { headers: [{ name: "X-Key", credentialId: become.id }] })),
+    );
+    expect(Object.keys(headerKind.fieldErrors ?? {})).toEqual(["config.headers.0.credentialId"]);
+
+    const hook = await admin.communication.channels.create(webhookChannel("Kind stays"));
+    const kindChange = await failure(admin.communication.channels.update({ id: hook.id, channel: emailChannel("Kind stays") }));
+    expect(kindChange.fieldErrors?.kind?.[0]).toMatch(/kind cannot change \(this one is webhook\)/);
+  });
+
+  it("refuses at save a webhook URL the outbound rules refuse, unless its network is allowed", async () => {
+    const loop = await failure(admin.communication.channels.create(webhookChannel("Loopback hook", { url: "http://127.0.0.1:9/hook" })));
+    expect(loop.fieldErrors?.["config.url"]?.[0]).toBe(
+      "Webhooks may not be sent there: 127.0.0.1 is a loopback address; an admin can allow it under Settings > Outbound networks",
+    );
+    const metadata = await failure(
+      admin.communication.channels.create(webhookChannel("Metadata hook", { url: "http://169.254.169.254/latest" })),
+    );
+    expect(metadata.fieldErrors?.["config.url"]?.[0]).toMatch(/a cloud metadata address/);
+    // A host name is judged when the message goes out, by what it resolves to then.
+    expect((await admin.communication.channels.create(webhookChannel("Named hook", { url: "http://receiver.example.test/x" }))).name).toBe(
+      "Named hook",
+    );
+
+    await admin.communication.outboundNetworks.set({ networks: [{ cidr: "127.0.0.0/8", note: "test receivers" }] });
+    try {
+      const allowed = await admin.communication.channels.create(webhookChannel("Loopback hook", { url: "http://127.0.0.1:9/hook" }));
+      expect(allowed.config).toMatchObject({ url: "http://127.0.0.1:9/hook" });
+    } finally {
+      await admin.communication.outboundNetworks.set({ networks: [] });
+    }
+  });
+
+  it("needs notifications.manage, webhooks.manage for webhooks, and credentials.use for the credentials it names", async () => {
+    const viewer = await userWith(["viewer"]);
+    expect(await failure(viewer.caller.communication.channels.create(emailChannel("Viewer mail")))).toMatchObject({
+      code: "FORBIDDEN",
+      message: 'You need the "notifications.manage" permission',
+    });
+    const notifier = await userWithPermissions(["notifications.read", "notifications.manage"]);
+    const mail = await notifier.caller.communication.channels.create(emailChannel("Notifier mail"));
+    expect(mail.name).toBe("Notifier mail");
+    expect(await failure(notifier.caller.communication.channels.create(webhookChannel("Notifier hook")))).toMatchObject({
+      code: "FORBIDDEN",
+      message: 'You need the "webhooks.manage" permission to change or test webhook channels',
+    });
+    const adminHook = await admin.communication.channels.create(webhookChannel("Admin hook"));
+    for (const call of [
+      notifier.caller.communication.channels.update({ id: adminHook.id, channel: webhookChannel("Admin hook 2") }),
+      notifier.caller.communication.channels.delete({ id: adminHook.id }),
+      notifier.caller.communication.channels.test({ id: adminHook.id }),
+    ]) {
+      expect((await failure(call)).message).toMatch(/webhooks\.manage/);
+    }
+    const smtp = await credential("ssh_password", SMTP_PASSWORD);
+    const noUse = await failure(notifier.caller.communication.channels.create(emailChannel("Cred mail", { authCredentialId: smtp.id })));
+    expect(noUse).toMatchObject({
+      code: "FORBIDDEN",
+      message: `You need the "credentials.use" permission to use the credential "${smtp.name}" in a channel`,
+    });
+    const user = await userWithPermissions(["notifications.read", "notifications.manage", "credentials.use"]);
+    expect(
+      (await user.caller.communication.channels.create(emailChannel("Cred mail", { authCredentialId: smtp.id }))).credentialNames,
+    ).toEqual({
+      [smtp.id]: smtp.name,
+    });
+  });
+
+  it("refuses to delete a channel while rules use it, naming them", async () => {
+    const mail = await admin.communication.channels.create(emailChannel("Busy mail"));
+    const owner = await userWith(["viewer"]);
+    await app.db.insert(notificationRules).values([
+      { name: "Failed runs", eventTypes: ["automation.run.failed"], channelId: mail.id },
+      { name: "My runs", eventTypes: ["automation.run.failed"], channelId: mail.id, ownerUserId: owner.id, inApp: true },
+    ]);
+    const busy = await failure(admin.communication.channels.delete({ id: mail.id }));
+    expect(busy).toMatchObject({
+      code: "CONFLICT",
+      message: `The channel "Busy mail" is used by 2 rules: "Failed runs", "My runs" (subscription of ${owner.email}); change or delete them first`,
+    });
+    await app.db.delete(notificationRules).where(eq(notificationRules.channelId, mail.id));
+    expect(await admin.communication.channels.delete({ id: mail.id })).toEqual({ id: mail.id });
+    expect((await failure(admin.communication.channels.get({ id: mail.id }))).code).toBe("NOT_FOUND");
+    expect(await auditText()).toContain("notifications.channel.delete");
+  });
+
+  it("sends a test as a queued delivery for the channel's worker, and reports the worker's first attempt", async () => {
+    const hook = await admin.communication.channels.create(webhookChannel("Tested hook", { preset: "slack" }));
+    // What the channel's worker does (h/deliver): record the attempt of the queued test.
+    const answer = (async () => {
+      for (;;) {
+        const [d] = await app.db.select().from(notificationDeliveries).where(eq(notificationDeliveries.channelId, hook.id));
+        if (d) {
+          await app.db
+            .insert(notificationDeliveryAttempts)
+            .values({ deliveryId: d.id, attempt: 1, ok: true, statusCode: 200, responseExcerpt: "ok", durationMs: 42 });
+          return d;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const result = await admin.communication.channels.test({ id: hook.id });
+    expect(result).toEqual({ ok: true, statusCode: 200, responseExcerpt: "ok", error: null, durationMs: 42 });
+    const delivery = await answer;
+    expect(delivery).toMatchObject({ eventType: "test", eventId: null, ruleId: null, status: "queued" });
+    const body = JSON.parse((delivery.message as { body: string }).body) as { text: string };
+    expect(body.text).toMatch(/^Run "Patch web servers" \(job Patch web servers v7\) failed/);
+    expect(JSON.stringify(delivery.message)).toContain("Test message (sample): Run failed");
+    const jobs = await app.db.execute<{ queue_name: string; key: string; task: string }>(sql`
+      SELECT q.queue_name, j.key, t.identifier AS task FROM graphile_worker._private_jobs j
+      JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+      LEFT JOIN graphile_worker._private_job_queues q ON q.id = j.job_queue_id
+      WHERE j.key = ${`deliver:${hook.id}`}`);
+    expect([...jobs]).toEqual([{ queue_name: `notify:${hook.id}`, key: `deliver:${hook.id}`, task: "communication:deliver" }]);
+    expect(await auditText()).toContain("notifications.channel.test");
+  });
+
+  it("says clearly when no worker answers a test in time, and the test email goes to the caller by default", async () => {
+    const mail = await admin.communication.channels.create(emailChannel("Unanswered mail"));
+    const result = await admin.communication.channels.test({ id: mail.id });
+    expect(result).toMatchObject({ ok: false, statusCode: null });
+    expect(result.error).toMatch(/^No worker sent the test message within 20 s; is a worker running\? It stays queued as delivery #\d+/);
+    const [d] = await app.db.select().from(notificationDeliveries).where(eq(notificationDeliveries.channelId, mail.id));
+    expect(d!.message).toMatchObject({ to: [app.admin.email], test: true });
+    expect((d!.message as { subject: string }).subject).toMatch(/^\[error\] Test message \(sample\): Run failed: Run "Patch web servers"/);
   });
 });

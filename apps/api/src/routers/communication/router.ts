@@ -1,5 +1,6 @@
 import { router } from "../../trpc";
 import { auditRouter } from "./audit/router";
+import { channelsRouter } from "./channels/router";
 import { eventsRouter } from "./events/router";
 import { notificationsRouter } from "./notifications/router";
 import { outboundNetworksRouter } from "./outbound-networks/router";
@@ -10,4 +11,5 @@ export const communicationRouter = router({
   outboundNetworks: outboundNetworksRouter,
   notifications: notificationsRouter,
   events: eventsRouter,
+  channels: channelsRouter,
 });
