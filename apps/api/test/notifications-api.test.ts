@@ -394,3 +394,130 @@ describe("channels (communication.channels)", () => {
     expect((d!.message as { subject: string }).subject).toMatch(/^\[error\] Test message \(sample\): Run failed: Run "Patch web servers"/);
   });
 });
+
+const emailTemplate = (name: string, over: Record<string, unknown> = {}) => ({
+  name,
+  kind: "email" as const,
+  sampleEventType: "automation.run.failed" as const,
+  subject: "{{ event.title }}: {{ event.payload.title }}",
+  bodyText: "Run {{ event.payload.title }} failed on {{ event.payload.counts.hostsFailed }} hosts.",
+  ...over,
+});
+
+describe("templates (communication.templates)", () => {
+  it("saves a template that renders against its sample, lists and updates it, audited", async () => {
+    const t = await admin.communication.templates.create(emailTemplate("Run failed mail"));
+    expect(t).toMatchObject({ name: "Run failed mail", kind: "email", sampleEventType: "automation.run.failed", ruleCount: 0 });
+    const viewer = await userWith(["viewer"]);
+    expect((await viewer.caller.communication.templates.list({ kind: "email" })).items.map((x) => x.name)).toContain("Run failed mail");
+    expect((await viewer.caller.communication.templates.get({ id: t.id })).bodyText).toBe(t.bodyText);
+    const updated = await admin.communication.templates.update({
+      id: t.id,
+      template: emailTemplate("Run failed mail", { subject: "Failed: {{ event.payload.title }}" }),
+    });
+    expect(updated.subject).toBe("Failed: {{ event.payload.title }}");
+    const [entry] = await app.db
+      .select()
+      .from(auditLog)
+      .where(sql`${auditLog.action} = 'notifications.template.update' AND ${auditLog.objectId} = ${t.id}`);
+    expect(entry!.changes).toMatchObject({ subject: { to: "Failed: {{ event.payload.title }}" } });
+    expect((await failure(viewer.caller.communication.templates.create(emailTemplate("Viewer's")))).code).toBe("FORBIDDEN");
+  });
+
+  it("refuses a template that does not parse or render, naming the field, line and column", async () => {
+    const unknownVar = await failure(
+      admin.communication.templates.create(emailTemplate("Typo", { bodyText: "Hello\n  {{ event.payload.nope }}" })),
+    );
+    expect(unknownVar).toMatchObject({
+      code: "BAD_REQUEST",
+      fieldErrors: { bodyText: ["line 2, column 6: undefined variable: event.payload.nope"] },
+    });
+    const unclosed = await failure(
+      admin.communication.templates.create(emailTemplate("Unclosed", { subject: "ok", bodyText: "a\n{% if event.title %}\nno end" })),
+    );
+    expect(unclosed.fieldErrors).toEqual({ bodyText: ["line 2, column 1: tag {% if event.title %} not closed"] });
+    const badSubject = await failure(
+      admin.communication.templates.create(emailTemplate("Bad subject", { subject: "{{ event.title | nosuch }}" })),
+    );
+    expect(badSubject.fieldErrors).toEqual({ subject: ["line 1, column 1: undefined filter: nosuch"] });
+    const noBody = await failure(admin.communication.templates.create(emailTemplate("No body", { bodyText: "  " })));
+    expect(noBody.fieldErrors).toEqual({ bodyText: ["Enter the plain-text body"] });
+    const notJson = await failure(
+      admin.communication.templates.create({
+        name: "Not JSON",
+        kind: "webhook",
+        sampleEventType: "automation.run.failed",
+        bodyJson: '{"title": {{ event.title }} }',
+      }),
+    );
+    expect(notJson.fieldErrors?.bodyJson?.[0]).toMatch(/^does not render to JSON: .*use the json filter/);
+    const noJson = await failure(
+      admin.communication.templates.create({ name: "No JSON", kind: "webhook", sampleEventType: "automation.run.failed" }),
+    );
+    expect(noJson.fieldErrors).toEqual({ bodyJson: ["Enter the JSON body"] });
+    await admin.communication.templates.create(emailTemplate("Taken"));
+    expect((await failure(admin.communication.templates.create(emailTemplate("taken")))).fieldErrors).toEqual({
+      name: ['A template named "taken" already exists'],
+    });
+  });
+
+  it("previews an unsaved template against a sample or a stored event, and gives the defaults", async () => {
+    const viewer = await userWith(["viewer"]);
+    const preview = await viewer.caller.communication.templates.preview({
+      template: {
+        kind: "webhook",
+        sampleEventType: "automation.run.failed",
+        bodyJson: '{"text": {{ event.payload.title | json }}, "hosts": {{ event.payload.counts.hosts }} }',
+      },
+    });
+    expect(preview).toEqual({
+      rendered: { subject: "", text: "", html: "", json: '{\n  "text": "Patch web servers",\n  "hosts": 40\n}' },
+      problems: [],
+    });
+    const other = await viewer.caller.communication.templates.preview({
+      template: emailTemplate("x"),
+      eventType: "assets.target_unreachable",
+    });
+    expect(other.rendered).toBeNull();
+    expect(other.problems[0]).toMatchObject({ field: "subject", line: 1 });
+
+    const [event] = await app.db
+      .insert(domainEvents)
+      .values({
+        type: "identity.user_created",
+        objectType: "user",
+        objectId: viewer.id,
+        payload: { email: "new@example.test", displayName: "New", createdBy: "admin" },
+      })
+      .returning({ id: domainEvents.id });
+    const template = emailTemplate("x", { subject: "New user {{ event.payload.email }}", bodyText: "by {{ event.payload.createdBy }}" });
+    // A viewer may not read users, so not the events about them either.
+    expect((await failure(viewer.caller.communication.templates.preview({ template, eventId: event!.id }))).code).toBe("FORBIDDEN");
+    const stored = await admin.communication.templates.preview({ template, eventId: event!.id });
+    expect(stored.rendered).toMatchObject({ subject: "New user new@example.test", text: "by admin" });
+
+    const def = await viewer.caller.communication.templates.default({ kind: "email", eventType: "automation.run.failed" });
+    expect(def.subject).toContain("{{ event.title }}");
+    const rendered = await viewer.caller.communication.templates.preview({
+      template: { ...def, sampleEventType: "automation.run.failed" },
+    });
+    expect(rendered.rendered?.subject).toBe(
+      '[error] Run failed: Run "Patch web servers" (job Patch web servers v7) failed: 3 of 40 hosts failed',
+    );
+  });
+
+  it("refuses to delete a template while rules use it", async () => {
+    const t = await admin.communication.templates.create(emailTemplate("Used template"));
+    const mail = await admin.communication.channels.create(emailChannel("Template mail"));
+    const [rule] = await app.db
+      .insert(notificationRules)
+      .values({ name: "Uses template", eventTypes: ["automation.run.failed"], channelId: mail.id, templateId: t.id })
+      .returning();
+    expect((await failure(admin.communication.templates.delete({ id: t.id }))).message).toBe(
+      'The template "Used template" is used by the rule "Uses template"; change or delete it first',
+    );
+    await app.db.delete(notificationRules).where(eq(notificationRules.id, rule!.id));
+    expect(await admin.communication.templates.delete({ id: t.id })).toEqual({ id: t.id });
+    expect(await auditText()).toContain("notifications.template.delete");
+  });
+});

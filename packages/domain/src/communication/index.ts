@@ -11,3 +11,7 @@ export * from "./channels/save-channel";
 export * from "./channels/delete-channel";
 export * from "./channels/list-channels";
 export * from "./channels/test-channel";
+export * from "./templates/template-view";
+export * from "./templates/check-template";
+export * from "./templates/save-template";
+export * from "./templates/list-templates";

@@ -4,6 +4,7 @@ import { channelsRouter } from "./channels/router";
 import { eventsRouter } from "./events/router";
 import { notificationsRouter } from "./notifications/router";
 import { outboundNetworksRouter } from "./outbound-networks/router";
+import { templatesRouter } from "./templates/router";
 
 /** communication: the audit log, outbound networks, and notifications (ADR 0016). */
 export const communicationRouter = router({
@@ -12,4 +13,5 @@ export const communicationRouter = router({
   notifications: notificationsRouter,
   events: eventsRouter,
   channels: channelsRouter,
+  templates: templatesRouter,
 });
