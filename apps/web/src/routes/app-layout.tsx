@@ -60,6 +60,8 @@ type NavItem = {
   needs?: Permission;
   /** Hidden when the user has this one: another item leads to the same place. */
   unless?: Permission;
+  /** Highlighted anywhere under this path, not only at `to` (Settings has several pages). */
+  section?: string;
 };
 const NAV: NavItem[] = [
   { to: "/", label: "Dashboard", icon: LayoutDashboard },
@@ -72,22 +74,30 @@ const NAV: NavItem[] = [
   { to: "/users", label: "Users", icon: Users, needs: "users.read" },
   { to: "/roles", label: "Roles", icon: ShieldCheck, needs: "roles.read" },
   { to: "/audit", label: "Audit log", icon: ScrollText, needs: "audit.read" },
-  { to: "/settings/outbound-networks", label: "Settings", icon: Settings, needs: "settings.manage" },
+  { to: "/settings/outbound-networks", label: "Settings", icon: Settings, needs: "settings.manage", section: "/settings/" },
   // Without settings.manage, Settings opens on the notification pages.
-  { to: "/settings/notifications/channels", label: "Settings", icon: Settings, needs: "notifications.read", unless: "settings.manage" },
+  {
+    to: "/settings/notifications/channels",
+    label: "Settings",
+    icon: Settings,
+    needs: "notifications.read",
+    unless: "settings.manage",
+    section: "/settings/",
+  },
   { to: "/tokens", label: "API tokens", icon: KeyRound },
   { to: "/profile", label: "Profile", icon: User },
 ];
 
 function SideNav({ onNavigate }: { onNavigate?: () => void }) {
   const me = useMe();
+  const pathname = useRouterState({ select: (s) => s.location.pathname });
   return (
     <nav className="nav nav-pills flex-column gap-1" aria-label="Main" data-testid="side-nav">
       {NAV.filter((item) => (!item.needs || allows(me, item.needs)) && !(item.unless && allows(me, item.unless))).map((item) => (
         <Link
           key={item.to}
           to={item.to}
-          className="nav-link d-flex align-items-center gap-2"
+          className={`nav-link d-flex align-items-center gap-2 ${item.section && pathname.startsWith(item.section) ? "active" : ""}`}
           activeProps={{ className: "active" }}
           activeOptions={{ exact: item.to === "/" }}
           onClick={onNavigate}

@@ -101,6 +101,11 @@ export function DeliveryPage() {
       <div className="row g-3">
         <div className="col-lg-6">
           <h3 className="h6">Message</h3>
+          {typeof d.message.note === "string" && (
+            <div className="alert alert-warning py-2 small" data-testid="delivery-note">
+              {d.message.note}
+            </div>
+          )}
           <MessageView kind={d.channel.kind} message={d.message} />
         </div>
         <div className="col-lg-6">
