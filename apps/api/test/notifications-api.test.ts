@@ -521,3 +521,131 @@ describe("templates (communication.templates)", () => {
     expect(await auditText()).toContain("notifications.template.delete");
   });
 });
+
+describe("rules (communication.rules)", () => {
+  it("creates organisation rules whose channel and template fit, lists, updates and deletes them, audited", async () => {
+    const mail = await admin.communication.channels.create(emailChannel("Rules mail"));
+    const template = await admin.communication.templates.create(emailTemplate("Rules template"));
+    const rule = await admin.communication.rules.create({
+      name: "Prod failures",
+      eventTypes: ["automation.run.failed", "automation.run.timed_out"],
+      filters: { minSeverity: "error", labels: "env=prod" },
+      channelId: mail.id,
+      templateId: template.id,
+      recipients: ["oncall@example.test"],
+      throttle: { max: 5, windowSeconds: 300 },
+    });
+    expect(rule).toMatchObject({
+      name: "Prod failures",
+      channel: { id: mail.id, name: "Rules mail", kind: "email" },
+      template: { id: template.id, name: "Rules template" },
+      recipients: ["oncall@example.test"],
+      inApp: false,
+      throttle: { max: 5, windowSeconds: 300 },
+      owner: null,
+      deliveries24h: 0,
+    });
+    const viewer = await userWith(["viewer"]);
+    expect((await viewer.caller.communication.rules.list({ channelId: mail.id })).items.map((r) => r.name)).toEqual(["Prod failures"]);
+    expect((await viewer.caller.communication.channels.get({ id: mail.id })).ruleCount).toBe(1);
+    expect(
+      (await failure(viewer.caller.communication.rules.create({ name: "x", eventTypes: ["automation.run.failed"], inApp: true }))).code,
+    ).toBe("FORBIDDEN");
+
+    const updated = await admin.communication.rules.update({
+      id: rule.id,
+      rule: { name: "Prod failures", eventTypes: ["automation.run.failed"], channelId: mail.id, inApp: true },
+    });
+    expect(updated).toMatchObject({ eventTypes: ["automation.run.failed"], template: null, inApp: true, throttle: null, recipients: [] });
+    const [entry] = await app.db
+      .select()
+      .from(auditLog)
+      .where(sql`${auditLog.action} = 'notifications.rule.update' AND ${auditLog.objectId} = ${rule.id}`);
+    expect(entry!.changes).toMatchObject({ inApp: { from: false, to: true }, throttleMax: { from: 5, to: null } });
+    expect(await admin.communication.rules.delete({ id: rule.id })).toEqual({ id: rule.id });
+    expect((await failure(admin.communication.rules.get({ id: rule.id }))).code).toBe("NOT_FOUND");
+    expect(await auditText()).toMatch(
+      /notifications\.rule\.create[\s\S]*notifications\.rule\.delete|notifications\.rule\.delete[\s\S]*notifications\.rule\.create/,
+    );
+  });
+
+  it("names the field when the channel, template, recipients or filters do not fit", async () => {
+    const hook = await admin.communication.channels.create(webhookChannel("Rules hook"));
+    const mailTemplate = await admin.communication.templates.create(emailTemplate("Mail only"));
+    const base = { name: "Misfit", eventTypes: ["automation.run.failed" as const] };
+    const misfit = await failure(admin.communication.rules.create({ ...base, channelId: hook.id, templateId: mailTemplate.id }));
+    expect(misfit.fieldErrors).toEqual({ templateId: ['"Mail only" is an email template; the channel "Rules hook" is a webhook channel'] });
+    const recipients = await failure(admin.communication.rules.create({ ...base, channelId: hook.id, recipients: ["a@example.test"] }));
+    expect(recipients.fieldErrors).toEqual({ recipients: ['Recipients are for email channels; "Rules hook" is a webhook channel'] });
+    const nowhere = await failure(admin.communication.rules.create(base));
+    expect(nowhere.fieldErrors).toEqual({ channelId: ["Choose a channel or in-app"] });
+    const noTypes = await failure(admin.communication.rules.create({ ...base, eventTypes: [], inApp: true }));
+    expect(noTypes.fieldErrors).toEqual({ eventTypes: ["Choose at least one event type"] });
+    const ghostGroup = await failure(
+      admin.communication.rules.create({ ...base, inApp: true, filters: { groupIds: ["00000000-0000-4000-8000-0000000000aa"] } }),
+    );
+    expect(ghostGroup.fieldErrors).toEqual({ "filters.groupIds.0": ["No group with this id (it may have been deleted)"] });
+    const badLabels = await failure(admin.communication.rules.create({ ...base, inApp: true, filters: { labels: "=prod" } }));
+    expect(badLabels.fieldErrors).toEqual({ "filters.labels": [`"=prod": a term needs a label key before = or !=`] });
+  });
+});
+
+describe("subscriptions (communication.subscriptions)", () => {
+  it("are the caller's own: created, listed, changed and deleted by their owner only", async () => {
+    const mail = await admin.communication.channels.create(emailChannel("Subscriptions mail"));
+    const hook = await admin.communication.channels.create(webhookChannel("Subscriptions hook"));
+    const ada = await userWith(["viewer"]);
+    const bob = await userWith(["viewer"]);
+    const mine = await ada.caller.communication.subscriptions.create({
+      name: "My failed runs",
+      eventTypes: ["automation.run.failed"],
+      mine: true,
+      minSeverity: "warning",
+      emailChannelId: mail.id,
+    });
+    expect(mine).toMatchObject({ name: "My failed runs", mine: true, minSeverity: "warning", emailChannelId: mail.id, enabled: true });
+    const [row] = await app.db.select().from(notificationRules).where(eq(notificationRules.id, mine.id));
+    expect(row).toMatchObject({
+      ownerUserId: ada.id,
+      inApp: true,
+      channelId: mail.id,
+      recipients: [],
+      filters: { startedBy: [ada.id], minSeverity: "warning" },
+    });
+
+    expect((await ada.caller.communication.subscriptions.list()).map((x) => x.id)).toEqual([mine.id]);
+    expect(await bob.caller.communication.subscriptions.list()).toEqual([]);
+    const bobs = { name: "Hijack", eventTypes: ["automation.run.failed" as const] };
+    expect((await failure(bob.caller.communication.subscriptions.update({ id: mine.id, subscription: bobs }))).code).toBe("NOT_FOUND");
+    expect((await failure(bob.caller.communication.subscriptions.delete({ id: mine.id }))).code).toBe("NOT_FOUND");
+    // Nor do subscriptions show, or open, as organisation rules.
+    expect((await admin.communication.rules.list({ channelId: mail.id })).items).toEqual([]);
+    expect((await failure(admin.communication.rules.delete({ id: mine.id }))).code).toBe("NOT_FOUND");
+
+    const changed = await ada.caller.communication.subscriptions.update({
+      id: mine.id,
+      subscription: { name: "Everything failing", eventTypes: ["automation.run.failed", "automation.host_step.failed"] },
+    });
+    expect(changed).toMatchObject({ name: "Everything failing", mine: false, emailChannelId: null });
+    const notEmail = await failure(ada.caller.communication.subscriptions.create({ ...bobs, emailChannelId: hook.id }));
+    expect(notEmail.fieldErrors).toEqual({ emailChannelId: ['"Subscriptions hook" is a webhook channel; choose an email channel'] });
+
+    const nobody = await userWith([]);
+    expect((await failure(nobody.caller.communication.subscriptions.create(bobs))).message).toBe(
+      'You need the "notifications.read" permission',
+    );
+
+    expect(await ada.caller.communication.subscriptions.delete({ id: mine.id })).toEqual({ id: mine.id });
+    expect(await ada.caller.communication.subscriptions.list()).toEqual([]);
+    const actions = await app.db
+      .select({ action: auditLog.action, actor: auditLog.actorUserId })
+      .from(auditLog)
+      .where(eq(auditLog.objectId, mine.id));
+    expect(actions.map((a) => a.action).sort()).toEqual([
+      "notifications.subscription.create",
+      "notifications.subscription.delete",
+      "notifications.subscription.update",
+    ]);
+    expect(new Set(actions.map((a) => a.actor))).toEqual(new Set([ada.id]));
+  });
+});

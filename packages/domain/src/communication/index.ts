@@ -15,3 +15,7 @@ export * from "./templates/template-view";
 export * from "./templates/check-template";
 export * from "./templates/save-template";
 export * from "./templates/list-templates";
+export * from "./rules/rule-view";
+export * from "./rules/check-rule";
+export * from "./rules/rules";
+export * from "./subscriptions/subscriptions";

@@ -4,6 +4,8 @@ import { channelsRouter } from "./channels/router";
 import { eventsRouter } from "./events/router";
 import { notificationsRouter } from "./notifications/router";
 import { outboundNetworksRouter } from "./outbound-networks/router";
+import { rulesRouter } from "./rules/router";
+import { subscriptionsRouter } from "./subscriptions/router";
 import { templatesRouter } from "./templates/router";
 
 /** communication: the audit log, outbound networks, and notifications (ADR 0016). */
@@ -14,4 +16,6 @@ export const communicationRouter = router({
   events: eventsRouter,
   channels: channelsRouter,
   templates: templatesRouter,
+  rules: rulesRouter,
+  subscriptions: subscriptionsRouter,
 });
