@@ -4,7 +4,7 @@ import { ruleInput } from "@ops/domain/schemas/communication-rules";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { channelDraftOf, channelInputOf, newChannelDraft } from "../src/routes/settings/notifications/channel-draft";
-import { formErrors } from "../src/routes/settings/notifications/form-values";
+import { formErrors } from "../src/app/form-values";
 import { ruleDraftOf, ruleInputOf } from "../src/routes/settings/notifications/rule-draft";
 import { payloadRows } from "../src/routes/settings/notifications/variables-reference";
 

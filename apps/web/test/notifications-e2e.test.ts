@@ -168,6 +168,41 @@ describe("notifications dashboard", () => {
     await page.context().close();
   }, 180_000);
 
+  it("a user manages their own subscriptions on the profile, with the contract's messages at the fields", async () => {
+    const viewer = await app.createUser({ roles: ["viewer"] });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await signIn(page, app.url, viewer.email, viewer.password);
+    await page.goto(`${app.url}/profile`);
+    await page.getByRole("link", { name: "Notifications" }).click();
+    await page.waitForURL(/\/profile\/notifications$/);
+    await page.getByTestId("create-subscription").click();
+    // Run failed and timed out are ticked to start with; none at all is refused at the field.
+    await page.getByRole("checkbox", { name: "Automation", exact: true }).check();
+    await page.getByRole("checkbox", { name: "Automation", exact: true }).uncheck();
+    await page.getByTestId("subscription-submit").click();
+    await expect.poll(() => page.getByTestId("error-name").textContent()).toBe("Enter a name");
+    expect(await page.getByTestId("error-eventTypes").textContent()).toBe("Choose at least one event type");
+    await page.locator("#subscription-name").fill("my failures");
+    await page.locator('[id="subscription-event-automation.run.failed"]').check();
+    await page.getByTestId("subscription-submit").click();
+    const row = page.getByTestId("subscription-row").filter({ hasText: "my failures" });
+    await row.waitFor();
+    expect(await row.textContent()).toContain("my runs only");
+
+    await row.getByRole("button", { name: "Edit" }).click();
+    await page.locator("#subscription-min-severity").selectOption("critical");
+    await page.getByTestId("subscription-submit").click();
+    await expect.poll(() => row.textContent()).toContain("critical or worse");
+    const mine = await (await app.caller(await app.principalFor(viewer.id))).communication.subscriptions.list();
+    expect(mine).toMatchObject([{ name: "my failures", eventTypes: ["automation.run.failed"], mine: true, minSeverity: "critical" }]);
+
+    await row.getByRole("button", { name: "Delete" }).click();
+    await page.getByTestId("confirm-ok").click();
+    await page.getByText("You have no subscriptions.").waitFor();
+    await context.close();
+  }, 120_000);
+
   it("the template editor previews as you type and shows a problem at its line", async () => {
     const page = await adminPage();
     await page.goto(`${app.url}/settings/notifications/templates/new`);

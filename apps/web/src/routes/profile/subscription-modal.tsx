@@ -8,6 +8,7 @@ import { GroupChecklist } from "../../components/asset-pickers";
 import { EventTypeChecklist } from "../../components/event-type-picker";
 import { ErrorAlert, Field, InputField, SelectField } from "../../components/form";
 import { Modal } from "../../components/modal";
+import { formErrors } from "../../app/form-values";
 
 type Draft = {
   name: string;
@@ -31,9 +32,7 @@ function draftOf(s?: SubscriptionView): Draft {
   };
 }
 
-/** Strips the update wrapper from the server's field names (`subscription.name` -> `name`). */
-const unwrap = (fields: Record<string, string[]>) =>
-  Object.fromEntries(Object.entries(fields).map(([k, v]) => [k.replace(/^subscription\./, ""), v]));
+const LISTS = ["groupIds"];
 
 /** A personal subscription: always the bell, optionally an email to me through an email channel. */
 export function SubscriptionModal(props: { subscription?: SubscriptionView; onClose: () => void; onSaved: () => void }) {
@@ -44,7 +43,10 @@ export function SubscriptionModal(props: { subscription?: SubscriptionView; onCl
     <K extends keyof Draft>(key: K) =>
     (value: Draft[K]) =>
       setDraft((d) => ({ ...d, [key]: value }));
-  const { errors, setErrors, error, setError, onError } = useFormErrors({ onlyBesideFields: true, mapFields: unwrap });
+  const { errors, setErrors, error, setError, onError } = useFormErrors({
+    onlyBesideFields: true,
+    mapFields: (fields) => formErrors(fields, { strip: "subscription", lists: LISTS }),
+  });
   const channels = useQuery(trpc.communication.channels.list.queryOptions({ page: 1, pageSize: 100, kind: "email" }));
   const onSuccess = () => {
     props.onSaved();
@@ -63,7 +65,7 @@ export function SubscriptionModal(props: { subscription?: SubscriptionView; onCl
       minSeverity: draft.minSeverity || undefined,
       emailChannelId: draft.emailChannelId || null,
     });
-    if (!checked.ok) return setErrors(checked.errors);
+    if (!checked.ok) return setErrors(formErrors(checked.errors, { lists: LISTS }));
     setErrors({});
     if (editing) update.mutate({ id: editing.id, subscription: checked.data });
     else create.mutate(checked.data);

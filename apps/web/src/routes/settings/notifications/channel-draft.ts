@@ -5,7 +5,7 @@ import type {
   EmailChannelConfig,
   WebhookChannelConfig,
 } from "@ops/domain/schemas/communication-channels";
-import { numberOrUndefined, splitList } from "./form-values";
+import { numberOrUndefined, splitList } from "../../../app/form-values";
 
 /** A header row of the webhook form: a plain value, or a vault credential whose secret is the value. */
 export type HeaderDraft = { name: string; secret: boolean; value: string; credentialId: string };

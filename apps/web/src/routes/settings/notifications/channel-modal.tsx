@@ -11,7 +11,7 @@ import { Modal } from "../../../components/modal";
 import { channelDraftOf, channelInputOf, newChannelDraft, type ChannelDraft } from "./channel-draft";
 import { ChannelTest } from "./channel-test";
 import { EmailFields } from "./email-fields";
-import { formErrors } from "./form-values";
+import { formErrors } from "../../../app/form-values";
 import { WebhookFields } from "./webhook-fields";
 
 const LISTS = ["config.defaultRecipients"];

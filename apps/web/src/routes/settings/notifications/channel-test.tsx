@@ -4,7 +4,7 @@ import { Send } from "lucide-react";
 import { useState } from "react";
 import { describeError } from "../../../app/errors";
 import { trpc } from "../../../app/trpc";
-import { splitList } from "./form-values";
+import { splitList } from "../../../app/form-values";
 
 /** "Send test": a sample message through the saved channel now, and what the receiver answered. */
 export function ChannelTest(props: { channelId: string; kind: "email" | "webhook"; disabled?: boolean }) {

@@ -1,6 +1,6 @@
 import type { Severity } from "@ops/domain/communication/event-meta";
 import type { RuleInput, RuleView } from "@ops/domain/schemas/communication-rules";
-import { numberOrUndefined, splitList } from "./form-values";
+import { numberOrUndefined, splitList } from "../../../app/form-values";
 
 /** What the rule form edits; `ruleInputOf` turns it into the contract. */
 export type RuleDraft = {

@@ -10,12 +10,12 @@ import { GroupChecklist } from "../../../components/asset-pickers";
 import { EventTypeChecklist } from "../../../components/event-type-picker";
 import { ErrorAlert, Field, InputField, SelectField, TextareaField } from "../../../components/form";
 import { Modal } from "../../../components/modal";
-import { formErrors } from "./form-values";
+import { formErrors } from "../../../app/form-values";
 import { CHANNELS_LIST_INPUT, TEMPLATES_LIST_INPUT } from "./notification-lists";
 import { PickList } from "./pick-list";
 import { ruleDraftOf, ruleInputOf, type RuleDraft } from "./rule-draft";
 
-const LISTS = ["recipients"];
+const LISTS = ["recipients", "filters.jobIds", "filters.groupIds", "filters.startedBy"];
 
 /** Create or edit a rule: which events, narrowed by filters, go to which channel (and/or the bell), with which template. */
 export function RuleModal(props: { rule?: RuleView; onClose: () => void; onSaved: () => void }) {

@@ -12,7 +12,7 @@ import { ConfirmDialog } from "../../../components/confirm-dialog";
 import { ErrorAlert, Field, inputClass, InputField } from "../../../components/form";
 import { EventTypeSelect } from "../../../components/event-type-picker";
 import { showToast } from "../../../components/toasts";
-import { formErrors } from "./form-values";
+import { formErrors } from "../../../app/form-values";
 import { previewTemplate } from "./template-preview";
 import { VariablesReference } from "./variables-reference";
 

@@ -1,4 +1,4 @@
-import type { FieldErrors } from "../../../app/errors";
+import type { FieldErrors } from "./errors";
 
 /**
  * Small conversions between form controls (text) and the contracts' values, shared by
