@@ -649,3 +649,115 @@ describe("subscriptions (communication.subscriptions)", () => {
     expect(new Set(actions.map((a) => a.actor))).toEqual(new Set([ada.id]));
   });
 });
+
+describe("deliveries (communication.deliveries)", () => {
+  it("lists with filters, paging and a summary, shows one with its attempts, and retries a dead one, audited", async () => {
+    const mail = await admin.communication.channels.create(emailChannel("Deliveries mail"));
+    const hook = await admin.communication.channels.create(
+      webhookChannel("Deliveries hook", { url: "https://receiver.example.test:8443/in" }),
+    );
+    const rule = await admin.communication.rules.create({
+      name: "Deliveries rule",
+      eventTypes: ["automation.run.failed"],
+      channelId: mail.id,
+    });
+    // As the dispatcher and the senders leave them.
+    const rows = await app.db
+      .insert(notificationDeliveries)
+      .values([
+        {
+          eventType: "automation.run.failed",
+          ruleId: rule.id,
+          channelId: mail.id,
+          idempotencyKey: `k-${mail.id}-1`,
+          status: "delivered",
+          message: { to: ["oncall@example.test", "lead@example.test"], subject: "Run failed: nightly", text: "t", html: "" },
+          attempts: 1,
+          deliveredAt: new Date(),
+        },
+        {
+          eventType: "automation.run.failed",
+          channelId: hook.id,
+          idempotencyKey: `k-${hook.id}-1`,
+          status: "dead",
+          message: { body: '{"type":"automation.run.failed"}' },
+          attempts: 10,
+          lastStatusCode: 503,
+          lastError: "503 Service Unavailable",
+        },
+        {
+          eventType: "assets.target_unreachable",
+          channelId: hook.id,
+          idempotencyKey: `k-${hook.id}-2`,
+          status: "queued",
+          message: { body: "{}" },
+        },
+      ])
+      .returning();
+    const [delivered, dead, queued] = rows;
+    await app.db.insert(notificationDeliveryAttempts).values([
+      { deliveryId: dead!.id, attempt: 1, ok: false, statusCode: 500, responseExcerpt: "oops", durationMs: 12 },
+      {
+        deliveryId: dead!.id,
+        attempt: 2,
+        ok: false,
+        statusCode: 503,
+        responseExcerpt: "busy",
+        error: "503 Service Unavailable",
+        durationMs: 9,
+      },
+    ]);
+
+    const viewer = await userWith(["viewer"]);
+    const all = await viewer.caller.communication.deliveries.list({ pageSize: 2 });
+    expect(all.total).toBeGreaterThanOrEqual(3);
+    expect(all.items.map((d) => d.id)).toEqual([queued!.id, dead!.id]);
+    const deadOnly = await viewer.caller.communication.deliveries.list({ status: "dead", channelId: hook.id });
+    expect(deadOnly.items).toHaveLength(1);
+    expect(deadOnly.items[0]).toMatchObject({
+      id: dead!.id,
+      status: "dead",
+      summary: "receiver.example.test:8443",
+      channel: { id: hook.id, name: "Deliveries hook", kind: "webhook" },
+      rule: null,
+      nextAttemptAt: null,
+      lastStatusCode: 503,
+    });
+    const byRule = await viewer.caller.communication.deliveries.list({ ruleId: rule.id });
+    expect(byRule.items.map((d) => [d.summary, d.rule?.name])).toEqual([
+      ["oncall@example.test (+1): Run failed: nightly", "Deliveries rule"],
+    ]);
+    expect(
+      (await viewer.caller.communication.deliveries.list({ eventType: "assets.target_unreachable", channelId: hook.id })).items.map(
+        (d) => d.id,
+      ),
+    ).toEqual([queued!.id]);
+
+    const detail = await viewer.caller.communication.deliveries.get({ id: dead!.id });
+    expect(detail.message).toEqual({ body: '{"type":"automation.run.failed"}' });
+    expect(detail.attemptLog.map((a) => [a.attempt, a.ok, a.statusCode, a.responseExcerpt])).toEqual([
+      [1, false, 500, "oops"],
+      [2, false, 503, "busy"],
+    ]);
+
+    expect((await failure(viewer.caller.communication.deliveries.retry({ id: dead!.id }))).message).toBe(
+      'You need the "notifications.manage" permission',
+    );
+    expect((await failure(admin.communication.deliveries.retry({ id: delivered!.id }))).message).toBe(
+      `Delivery #${delivered!.id} is delivered; only dead deliveries and those waiting to retry can be retried`,
+    );
+    const retried = await admin.communication.deliveries.retry({ id: dead!.id });
+    expect(retried).toMatchObject({ id: dead!.id, status: "queued", attempts: 10 });
+    expect(Date.parse(retried.nextAttemptAt!)).toBeLessThanOrEqual(Date.now() + 1000);
+    const jobs = await app.db.execute<{ key: string }>(
+      sql`SELECT key FROM graphile_worker._private_jobs WHERE key = ${`deliver:${hook.id}`}`,
+    );
+    expect([...jobs]).toHaveLength(1);
+    const [entry] = await app.db
+      .select()
+      .from(auditLog)
+      .where(sql`${auditLog.action} = 'notifications.delivery.retry' AND ${auditLog.objectId} = ${String(dead!.id)}`);
+    expect(entry).toMatchObject({ actorUserId: app.admin.id, changes: { status: { from: "dead", to: "queued" }, attempts: 10 } });
+    expect((await failure(admin.communication.deliveries.get({ id: 999_999_999 }))).code).toBe("NOT_FOUND");
+  });
+});

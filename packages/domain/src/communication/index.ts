@@ -19,3 +19,5 @@ export * from "./rules/rule-view";
 export * from "./rules/check-rule";
 export * from "./rules/rules";
 export * from "./subscriptions/subscriptions";
+export * from "./deliveries/delivery-view";
+export * from "./deliveries/deliveries";

@@ -1,6 +1,7 @@
 import { router } from "../../trpc";
 import { auditRouter } from "./audit/router";
 import { channelsRouter } from "./channels/router";
+import { deliveriesRouter } from "./deliveries/router";
 import { eventsRouter } from "./events/router";
 import { notificationsRouter } from "./notifications/router";
 import { outboundNetworksRouter } from "./outbound-networks/router";
@@ -18,4 +19,5 @@ export const communicationRouter = router({
   templates: templatesRouter,
   rules: rulesRouter,
   subscriptions: subscriptionsRouter,
+  deliveries: deliveriesRouter,
 });
