@@ -159,3 +159,4 @@ export * as communicationChannelSchemas from "./schemas/communication-channels";
 export * as communicationTemplateSchemas from "./schemas/communication-templates";
 export * as communicationRuleSchemas from "./schemas/communication-rules";
 export * as communicationDeliverySchemas from "./schemas/communication-deliveries";
+export * from "./communication/dispatch";

@@ -8,6 +8,8 @@ import * as discoveryScan from "./discovery-scan";
 import * as automationRunHosts from "./automation-run-hosts";
 import * as automationOutputMaintenance from "./automation-output-maintenance";
 import * as automationRunScope from "./automation-run-scope";
+// communication tasks
+import * as communicationDigest from "./communication-digest";
 import type { JobAttempt, TaskDeps } from "./types";
 
 type TaskModule = {
@@ -24,6 +26,7 @@ export const tasks = [
   automationRunHosts,
   automationOutputMaintenance,
   automationRunScope,
+  communicationDigest,
 ] as const satisfies readonly TaskModule[];
 
 export type TaskIdentifier = (typeof tasks)[number]["identifier"];
