@@ -6,6 +6,7 @@ import { discoveryBench } from "./discovery";
 import { keyRotation } from "./key-rotation";
 import { loginImpact } from "./login-impact";
 import { meVsBare } from "./me-vs-bare";
+import { notificationsBacklog, notificationsEventToDelivery } from "./notifications";
 import { markdownTable, rows } from "./lib/report";
 import { startup } from "./startup";
 import { targetList } from "./target-list";
@@ -31,6 +32,8 @@ const all = [
   automationOutput,
   automationSse,
   automationThousand,
+  notificationsBacklog,
+  notificationsEventToDelivery,
 ];
 const only = process.argv.slice(2).filter((a) => a !== "--");
 for (const bench of only.length ? all.filter((b) => only.includes(b.name)) : all) {

@@ -10,6 +10,7 @@ import { buildTaskList } from "./tasks/registry";
 import type { DiscoverySettings } from "./tasks/types";
 import { DEFAULT_OUTPUT_SETTINGS, type OutputSettings } from "./engine/output-settings";
 import { startDispatcher } from "./notify/dispatcher";
+import { createEmailSender } from "./notify/email-sender";
 
 export type WorkerHandle = { id: string; stop: () => Promise<void> };
 
@@ -60,7 +61,9 @@ export async function startWorker(opts: {
   });
   redis?.on("ready", () => (redisDown = false));
   const live = createLivePublisher({ db: opts.db, redis, prefix: opts.redis?.prefix });
+  const notify = { email: createEmailSender() };
   const closeLive = async () => {
+    notify.email.close();
     await live.close();
     redis?.disconnect();
   };
@@ -82,6 +85,7 @@ export async function startWorker(opts: {
         discovery: opts.discovery,
         live,
         output: opts.output ?? DEFAULT_OUTPUT_SETTINGS,
+        notify,
       }),
       crontab: [
         "*/5 * * * * identity:sessions-cleanup ?max=1&jobKey=sessions-cleanup",

@@ -160,3 +160,4 @@ export * as communicationTemplateSchemas from "./schemas/communication-templates
 export * as communicationRuleSchemas from "./schemas/communication-rules";
 export * as communicationDeliverySchemas from "./schemas/communication-deliveries";
 export * from "./communication/dispatch";
+export * from "./communication/deliveries";

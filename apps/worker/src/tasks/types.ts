@@ -1,6 +1,7 @@
 import type { Database } from "@ops/db";
 import type { IdentitySettings, LivePublisher, MasterKeys } from "@ops/domain";
 import type { OutputSettings } from "../engine/output-settings";
+import type { EmailSender } from "../notify/email-sender";
 import type { Logger } from "pino";
 
 export type TaskDeps = {
@@ -14,6 +15,8 @@ export type TaskDeps = {
   /** Live messages out; verbs given a system context built from these deps publish after they commit. */
   live?: LivePublisher;
   output?: OutputSettings;
+  /** Notification senders kept across jobs (pooled SMTP transports), closed when the worker stops. */
+  notify?: { email: EmailSender };
 };
 
 /** portableSockets: scan with net.Socket rather than Node's internal tcp_wrap binding (ADR 0009). */

@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpRequest, type Agent, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { LookupFunction } from "node:net";
 import type { IpNetwork } from "./cidr";
@@ -15,6 +15,12 @@ export type OutboundRequest = {
   allowed: readonly IpNetwork[];
   /** Body bytes kept; the rest is counted. */
   maxBodyBytes: number;
+  /**
+   * A keep-alive agent for the checked address (webhook deliveries reuse connections);
+   * asked per address, so a pooled socket only ever serves the address it was opened to.
+   * Absent: a fresh connection per request.
+   */
+  agentFor?: (address: string, protocol: "http:" | "https:") => Agent;
 };
 
 export type OutboundResponse = {
@@ -63,7 +69,13 @@ export async function outboundRequest(req: OutboundRequest): Promise<OutboundRes
   return new Promise<OutboundResponse>((resolve, reject) => {
     const r = send(
       url,
-      { method: req.method, headers: req.headers, lookup: pinned, signal: req.signal, agent: false },
+      {
+        method: req.method,
+        headers: req.headers,
+        lookup: pinned,
+        signal: req.signal,
+        agent: req.agentFor?.(target.address, url.protocol as "http:" | "https:") ?? false,
+      },
       (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let kept = 0;
