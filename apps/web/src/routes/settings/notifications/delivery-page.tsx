@@ -95,7 +95,9 @@ export function DeliveryPage() {
         )}
         <dt className="col-sm-3">Idempotency key</dt>
         <dd className="col-sm-9">
-          <code className="text-break">{d.idempotencyKey}</code>
+          <code className="text-break" data-testid="idempotency-key">
+            {d.idempotencyKey}
+          </code>
         </dd>
       </dl>
       <div className="row g-3">
