@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
 import { eq, sql } from "drizzle-orm";
 import { auditLog, domainEvents, notificationDeliveries, notificationDeliveryAttempts, notificationRules, notifications } from "@ops/db";
+import { appRouter } from "../src/routers/root";
 import { startTestApp, type TestApp } from "./helpers/harness";
 import { openSse } from "./helpers/sse";
 
@@ -54,6 +55,25 @@ async function ringBell(userId: string, title: string, severity: "info" | "error
   app.services.live!.publish("notification.created", { userId, notificationId: row!.id });
   return row!;
 }
+
+describe("communication procedures", () => {
+  it("are the ones ADR 0016 names", () => {
+    const paths = Object.keys(appRouter._def.procedures).filter((p) =>
+      /^communication\.(channels|templates|rules|subscriptions|deliveries|notifications|events)\./.test(p),
+    );
+    expect(paths.sort()).toEqual(
+      [
+        ...["list", "get", "create", "update", "delete", "test"].map((v) => `communication.channels.${v}`),
+        ...["list", "get", "create", "update", "delete", "preview", "default"].map((v) => `communication.templates.${v}`),
+        ...["list", "get", "create", "update", "delete"].map((v) => `communication.rules.${v}`),
+        ...["list", "create", "update", "delete"].map((v) => `communication.subscriptions.${v}`),
+        ...["list", "get", "retry"].map((v) => `communication.deliveries.${v}`),
+        ...["list", "markRead", "onNotification"].map((v) => `communication.notifications.${v}`),
+        ...["catalogue", "onEvent"].map((v) => `communication.events.${v}`),
+      ].sort(),
+    );
+  });
+});
 
 describe("the bell (communication.notifications)", () => {
   it("lists only the caller's notifications with the unread count, and marks them read", async () => {
@@ -504,6 +524,23 @@ describe("templates (communication.templates)", () => {
     expect(rendered.rendered?.subject).toBe(
       '[error] Run failed: Run "Patch web servers" (job Patch web servers v7) failed: 3 of 40 hosts failed',
     );
+  });
+
+  it("gives a default for every event type and kind that renders against its sample", async () => {
+    const viewer = await userWith(["viewer"]);
+    const catalogue = await viewer.caller.communication.events.catalogue();
+    const failures: string[] = [];
+    for (const { type } of catalogue) {
+      for (const kind of ["email", "webhook"] as const) {
+        const eventType = type as "automation.run.failed";
+        const def = await viewer.caller.communication.templates.default({ kind, eventType });
+        const { problems, rendered } = await viewer.caller.communication.templates.preview({
+          template: { ...def, sampleEventType: eventType },
+        });
+        if (!rendered) failures.push(`${type} ${kind}: ${JSON.stringify(problems)}`);
+      }
+    }
+    expect(failures).toEqual([]);
   });
 
   it("refuses to delete a template while rules use it", async () => {

@@ -11,8 +11,8 @@ import { listenUntilAborted, nodeClosingSignal, waitForWake } from "./node-closi
 
 type NotificationView = communicationDeliverySchemas.NotificationView;
 
-/** The bell reads again this often even when told nothing (a lost live message only delays). */
-export const BELL_POLL_MS = 5_000;
+/** The bell reads again this often even when told nothing: a lost live message only delays; every open dashboard has one, so it is slow. */
+export const BELL_POLL_MS = 20_000;
 /**
  * How far before the last one sent the stream looks again: a fan-out transaction that
  * began earlier can commit later than one already sent, with an older creation time.

@@ -32,8 +32,7 @@ const run = {
 export const EVENT_META: { [T in DomainEventType]: EventMeta<T> } = {
   "assets.host_key_changed": {
     title: "Host key changed",
-    description:
-      "A target presented a host key other than the pinned one; connections to it are refused until an admin accepts the new key.",
+    description: "A target presented a host key other than the pinned one; connections to it are refused until an admin accepts the new key.",
     severity: "critical",
     objectType: "target",
     sample: {

@@ -101,7 +101,11 @@ export type ChannelView = z.infer<typeof channelView>;
 
 export const listChannelsInput = pageInput.extend({ kind: channelKind.optional(), search: z.string().trim().max(200).optional() });
 
-/** "Send test": a sample message through the channel now, bypassing rules and the queue; the attempt is reported, not stored as a delivery. */
+/**
+ * "Send test": a sample message through the channel now, bypassing rules: it is written as
+ * a delivery (event type "test") and sent by the channel's worker like any other, and the
+ * first attempt is reported (or that no worker answered within 20 s).
+ */
 export const testChannelInput = z.object({
   id: uuid,
   /** Email: where the test goes (default: the channel's default recipients, else the caller). */

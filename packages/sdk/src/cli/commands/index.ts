@@ -3,6 +3,7 @@ import { registerAuthCommands } from "./auth";
 import { registerDiscoverCommands } from "./discover";
 import { registerJobCommands } from "./jobs";
 import { registerRunJobCommand } from "./run-job";
+import { registerNotificationCommands } from "./notifications";
 import { registerOutboundNetworkCommands } from "./outbound-networks";
 import { registerRunCommands } from "./runs";
 import { registerStepTemplateCommands } from "./step-templates";
@@ -22,4 +23,5 @@ export const commandGroups: ((program: Command) => void)[] = [
   registerRunCommands,
   registerRunJobCommand,
   registerOutboundNetworkCommands,
+  registerNotificationCommands,
 ];
