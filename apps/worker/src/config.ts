@@ -20,6 +20,8 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,40}$/)
     .default("ops:"),
+  /** How often the notification dispatcher looks for new domain events (ADR 0016). */
+  OPS_EVENTS_POLL_MS: envInt(10, 60_000).default(200),
   ...outputSettingsEnv,
 });
 

@@ -34,6 +34,7 @@ try {
     discovery: { portableSockets: config.OPS_DISCOVERY_PORTABLE_SOCKETS },
     redis: config.REDIS_URL ? { url: config.REDIS_URL, prefix: config.OPS_REDIS_PREFIX } : null,
     output: outputSettingsOf(config),
+    eventsPollMs: config.OPS_EVENTS_POLL_MS,
   });
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -10,6 +10,7 @@ import { buildTaskList } from "./tasks/registry";
 import type { DiscoverySettings } from "./tasks/types";
 import { DEFAULT_OUTPUT_SETTINGS, type OutputSettings } from "./engine/output-settings";
 import { createEmailSender } from "./notify/email-sender";
+import { startDispatcher } from "./notify/dispatcher";
 
 export type WorkerHandle = { id: string; stop: () => Promise<void> };
 
@@ -28,6 +29,8 @@ export async function startWorker(opts: {
   /** Live messages through Redis while it is up (else Postgres NOTIFY); null: NOTIFY only. */
   redis?: { url: string; prefix: string } | null;
   output?: OutputSettings;
+  /** How often the notification dispatcher polls the outbox (OPS_EVENTS_POLL_MS). */
+  eventsPollMs?: number;
 }): Promise<WorkerHandle> {
   const id = `worker-${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const log = opts.log.child({ workerId: id });
@@ -118,11 +121,18 @@ export async function startWorker(opts: {
     })().catch((e: Error) => log.warn({ err: e.message }, "heartbeat failed"));
   }, HEARTBEAT_MS);
   timer.unref();
+  const dispatcher = startDispatcher({
+    ctx: systemContext({ db: opts.db, masterKeys: opts.masterKeys, live }, `worker ${id} (dispatcher)`),
+    publicUrl: opts.identity.publicUrl,
+    pollMs: opts.eventsPollMs ?? 200,
+    log,
+  });
   log.info({ concurrency: opts.concurrency }, "worker started");
   return {
     id,
     async stop() {
       clearInterval(timer);
+      await dispatcher.stop();
       await started.stop();
       await markStopped(opts.db, id).catch(() => {});
       await closeLive();

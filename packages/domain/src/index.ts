@@ -155,3 +155,4 @@ export * from "./communication/event-meta";
 export * from "./communication/render-message";
 export * from "./communication/default-templates";
 export * from "./communication/deliveries";
+export * from "./communication/dispatch";

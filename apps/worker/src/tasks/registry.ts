@@ -10,6 +10,7 @@ import * as automationOutputMaintenance from "./automation-output-maintenance";
 import * as automationRunScope from "./automation-run-scope";
 // communication tasks
 import * as communicationDeliver from "./communication-deliver";
+import * as communicationDigest from "./communication-digest";
 import type { JobAttempt, TaskDeps } from "./types";
 
 type TaskModule = {
@@ -27,6 +28,7 @@ export const tasks = [
   automationOutputMaintenance,
   automationRunScope,
   communicationDeliver,
+  communicationDigest,
 ] as const satisfies readonly TaskModule[];
 
 export type TaskIdentifier = (typeof tasks)[number]["identifier"];
