@@ -18,13 +18,10 @@ import type { z } from "zod";
 import type { ChannelSecrets } from "../notify/channel-secrets";
 import { createEmailSender } from "../notify/email-sender";
 import { createWebhookSender, type WebhookSender } from "../notify/webhook-sender";
-import type { TaskDeps } from "./types";
+import type { JobAttempt, TaskDeps } from "./types";
 
 export const identifier = "communication:deliver";
 export const payload = QUEUE_TASKS["communication:deliver"];
-
-/** A long backlog hands the worker back now and then (a stop, other channels), resuming at once in a new job. */
-const SLICE_MS = 10_000;
 
 type Send = (channel: SendingChannel, d: ClaimedDelivery) => Promise<DeliveryOutcome>;
 
@@ -36,10 +33,9 @@ type Send = (channel: SendingChannel, d: ClaimedDelivery) => Promise<DeliveryOut
  * recorded a batch per statement, while the next batch is read and sent: the database's
  * round trips overlap the sending instead of adding to it.
  */
-export async function handler({ channelId }: z.infer<typeof payload>, deps: TaskDeps): Promise<void> {
+export async function handler({ channelId }: z.infer<typeof payload>, deps: TaskDeps, job?: JobAttempt): Promise<void> {
   const ctx = systemContext(deps, `worker ${deps.workerId}`);
   const emailSender = deps.notify?.email ?? createEmailSender();
-  const started = performance.now();
   let secrets: Promise<ChannelSecrets> | null = null;
   const openSecrets = (channel: SendingChannel) =>
     (secrets ??= openChannelCredentials({ ctx, input: { channelName: channel.name, credentialIds: credentialIdsOf(channel) } }));
@@ -75,12 +71,13 @@ export async function handler({ channelId }: z.infer<typeof payload>, deps: Task
       if (!last) return;
       // Everything up to `last` is settled by this job before the read-ahead is used.
       next = claimAfter(last.id);
-      const outcome = await sendInOrder(ctx, channel, claim.queue, send, recorder);
+      const outcome = await sendInOrder(ctx, channel, claim.queue, send, recorder, job?.signal);
       if (outcome instanceof Date) {
         await recorder.drain();
         return void (await scheduleChannelDelivery(ctx.services.db, channelId, outcome));
       }
-      if (performance.now() - started > SLICE_MS) {
+      if (outcome === "stopped") {
+        // The worker is stopping: what was sent is recorded, and the rest goes to the next worker at once.
         await recorder.drain();
         return void (await scheduleChannelDelivery(ctx.services.db, channelId));
       }
@@ -111,8 +108,8 @@ function createSuccessRecorder(ctx: SystemContext) {
 
 /**
  * Sends `queue` (the head first) until one fails. Answers "more" when the whole batch went
- * out (or its failures were dead-lettered) and the next may follow, or the time the head
- * is due again.
+ * out (or its failures were dead-lettered) and the next may follow, "stopped" when the
+ * worker is stopping, or the time the head is due again.
  */
 async function sendInOrder(
   ctx: SystemContext,
@@ -120,10 +117,12 @@ async function sendInOrder(
   queue: ClaimedDelivery[],
   send: Send,
   recorder: ReturnType<typeof createSuccessRecorder>,
-): Promise<"more" | Date> {
+  stop: AbortSignal | undefined,
+): Promise<"more" | "stopped" | Date> {
   let delivered: { id: number; outcome: DeliveryOutcome }[] = [];
   try {
     for (const d of queue) {
+      if (stop?.aborted) return "stopped";
       // Head-of-line: the oldest pending delivery waits for its retry, and everything behind it waits too.
       if (!d.due) return d.nextAttemptAt;
       const outcome = await send(channel, d);

@@ -23,4 +23,9 @@ export type TaskDeps = {
 export type DiscoverySettings = { portableSockets: boolean };
 
 /** Which try this is: a handler records a final failure itself rather than leave work "running". */
-export type JobAttempt = { attempt: number; maxAttempts: number };
+export type JobAttempt = {
+  attempt: number;
+  maxAttempts: number;
+  /** Aborted when the worker shuts down: a long-running handler stops at a safe point. */
+  signal?: AbortSignal;
+};
