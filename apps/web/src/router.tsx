@@ -10,7 +10,9 @@ import { groupsRoute } from "./routes/groups/groups-route";
 import { homeRoute } from "./routes/home";
 import { jobDetailRoute, jobEditRoute, jobLaunchRoute, jobsRoute, newJobRoute } from "./routes/jobs/jobs-route";
 import { loginRoute } from "./routes/login";
-import { profileMfaRoute, profileRoute, profileSessionsRoute } from "./routes/profile/profile-routes";
+import { notificationsRoute } from "./routes/notifications/notifications-route";
+import { profileMfaRoute, profileNotificationsRoute, profileRoute, profileSessionsRoute } from "./routes/profile/profile-routes";
+import { notificationSettingsRoutes } from "./routes/settings/notifications/notifications-settings-routes";
 import { rolesRoute } from "./routes/roles/roles-route";
 import { runRoute, runsRoute } from "./routes/runs/runs-route";
 import { setupRoute } from "./routes/setup";
@@ -44,8 +46,11 @@ const routeTree = rootRoute.addChildren([
     profileRoute,
     profileMfaRoute,
     profileSessionsRoute,
+    profileNotificationsRoute,
     auditRoute,
     outboundNetworksRoute,
+    notificationsRoute,
+    ...notificationSettingsRoutes,
   ]),
 ]);
 

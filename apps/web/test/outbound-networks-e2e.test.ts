@@ -41,7 +41,12 @@ describe("Settings > Outbound networks", () => {
     const other = await browser.newContext();
     const page2 = await other.newPage();
     await signIn(page2, app.url, operator.email, operator.password);
-    expect(await page2.getByTestId("side-nav").getByRole("link", { name: "Settings" }).count()).toBe(0);
+    // An operator reads notification settings, so Settings opens there, without this section.
+    await page2.getByTestId("side-nav").getByRole("link", { name: "Settings" }).click();
+    await page2.waitForURL(/\/settings\/notifications\/channels/);
+    expect(await page2.getByTestId("settings-tabs").getByRole("link", { name: "Outbound networks" }).count()).toBe(0);
+    await page2.goto(`${app.url}/settings/outbound-networks`);
+    await page2.getByTestId("no-permission").waitFor();
     await other.close();
   });
 });

@@ -25,6 +25,8 @@ import { allows } from "../app/access";
 import { applyTheme } from "../app/theme";
 import { isApiError, trpc } from "../app/trpc";
 import { useMe } from "../app/use-me";
+import { useLiveEvents } from "../app/live-events";
+import { NotificationBell } from "../components/notification-bell";
 import { Loading } from "../components/states";
 import { ToastStack } from "../components/toasts";
 import { rootRoute } from "./root";
@@ -51,7 +53,16 @@ export const appLayoutRoute = createRoute({
   component: AppLayout,
 });
 
-type NavItem = { to: string; label: string; icon: typeof Users; needs?: Permission };
+type NavItem = {
+  to: string;
+  label: string;
+  icon: typeof Users;
+  needs?: Permission;
+  /** Hidden when the user has this one: another item leads to the same place. */
+  unless?: Permission;
+  /** Highlighted anywhere under this path, not only at `to` (Settings has several pages). */
+  section?: string;
+};
 const NAV: NavItem[] = [
   { to: "/", label: "Dashboard", icon: LayoutDashboard },
   { to: "/targets", label: "Targets", icon: Server, needs: "targets.read" },
@@ -63,20 +74,30 @@ const NAV: NavItem[] = [
   { to: "/users", label: "Users", icon: Users, needs: "users.read" },
   { to: "/roles", label: "Roles", icon: ShieldCheck, needs: "roles.read" },
   { to: "/audit", label: "Audit log", icon: ScrollText, needs: "audit.read" },
-  { to: "/settings/outbound-networks", label: "Settings", icon: Settings, needs: "settings.manage" },
+  { to: "/settings/outbound-networks", label: "Settings", icon: Settings, needs: "settings.manage", section: "/settings/" },
+  // Without settings.manage, Settings opens on the notification pages.
+  {
+    to: "/settings/notifications/channels",
+    label: "Settings",
+    icon: Settings,
+    needs: "notifications.read",
+    unless: "settings.manage",
+    section: "/settings/",
+  },
   { to: "/tokens", label: "API tokens", icon: KeyRound },
   { to: "/profile", label: "Profile", icon: User },
 ];
 
 function SideNav({ onNavigate }: { onNavigate?: () => void }) {
   const me = useMe();
+  const pathname = useRouterState({ select: (s) => s.location.pathname });
   return (
     <nav className="nav nav-pills flex-column gap-1" aria-label="Main" data-testid="side-nav">
-      {NAV.filter((item) => !item.needs || allows(me, item.needs)).map((item) => (
+      {NAV.filter((item) => (!item.needs || allows(me, item.needs)) && !(item.unless && allows(me, item.unless))).map((item) => (
         <Link
           key={item.to}
           to={item.to}
-          className="nav-link d-flex align-items-center gap-2"
+          className={`nav-link d-flex align-items-center gap-2 ${item.section && pathname.startsWith(item.section) ? "active" : ""}`}
           activeProps={{ className: "active" }}
           activeOptions={{ exact: item.to === "/" }}
           onClick={onNavigate}
@@ -174,6 +195,7 @@ function AppLayout() {
   const [menuOpen, setMenuOpen] = useState(false);
   const onMfaPage = useRouterState({ select: (s) => s.location.pathname === "/profile/mfa" });
   useEffect(() => applyTheme(me.theme), [me.theme]);
+  useLiveEvents();
   return (
     <div className="min-vh-100 d-flex flex-column">
       <a
@@ -198,7 +220,10 @@ function AppLayout() {
             OpsConductor
           </Link>
         </div>
-        <UserMenu />
+        <div className="d-flex align-items-center gap-2">
+          <NotificationBell />
+          <UserMenu />
+        </div>
       </header>
 
       {menuOpen && (

@@ -43,11 +43,7 @@ export function buildTaskList(deps: TaskDeps): TaskList {
         deps.log.error({ task: t.identifier, issues: parsed.error.issues }, "job payload does not match its schema; dropped");
         return;
       }
-      await t.handler(parsed.data as never, deps, {
-        attempt: helpers.job.attempts,
-        maxAttempts: helpers.job.max_attempts,
-        signal: helpers.abortSignal,
-      });
+      await t.handler(parsed.data as never, deps, { attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts });
     };
     list[t.identifier] = task;
   }

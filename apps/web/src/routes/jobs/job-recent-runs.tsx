@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
+import { useLiveEventsConnected } from "../../app/live-events";
 import { trpc } from "../../app/trpc";
 import { useFormatDate } from "../../app/use-format-date";
 import { QueryStates } from "../../components/query-states";
@@ -8,7 +9,12 @@ import { RunStateBadge } from "../../components/run-state-badge";
 /** The job's last runs, newest first, with a link to all of them. */
 export function JobRecentRuns({ jobId }: { jobId: string }) {
   const fmt = useFormatDate();
-  const runs = useQuery({ ...trpc.automation.runs.list.queryOptions({ jobId, page: 1, pageSize: 10 }), refetchInterval: 5000 });
+  const live = useLiveEventsConnected();
+  // Live events refresh it (app/live-events.ts); polling only while that stream is down.
+  const runs = useQuery({
+    ...trpc.automation.runs.list.queryOptions({ jobId, page: 1, pageSize: 10 }),
+    refetchInterval: live ? false : 5000,
+  });
   return (
     <div className="card mb-3" data-testid="job-recent-runs">
       <div className="card-header d-flex justify-content-between">

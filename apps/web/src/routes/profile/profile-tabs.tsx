@@ -1,10 +1,15 @@
 import { Link } from "@tanstack/react-router";
+import { allows } from "../../app/access";
+import { useMe } from "../../app/use-me";
 
 export function ProfileTabs() {
+  const me = useMe();
   const tabs = [
     { to: "/profile", label: "Profile" },
     { to: "/profile/mfa", label: "Two-factor" },
     { to: "/profile/sessions", label: "Sessions" },
+    // Personal subscriptions need notifications.read.
+    ...(allows(me, "notifications.read") ? [{ to: "/profile/notifications", label: "Notifications" }] : []),
   ];
   return (
     <>

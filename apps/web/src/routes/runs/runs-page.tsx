@@ -1,5 +1,6 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
+import { useLiveEventsConnected } from "../../app/live-events";
 import { trpc } from "../../app/trpc";
 import { useDebouncedSearch } from "../../app/use-debounced-search";
 import { useFormatDate } from "../../app/use-format-date";
@@ -18,10 +19,12 @@ export function RunsPage() {
   const navigate = useNavigate({ from: "/runs" });
   const setSearch = (patch: Partial<RunsSearch>) => navigate({ search: (s) => ({ ...s, ...patch, page: patch.page ?? 1 }) });
   const [searchText, setSearchText] = useDebouncedSearch(search.search, (text) => setSearch({ search: text }));
+  const live = useLiveEventsConnected();
   const list = useQuery({
     ...trpc.automation.runs.list.queryOptions(runsListInput(search)),
     placeholderData: keepPreviousData,
-    refetchInterval: 5000,
+    // Live events refresh it (app/live-events.ts); polling only while that stream is down.
+    refetchInterval: live ? false : 5000,
   });
   return (
     <div>

@@ -2,6 +2,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { trpc, trpcClient } from "../../app/trpc";
 import { NetworkAllowListEditor } from "../../components/network-allow-list-editor";
 import { Loading } from "../../components/states";
+import { SettingsTabs } from "./settings-tabs";
 
 /**
  * The platform-wide allow-list of the outbound address rules: HTTP request steps and
@@ -13,9 +14,7 @@ export function OutboundNetworksPage() {
   if (networks.isPending) return <Loading />;
   return (
     <div>
-      <h1 className="h3 mb-3">
-        <span className="text-body-secondary">Settings</span> / Outbound networks
-      </h1>
+      <SettingsTabs section="outbound-networks" />
       <div className="card">
         <div className="card-body">
           <p className="small">
