@@ -88,10 +88,20 @@ const TEAMS_JSON = `{
 const withSummary = (summary: string, body: string) =>
   `{% capture summary %}${summary}{% endcapture %}{% capture slack %}*{{ event.title }}*: {{ summary }}{% if event.url %} <{{ event.url }}|Open>{% endif %}{% endcapture %}${body}`;
 
-export function defaultTemplate(kind: "email" | "webhook", eventType: DomainEventType, preset: "standard" | "slack" | "teams" = "standard"): TemplateFields {
+export function defaultTemplate(
+  kind: "email" | "webhook",
+  eventType: DomainEventType,
+  preset: "standard" | "slack" | "teams" = "standard",
+): TemplateFields {
   const summary = SUMMARY[eventType];
   if (kind === "email") {
-    return { kind, subject: `[{{ event.severity }}] {{ event.title }}: ${summary}`, bodyText: TEXT(summary), bodyHtml: HTML(summary), bodyJson: "" };
+    return {
+      kind,
+      subject: `[{{ event.severity }}] {{ event.title }}: ${summary}`,
+      bodyText: TEXT(summary),
+      bodyHtml: HTML(summary),
+      bodyJson: "",
+    };
   }
   const body = preset === "slack" ? SLACK_JSON : preset === "teams" ? TEAMS_JSON : STANDARD_JSON;
   return { kind, subject: "", bodyText: "", bodyHtml: "", bodyJson: withSummary(summary, body) };

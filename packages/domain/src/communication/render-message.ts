@@ -106,7 +106,10 @@ export function sampleEvent(type: DomainEventType): EventForMessage {
  * Renders every field of a template. A field that does not parse or render is reported
  * with its line and column and the message is null; a webhook body must render to JSON.
  */
-export function renderMessage(template: TemplateFields, scope: MessageScope): { rendered: RenderedMessage | null; problems: TemplateProblem[] } {
+export function renderMessage(
+  template: TemplateFields,
+  scope: MessageScope,
+): { rendered: RenderedMessage | null; problems: TemplateProblem[] } {
   const problems: TemplateProblem[] = [];
   const render = (field: TemplateProblem["field"], text: string, engine: Liquid = templateEngine): string => {
     try {
@@ -122,15 +125,22 @@ export function renderMessage(template: TemplateFields, scope: MessageScope): { 
     out.subject = render("subject", template.subject).replace(/\s+/g, " ").trim();
     out.text = render("bodyText", template.bodyText);
     out.html = template.bodyHtml ? render("bodyHtml", template.bodyHtml, htmlEngine) : "";
-    if (!problems.length && !out.subject) problems.push({ field: "subject", message: "The subject renders empty", line: null, column: null });
-    if (!problems.length && !out.text.trim()) problems.push({ field: "bodyText", message: "The text body renders empty", line: null, column: null });
+    if (!problems.length && !out.subject)
+      problems.push({ field: "subject", message: "The subject renders empty", line: null, column: null });
+    if (!problems.length && !out.text.trim())
+      problems.push({ field: "bodyText", message: "The text body renders empty", line: null, column: null });
   } else {
     const raw = render("bodyJson", template.bodyJson);
     if (!problems.length) {
       try {
         out.json = JSON.stringify(JSON.parse(raw), null, 2);
       } catch (e) {
-        problems.push({ field: "bodyJson", message: `does not render to JSON: ${templateMessage(e)} (use the json filter for values: {{ event.payload | json }})`, line: null, column: null });
+        problems.push({
+          field: "bodyJson",
+          message: `does not render to JSON: ${templateMessage(e)} (use the json filter for values: {{ event.payload | json }})`,
+          line: null,
+          column: null,
+        });
       }
     }
   }
@@ -141,7 +151,10 @@ function flatten(value: unknown, prefix = "", out: { name: string; value: string
   if (value && typeof value === "object" && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
   } else if (prefix) {
-    out.push({ name: prefix, value: value === null || value === undefined ? "-" : Array.isArray(value) ? value.join(", ") : String(value) });
+    out.push({
+      name: prefix,
+      value: value === null || value === undefined ? "-" : Array.isArray(value) ? value.join(", ") : String(value),
+    });
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { scheduleChannelDelivery } from "../deliveries/schedule-channel-delivery";
 import { eq, sql } from "drizzle-orm";
 import { notificationChannels } from "@ops/db";
 import { appendAudit, diff } from "../../audit/append";
@@ -65,6 +66,8 @@ export async function updateChannel({ ctx, input }: VerbArgs<{ id: string; chann
         .update(notificationChannels)
         .set({ name: c.name, enabled: c.enabled, config: c.config, retry: c.retry, updatedAt: sql`now()` })
         .where(eq(notificationChannels.id, before.id));
+      // Re-enabled, or its settings fixed: what waited in its queue goes out now, not at its next retry.
+      if (c.enabled) await scheduleChannelDelivery(tx, before.id);
       const changes = diff(channelAuditFields({ ...before, config: channelConfigOf(before) }), channelAuditFields(c));
       await appendAudit(tx, ctx, {
         action: "notifications.channel.update",

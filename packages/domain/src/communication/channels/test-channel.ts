@@ -1,10 +1,10 @@
+import { scheduleChannelDelivery } from "../deliveries/schedule-channel-delivery";
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, inArray, lt } from "drizzle-orm";
 import { notificationDeliveries, notificationDeliveryAttempts } from "@ops/db";
 import { appendAudit } from "../../audit/append";
 import { inTransaction, type VerbArgs } from "../../context";
 import { actorOf } from "../../identity/users/user-view";
-import { enqueueTask } from "../../queue/enqueue";
 import type { EmailChannelConfig, TestChannelResult, WebhookChannelConfig } from "../../schemas/communication-channels";
 import { defaultTemplate } from "../default-templates";
 import { messageScope, renderMessage, sampleEvent } from "../render-message";
@@ -16,11 +16,6 @@ export const TEST_SAMPLE_EVENT = "automation.run.failed" as const;
 /** How long "Send test" waits for a worker's first attempt. */
 export const TEST_WAIT_MS = 20_000;
 const POLL_MS = 250;
-
-/** The ordered-delivery job of a channel (ADR 0016, point 4): one at a time per channel. */
-export async function enqueueChannelDelivery(tx: Parameters<typeof enqueueTask>[0], channelId: string): Promise<void> {
-  await enqueueTask(tx, "communication:deliver", { channelId }, { queueName: `notify:${channelId}`, jobKey: `deliver:${channelId}` });
-}
 
 /** The sample message of a channel's test, rendered with the built-in template and marked as a test. */
 export function testMessage(channel: Pick<ChannelRow, "kind" | "config">, to: string[], publicUrl: string): Record<string, unknown> {
@@ -79,7 +74,7 @@ export async function testChannel({
           lt(notificationDeliveries.id, row!.id),
         ),
       );
-    await enqueueChannelDelivery(tx, channel.id);
+    await scheduleChannelDelivery(tx, channel.id);
     await appendAudit(tx, ctx, {
       action: "notifications.channel.test",
       objectType: "notification_channel",

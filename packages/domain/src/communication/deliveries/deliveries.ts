@@ -7,7 +7,7 @@ import { Conflict } from "../../errors";
 import { actorOf } from "../../identity/users/user-view";
 import type { Page } from "../../schemas/common";
 import type { DeliveryDetail, DeliveryView, listDeliveriesInput } from "../../schemas/communication-deliveries";
-import { enqueueChannelDelivery } from "../channels/test-channel";
+import { scheduleChannelDelivery } from "./schedule-channel-delivery";
 import { loadDeliveryRow, toDeliveryViews } from "./delivery-view";
 
 /** Deliveries newest first, by status, channel, rule and event type. */
@@ -78,10 +78,11 @@ export async function retryDelivery({ ctx, input }: VerbArgs<{ id: number }>): P
     }
     const [row] = await tx
       .update(notificationDeliveries)
-      .set({ status: "queued", nextAttemptAt: sql`now()` })
+      // A fresh retry window: past its attempts, one more failure would otherwise dead-letter it at once.
+      .set({ status: "queued", nextAttemptAt: sql`now()`, firstAttemptAt: null })
       .where(eq(notificationDeliveries.id, before.id))
       .returning();
-    await enqueueChannelDelivery(tx, before.channelId);
+    await scheduleChannelDelivery(tx, before.channelId);
     await appendAudit(tx, ctx, {
       action: "notifications.delivery.retry",
       objectType: "notification_delivery",

@@ -1,3 +1,4 @@
+import { scheduleChannelDelivery } from "../deliveries/schedule-channel-delivery";
 import { asc, inArray, isNull, sql } from "drizzle-orm";
 import { domainEvents, notificationDeliveries, notifications } from "@ops/db";
 import type { SystemVerbArgs } from "../../context";
@@ -168,7 +169,7 @@ export async function dispatchEvents({ ctx, input }: SystemVerbArgs<DispatchEven
     // run_at. `preserve_run_at` would leave them behind a job parked for a future retry,
     // safe only as long as that retry time is right; an early wake costs one indexed query.
     for (const channelId of new Set(written.filter((d) => d.status === "queued").map((d) => d.channelId)))
-      await enqueueTask(tx, "communication:deliver", { channelId }, { queueName: `notify:${channelId}`, jobKey: `deliver:${channelId}` });
+      await scheduleChannelDelivery(tx, channelId);
     for (const d of digests.values()) {
       const windowStart = d.window.start.toISOString();
       await enqueueTask(

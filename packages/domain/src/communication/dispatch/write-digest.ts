@@ -1,7 +1,7 @@
+import { scheduleChannelDelivery } from "../deliveries/schedule-channel-delivery";
 import { and, asc, eq, gte, inArray, isNull, lt } from "drizzle-orm";
 import { domainEvents, notificationChannels, notificationDeliveries, notificationRules } from "@ops/db";
 import type { SystemVerbArgs } from "../../context";
-import { enqueueTask } from "../../queue/enqueue";
 import { renderInApp } from "./render-delivery";
 import { DIGEST_EVENT_TYPE } from "./storm-control";
 import { escapeHtml } from "./escape-html";
@@ -96,12 +96,7 @@ export async function writeDigest({ ctx, input }: SystemVerbArgs<WriteDigestInpu
           folded.map((f) => f.id),
         ),
       );
-    await enqueueTask(
-      tx,
-      "communication:deliver",
-      { channelId: input.channelId },
-      { queueName: `notify:${input.channelId}`, jobKey: `deliver:${input.channelId}` },
-    );
+    await scheduleChannelDelivery(tx, input.channelId);
     return { deliveryId: digest.id, folded: folded.length };
   });
 }
