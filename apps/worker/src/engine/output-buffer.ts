@@ -1,12 +1,19 @@
 import { appendRunOutput, type HostLease, type OutputChunk, type SystemContext } from "@ops/domain";
 
-const FLUSH_MS = 250;
+/** A quiet stream's line waits at most this long for others to share its write. */
+const FLUSH_SOON_MS = 20;
+/** After a failed write (the database away), the lines are tried again this often. */
+const RETRY_MS = 250;
 const FLUSH_LINES = 1000;
 const MASK = "********";
 
 /**
  * One run's output on this worker: lines are masked, buffered per host-step, and written
- * every 250 ms (or at 1,000 lines) in one transaction (ADR 0012). `onLost` hears of hosts
+ * in one transaction per flush (ADR 0012). Adaptive: a line is written within
+ * FLUSH_SOON_MS when nothing is being written, so a live viewer sees it at once; while a
+ * write is in flight, lines gather for one next write that starts when it ends, so
+ * under load batches grow (1,000 lines start a write at once) instead of writes
+ * queueing up. `onLost` hears of hosts
  * whose lease was taken over, so their work stops. Past `capBytes` of one host-step's
  * output, its stdout and stderr lines are counted and dropped; `endStep` then writes
  * one engine line saying how much, so nothing is cut silently.
@@ -26,9 +33,22 @@ export function createOutputBuffer(opts: {
   const secrets = new Map<number, string[]>();
   let count = 0;
   let flushing: Promise<void> = Promise.resolve();
+  /** A write is in flight (`flushing` has not settled). */
+  let writing = false;
+  /** The one write queued behind the one in flight; it takes what is pending when it starts. */
+  let next: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
   /** Hosts with lines in a flush not yet committed (ordinal -> flushes). */
   const inFlight = new Map<number, number>();
-  const timer = setInterval(() => void flush(), FLUSH_MS);
+
+  function schedule(ms: number) {
+    if (timer || closed) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void flush();
+    }, ms);
+  }
 
   function mask(ordinal: number, text: string): string {
     let out = text;
@@ -37,12 +57,25 @@ export function createOutputBuffer(opts: {
   }
 
   function flush(): Promise<void> {
-    if (pending.size === 0) return flushing;
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    if (pending.size === 0) return next ?? flushing;
+    if (writing) {
+      // Lines that come while this one is queued ride with it.
+      next ??= flushing.then(() => {
+        next = null;
+        return flush();
+      });
+      return next;
+    }
     const chunks = [...pending.values()];
     pending.clear();
     count = 0;
     const hosts = new Set(chunks.map((c) => c.lease.ordinal));
     for (const h of hosts) inFlight.set(h, (inFlight.get(h) ?? 0) + 1);
+    writing = true;
     flushing = flushing.then(async () => {
       try {
         const { lost } = await appendRunOutput({ ctx, input: { runId: opts.runId, chunks } });
@@ -56,7 +89,9 @@ export function createOutputBuffer(opts: {
           count += c.lines.length;
         }
         opts.onError?.(e);
+        schedule(RETRY_MS);
       } finally {
+        writing = false;
         for (const h of hosts) {
           const n = inFlight.get(h)! - 1;
           if (n) inFlight.set(h, n);
@@ -101,6 +136,7 @@ export function createOutputBuffer(opts: {
       chunk.streams.push(stream);
       chunk.lines.push(mask(lease.ordinal, text));
       if (++count >= FLUSH_LINES) void flush();
+      else schedule(FLUSH_SOON_MS);
       return true;
     },
     /**
@@ -118,8 +154,9 @@ export function createOutputBuffer(opts: {
     flush,
     flushHost,
     async close() {
-      clearInterval(timer);
       await flush();
+      closed = true;
+      if (timer) clearTimeout(timer);
     },
   };
   return api;

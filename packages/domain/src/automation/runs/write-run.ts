@@ -82,14 +82,18 @@ export async function writeRun(tx: Executor, input: RunToWrite): Promise<{ runId
   }
   if (scoped.length) await tx.insert(runHostSteps).values(scoped.map((stepId) => ({ runId, ordinal: RUN_SCOPE_ORDINAL, stepId })));
   await tx.insert(runOutputCursors).values({ runId });
-  if (hostCount > 0) await dispatchRunHosts(tx, runId, hostCount);
+  if (hostCount > 0) await dispatchRunHosts(tx, runId, hostCount, input.parallelism);
   else if (barriers.length > 0) await enqueueRunScope(tx, runId, barriers[0]!.id);
   return { runId };
 }
 
-/** Enough `automation:run-hosts` tasks for `hosts` hosts that several workers share them. */
-export async function dispatchRunHosts(tx: Executor, runId: string, hosts: number): Promise<void> {
-  const dispatch = Math.min(MAX_DISPATCH, Math.ceil(hosts / RUN_HOST_BATCH));
+/**
+ * Enough `automation:run-hosts` tasks for `hosts` hosts that several workers share them,
+ * and no more than the run's parallelism can keep busy: a task beyond that finds no free
+ * slot and only polls, taking the run row lock each time.
+ */
+export async function dispatchRunHosts(tx: Executor, runId: string, hosts: number, parallelism: number): Promise<void> {
+  const dispatch = Math.max(1, Math.min(MAX_DISPATCH, Math.ceil(Math.min(hosts, parallelism) / RUN_HOST_BATCH)));
   await enqueueTasks(
     tx,
     "automation:run-hosts",
