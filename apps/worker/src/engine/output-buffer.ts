@@ -5,6 +5,8 @@ const FLUSH_SOON_MS = 20;
 /** After a failed write (the database away), the lines are tried again this often. */
 const RETRY_MS = 250;
 const FLUSH_LINES = 1000;
+/** The most lines one write carries. */
+const WRITE_LINES = 5000;
 const MASK = "********";
 
 /**
@@ -39,6 +41,8 @@ export function createOutputBuffer(opts: {
   let next: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
+  /** Writes that failed so far: a wait for lines to be stored ends at a failure. */
+  let failures = 0;
   /** Hosts with lines in a flush not yet committed (ordinal -> flushes). */
   const inFlight = new Map<number, number>();
 
@@ -70,9 +74,24 @@ export function createOutputBuffer(opts: {
       });
       return next;
     }
-    const chunks = [...pending.values()];
-    pending.clear();
-    count = 0;
+    // At most WRITE_LINES per write, whole host-steps' lines in order; the rest waits for
+    // the next write, right behind this one (a write of 100,000 lines is slower per line).
+    const chunks: OutputChunk[] = [];
+    let taken = 0;
+    for (const [key, c] of pending) {
+      const room = WRITE_LINES - taken;
+      if (room <= 0) break;
+      if (c.lines.length <= room) {
+        chunks.push(c);
+        pending.delete(key);
+        taken += c.lines.length;
+      } else {
+        chunks.push({ ...c, streams: c.streams.splice(0, room), lines: c.lines.splice(0, room) });
+        taken += room;
+      }
+    }
+    count -= taken;
+    if (pending.size) schedule(0);
     const hosts = new Set(chunks.map((c) => c.lease.ordinal));
     for (const h of hosts) inFlight.set(h, (inFlight.get(h) ?? 0) + 1);
     writing = true;
@@ -88,6 +107,7 @@ export function createOutputBuffer(opts: {
           pending.set(key, newer ? { ...c, streams: [...c.streams, ...newer.streams], lines: [...c.lines, ...newer.lines] } : c);
           count += c.lines.length;
         }
+        failures++;
         opts.onError?.(e);
         schedule(RETRY_MS);
       } finally {
@@ -106,9 +126,26 @@ export function createOutputBuffer(opts: {
    * Stores one host's lines before its end is recorded: a host with nothing buffered or
    * in flight does not wait for the other hosts' flushes.
    */
-  function flushHost(ordinal: number): Promise<void> {
-    for (const c of pending.values()) if (c.lease.ordinal === ordinal) return flush();
-    return inFlight.has(ordinal) ? flushing : Promise.resolve();
+  async function flushHost(ordinal: number): Promise<void> {
+    // Write after write (each takes at most WRITE_LINES, of any host) until none of this
+    // host's lines is left; a failed write (the database away) ends the wait, as it
+    // always has: the lines stay for the next write.
+    while ([...pending.values()].some((c) => c.lease.ordinal === ordinal)) {
+      const before = failures;
+      await flush();
+      if (failures > before) return;
+    }
+    if (inFlight.has(ordinal)) await flushing;
+  }
+
+  /** Everything pending, write after write, until done or a write fails. */
+  async function drain(): Promise<void> {
+    while (pending.size > 0) {
+      const before = failures;
+      await flush();
+      if (failures > before) return;
+    }
+    await flushing;
   }
 
   const api = {
@@ -154,7 +191,7 @@ export function createOutputBuffer(opts: {
     flush,
     flushHost,
     async close() {
-      await flush();
+      await drain();
       closed = true;
       if (timer) clearTimeout(timer);
     },
