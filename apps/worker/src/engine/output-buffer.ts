@@ -1,21 +1,18 @@
 import { appendRunOutput, type HostLease, type OutputChunk, type SystemContext } from "@ops/domain";
 
-/** A quiet stream's line waits at most this long for others to share its write. */
+/** A line waits at most this long for others to share its write, when no write is in flight. */
 const FLUSH_SOON_MS = 20;
 /** After a failed write (the database away), the lines are tried again this often. */
 const RETRY_MS = 250;
 const FLUSH_LINES = 1000;
-/** The most lines one write carries. */
-const WRITE_LINES = 5000;
 const MASK = "********";
 
 /**
  * One run's output on this worker: lines are masked, buffered per host-step, and written
- * in one transaction per flush (ADR 0012). Adaptive: a line is written within
- * FLUSH_SOON_MS when nothing is being written, so a live viewer sees it at once; while a
- * write is in flight, lines gather for one next write that starts when it ends, so
- * under load batches grow (1,000 lines start a write at once) instead of writes
- * queueing up. `onLost` hears of hosts
+ * in one transaction per flush (ADR 0012): at 1,000 lines, or FLUSH_SOON_MS after a line
+ * came while no write was in flight (a live viewer sees it at once); while writes are in
+ * flight, lines gather until the last one ends (batches grow under load instead of
+ * writes queueing). It was every 250 ms, which alone put ~125 ms on a live line. `onLost` hears of hosts
  * whose lease was taken over, so their work stops. Past `capBytes` of one host-step's
  * output, its stdout and stderr lines are counted and dropped; `endStep` then writes
  * one engine line saying how much, so nothing is cut silently.
@@ -35,16 +32,10 @@ export function createOutputBuffer(opts: {
   const secrets = new Map<number, string[]>();
   let count = 0;
   let flushing: Promise<void> = Promise.resolve();
-  /** A write is in flight (`flushing` has not settled). */
-  let writing = false;
-  /** The one write queued behind the one in flight; it takes what is pending when it starts. */
-  let next: Promise<void> | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let closed = false;
-  /** Writes that failed so far: a wait for lines to be stored ends at a failure. */
-  let failures = 0;
   /** Hosts with lines in a flush not yet committed (ordinal -> flushes). */
   const inFlight = new Map<number, number>();
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
 
   function schedule(ms: number) {
     if (timer || closed) return;
@@ -65,36 +56,12 @@ export function createOutputBuffer(opts: {
       clearTimeout(timer);
       timer = null;
     }
-    if (pending.size === 0) return next ?? flushing;
-    if (writing) {
-      // Lines that come while this one is queued ride with it.
-      next ??= flushing.then(() => {
-        next = null;
-        return flush();
-      });
-      return next;
-    }
-    // At most WRITE_LINES per write, whole host-steps' lines in order; the rest waits for
-    // the next write, right behind this one (a write of 100,000 lines is slower per line).
-    const chunks: OutputChunk[] = [];
-    let taken = 0;
-    for (const [key, c] of pending) {
-      const room = WRITE_LINES - taken;
-      if (room <= 0) break;
-      if (c.lines.length <= room) {
-        chunks.push(c);
-        pending.delete(key);
-        taken += c.lines.length;
-      } else {
-        chunks.push({ ...c, streams: c.streams.splice(0, room), lines: c.lines.splice(0, room) });
-        taken += room;
-      }
-    }
-    count -= taken;
-    if (pending.size) schedule(0);
+    if (pending.size === 0) return flushing;
+    const chunks = [...pending.values()];
+    pending.clear();
+    count = 0;
     const hosts = new Set(chunks.map((c) => c.lease.ordinal));
     for (const h of hosts) inFlight.set(h, (inFlight.get(h) ?? 0) + 1);
-    writing = true;
     flushing = flushing.then(async () => {
       try {
         const { lost } = await appendRunOutput({ ctx, input: { runId: opts.runId, chunks } });
@@ -107,16 +74,16 @@ export function createOutputBuffer(opts: {
           pending.set(key, newer ? { ...c, streams: [...c.streams, ...newer.streams], lines: [...c.lines, ...newer.lines] } : c);
           count += c.lines.length;
         }
-        failures++;
         opts.onError?.(e);
         schedule(RETRY_MS);
       } finally {
-        writing = false;
         for (const h of hosts) {
           const n = inFlight.get(h)! - 1;
           if (n) inFlight.set(h, n);
           else inFlight.delete(h);
         }
+        // Lines that gathered during the writes go in the next one.
+        if (inFlight.size === 0 && pending.size > 0) schedule(FLUSH_SOON_MS);
       }
     });
     return flushing;
@@ -126,26 +93,9 @@ export function createOutputBuffer(opts: {
    * Stores one host's lines before its end is recorded: a host with nothing buffered or
    * in flight does not wait for the other hosts' flushes.
    */
-  async function flushHost(ordinal: number): Promise<void> {
-    // Write after write (each takes at most WRITE_LINES, of any host) until none of this
-    // host's lines is left; a failed write (the database away) ends the wait, as it
-    // always has: the lines stay for the next write.
-    while ([...pending.values()].some((c) => c.lease.ordinal === ordinal)) {
-      const before = failures;
-      await flush();
-      if (failures > before) return;
-    }
-    if (inFlight.has(ordinal)) await flushing;
-  }
-
-  /** Everything pending, write after write, until done or a write fails. */
-  async function drain(): Promise<void> {
-    while (pending.size > 0) {
-      const before = failures;
-      await flush();
-      if (failures > before) return;
-    }
-    await flushing;
+  function flushHost(ordinal: number): Promise<void> {
+    for (const c of pending.values()) if (c.lease.ordinal === ordinal) return flush();
+    return inFlight.has(ordinal) ? flushing : Promise.resolve();
   }
 
   const api = {
@@ -173,7 +123,7 @@ export function createOutputBuffer(opts: {
       chunk.streams.push(stream);
       chunk.lines.push(mask(lease.ordinal, text));
       if (++count >= FLUSH_LINES) void flush();
-      else schedule(FLUSH_SOON_MS);
+      else if (inFlight.size === 0) schedule(FLUSH_SOON_MS);
       return true;
     },
     /**
@@ -191,9 +141,9 @@ export function createOutputBuffer(opts: {
     flush,
     flushHost,
     async close() {
-      await drain();
       closed = true;
       if (timer) clearTimeout(timer);
+      await flush();
     },
   };
   return api;

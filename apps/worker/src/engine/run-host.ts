@@ -180,7 +180,7 @@ export async function runHost(run: HostRun): Promise<HostOutcome | null> {
       execute,
       skip,
       params: run.template?.params ?? {},
-      ...barrierHooks(ctx, run.lease, () => run.output.flushHost(run.lease.ordinal)),
+      ...barrierHooks(ctx, run.lease, () => run.output.flush()),
     });
     if (outcome === null || outcome.state === "at") return null;
     if (outcome.state === "parked") return outcome;

@@ -87,7 +87,7 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
           eligible && !step.disabled
             ? await runStep(ctx, deps, lease, step, output, abort.signal, template)
             : await skipStep(ctx, lease, step);
-        await output.flushHost(lease.ordinal);
+        await output.flush();
         if (!recorded) return; // the run's lease was taken over
       }
       const order = runScopeSteps(workflow);
