@@ -209,6 +209,8 @@ export async function automationWaitRuns() {
         while (next++ < RUNS) runIds.push((await launchJob({ ctx: stack.ctx, input: { jobId, params: {} } })).runId);
       }),
     );
+    // Diagnostic: the launches alone (API verb, one transaction each) bound the run rate from above.
+    const launchMs = performance.now() - t1;
     for (;;) {
       const [row] = await stack.db.$client<{ left: number }[]>`
         SELECT count(*)::int AS left FROM automation.runs WHERE id = ANY(${runIds}) AND state IN ('queued', 'running')`;
@@ -232,6 +234,11 @@ export async function automationWaitRuns() {
       bench: "automation",
       metric: `runs of a \`wait 0\` worker job, launched by 10 clients at once`,
       value: `${fmt(oursPerSecond)} runs/s (${lat!.ok} succeeded)`,
+    });
+    record({
+      bench: "automation",
+      metric: "launches alone (launchJob, 10 clients), diagnostic",
+      value: `${fmt((RUNS / launchMs) * 1000)} launches/s (${fmt(launchMs)} ms for ${RUNS})`,
     });
     record({
       bench: "automation",
@@ -259,7 +266,9 @@ export async function automationTrue() {
   let stack: BenchStack | null = null;
   try {
     await bareRun(farm.endpoints.slice(0, 10), "true", CONCURRENCY);
+    const bareCpu0 = process.cpuUsage();
     const bare = await bareRun(farm.endpoints, "true", CONCURRENCY);
+    const bareCpu = process.cpuUsage(bareCpu0);
     stack = await startBenchStack("runtrue", { workerConcurrency: 10 });
     const ids = await stack.createTargets(farm.endpoints);
     await execAndWait(stack.ctx, ids, "true", CONCURRENCY); // pins host keys, warms the pools
@@ -288,6 +297,11 @@ export async function automationTrue() {
       value: `${fmt(cpuPerHost, 1)} ms`,
       target: "<= 25 ms",
       pass: cpuPerHost <= 25,
+    });
+    record({
+      bench: "automation",
+      metric: "bare ssh2 script CPU per host (diagnostic)",
+      value: `${fmt((bareCpu.user + bareCpu.system) / 1000 / ids.length, 1)} ms`,
     });
   } finally {
     await stack?.stop();

@@ -69,15 +69,17 @@ export function hostSession(opts: {
     const login = await openLogin(db, masterKeys, row.target.credentialId, use("run"));
     if (login.method === "password") opts.addSecrets([login.password]);
     try {
+      const expectedFingerprint = await adoptKnownHostKey(db, row.target);
       const opened = await connectSsh({
         host: row.target.address,
         port: row.target.port,
         login,
-        expectedFingerprint: await adoptKnownHostKey(db, row.target),
+        expectedFingerprint,
         via: jumpConn?.client,
       });
-      // Trust on first use, as connection tests do (ADR 0008): only a signed-in connection pins.
-      await pinHostKeyOnFirstUse(db, row.target, opened.hostKey);
+      // Trust on first use, as connection tests do (ADR 0008): only a signed-in connection
+      // pins. A pinned target was just held to its pin: nothing to write.
+      if (!expectedFingerprint) await pinHostKeyOnFirstUse(db, row.target, opened.hostKey);
       becomeCredentialId = row.target.becomeCredentialId;
       return opened;
     } catch (e) {

@@ -1,12 +1,18 @@
 import { appendRunOutput, type HostLease, type OutputChunk, type SystemContext } from "@ops/domain";
 
-const FLUSH_MS = 250;
+/** A line waits at most this long for others to share its write, when no write is in flight. */
+const FLUSH_SOON_MS = 20;
+/** After a failed write (the database away), the lines are tried again this often. */
+const RETRY_MS = 250;
 const FLUSH_LINES = 1000;
 const MASK = "********";
 
 /**
  * One run's output on this worker: lines are masked, buffered per host-step, and written
- * every 250 ms (or at 1,000 lines) in one transaction (ADR 0012). `onLost` hears of hosts
+ * in one transaction per flush (ADR 0012): at 1,000 lines, or FLUSH_SOON_MS after a line
+ * came while no write was in flight (a live viewer sees it at once); while writes are in
+ * flight, lines gather until the last one ends (batches grow under load instead of
+ * writes queueing). It was every 250 ms, which alone put ~125 ms on a live line. `onLost` hears of hosts
  * whose lease was taken over, so their work stops. Past `capBytes` of one host-step's
  * output, its stdout and stderr lines are counted and dropped; `endStep` then writes
  * one engine line saying how much, so nothing is cut silently.
@@ -28,7 +34,16 @@ export function createOutputBuffer(opts: {
   let flushing: Promise<void> = Promise.resolve();
   /** Hosts with lines in a flush not yet committed (ordinal -> flushes). */
   const inFlight = new Map<number, number>();
-  const timer = setInterval(() => void flush(), FLUSH_MS);
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+
+  function schedule(ms: number) {
+    if (timer || closed) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void flush();
+    }, ms);
+  }
 
   function mask(ordinal: number, text: string): string {
     let out = text;
@@ -37,6 +52,10 @@ export function createOutputBuffer(opts: {
   }
 
   function flush(): Promise<void> {
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
     if (pending.size === 0) return flushing;
     const chunks = [...pending.values()];
     pending.clear();
@@ -56,12 +75,15 @@ export function createOutputBuffer(opts: {
           count += c.lines.length;
         }
         opts.onError?.(e);
+        schedule(RETRY_MS);
       } finally {
         for (const h of hosts) {
           const n = inFlight.get(h)! - 1;
           if (n) inFlight.set(h, n);
           else inFlight.delete(h);
         }
+        // Lines that gathered during the writes go in the next one.
+        if (inFlight.size === 0 && pending.size > 0) schedule(FLUSH_SOON_MS);
       }
     });
     return flushing;
@@ -101,6 +123,7 @@ export function createOutputBuffer(opts: {
       chunk.streams.push(stream);
       chunk.lines.push(mask(lease.ordinal, text));
       if (++count >= FLUSH_LINES) void flush();
+      else if (inFlight.size === 0) schedule(FLUSH_SOON_MS);
       return true;
     },
     /**
@@ -118,7 +141,8 @@ export function createOutputBuffer(opts: {
     flush,
     flushHost,
     async close() {
-      clearInterval(timer);
+      closed = true;
+      if (timer) clearTimeout(timer);
       await flush();
     },
   };

@@ -3,13 +3,14 @@ import { z } from "zod";
 import { users } from "@ops/db";
 import {
   claimRunHosts,
-  finishRunHost,
+  finishRunHostAndClaim,
   LEASE_RENEW_MS,
   openRunParams,
   RUN_HOST_BATCH,
   renewHostLeases,
   systemContext,
   timeOutRun,
+  type ClaimedRun,
   type HostLease,
 } from "@ops/domain";
 import { whileUnreachable } from "../engine/db-retry";
@@ -85,58 +86,80 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
   );
   let actor: { userId: string; label: string } | null | undefined;
   let values: Awaited<ReturnType<typeof openRunParams>> | undefined;
+  let parallelism = Infinity;
   const work = new Set<Promise<void>>();
+  // Woken when a slot frees that no finish handed on (a host parked, lost, or the run has
+  // nothing left for it to claim), so the loop claims again or ends.
+  let wake!: () => void;
+  let woken = new Promise<void>((r) => (wake = r));
+  const rouse = () => wake();
+
+  const start = (claimed: ClaimedRun) => {
+    // Ad-hoc commands are literal shell text: only job steps are templates.
+    const template = values!.kind === "job" ? { title: values!.title, params: values!.params, secrets: values!.secrets } : null;
+    for (const host of claimed.hosts) {
+      const abort = new AbortController();
+      if (pastDeadline) abort.abort(RUN_DEADLINE);
+      if (cancelRequested) abort.abort(); // claimed in the moment the cancel was seen
+      running.set(host.ordinal, { lease: host, abort });
+      let next: ClaimedRun | null = null;
+      const task = (async () => {
+        const outcome = await runHost({
+          ctx,
+          lease: host,
+          targetId: host.targetId,
+          workflow: claimed.workflow,
+          actor: actor ?? null,
+          output,
+          signal: abort.signal,
+          template,
+        });
+        await output.flushHost(host.ordinal);
+        if (outcome && outcome.state !== "parked") {
+          const { state, error } = outcome;
+          // The host's slot goes to the next host in the same transaction (ADR 0012).
+          const max = pastDeadline || cancelRequested ? 0 : RUN_HOST_BATCH - running.size + 1;
+          ({ next } = await whileUnreachable(() => finishRunHostAndClaim({ ctx, input: { lease: host, state, error, max } })));
+        }
+      })()
+        .catch((e: Error) =>
+          deps.log.error(
+            { runId, ordinal: host.ordinal, err: e.message },
+            "host run failed; its lease will expire and another worker takes it",
+          ),
+        )
+        .finally(() => {
+          running.delete(host.ordinal);
+          work.delete(task);
+          if (next?.hosts.length) start(next);
+          else rouse();
+        });
+      work.add(task);
+    }
+  };
+
   try {
     for (;;) {
       const claimed = await whileUnreachable(() =>
         claimRunHosts({ ctx, input: { runId, workerId: deps.workerId, max: RUN_HOST_BATCH - running.size } }),
       );
       if (!claimed) break; // finished, cancelled, timed out or gone
+      parallelism = claimed.parallelism;
       if (claimed.deadlineAt && !deadline) armDeadline(new Date(claimed.deadlineAt));
       if (actor === undefined) actor = await launcher(deps, claimed.launchedBy);
       // Secret values are opened here, on the worker only, and masked in this run's output.
       values ??= await openRunParams({ ctx, input: { runId } });
-      // Ad-hoc commands are literal shell text: only job steps are templates.
-      const template = values.kind === "job" ? { title: values.title, params: values.params, secrets: values.secrets } : null;
-      for (const host of claimed.hosts) {
-        const abort = new AbortController();
-        if (pastDeadline) abort.abort(RUN_DEADLINE);
-        if (cancelRequested) abort.abort(); // claimed in the moment the cancel was seen
-        running.set(host.ordinal, { lease: host, abort });
-        const task = (async () => {
-          const outcome = await runHost({
-            ctx,
-            lease: host,
-            targetId: host.targetId,
-            workflow: claimed.workflow,
-            actor,
-            output,
-            signal: abort.signal,
-            template,
-          });
-          await output.flushHost(host.ordinal);
-          if (outcome && outcome.state !== "parked") {
-            const { state, error } = outcome;
-            await whileUnreachable(() => finishRunHost({ ctx, input: { lease: host, state, error } }));
-          }
-        })()
-          .catch((e: Error) =>
-            deps.log.error(
-              { runId, ordinal: host.ordinal, err: e.message },
-              "host run failed; its lease will expire and another worker takes it",
-            ),
-          )
-          .finally(() => {
-            running.delete(host.ordinal);
-            work.delete(task);
-          });
-        work.add(task);
-      }
+      start(claimed);
       if (claimed.hosts.length === 0 && claimed.remaining === 0 && running.size === 0) break;
-      // Wait for a free slot (ours or the run's) before claiming again.
-      await Promise.race([...work, sleep(IDLE_POLL_MS)]);
+      // Claim again when a slot frees that no finish handed on, or every IDLE_POLL_MS for
+      // slots freed elsewhere and expired leases; never while this worker fills the run.
+      do {
+        await Promise.race([woken, sleep(IDLE_POLL_MS)]);
+        woken = new Promise<void>((r) => (wake = r));
+      } while (running.size >= parallelism && !cancelRequested && !pastDeadline);
     }
-    await Promise.all(work);
+    // Hosts still running hand nothing on (the run is over): wait for their ends.
+    while (work.size) await Promise.all([...work]);
   } finally {
     clearInterval(renew);
     clearTimeout(deadline);

@@ -5,7 +5,7 @@ import {
   claimRunLease,
   finishRunStep,
   LEASE_RENEW_MS,
-  openRunParams,
+  openParamsOf,
   readRunScope,
   renderStepConfig,
   RunLeaseBusy,
@@ -53,10 +53,10 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
     throw e;
   }
   if (!claimed) return;
-  const { lease, workflow } = claimed;
+  const { lease, workflow, hostless } = claimed;
   // Launch values with secrets opened (worker only): conditions read them, templates render
   // them, and their values are masked in this step's output like a host's.
-  const values = await openRunParams({ ctx, input: { runId } });
+  const values = openParamsOf(deps.masterKeys, runId, claimed);
   const params = values.params;
   const template = values.kind === "job" ? { title: values.title, params } : null;
   const abort = new AbortController();
@@ -79,7 +79,7 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
     while (current) {
       const step = workflow.steps.find((s) => s.id === current);
       if (!step) return;
-      const view = await readRunScope({ ctx, input: { runId, waitingOn: step.id } });
+      const view = await readRunScope({ ctx, input: { runId, waitingOn: step.id, hostless } });
       const done = view.runSteps.get(step.id);
       if (!done || !FINAL.has(done.state)) {
         const eligible = await eligibleFor(workflow, step, params, view);
@@ -93,8 +93,8 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
       const order = runScopeSteps(workflow);
       const last = order[order.length - 1]?.id === step.id;
       // Only a run with no host to wake ends here, on its own walk.
-      const runFailed = last && view.waitingHosts.size === 0 ? await aloneFails(ctx, runId, workflow, params) : false;
-      const woke = await wakeRunHosts({ ctx, input: { lease, stepId: step.id, workflow, runFailed } });
+      const runFailed = last && view.waitingHosts.size === 0 ? await aloneFails(ctx, runId, workflow, params, hostless) : false;
+      const woke = await wakeRunHosts({ ctx, input: { lease, stepId: step.id, workflow, runFailed, hostless } });
       current = woke.held ? woke.next : null;
     }
   } finally {
@@ -147,8 +147,14 @@ function replayWalk(
 }
 
 /** A run without hosts to wake ends on its own walk: failed when a run step's failure was not handled. */
-async function aloneFails(ctx: SystemContext, runId: string, workflow: WorkflowDocument, params: Record<string, unknown>) {
-  const view = await readRunScope({ ctx, input: { runId } });
+async function aloneFails(
+  ctx: SystemContext,
+  runId: string,
+  workflow: WorkflowDocument,
+  params: Record<string, unknown>,
+  hostless: boolean,
+) {
+  const view = await readRunScope({ ctx, input: { runId, hostless } });
   const r = await planHost(workflow, replayWalk(new Map(), view, params));
   return r?.state === "failed";
 }

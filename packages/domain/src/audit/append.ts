@@ -26,8 +26,13 @@ export function redact(value: unknown): unknown {
 
 /** Appends one entry; call it inside the transaction of the change it records. */
 export async function appendAudit(db: Executor, ctx: Pick<DomainContext, "principal" | "meta">, entry: AuditEntry): Promise<void> {
+  await db.insert(auditLog).values(auditRow(ctx, entry));
+}
+
+/** The row `appendAudit` writes, for a caller that writes it in the same statement as its change. */
+export function auditRow(ctx: Pick<DomainContext, "principal" | "meta">, entry: AuditEntry): typeof auditLog.$inferInsert {
   const p = ctx.principal;
-  await db.insert(auditLog).values({
+  return {
     actorUserId: entry.actorUserId !== undefined ? entry.actorUserId : (p?.userId ?? null),
     actorLabel: entry.actorLabel ?? p?.email ?? "system",
     actorTokenId: p?.tokenId ?? null,
@@ -39,7 +44,7 @@ export async function appendAudit(db: Executor, ctx: Pick<DomainContext, "princi
     userAgent: ctx.meta.userAgent,
     requestId: ctx.meta.requestId,
     changes: entry.changes ? (redact(entry.changes) as Record<string, unknown>) : null,
-  });
+  };
 }
 
 /** Describes what changed between two versions of a record, for the audit `changes`. */

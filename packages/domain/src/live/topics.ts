@@ -14,7 +14,12 @@ export const LIVE_TOPICS = {
   /** A user has a new in-app notification (the bell). */
   "notification.created": z.object({ userId: z.uuid(), notificationId: z.uuid() }),
   /** A domain event was dispatched: dashboards' lists (runs, targets) refresh on it. */
-  "event.dispatched": z.object({ id: z.number().int(), type: z.string(), objectType: z.string().nullable(), objectId: z.string().nullable() }),
+  "event.dispatched": z.object({
+    id: z.number().int(),
+    type: z.string(),
+    objectType: z.string().nullable(),
+    objectId: z.string().nullable(),
+  }),
 } as const;
 
 export type LiveTopic = keyof typeof LIVE_TOPICS;

@@ -33,15 +33,29 @@ export type EmailChannelConfig = z.infer<typeof emailChannelConfig>;
 
 export const WEBHOOK_PRESETS = ["standard", "slack", "teams"] as const;
 export const webhookHeader = z.union([
-  z.object({ name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9-]+$/, "Letters, digits and dashes only"), value: z.string().max(2000) }),
+  z.object({
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9-]+$/, "Letters, digits and dashes only"),
+    value: z.string().max(2000),
+  }),
   /** A secret header: its value is a vault credential's secret. */
-  z.object({ name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9-]+$/, "Letters, digits and dashes only"), credentialId: uuid }),
+  z.object({
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9-]+$/, "Letters, digits and dashes only"),
+    credentialId: uuid,
+  }),
 ]);
 
 export const webhookChannelConfig = z.object({
-  url: z
-    .url({ protocol: /^https?$/, message: "Enter an http:// or https:// URL" })
-    .max(2000),
+  url: z.url({ protocol: /^https?$/, message: "Enter an http:// or https:// URL" }).max(2000),
   method: z.enum(["POST", "PUT", "PATCH"]).default("POST"),
   headers: z.array(webhookHeader).max(20).default([]),
   /**
@@ -66,15 +80,32 @@ export type WebhookChannelConfig = z.infer<typeof webhookChannelConfig>;
 export const retryPolicy = z.object({
   maxAttempts: z.number().int().min(1).max(1000).default(10),
   maxBackoffSeconds: z.number().int().min(1).max(3600).default(30),
-  windowSeconds: z.number().int().min(0).max(7 * 86_400).default(86_400),
+  windowSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(86_400),
 });
 export type RetryPolicy = z.infer<typeof retryPolicy>;
 
 const channelName = z.string().trim().min(1, "Enter a name").max(100);
 
 export const channelInput = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("email"), name: channelName, enabled: z.boolean().default(true), config: emailChannelConfig, retry: retryPolicy.default(retryPolicy.parse({})) }),
-  z.object({ kind: z.literal("webhook"), name: channelName, enabled: z.boolean().default(true), config: webhookChannelConfig, retry: retryPolicy.default(retryPolicy.parse({})) }),
+  z.object({
+    kind: z.literal("email"),
+    name: channelName,
+    enabled: z.boolean().default(true),
+    config: emailChannelConfig,
+    retry: retryPolicy.default(retryPolicy.parse({})),
+  }),
+  z.object({
+    kind: z.literal("webhook"),
+    name: channelName,
+    enabled: z.boolean().default(true),
+    config: webhookChannelConfig,
+    retry: retryPolicy.default(retryPolicy.parse({})),
+  }),
 ]);
 export type ChannelInput = z.input<typeof channelInput>;
 export const createChannelInput = channelInput;

@@ -85,4 +85,9 @@ export const eventCatalogueEntry = z.object({
 export type EventCatalogueEntry = z.infer<typeof eventCatalogueEntry>;
 
 /** communication.events.onEvent: what the dashboard's lists hear, to refresh without polling. */
-export const liveEventView = z.object({ id: z.number().int(), type: z.string(), objectType: z.string().nullable(), objectId: z.string().nullable() });
+export const liveEventView = z.object({
+  id: z.number().int(),
+  type: z.string(),
+  objectType: z.string().nullable(),
+  objectId: z.string().nullable(),
+});

@@ -18,7 +18,10 @@ export const domainEvents = communication.table(
     at: tstz("at").notNull().defaultNow(),
     deliveredAt: tstz("delivered_at"),
   },
-  (t) => [index("domain_events_type_idx").on(t.type, t.id), index("domain_events_undelivered_idx")
+  (t) => [
+    index("domain_events_type_idx").on(t.type, t.id),
+    index("domain_events_undelivered_idx")
       .on(t.id)
-      .where(sql`${t.deliveredAt} IS NULL`)],
+      .where(sql`${t.deliveredAt} IS NULL`),
+  ],
 );

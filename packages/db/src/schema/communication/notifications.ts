@@ -74,7 +74,10 @@ export const notificationRules = communication.table(
     channelId: uuid("channel_id").references(() => notificationChannels.id, { onDelete: "restrict" }),
     templateId: uuid("template_id").references(() => notificationTemplates.id, { onDelete: "set null" }),
     /** Email recipients (organisation rules on an email channel). */
-    recipients: text("recipients").array().notNull().default(sql`'{}'::text[]`),
+    recipients: text("recipients")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /** In-app: organisation rules notify every active user holding notifications.read. */
     inApp: boolean("in_app").notNull().default(false),
     /** Storm control: at most `throttleMax` messages per `throttleWindowSeconds`; the rest fold into one digest. */

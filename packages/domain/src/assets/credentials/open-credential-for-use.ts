@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Executor } from "@ops/db";
-import { credentials } from "@ops/db";
-import { appendAudit } from "../../audit/append";
+import { auditLog, credentials } from "@ops/db";
+import { appendAudit, auditRow } from "../../audit/append";
 import type { DomainContext, Services } from "../../context";
 import { DomainError, NotFound } from "../../errors";
 import { isBound, open, SealedValueError, type MasterKeys } from "../../crypto/secret-box";
@@ -87,12 +87,15 @@ export async function openCredentialForUse(
         `give it the same OPS_MASTER_KEY as the API (including version ${row.keyVersion})`,
     );
   }
-  await db.transaction(async (tx) => {
-    await tx
-      .update(credentials)
-      .set({ lastUsedAt: sql`now()` })
-      .where(eq(credentials.id, row.id));
-    await appendAudit(tx, ctx, { ...audit, action: "assets.credentials.use", changes });
-  });
+  // One statement, so the credential's row is locked only while it runs: a run's hosts
+  // sign in with one credential at once and queued behind each other's round trips
+  // (bench/README.md). A stamp under a second old is left as it is.
+  const entry = db.insert(auditLog).values(auditRow(ctx, { ...audit, action: "assets.credentials.use", changes }));
+  await db.execute(sql`
+    WITH stamped AS (
+      UPDATE ${credentials} SET last_used_at = now()
+      WHERE id = ${row.id} AND (last_used_at IS NULL OR last_used_at < now() - interval '1 second')
+    )
+    ${entry.getSQL()}`);
   return opened;
 }

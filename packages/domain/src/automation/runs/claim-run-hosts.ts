@@ -12,12 +12,15 @@ export type ClaimedRun = {
   params: Record<string, unknown>;
   deadlineAt: Date | null;
   launchedBy: string | null;
+  /** Hosts that may run at once across all workers: holding this many, a worker need not ask for more. */
+  parallelism: number;
   /** Hosts still waiting for a worker (pending, or running under an expired lease) after this claim. */
   remaining: number;
   hosts: (HostLease & { targetId: string | null; targetName: string })[];
 };
 
-type RunRow = {
+/** The run row as a claim reads it, locked (`FOR UPDATE`) by the caller. */
+export type ClaimRunRow = {
   state: string;
   title: string;
   parallelism: number;
@@ -30,7 +33,16 @@ type RunRow = {
   exclusive: "off" | "queue" | "skip";
 };
 
-const CLAIMABLE = sql`(state = 'pending' OR (state = 'running' AND lease_expires_at <= now()))`;
+export const CLAIMABLE = sql`(state = 'pending' OR (state = 'running' AND lease_expires_at <= now()))`;
+
+/** Locks the run row and reads what a claim needs. */
+export async function lockRunForClaim(tx: Tx, runId: string): Promise<ClaimRunRow | undefined> {
+  const [run] = await tx.execute<ClaimRunRow>(
+    sql`SELECT state, title, parallelism, workflow, params, deadline_at, cancel_requested_at, launched_by, failure_threshold, exclusive
+        FROM automation.runs WHERE id = ${runId} FOR UPDATE`,
+  );
+  return run;
+}
 
 /**
  * Takes up to `max` hosts of a run for this worker: pending ones, and ones whose lease
@@ -47,98 +59,125 @@ export async function claimRunHosts({
   input,
 }: SystemVerbArgs<{ runId: string; workerId: string; max: number }>): Promise<ClaimedRun | null> {
   const claimed = await ctx.services.db.transaction(async (tx): Promise<ClaimedRun | null> => {
-    const [run] = await tx.execute<RunRow>(
-      sql`SELECT state, title, parallelism, workflow, params, deadline_at, cancel_requested_at, launched_by, failure_threshold, exclusive
-          FROM automation.runs WHERE id = ${input.runId} FOR UPDATE`,
-    );
-    if (!run || (run.state !== "queued" && run.state !== "running")) return null;
-    if (run.cancel_requested_at) {
-      // No worker takes a host after a cancel: what is left without one (lost workers) is closed here.
-      await settleCancelledRun(tx, input.runId);
-      return null;
-    }
-    if (run.state === "queued") {
-      await tx
-        .update(runs)
-        .set({ state: "running", startedAt: sql`now()` })
-        .where(sql`${runs.id} = ${input.runId}`);
-      await emitRunTransition(tx, input.runId);
-    }
-    if (run.failure_threshold) await applyFailureThreshold(tx, input.runId);
-    const [busy] = await tx.execute<{ n: number }>(
-      sql`SELECT count(*)::int AS n FROM automation.run_hosts WHERE run_id = ${input.runId} AND state = 'running' AND lease_expires_at > now()`,
-    );
-    const slots = Math.min(input.max, run.parallelism - (busy?.n ?? 0));
-    const answer = async (hosts: ClaimedRun["hosts"]): Promise<ClaimedRun> => {
-      const [r] = await tx.execute<{ n: number }>(
-        sql`SELECT count(*)::int AS n FROM automation.run_hosts WHERE run_id = ${input.runId} AND ${CLAIMABLE}`,
-      );
-      const remaining = r?.n ?? 0;
-      // Skips (threshold, exclusive) can end a run nobody else is working on.
-      if (hosts.length === 0 && remaining === 0) await finishRunIfDone(tx, input.runId);
-      return {
-        workflow: run.workflow,
-        params: run.params ?? {},
-        deadlineAt: run.deadline_at,
-        launchedBy: run.launched_by,
-        remaining,
-        hosts,
-      };
-    };
-    if (slots <= 0) return answer([]);
-    const ordinals = run.exclusive === "off" ? null : await takeHostLocks(tx, input.runId, run, slots);
-    const taken = await tx.execute<{
-      ordinal: number;
-      epoch: number;
-      target_id: string | null;
-      target_name: string;
-      was_running: boolean;
-    }>(sql`
-      WITH pick AS (
-        SELECT ordinal, state = 'running' AS was_running FROM automation.run_hosts
-        WHERE run_id = ${input.runId} AND ${CLAIMABLE}
-          ${ordinals ? sql`AND ordinal IN (SELECT json_array_elements_text(${JSON.stringify(ordinals)}::json)::int)` : sql``}
-        ORDER BY ordinal LIMIT ${slots} FOR UPDATE SKIP LOCKED
-      )
+    const run = await lockRunForClaim(tx, input.runId);
+    return run ? claimLocked(tx, input, run) : null;
+  });
+  if (claimed?.hosts.length) ctx.services.live?.publish("run.progress", { runId: input.runId });
+  return claimed;
+}
+
+/**
+ * The claim itself, in the caller's transaction, with the run row already locked (by
+ * `lockRunForClaim`): shared by a claim and by a host's finish that hands its slot on.
+ * Free slots, the pick and what is left are one statement.
+ */
+export async function claimLocked(
+  tx: Tx,
+  input: { runId: string; workerId: string; max: number },
+  run: ClaimRunRow,
+): Promise<ClaimedRun | null> {
+  if (run.state !== "queued" && run.state !== "running") return null;
+  if (run.cancel_requested_at) {
+    // No worker takes a host after a cancel: what is left without one (lost workers) is closed here.
+    await settleCancelledRun(tx, input.runId);
+    return null;
+  }
+  if (run.state === "queued") {
+    await tx
+      .update(runs)
+      .set({ state: "running", startedAt: sql`now()` })
+      .where(sql`${runs.id} = ${input.runId}`);
+    await emitRunTransition(tx, input.runId);
+  }
+  if (run.failure_threshold) await applyFailureThreshold(tx, input.runId);
+  const busy = sql`(SELECT count(*) FROM automation.run_hosts WHERE run_id = ${input.runId} AND state = 'running' AND lease_expires_at > now())`;
+  let limit = sql`greatest(0, least(${input.max}::int, ${run.parallelism}::int - ${busy}))`;
+  let ordinals: number[] | null = null;
+  if (run.exclusive !== "off") {
+    // Host locks are taken for exactly the hosts this claim may start.
+    const [b] = await tx.execute<{ n: number }>(sql`SELECT ${busy}::int AS n`);
+    const slots = Math.min(input.max, run.parallelism - (b?.n ?? 0));
+    ordinals = slots > 0 ? await takeHostLocks(tx, input.runId, run, slots) : [];
+    limit = sql`${ordinals.length}::int`;
+  }
+  const [picked] = await tx.execute<{ claimable: number; taken: TakenHost[] }>(sql`
+    WITH pick AS (
+      SELECT ordinal, state = 'running' AS was_running FROM automation.run_hosts
+      WHERE run_id = ${input.runId} AND ${CLAIMABLE}
+        ${ordinals ? sql`AND ordinal IN (SELECT json_array_elements_text(${JSON.stringify(ordinals)}::json)::int)` : sql``}
+      ORDER BY ordinal LIMIT ${limit} FOR UPDATE SKIP LOCKED
+    ), taken AS (
       -- clock_timestamp(): a host claimed after waiting for a host lock starts after the holder
       -- finished, though this transaction began before that.
       UPDATE automation.run_hosts h SET state = 'running', lease_owner = ${input.workerId},
         lease_expires_at = now() + make_interval(secs => ${LEASE_MS / 1000}), epoch = h.epoch + 1,
         started_at = coalesce(h.started_at, clock_timestamp()), waiting_on = NULL
       FROM pick WHERE h.run_id = ${input.runId} AND h.ordinal = pick.ordinal
-      RETURNING h.ordinal, h.epoch, h.target_id, h.target_name, pick.was_running`);
-    const takenOver = taken.filter((t) => t.was_running).map((t) => t.ordinal);
-    if (takenOver.length) {
-      const idempotent = run.workflow.steps.filter((s) => s.idempotent).map((s) => s.id);
-      const ended = await tx.execute<{ ordinal: number; step_id: string; state: string }>(sql`
-        UPDATE automation.run_host_steps SET
-          state = CASE WHEN step_id = ANY(${sql`ARRAY(SELECT json_array_elements_text(${JSON.stringify(idempotent)}::json))`}) THEN 'pending' ELSE 'interrupted' END,
-          error = CASE WHEN step_id = ANY(${sql`ARRAY(SELECT json_array_elements_text(${JSON.stringify(idempotent)}::json))`}) THEN NULL
-                  ELSE 'interrupted: the worker running it was lost' END,
-          finished_at = CASE WHEN step_id = ANY(${sql`ARRAY(SELECT json_array_elements_text(${JSON.stringify(idempotent)}::json))`}) THEN NULL ELSE now() END
-        WHERE run_id = ${input.runId} AND state = 'running'
-          AND ordinal IN (SELECT json_array_elements_text(${JSON.stringify(takenOver)}::json)::int)
-        RETURNING ordinal, step_id, state`);
-      const interrupted = ended.filter((e) => e.state === "interrupted").map((e) => ({ ordinal: e.ordinal, stepId: e.step_id }));
-      if (interrupted.length)
-        await tx.execute(
-          sql`UPDATE automation.runs SET host_steps_done = host_steps_done + ${interrupted.length} WHERE id = ${input.runId}`,
-        );
-      await emitHostStepsFailed(tx, input.runId, interrupted);
-    }
-    return answer(
-      taken.map((t) => ({
-        runId: input.runId,
-        ordinal: t.ordinal,
-        epoch: t.epoch,
-        workerId: input.workerId,
-        targetId: t.target_id,
-        targetName: t.target_name,
-      })),
-    );
-  });
-  if (claimed?.hosts.length) ctx.services.live?.publish("run.progress", { runId: input.runId });
-  return claimed;
+      RETURNING h.ordinal, h.epoch, h.target_id, h.target_name, pick.was_running
+    )
+    -- Counted on the statement's snapshot, where the hosts just taken are still claimable.
+    SELECT (SELECT count(*) FROM automation.run_hosts WHERE run_id = ${input.runId} AND ${CLAIMABLE})::int AS claimable,
+      coalesce((SELECT json_agg(taken ORDER BY ordinal) FROM taken), '[]'::json) AS taken`);
+  const taken = picked!.taken;
+  const remaining = picked!.claimable - taken.length;
+  await interruptTakenOver(
+    tx,
+    input.runId,
+    run.workflow,
+    taken.filter((t) => t.was_running).map((t) => t.ordinal),
+  );
+  // Skips (threshold, exclusive) can end a run nobody else is working on.
+  if (taken.length === 0 && remaining === 0) await finishRunIfDone(tx, input.runId);
+  return claimedRun(input, run, remaining, taken);
+}
+
+/** A claim's answer from the locked run row and the hosts taken. */
+export function claimedRun(
+  input: { runId: string; workerId: string },
+  run: ClaimRunRow,
+  remaining: number,
+  taken: TakenHost[],
+): ClaimedRun {
+  return {
+    workflow: run.workflow,
+    params: run.params ?? {},
+    deadlineAt: run.deadline_at,
+    launchedBy: run.launched_by,
+    parallelism: run.parallelism,
+    remaining,
+    hosts: taken.map((t) => ({
+      runId: input.runId,
+      ordinal: t.ordinal,
+      epoch: t.epoch,
+      workerId: input.workerId,
+      targetId: t.target_id,
+      targetName: t.target_name,
+    })),
+  };
+}
+
+export type TakenHost = { ordinal: number; epoch: number; target_id: string | null; target_name: string; was_running: boolean };
+
+/**
+ * Hosts taken over from a lost worker: a step that was in flight re-runs only if it is
+ * idempotent; otherwise it becomes "interrupted" (counted done, with its event).
+ */
+export async function interruptTakenOver(tx: Tx, runId: string, workflow: WorkflowDocument, takenOver: number[]): Promise<void> {
+  if (takenOver.length === 0) return;
+  const idempotent = workflow.steps.filter((s) => s.idempotent).map((s) => s.id);
+  const ended = await tx.execute<{ ordinal: number; step_id: string; state: string }>(sql`
+    UPDATE automation.run_host_steps SET
+      state = CASE WHEN step_id = ANY(${sql`ARRAY(SELECT json_array_elements_text(${JSON.stringify(idempotent)}::json))`}) THEN 'pending' ELSE 'interrupted' END,
+      error = CASE WHEN step_id = ANY(${sql`ARRAY(SELECT json_array_elements_text(${JSON.stringify(idempotent)}::json))`}) THEN NULL
+              ELSE 'interrupted: the worker running it was lost' END,
+      finished_at = CASE WHEN step_id = ANY(${sql`ARRAY(SELECT json_array_elements_text(${JSON.stringify(idempotent)}::json))`}) THEN NULL ELSE now() END
+    WHERE run_id = ${runId} AND state = 'running'
+      AND ordinal IN (SELECT json_array_elements_text(${JSON.stringify(takenOver)}::json)::int)
+    RETURNING ordinal, step_id, state`);
+  const interrupted = ended.filter((e) => e.state === "interrupted").map((e) => ({ ordinal: e.ordinal, stepId: e.step_id }));
+  if (interrupted.length)
+    await tx.execute(sql`UPDATE automation.runs SET host_steps_done = host_steps_done + ${interrupted.length} WHERE id = ${runId}`);
+  await emitHostStepsFailed(tx, runId, interrupted);
 }
 
 /**
@@ -150,7 +189,7 @@ export async function claimRunHosts({
  * INSERT ... ON CONFLICT DO NOTHING on the target's primary key decides races between
  * runs: the second insert waits for the first transaction and then finds the row.
  */
-async function takeHostLocks(tx: Tx, runId: string, run: RunRow, slots: number): Promise<number[]> {
+async function takeHostLocks(tx: Tx, runId: string, run: ClaimRunRow, slots: number): Promise<number[]> {
   const granted: number[] = [];
   let after = -1;
   while (granted.length < slots) {

@@ -32,7 +32,8 @@ export async function launchJob({ ctx, input }: VerbArgs<LaunchInput>) {
   const runId = randomUUID();
   const secrets = secretParamNames(definition.params);
   return inTransaction(ctx, async (tx) => {
-    await writeRun(tx, {
+    // The run's writes and its audit entry are sent together (one round trip).
+    const written = writeRun(tx, {
       id: runId,
       kind: "job",
       jobId: plan.jobId,
@@ -47,7 +48,7 @@ export async function launchJob({ ctx, input }: VerbArgs<LaunchInput>) {
       hosts: plan.hosts,
       launchedBy: ctx.principal?.userId ?? null,
     });
-    await appendAudit(tx, ctx, {
+    const audited = appendAudit(tx, ctx, {
       action: "automation.runs.launch",
       objectType: "run",
       objectId: runId,
@@ -59,6 +60,7 @@ export async function launchJob({ ctx, input }: VerbArgs<LaunchInput>) {
         params: auditableValues(definition.params, values),
       },
     });
+    await Promise.all([written, audited]);
     await emitRunCredentialsUsed(tx, {
       runId,
       title: definition.name,

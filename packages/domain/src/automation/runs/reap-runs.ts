@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { SystemVerbArgs } from "../../context";
 import { enqueueTask } from "../../queue/enqueue";
+import { finishRunIfDone } from "./run-flow";
 import { timeOutRun } from "./time-out-run";
 
 /** How many runs one sweep looks at per kind; the next sweep takes the rest. */
@@ -42,5 +43,16 @@ export async function reapRuns({ ctx }: SystemVerbArgs<Record<string, never>>): 
   for (const { id } of lost) {
     await enqueueTask(db, "automation:run-hosts", { runId: id }, { jobKey: `automation:run-hosts:${id}`, maxAttempts: 5 });
   }
+
+  // A host of a plain run finishes in its own statement and the run just after
+  // (finishRunHostAndClaim): a worker lost in between leaves a run with every host ended.
+  // Not while a run lease is live (a run-scope task goes on alone after skipped hosts).
+  const stranded = await db.execute<{ id: string }>(sql`
+    SELECT r.id FROM automation.runs r
+    WHERE r.state IN ('queued', 'running') AND r.hosts_total > 0
+      AND (r.lease_owner IS NULL OR r.lease_expires_at <= now())
+      AND NOT EXISTS (SELECT 1 FROM automation.run_hosts h WHERE h.run_id = r.id AND h.state IN ('pending', 'running', 'waiting'))
+    LIMIT ${REAP_BATCH}`);
+  for (const { id } of stranded) await db.transaction((tx) => finishRunIfDone(tx, id));
   return { timedOut, redispatched: lost.map((r) => r.id) };
 }

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { Executor } from "@ops/db";
 import type { SystemVerbArgs } from "../../context";
 import { holds, type HostLease } from "./host-lease";
 import { emitHostStepsFailed } from "./run-events";
@@ -40,23 +41,32 @@ export async function finishHostStep({
   input,
 }: SystemVerbArgs<{ lease: HostLease; stepId: string; result: HostStepResult }>): Promise<boolean> {
   const r = input.result;
-  const recorded = await ctx.services.db.transaction(async (tx) => {
-    const rows = await tx.execute(sql`
-      UPDATE automation.run_host_steps s SET state = ${r.state}, exit_code = ${r.exitCode}, error = ${r.error},
-        output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated},
-        output_dropped_bytes = ${r.droppedBytes ?? 0}, captured = ${r.captured},
-        finished_at = now()
-      FROM automation.run_hosts h
-      WHERE ${holds(input.lease)} AND s.run_id = h.run_id AND s.ordinal = h.ordinal AND s.step_id = ${input.stepId}
-        AND s.state IN ('pending', 'running')
-      RETURNING 1`);
-    if (rows.length !== 1) return false;
-    await tx.execute(sql`UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${input.lease.runId}`);
-    if (r.state === "failed" || r.state === "timed_out")
-      await emitHostStepsFailed(tx, input.lease.runId, [{ ordinal: input.lease.ordinal, stepId: input.stepId }]);
-    if (r.state === "failed" && r.unreachable) await emitRunTargetUnreachable(tx, input.lease.runId, r.unreachable);
-    return true;
-  });
+  // One statement: the fenced result and the run's counter commit together (the run row is
+  // locked only while it runs). A failure also writes its event, in the same transaction.
+  const record = (tx: Executor) =>
+    tx.execute<{ n: number }>(sql`
+      WITH s AS (
+        UPDATE automation.run_host_steps s SET state = ${r.state}, exit_code = ${r.exitCode}, error = ${r.error},
+          output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated},
+          output_dropped_bytes = ${r.droppedBytes ?? 0}, captured = ${r.captured},
+          finished_at = now()
+        FROM automation.run_hosts h
+        WHERE ${holds(input.lease)} AND s.run_id = h.run_id AND s.ordinal = h.ordinal AND s.step_id = ${input.stepId}
+          AND s.state IN ('pending', 'running')
+        RETURNING 1
+      ), counted AS (
+        UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${input.lease.runId} AND EXISTS (SELECT 1 FROM s)
+      )
+      SELECT count(*)::int AS n FROM s`);
+  const failed = r.state === "failed" || r.state === "timed_out";
+  const recorded = failed
+    ? await ctx.services.db.transaction(async (tx) => {
+        const [row] = await record(tx);
+        if (row?.n !== 1) return false;
+        await emitHostStepsFailed(tx, input.lease.runId, [{ ordinal: input.lease.ordinal, stepId: input.stepId }]);
+        return true;
+      })
+    : (await record(ctx.services.db))[0]?.n === 1;
   if (recorded) ctx.services.live?.publish("run.progress", { runId: input.lease.runId });
   return recorded;
 }

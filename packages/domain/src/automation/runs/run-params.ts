@@ -45,11 +45,20 @@ export async function openRunParams({ ctx, input }: SystemVerbArgs<{ runId: stri
     .where(eq(runs.id, input.runId))
     .limit(1);
   if (!run) throw new NotFound("Run");
+  return openParamsOf(ctx.services.masterKeys, input.runId, run);
+}
+
+/** `openRunParams` on a run row the caller already read (the run-scope claim returns it). */
+export function openParamsOf(
+  keys: MasterKeys,
+  runId: string,
+  run: { kind: "job" | "adhoc"; title: string; params: Record<string, unknown> },
+): { kind: "job" | "adhoc"; title: string; params: Record<string, unknown>; secrets: string[] } {
   const params: Record<string, unknown> = {};
   const secrets: string[] = [];
-  for (const [name, value] of Object.entries(run.params)) {
+  for (const [name, value] of Object.entries(run.params ?? {})) {
     if (isSealed(value)) {
-      const plain = open(ctx.services.masterKeys, value.$sealed, runParamBinding(input.runId, name));
+      const plain = open(keys, value.$sealed, runParamBinding(runId, name));
       params[name] = plain;
       secrets.push(plain);
     } else params[name] = value;

@@ -41,7 +41,48 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
   lease: RunLease;
   workflow: WorkflowDocument;
   params: Record<string, unknown>;
+  kind: "job" | "adhoc";
+  title: string;
+  /** The run has no hosts: nothing to wake, no aggregates (a worker-only job). */
+  hostless: boolean;
 } | null> {
+  // The common case in one statement: the run is free (or its lease expired) and not
+  // being cancelled; a run step a lost worker left running is settled in the same
+  // statement (pending again if idempotent, else interrupted). Otherwise, the full path.
+  const [fast] = await ctx.services.db.execute<{
+    epoch: number;
+    params: Record<string, unknown>;
+    kind: "job" | "adhoc";
+    title: string;
+    hosts_total: number;
+    workflow: WorkflowDocument;
+  }>(sql`
+    WITH taken AS (
+      UPDATE automation.runs r SET lease_owner = ${input.workerId}, lease_expires_at = now() + make_interval(secs => ${LEASE_MS / 1000}),
+        epoch = r.epoch + 1, state = 'running', started_at = coalesce(r.started_at, now())
+      WHERE r.id = ${input.runId} AND r.state IN ('queued', 'running') AND r.cancel_requested_at IS NULL
+        AND (r.lease_owner IS NULL OR r.lease_owner = ${input.workerId} OR r.lease_expires_at <= now())
+      RETURNING r.epoch, r.params, r.kind, r.title, r.hosts_total, r.workflow
+    ), idempotent AS (
+      SELECT st->>'id' AS id FROM taken, jsonb_array_elements(taken.workflow->'steps') st
+      WHERE coalesce((st->>'idempotent')::boolean, false)
+    ), settled AS (
+      UPDATE automation.run_host_steps s SET
+        state = CASE WHEN s.step_id IN (SELECT id FROM idempotent) THEN 'pending' ELSE 'interrupted' END,
+        error = CASE WHEN s.step_id IN (SELECT id FROM idempotent) THEN NULL ELSE 'interrupted: the worker running it was lost' END,
+        finished_at = CASE WHEN s.step_id IN (SELECT id FROM idempotent) THEN NULL ELSE now() END
+      WHERE s.run_id = ${input.runId} AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.state = 'running' AND EXISTS (SELECT 1 FROM taken)
+    )
+    SELECT * FROM taken`);
+  if (fast)
+    return {
+      lease: { runId: input.runId, ordinal: RUN_SCOPE_ORDINAL, epoch: fast.epoch, workerId: input.workerId },
+      workflow: fast.workflow,
+      params: fast.params ?? {},
+      kind: fast.kind,
+      title: fast.title,
+      hostless: fast.hosts_total === 0,
+    };
   return ctx.services.db.transaction(async (tx) => {
     const [run] = await tx.execute<{
       state: string;
@@ -63,11 +104,17 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
       return null;
     }
     if (run.lease_owner && run.live && run.lease_owner !== input.workerId) throw new RunLeaseBusy();
-    const [taken] = await tx.execute<{ epoch: number; params: Record<string, unknown> }>(sql`
+    const [taken] = await tx.execute<{
+      epoch: number;
+      params: Record<string, unknown>;
+      kind: "job" | "adhoc";
+      title: string;
+      hosts_total: number;
+    }>(sql`
       UPDATE automation.runs SET lease_owner = ${input.workerId}, lease_expires_at = now() + make_interval(secs => ${LEASE_MS / 1000}),
         epoch = epoch + 1, state = 'running', started_at = coalesce(started_at, now())
       WHERE id = ${input.runId}
-      RETURNING epoch, params`);
+      RETURNING epoch, params, kind, title, hosts_total`);
     const idempotent = JSON.stringify(run.workflow.steps.filter((s) => s.idempotent).map((s) => s.id));
     await tx.execute(sql`
       UPDATE automation.run_host_steps SET
@@ -80,6 +127,9 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
       lease: { runId: input.runId, ordinal: RUN_SCOPE_ORDINAL, epoch: taken!.epoch, workerId: input.workerId },
       workflow: run.workflow,
       params: taken!.params ?? {},
+      kind: taken!.kind,
+      title: taken!.title,
+      hostless: taken!.hosts_total === 0,
     };
   });
 }
@@ -96,14 +146,15 @@ export async function renewRunLease({ ctx, input }: SystemVerbArgs<{ lease: RunL
 export type RecordedStep = { stepId: string; state: string; exitCode: number | null; captured: string | null; error: string | null };
 
 /** What the barrier needs to decide: run steps recorded so far, aggregates, and the parked hosts' results. */
-export async function readRunScope({ ctx, input }: SystemVerbArgs<{ runId: string; waitingOn?: string }>) {
+export async function readRunScope({ ctx, input }: SystemVerbArgs<{ runId: string; waitingOn?: string; hostless?: boolean }>) {
   const db = ctx.services.db;
   const [runSteps, aggregates, waiting] = await Promise.all([
     db.execute<{ step_id: string; state: string; exit_code: number | null; captured: string | null; error: string | null }>(sql`
       SELECT step_id, state, exit_code, captured, error FROM automation.run_host_steps
       WHERE run_id = ${input.runId} AND ordinal = ${RUN_SCOPE_ORDINAL}`),
-    runAggregates({ ctx, input: { runId: input.runId } }),
-    input.waitingOn
+    // A run without hosts has no host-steps to count and no host parked.
+    input.hostless ? Promise.resolve({} as Aggregates) : runAggregates({ ctx, input: { runId: input.runId } }),
+    input.waitingOn && !input.hostless
       ? db.execute<{
           ordinal: number;
           step_id: string;
@@ -167,18 +218,27 @@ export async function finishRunStep({
   input,
 }: SystemVerbArgs<{ lease: RunLease; stepId: string; result: HostStepResult }>): Promise<boolean> {
   const r = input.result;
-  return ctx.services.db.transaction(async (tx) => {
-    const rows = await tx.execute(sql`
+  // One statement: the fenced result and the run's counter commit together (with the
+  // unreachable event when there is one).
+  const record = sql`
+    WITH s AS (
       UPDATE automation.run_host_steps s SET state = ${r.state}, exit_code = ${r.exitCode}, error = ${r.error},
         output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated}, captured = ${r.captured},
         finished_at = now()
       FROM automation.runs ru
       WHERE ru.id = s.run_id AND ru.id = ${input.lease.runId} AND ru.epoch = ${input.lease.epoch} AND ru.lease_owner = ${input.lease.workerId}
         AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.step_id = ${input.stepId} AND s.state IN ('pending', 'running')
-      RETURNING 1`);
-    if (rows.length !== 1) return false;
-    await tx.execute(sql`UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${input.lease.runId}`);
-    if (r.state === "failed" && r.unreachable) await emitRunTargetUnreachable(tx, input.lease.runId, r.unreachable);
+      RETURNING 1
+    ), counted AS (
+      UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${input.lease.runId} AND EXISTS (SELECT 1 FROM s)
+    )
+    SELECT count(*)::int AS n FROM s`;
+  if (!(r.state === "failed" && r.unreachable)) return (await ctx.services.db.execute<{ n: number }>(record))[0]?.n === 1;
+  const unreachable = r.unreachable;
+  return ctx.services.db.transaction(async (tx) => {
+    const [row] = await tx.execute<{ n: number }>(record);
+    if (row?.n !== 1) return false;
+    await emitRunTargetUnreachable(tx, input.lease.runId, unreachable);
     return true;
   });
 }
@@ -193,14 +253,14 @@ export async function finishRunStep({
 export async function wakeRunHosts({
   ctx,
   input,
-}: SystemVerbArgs<{ lease: RunLease; stepId: string; workflow: WorkflowDocument; runFailed: boolean }>): Promise<{
+}: SystemVerbArgs<{ lease: RunLease; stepId: string; workflow: WorkflowDocument; runFailed: boolean; hostless?: boolean }>): Promise<{
   next: string | null;
   held: boolean;
 }> {
   const { lease } = input;
   return ctx.services.db.transaction(async (tx) => {
-    const [run] = await tx.execute<{ cancelled: boolean }>(
-      sql`SELECT r.cancel_requested_at IS NOT NULL AS cancelled FROM automation.runs r WHERE ${holdsRun(lease)} FOR UPDATE`,
+    const [run] = await tx.execute<{ cancelled: boolean; parallelism: number }>(
+      sql`SELECT r.cancel_requested_at IS NOT NULL AS cancelled, r.parallelism FROM automation.runs r WHERE ${holdsRun(lease)} FOR UPDATE`,
     );
     if (!run) return { next: null, held: false };
     // A run cancelled meanwhile: its parked hosts end as cancelled instead of waking.
@@ -209,14 +269,18 @@ export async function wakeRunHosts({
         UPDATE automation.run_hosts SET state = 'cancelled', error = 'run cancelled while this host waited at step ' || waiting_on,
           finished_at = now(), waiting_on = NULL
         WHERE run_id = ${lease.runId} AND state = 'waiting'`);
-    const woken = run.cancelled
-      ? []
-      : await tx.execute<{ ordinal: number }>(sql`
+    // A run without hosts has none to wake and none active.
+    const woken =
+      run.cancelled || input.hostless
+        ? []
+        : await tx.execute<{ ordinal: number }>(sql`
           UPDATE automation.run_hosts SET state = 'pending', waiting_on = NULL
           WHERE run_id = ${lease.runId} AND state = 'waiting' AND waiting_on = ${input.stepId}
           RETURNING ordinal`);
-    if (woken.length > 0) await dispatchRunHosts(tx, lease.runId, woken.length);
-    const [active] = await tx.execute(sql`
+    if (woken.length > 0) await dispatchRunHosts(tx, lease.runId, woken.length, run.parallelism);
+    const [active] = input.hostless
+      ? []
+      : await tx.execute(sql`
       SELECT 1 FROM automation.run_hosts WHERE run_id = ${lease.runId} AND state IN ('pending', 'running', 'waiting') LIMIT 1`);
     let next: string | null = null;
     if (!active && !run.cancelled) {

@@ -52,44 +52,60 @@ export async function writeRun(tx: Executor, input: RunToWrite): Promise<{ runId
   const hostCount = input.hosts.length;
   const barriers = runScopeSteps(doc);
   const nothingToDo = hostCount === 0 && barriers.length === 0;
-  await tx.insert(runs).values({
-    id: runId,
-    kind: input.kind,
-    jobId: input.jobId ?? null,
-    jobVersion: input.jobVersion ?? null,
-    parentRunId: input.parentRunId ?? null,
-    workflow: doc as unknown as Record<string, unknown>,
-    params: input.params ?? {},
-    title: input.title,
-    parallelism: input.parallelism,
-    failureThreshold: input.failureThreshold ?? null,
-    exclusive: input.exclusive ?? "off",
-    hostsTotal: hostCount,
-    hostStepsTotal: hostCount * perHost.length + scoped.length,
-    hostStepsDone: input.recorded?.length ?? 0,
-    launchedBy: input.launchedBy,
-    deadlineAt: input.timeoutSeconds === null ? null : sql`now() + make_interval(secs => ${input.timeoutSeconds})`,
-    ...(nothingToDo ? { state: "succeeded" as const, startedAt: sql`now()`, finishedAt: sql`now()` } : {}),
-  });
+  // Sent together (pipelined, in this order, one round trip): each statement is issued
+  // here, in order, and awaited at the end.
+  const writes: Promise<unknown>[] = [];
+  const issue = (q: PromiseLike<unknown>) => void writes.push(Promise.resolve(q.then((r) => r)));
+  issue(
+    tx.insert(runs).values({
+      id: runId,
+      kind: input.kind,
+      jobId: input.jobId ?? null,
+      jobVersion: input.jobVersion ?? null,
+      parentRunId: input.parentRunId ?? null,
+      workflow: doc as unknown as Record<string, unknown>,
+      params: input.params ?? {},
+      title: input.title,
+      parallelism: input.parallelism,
+      failureThreshold: input.failureThreshold ?? null,
+      exclusive: input.exclusive ?? "off",
+      hostsTotal: hostCount,
+      hostStepsTotal: hostCount * perHost.length + scoped.length,
+      hostStepsDone: input.recorded?.length ?? 0,
+      launchedBy: input.launchedBy,
+      deadlineAt: input.timeoutSeconds === null ? null : sql`now() + make_interval(secs => ${input.timeoutSeconds})`,
+      ...(nothingToDo ? { state: "succeeded" as const, startedAt: sql`now()`, finishedAt: sql`now()` } : {}),
+    }),
+  );
   if (hostCount > 0) {
-    await tx.insert(runHosts).values(input.hosts.map((t, ordinal) => ({ runId, ordinal, targetId: t.id, targetName: t.name })));
+    issue(tx.insert(runHosts).values(input.hosts.map((t, ordinal) => ({ runId, ordinal, targetId: t.id, targetName: t.name }))));
     // hosts x steps rows can pass the bind-parameter limit: let Postgres make them.
     if (perHost.length)
-      await tx.execute(sql`INSERT INTO ${runHostSteps} (run_id, ordinal, step_id)
+      issue(
+        tx.execute(sql`INSERT INTO ${runHostSteps} (run_id, ordinal, step_id)
         SELECT ${runId}::uuid, o, s FROM generate_series(0, ${hostCount - 1}::int) o,
-          json_array_elements_text(${JSON.stringify(perHost)}::json) s`);
-    await markRecorded(tx, runId, input.recorded ?? []);
+          json_array_elements_text(${JSON.stringify(perHost)}::json) s`),
+      );
+    if (input.recorded?.length) {
+      await Promise.all(writes.splice(0));
+      await markRecorded(tx, runId, input.recorded);
+    }
   }
-  if (scoped.length) await tx.insert(runHostSteps).values(scoped.map((stepId) => ({ runId, ordinal: RUN_SCOPE_ORDINAL, stepId })));
-  await tx.insert(runOutputCursors).values({ runId });
-  if (hostCount > 0) await dispatchRunHosts(tx, runId, hostCount);
-  else if (barriers.length > 0) await enqueueRunScope(tx, runId, barriers[0]!.id);
+  if (scoped.length) issue(tx.insert(runHostSteps).values(scoped.map((stepId) => ({ runId, ordinal: RUN_SCOPE_ORDINAL, stepId }))));
+  issue(tx.insert(runOutputCursors).values({ runId }));
+  if (hostCount > 0) writes.push(dispatchRunHosts(tx, runId, hostCount, input.parallelism));
+  else if (barriers.length > 0) writes.push(enqueueRunScope(tx, runId, barriers[0]!.id));
+  await Promise.all(writes);
   return { runId };
 }
 
-/** Enough `automation:run-hosts` tasks for `hosts` hosts that several workers share them. */
-export async function dispatchRunHosts(tx: Executor, runId: string, hosts: number): Promise<void> {
-  const dispatch = Math.min(MAX_DISPATCH, Math.ceil(hosts / RUN_HOST_BATCH));
+/**
+ * Enough `automation:run-hosts` tasks for `hosts` hosts that several workers share them,
+ * and no more than the run's parallelism can keep busy: a task beyond that finds no free
+ * slot and only polls, taking the run row lock each time.
+ */
+export async function dispatchRunHosts(tx: Executor, runId: string, hosts: number, parallelism: number): Promise<void> {
+  const dispatch = Math.max(1, Math.min(MAX_DISPATCH, Math.ceil(Math.min(hosts, parallelism) / RUN_HOST_BATCH)));
   await enqueueTasks(
     tx,
     "automation:run-hosts",
