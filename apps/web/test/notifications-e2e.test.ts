@@ -157,7 +157,7 @@ describe("notifications dashboard", () => {
     await page.context().close();
   }, 300_000);
 
-  it("the runs list refreshes on a run's events, not by polling", async () => {
+  it("the runs list picks up a new run and its end from the live events stream", async () => {
     const page = await adminPage();
     const requests: string[] = [];
     page.on("request", (r) => requests.push(r.url()));

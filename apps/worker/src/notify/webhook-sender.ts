@@ -87,10 +87,14 @@ export function createWebhookSender(
       if ("problem" in prepared) return done({ ok: false, statusCode: null, responseExcerpt: null, error: prepared.problem });
       const config = channel.config!;
       const body = parsed.data.body;
-      const headers: Record<string, string> = { ...prepared.headers, "x-opsconductor-event": delivery.eventType };
+      // webhook-id on every request, signed or not: the same for every retry, so a receiver drops duplicates.
+      const headers: Record<string, string> = {
+        ...prepared.headers,
+        "x-opsconductor-event": delivery.eventType,
+        "webhook-id": delivery.idempotencyKey,
+      };
       if (prepared.signer) {
         const now = new Date();
-        headers["webhook-id"] = delivery.idempotencyKey;
         headers["webhook-timestamp"] = String(Math.floor(now.getTime() / 1000));
         headers["webhook-signature"] = prepared.signer.sign(delivery.idempotencyKey, now, body);
       }
