@@ -265,3 +265,26 @@ describe("credentials, connection tests and unreachable targets", () => {
     }
   });
 });
+
+describe("runs without hosts", () => {
+  it("a worker-only run writes automation.run.started when it leaves the queue, then its end", async () => {
+    const worker = await app.startWorker();
+    try {
+      const { job } = await admin.automation.jobs.create({
+        name: "worker only events",
+        selector: { mode: "labels", expression: "nothing=matches" },
+        workflow: { steps: [{ id: "pause", name: "pause", kind: "wait", config: { seconds: 0 } }] },
+      } as Parameters<typeof admin.automation.jobs.create>[0]);
+      const { runId } = await admin.automation.runs.launch({ jobId: job.id });
+      expect(await finishedRun(admin, runId)).toMatchObject({ state: "succeeded" });
+      const types = await app.db
+        .select({ type: domainEvents.type })
+        .from(domainEvents)
+        .where(and(eq(domainEvents.objectType, "run"), eq(domainEvents.objectId, runId)))
+        .orderBy(asc(domainEvents.id));
+      expect(types.map((t) => t.type)).toEqual(["automation.run.started", "automation.run.succeeded"]);
+    } finally {
+      await worker.stop();
+    }
+  });
+});

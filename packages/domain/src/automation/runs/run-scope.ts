@@ -4,6 +4,7 @@ import type { SystemVerbArgs } from "../../context";
 import type { WorkflowDocument } from "../../schemas/automation-workflow";
 import { LEASE_MS, type HostLease } from "./host-lease";
 import type { HostStepResult } from "./record-host-step";
+import { emitRunTransition } from "./run-events";
 import { finishRunIfDone } from "./run-flow";
 import { emitRunTargetUnreachable } from "./run-target-unreachable";
 import { dispatchRunHosts } from "./write-run";
@@ -49,20 +50,26 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
   // The common case in one statement: the run is free (or its lease expired) and not
   // being cancelled; a run step a lost worker left running is settled in the same
   // statement (pending again if idempotent, else interrupted). Otherwise, the full path.
-  const [fast] = await ctx.services.db.execute<{
-    epoch: number;
-    params: Record<string, unknown>;
-    kind: "job" | "adhoc";
-    title: string;
-    hosts_total: number;
-    workflow: WorkflowDocument;
-  }>(sql`
+  // A run that leaves the queue here (a worker-only run) writes automation.run.started
+  // in the same transaction, as claimRunHosts does for runs with hosts.
+  const fast = await ctx.services.db.transaction(async (tx) => {
+    const [row] = await tx.execute<{
+      epoch: number;
+      params: Record<string, unknown>;
+      kind: "job" | "adhoc";
+      title: string;
+      hosts_total: number;
+      workflow: WorkflowDocument;
+      just_started: boolean;
+    }>(sql`
     WITH taken AS (
       UPDATE automation.runs r SET lease_owner = ${input.workerId}, lease_expires_at = now() + make_interval(secs => ${LEASE_MS / 1000}),
         epoch = r.epoch + 1, state = 'running', started_at = coalesce(r.started_at, now())
       WHERE r.id = ${input.runId} AND r.state IN ('queued', 'running') AND r.cancel_requested_at IS NULL
         AND (r.lease_owner IS NULL OR r.lease_owner = ${input.workerId} OR r.lease_expires_at <= now())
-      RETURNING r.epoch, r.params, r.kind, r.title, r.hosts_total, r.workflow
+      RETURNING r.epoch, r.params, r.kind, r.title, r.hosts_total, r.workflow,
+        -- now() is this transaction's start: equal only when this statement set started_at.
+        r.started_at = now() AS just_started
     ), idempotent AS (
       SELECT st->>'id' AS id FROM taken, jsonb_array_elements(taken.workflow->'steps') st
       WHERE coalesce((st->>'idempotent')::boolean, false)
@@ -74,6 +81,9 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
       WHERE s.run_id = ${input.runId} AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.state = 'running' AND EXISTS (SELECT 1 FROM taken)
     )
     SELECT * FROM taken`);
+    if (row?.just_started) await emitRunTransition(tx, input.runId);
+    return row;
+  });
   if (fast)
     return {
       lease: { runId: input.runId, ordinal: RUN_SCOPE_ORDINAL, epoch: fast.epoch, workerId: input.workerId },
@@ -115,6 +125,7 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
         epoch = epoch + 1, state = 'running', started_at = coalesce(started_at, now())
       WHERE id = ${input.runId}
       RETURNING epoch, params, kind, title, hosts_total`);
+    if (run.state === "queued") await emitRunTransition(tx, input.runId);
     const idempotent = JSON.stringify(run.workflow.steps.filter((s) => s.idempotent).map((s) => s.id));
     await tx.execute(sql`
       UPDATE automation.run_host_steps SET
