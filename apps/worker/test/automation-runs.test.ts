@@ -5,6 +5,7 @@ import { appendRunOutput, claimRunHosts, finishHostStep, finishRunHost, startHos
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { createRunFarm, type RunFarm, finishedRun, createStepResult } from "../../api/test/helpers/run-farm";
 import { freePort, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
+import { createOutputBuffer } from "../src/engine/output-buffer";
 import { type WorkerHandle } from "../src/run-worker";
 
 /**
@@ -154,6 +155,39 @@ describe("leases and fencing", () => {
         expect((await admin.automation.runs.get({ runId })).state).toBe("succeeded");
       }
     } finally {
+      worker = await app.startWorker({ concurrency: 4 });
+    }
+  });
+
+  it("a host's end waits until its lines are stored, even when a write failed (its lease is released after)", async () => {
+    const t = await makeTarget({ port: sshdA.port });
+    await worker.stop();
+    // The first write to run_output fails (a sequence is not rolled back with it); the next succeeds.
+    await app.db.execute(sql`CREATE SEQUENCE IF NOT EXISTS test_output_fail_once`);
+    await app.db.execute(sql`
+      CREATE OR REPLACE FUNCTION test_output_fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('test_output_fail_once') = 1 THEN RAISE EXCEPTION 'injected: the database is away'; END IF;
+        RETURN NULL;
+      END $$`);
+    await app.db.execute(sql`
+      CREATE TRIGGER test_output_fail_once AFTER INSERT ON automation.run_output
+      FOR EACH STATEMENT EXECUTE FUNCTION test_output_fail_once()`);
+    try {
+      const { runId } = await admin.automation.runs.exec({ targetIds: [t.id], command: "true" });
+      const ctx = systemContext(app.services, "test");
+      const lease = (await claimRunHosts({ ctx, input: { runId, workerId: "w", max: 1 } }))!.hosts[0]!;
+      const errors: unknown[] = [];
+      const output = createOutputBuffer({ ctx, runId, onLost: () => {}, onError: (e) => errors.push(e) });
+      for (const line of ["one", "two", "three"]) output.push(lease, "command", 1, line);
+      await output.flushHost(lease.ordinal);
+      // What a user reads once the host is shown finished: every line, none lost to the failed write.
+      expect((await allOutput(runId)).lines.map((l) => l.text)).toEqual(["one", "two", "three"]);
+      expect(errors.length).toBeGreaterThanOrEqual(1);
+      await output.close();
+      await finishRunHost({ ctx, input: { lease, state: "succeeded", error: null } });
+    } finally {
+      await app.db.execute(sql`DROP TRIGGER IF EXISTS test_output_fail_once ON automation.run_output`);
       worker = await app.startWorker({ concurrency: 4 });
     }
   });

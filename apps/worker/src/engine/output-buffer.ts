@@ -20,7 +20,8 @@ const MASK = "********";
 export function createOutputBuffer(opts: {
   ctx: SystemContext;
   runId: string;
-  onLost: (ordinal: number) => void;
+  /** A host's lease was taken over: its `dropped` lines were not stored (the new owner redoes its work). */
+  onLost: (ordinal: number, dropped: number) => void;
   onError?: (e: unknown) => void;
   capBytes?: number;
 }) {
@@ -65,7 +66,10 @@ export function createOutputBuffer(opts: {
     flushing = flushing.then(async () => {
       try {
         const { lost } = await appendRunOutput({ ctx, input: { runId: opts.runId, chunks } });
-        lost.forEach(opts.onLost);
+        for (const ordinal of lost) {
+          const dropped = chunks.filter((c) => c.lease.ordinal === ordinal).reduce((n, c) => n + c.lines.length, 0);
+          opts.onLost(ordinal, dropped);
+        }
       } catch (e) {
         // The database is away: keep the lines, ahead of newer ones, for the next flush.
         for (const c of chunks) {
@@ -91,11 +95,19 @@ export function createOutputBuffer(opts: {
 
   /**
    * Stores one host's lines before its end is recorded: a host with nothing buffered or
-   * in flight does not wait for the other hosts' flushes.
+   * in flight does not wait for the other hosts' flushes; a failed write is retried
+   * until its lines are stored.
    */
-  function flushHost(ordinal: number): Promise<void> {
-    for (const c of pending.values()) if (c.lease.ordinal === ordinal) return flush();
-    return inFlight.has(ordinal) ? flushing : Promise.resolve();
+  async function flushHost(ordinal: number): Promise<void> {
+    const buffered = () => [...pending.values()].some((c) => c.lease.ordinal === ordinal);
+    for (;;) {
+      if (!buffered() && !inFlight.has(ordinal)) return;
+      await (buffered() ? flush() : flushing);
+      // A failed write put the lines back. The host's end releases its lease, after which
+      // they could never be stored: wait until they are (or the lease is lost), never report
+      // them stored before.
+      if (buffered()) await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
   }
 
   const api = {

@@ -37,7 +37,10 @@ export async function handler({ runId }: z.infer<typeof payload>, deps: TaskDeps
     ctx,
     runId,
     capBytes: deps.output?.stepCapBytes,
-    onLost: (ordinal) => running.get(ordinal)?.abort.abort(),
+    onLost: (ordinal, dropped) => {
+      deps.log.warn({ runId, ordinal, dropped }, "host lease taken over: its unstored output lines were dropped and its work stops here");
+      running.get(ordinal)?.abort.abort();
+    },
     onError: (e) => deps.log.warn({ runId, err: e instanceof Error ? e.message : String(e) }, "run output not stored yet; retrying"),
   });
   const renew = setInterval(() => {

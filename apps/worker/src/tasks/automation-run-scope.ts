@@ -63,7 +63,10 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
   const output = createOutputBuffer({
     ctx,
     runId,
-    onLost: () => abort.abort(),
+    onLost: (_ordinal, dropped) => {
+      deps.log.warn({ runId, stepId, dropped }, "run lease taken over: unstored output lines were dropped and this step stops here");
+      abort.abort();
+    },
     onError: (e) => deps.log.warn({ runId, err: e instanceof Error ? e.message : String(e) }, "run output not stored yet; retrying"),
   });
   output.addSecrets(lease.ordinal, values.secrets);
