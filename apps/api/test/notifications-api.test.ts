@@ -334,12 +334,13 @@ describe("channels (communication.channels)", () => {
       message: 'You need the "webhooks.manage" permission to change or test webhook channels',
     });
     const adminHook = await admin.communication.channels.create(webhookChannel("Admin hook"));
+    // One at a time: a call made before the previous one is awaited would reject unobserved.
     for (const call of [
-      notifier.caller.communication.channels.update({ id: adminHook.id, channel: webhookChannel("Admin hook 2") }),
-      notifier.caller.communication.channels.delete({ id: adminHook.id }),
-      notifier.caller.communication.channels.test({ id: adminHook.id }),
+      () => notifier.caller.communication.channels.update({ id: adminHook.id, channel: webhookChannel("Admin hook 2") }),
+      () => notifier.caller.communication.channels.delete({ id: adminHook.id }),
+      () => notifier.caller.communication.channels.test({ id: adminHook.id }),
     ]) {
-      expect((await failure(call)).message).toMatch(/webhooks\.manage/);
+      expect((await failure(call())).message).toMatch(/webhooks\.manage/);
     }
     const smtp = await credential("ssh_password", SMTP_PASSWORD);
     const noUse = await failure(notifier.caller.communication.channels.create(emailChannel("Cred mail", { authCredentialId: smtp.id })));

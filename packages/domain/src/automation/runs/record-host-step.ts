@@ -64,6 +64,7 @@ export async function finishHostStep({
         const [row] = await record(tx);
         if (row?.n !== 1) return false;
         await emitHostStepsFailed(tx, input.lease.runId, [{ ordinal: input.lease.ordinal, stepId: input.stepId }]);
+        if (r.state === "failed" && r.unreachable) await emitRunTargetUnreachable(tx, input.lease.runId, r.unreachable);
         return true;
       })
     : (await record(ctx.services.db))[0]?.n === 1;
