@@ -254,9 +254,89 @@ export async function notificationsEventToDelivery() {
   }
 }
 
+const DOWN_EVENTS = 10_000;
+
+/**
+ * A receiver that is down (503) while 10,000 `automation.run.failed` events go through the
+ * outbox and the dispatcher; then it comes back. Measured from its return to the last
+ * message received: nothing may be missing, and they must arrive in the order emitted
+ * (the channel's default retry policy: backoff capped at 30 s).
+ */
+export async function notificationsReceiverDown() {
+  console.log(`\n== notifications: ${fmt(DOWN_EVENTS)} events while the receiver is down, then it comes back`);
+  let down = true;
+  let refused = 0;
+  const arrived: number[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (d: Buffer) => chunks.push(d));
+    req.on("end", () => {
+      if (down) {
+        refused++;
+        return void res.writeHead(503).end("down for maintenance");
+      }
+      const m = Buffer.concat(chunks)
+        .toString()
+        .match(/"runId":\s*"[0-9a-f-]+?-(\d{12})"/);
+      if (m) arrived.push(Number(m[1]));
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  let stack: BenchStack | null = null;
+  try {
+    stack = await startBenchStack("notifydown", { workerConcurrency: 4 });
+    const s = stack;
+    await setOutboundNetworks({ ctx: s.ctx, input: { networks: [{ cidr: "127.0.0.0/8", note: "bench receiver" }] } });
+    const [channel] = await s.db
+      .insert(notificationChannels)
+      .values({ name: "bench down", kind: "webhook", config: webhookChannelConfig.parse({ url }), retry: retryPolicy.parse({}) })
+      .returning();
+    await s.db
+      .insert(notificationRules)
+      .values({ name: "bench: failed runs", eventTypes: ["automation.run.failed"], channelId: channel!.id });
+    const sample = EVENT_META["automation.run.failed"].sample;
+    for (let from = 0; from < DOWN_EVENTS; from += 500) {
+      await s.db.transaction(async (tx) => {
+        for (let i = from; i < Math.min(DOWN_EVENTS, from + 500); i++) {
+          const runId = `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+          await emitEvent(tx, { type: "automation.run.failed", objectType: "run", objectId: runId, payload: { ...sample, runId } });
+        }
+      });
+    }
+    // Down until every event is a delivery waiting behind a refused head.
+    for (;;) {
+      // The channel is the only one in this scratch database.
+      if ((await s.db.$count(notificationDeliveries)) >= DOWN_EVENTS && refused > 0) break;
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+    await new Promise((ok) => setTimeout(ok, 5_000)); // a few refused attempts, so the head's backoff has grown
+    const head = {
+      attempts: Math.max(...(await s.db.select({ a: notificationDeliveries.attempts }).from(notificationDeliveries)).map((r) => r.a)),
+    };
+    down = false;
+    const back = performance.now();
+    while (arrived.length < DOWN_EVENTS && performance.now() - back < 180_000) await new Promise((ok) => setTimeout(ok, 50));
+    const drainedMs = performance.now() - back;
+    const inOrder = arrived.every((v, i) => i === 0 || v > arrived[i - 1]!);
+    const missing = DOWN_EVENTS - new Set(arrived).size;
+    record({
+      bench: "notifications",
+      metric: `${fmt(DOWN_EVENTS)} events, receiver down (503, head refused ${head.attempts}x), back: its return to the last received`,
+      value: `${fmt(drainedMs)} ms; ${missing} missing; ${inOrder ? "in order" : "OUT OF ORDER"}; ${refused} refused requests`,
+      target: "<= 60 s, nothing lost",
+      pass: drainedMs <= 60_000 && missing === 0 && inOrder,
+    });
+  } finally {
+    await stack?.stop();
+    server.close();
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const only = process.argv.slice(2);
-  const all = { notificationsBacklog, notificationsEventToDelivery };
+  const all = { notificationsBacklog, notificationsEventToDelivery, notificationsReceiverDown };
   for (const [name, bench] of Object.entries(all)) if (!only.length || only.includes(name)) await bench();
   process.exit(0);
 }

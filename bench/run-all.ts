@@ -6,7 +6,7 @@ import { discoveryBench } from "./discovery";
 import { keyRotation } from "./key-rotation";
 import { loginImpact } from "./login-impact";
 import { meVsBare } from "./me-vs-bare";
-import { notificationsBacklog, notificationsEventToDelivery } from "./notifications";
+import { notificationsBacklog, notificationsEventToDelivery, notificationsReceiverDown } from "./notifications";
 import { runPage } from "./run-page";
 import { markdownTable, rows } from "./lib/report";
 import { startup } from "./startup";
@@ -35,6 +35,7 @@ const all = [
   automationThousand,
   notificationsBacklog,
   notificationsEventToDelivery,
+  notificationsReceiverDown,
   runPage,
 ];
 const only = process.argv.slice(2).filter((a) => a !== "--");
