@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { defaultSummary, defaultTemplate } from "../default-templates";
 import { EVENT_META, type Severity } from "../event-meta";
-import { DOMAIN_EVENTS, type DomainEventType } from "../events";
+import type { DomainEventType } from "../events";
 import { eventLink, messageScope, renderMessage, type TemplateFields } from "../render-message";
 import type { OutboxEvent } from "./event-facts";
 import { escapeHtml } from "./escape-html";
@@ -25,18 +25,6 @@ function isEventType(type: string): type is DomainEventType {
 }
 
 /**
- * The event with every field its type declares present: an optional field left out
- * (`cause` of target_unreachable) becomes null, so `{% if event.payload.cause %}` works
- * under strict variables instead of failing the default template for a real event.
- */
-export function withDeclaredFields(event: OutboxEvent): OutboxEvent {
-  if (!isEventType(event.type)) return event;
-  const missing = Object.keys(DOMAIN_EVENTS[event.type].shape).filter((k) => !Object.hasOwn(event.payload, k));
-  if (missing.length === 0) return event;
-  return { ...event, payload: { ...event.payload, ...Object.fromEntries(missing.map((k) => [k, null])) } };
-}
-
-/**
  * The message as it will be sent, rendered now so every retry sends the same bytes (ADR
  * 0016, decision 3). A rule's template that fails for this real event falls back to the
  * built-in one with a note saying so: the event is never lost to a template bug.
@@ -50,7 +38,7 @@ export function renderDelivery(opts: {
   to: string[];
 }): Record<string, unknown> {
   const { channel } = opts;
-  const event = withDeclaredFields(opts.event);
+  const { event } = opts;
   const scope = messageScope(event, { publicUrl: opts.publicUrl, ruleName: opts.ruleName });
   let note: string | null = null;
   let rendered = null;
@@ -90,10 +78,9 @@ export function renderDelivery(opts: {
 
 /** What the bell shows for an event: the catalogue's title, the default summary line, the object's page. */
 export function renderInApp(
-  stored: OutboxEvent,
+  event: OutboxEvent,
   publicUrl: string,
 ): { title: string; body: string; severity: Severity; link: string | null } {
-  const event = withDeclaredFields(stored);
   const meta = isEventType(event.type) ? EVENT_META[event.type] : undefined;
   let body = "";
   if (isEventType(event.type)) {
