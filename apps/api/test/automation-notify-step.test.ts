@@ -1,12 +1,13 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eq, sql } from "drizzle-orm";
-import { notificationChannels, notificationDeliveries, notificationTemplates } from "@ops/db";
+import { and, eq, sql } from "drizzle-orm";
+import { auditLog, notificationChannels, notificationDeliveries, notificationTemplates } from "@ops/db";
 import type { automationSchemas } from "@ops/domain";
 import { emailChannelConfig, webhookChannelConfig, retryPolicy } from "@ops/domain/schemas/communication-channels";
 import type { WorkerHandle } from "@ops/worker";
 import { startTestApp, type TestApp } from "./helpers/harness";
 import { finishedRun } from "./helpers/run-farm";
+import { startWebhookPeer, type WebhookPeer } from "../../worker/test/helpers/notify-peers";
 
 type JobDefinitionInput = automationSchemas.JobDefinitionInput;
 
@@ -24,6 +25,7 @@ let receiver: Server;
 let receiverUrl: string;
 /** What the receiver got: path and body, in order. */
 const received: { path: string; body: string }[] = [];
+const peers: WebhookPeer[] = [];
 let seq = 0;
 
 beforeAll(async () => {
@@ -46,6 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.stop();
+  for (const p of peers) await p.close();
   await new Promise((r) => receiver?.close(r));
   await app?.close();
 });
@@ -53,12 +56,12 @@ afterAll(async () => {
 /** A channel as the channels page saves one (defaults from the domain schema). */
 async function createChannel(
   o:
-    | { kind: "webhook"; url: string; retry?: Record<string, number> }
+    | { kind: "webhook"; url: string; retry?: Record<string, number>; timeoutMs?: number }
     | { kind: "email"; defaultRecipients?: string[]; retry?: Record<string, number> },
 ) {
   const config =
     o.kind === "webhook"
-      ? webhookChannelConfig.parse({ url: o.url })
+      ? webhookChannelConfig.parse({ url: o.url, timeoutMs: o.timeoutMs })
       : emailChannelConfig.parse({
           host: "127.0.0.1",
           port: 1,
@@ -249,12 +252,9 @@ describe("a run", () => {
     expect(received.filter((r) => r.path === "/down/dead")).toHaveLength(1);
   });
 
-  it("stops waiting when the run is cancelled", async () => {
-    const channel = await createChannel({
-      kind: "webhook",
-      url: `${receiverUrl}/down/cancel`,
-      retry: { maxAttempts: 1000, windowSeconds: 86_400 },
-    });
+  it("stops waiting when the run is cancelled, and the message is withdrawn: the receiver, once back, never gets it", async () => {
+    const peer = await receiverThatIsDown();
+    const channel = await createChannel({ kind: "webhook", url: peer.url, retry: { maxAttempts: 1000, maxBackoffSeconds: 1 } });
     const job = await createJob({ workflow: { steps: [notifyStep({ channelId: channel.id, message: "never arrives" })] } });
     const launch = async () => {
       const { runId } = await admin.automation.runs.launch({ jobId: job.id });
@@ -266,13 +266,125 @@ describe("a run", () => {
     const first = await launch();
     await app.db.execute(sql`UPDATE automation.runs SET cancel_requested_at = now() WHERE id = ${first.runId}`);
     await expect.poll(async () => (await first.step())?.state, { timeout: 60_000 }).toBe("cancelled");
-    expect((await first.step())!.error).toBe("cancelled: stopped waiting for the notification");
+    expect((await first.step())!.error).toBe("cancelled: stopped waiting for the notification; message withdrawn: not sent");
     expect((await finishedRun(admin, first.runId)).state).toBe("cancelled");
+    expect(await engineLines(first.runId)).toContain("[message withdrawn: not sent]");
 
     // Through the API, which ends a run without hosts at once: the step is not left running.
     const second = await launch();
     await admin.automation.runs.cancel({ runId: second.runId });
     expect((await finishedRun(admin, second.runId)).state).toBe("cancelled");
-    expect(await second.step()).toMatchObject({ state: "cancelled", error: expect.stringMatching(/^cancelled: /) });
+    await expect.poll(async () => (await second.step())?.state, { timeout: 60_000 }).toBe("cancelled");
+    expect(await second.step()).toMatchObject({ error: expect.stringMatching(/^cancelled: /) });
+    await expect.poll(async () => (await deliveryOf(second.runId))?.status, { timeout: 60_000 }).toBe("withdrawn");
+
+    for (const { runId } of [first, second]) await expectWithdrawn(runId, channel.id, "the run was cancelled or ended");
+    await expectNeverSentOnceBack(peer, channel.id, ["never arrives"]);
   });
 });
+
+describe("a message the step gave up on", () => {
+  it("is withdrawn at the step's timeout: the receiver, once back, never gets it, and the deliveries list says so", async () => {
+    const peer = await receiverThatIsDown();
+    const channel = await createChannel({ kind: "webhook", url: peer.url, retry: { maxAttempts: 1000, maxBackoffSeconds: 1 } });
+    const job = await createJob({
+      workflow: { steps: [notifyStep({ channelId: channel.id, message: "too late" }, { timeoutSeconds: 3 })] },
+    });
+    const { runId } = await admin.automation.runs.launch({ jobId: job.id });
+    const { run, step } = await stepOf(runId);
+    expect(run.state).toBe("failed");
+    expect(step).toMatchObject({
+      state: "failed",
+      error: expect.stringMatching(/^notification not delivered within 3 s.*; message withdrawn: not sent$/),
+    });
+    expect(await engineLines(runId)).toContain("[message withdrawn: not sent]");
+    // The receiver was failing: whatever reached it was refused.
+    expect(peer.received.every((r) => r.status === 503)).toBe(true);
+    await expectWithdrawn(runId, channel.id, "the step timed out");
+    await expectNeverSentOnceBack(peer, channel.id, ["too late"]);
+  });
+
+  it("that is being sent at the timeout is waited for: it goes out once and the step reports it delivered", async () => {
+    // The receiver holds the request until the step's withdrawal is seen waiting for the send.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const got: string[] = [];
+    const slow = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => {
+        got.push(body);
+        void held.then(() => res.writeHead(200).end("ok"));
+      });
+    });
+    await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(slow.address() as { port: number }).port}/slow`;
+      const channel = await createChannel({ kind: "webhook", url, timeoutMs: 60_000 });
+      const job = await createJob({
+        workflow: { steps: [notifyStep({ channelId: channel.id, message: "in flight" }, { timeoutSeconds: 5 })] },
+      });
+      const { runId } = await admin.automation.runs.launch({ jobId: job.id });
+      await expect.poll(() => got.length, { timeout: 60_000 }).toBe(1);
+      // Past the step's timeout, its withdrawal waits on the delivery the sender holds while it sends.
+      await expect
+        .poll(
+          async () =>
+            (
+              await app.db.execute<{ n: number }>(sql`
+                SELECT count(*)::int AS n FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'
+                   AND query LIKE '%FROM communication.notification_deliveries%FOR UPDATE%'`)
+            )[0]!.n,
+          { timeout: 60_000, interval: 100 },
+        )
+        .toBe(1);
+      release();
+      const { run, step } = await stepOf(runId);
+      expect(run.state).toBe("succeeded");
+      expect(step).toMatchObject({ state: "succeeded" });
+      expect(await engineLines(runId)).toContain("[notification delivered (200)]");
+      expect(await deliveryOf(runId)).toMatchObject({ status: "delivered", attempts: 1 });
+      expect(got).toHaveLength(1);
+    } finally {
+      release();
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    }
+  });
+});
+
+/** A webhook receiver answering 503 until told otherwise. */
+async function receiverThatIsDown(): Promise<WebhookPeer> {
+  const peer = await startWebhookPeer("/flaky");
+  peers.push(peer);
+  peer.answer = () => ({ status: 503, body: "receiver down" });
+  return peer;
+}
+
+async function expectWithdrawn(runId: string, channelId: string, reason: string) {
+  const d = (await deliveryOf(runId))!;
+  expect(d.status).toBe("withdrawn");
+  const listed = await admin.communication.deliveries.list({ channelId, status: "withdrawn" });
+  expect(listed.items.map((i) => i.id)).toContain(d.id);
+  const [entry] = await app.db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.action, "notifications.delivery.withdraw"), eq(auditLog.objectId, String(d.id))));
+  expect(entry).toMatchObject({ objectType: "notification_delivery", changes: expect.objectContaining({ runId, reason }) });
+}
+
+/**
+ * The receiver comes back and a newer message goes through the same channel: sent in id
+ * order, it would follow the withdrawn ones had they still been queued. The receiver gets
+ * only the newer one.
+ */
+async function expectNeverSentOnceBack(peer: WebhookPeer, channelId: string, withdrawn: string[]) {
+  peer.answer = () => ({ status: 200, body: "ok" });
+  const later = await createJob({ workflow: { steps: [notifyStep({ channelId, message: "after recovery" })] } });
+  const { runId } = await admin.automation.runs.launch({ jobId: later.id });
+  expect((await stepOf(runId)).step).toMatchObject({ state: "succeeded" });
+  const accepted = peer.received.filter((r) => r.status === 200).map((r) => (JSON.parse(r.body) as { message: string }).message);
+  expect(accepted).toEqual(["after recovery"]);
+  for (const m of withdrawn) expect(accepted).not.toContain(m);
+}

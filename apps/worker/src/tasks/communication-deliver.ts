@@ -1,12 +1,14 @@
 import {
   claimChannelDeliveries,
   DELIVERY_BATCH,
+  isWithdrawable,
   loadOutboundAllowList,
   openChannelCredentials,
   QUEUE_TASKS,
   recordDeliveredBatch,
   recordDeliveryAttempt,
   scheduleChannelDelivery,
+  sendUnlessWithdrawn,
   systemContext,
   type ChannelClaim,
   type ClaimedDelivery,
@@ -31,7 +33,8 @@ type Send = (channel: SendingChannel, d: ClaimedDelivery) => Promise<DeliveryOut
  * the head fails it waits for its next attempt and nothing newer goes out; this job ends
  * and another is scheduled for that moment under the same job key. Successes are
  * recorded a batch per statement, while the next batch is read and sent: the database's
- * round trips overlap the sending instead of adding to it.
+ * round trips overlap the sending instead of adding to it. A notify step's message, which
+ * its step may withdraw, is sent under its row lock and recorded at once instead.
  */
 export async function handler({ channelId }: z.infer<typeof payload>, deps: TaskDeps, job?: JobAttempt): Promise<void> {
   const ctx = systemContext(deps, `worker ${deps.workerId}`);
@@ -125,6 +128,11 @@ async function sendInOrder(
       if (stop?.aborted) return "stopped";
       // Head-of-line: the oldest pending delivery waits for its retry, and everything behind it waits too.
       if (!d.due) return d.nextAttemptAt;
+      if (isWithdrawable(d)) {
+        const sent = await sendUnlessWithdrawn({ ctx, input: { delivery: d, policy: channel.retry, send: () => send(channel, d) } });
+        if (sent?.recorded?.status === "retrying") return sent.recorded.nextAttemptAt;
+        continue; // delivered, dead, or withdrawn before it went out: the next one is the head now
+      }
       const outcome = await send(channel, d);
       if (outcome.ok) {
         delivered.push({ id: d.id, outcome });

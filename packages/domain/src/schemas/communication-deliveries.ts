@@ -3,7 +3,8 @@ import { severity } from "../communication/event-meta";
 import { isoDate, pageInput, uuid } from "./common";
 
 /** Deliveries, their attempts, and the in-app bell. Browser-safe. */
-export const DELIVERY_STATUS_VALUES = ["queued", "retrying", "delivered", "dead", "folded"] as const;
+/** `withdrawn`: a notify step's message taken back before it was sent (ADR 0016, "As built"). */
+export const DELIVERY_STATUS_VALUES = ["queued", "retrying", "delivered", "dead", "folded", "withdrawn"] as const;
 export const deliveryStatus = z.enum(DELIVERY_STATUS_VALUES);
 export type DeliveryStatusValue = z.infer<typeof deliveryStatus>;
 

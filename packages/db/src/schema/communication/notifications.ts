@@ -90,7 +90,8 @@ export const notificationRules = communication.table(
   (t) => [index("notification_rules_owner_idx").on(t.ownerUserId), index("notification_rules_channel_idx").on(t.channelId)],
 );
 
-export const DELIVERY_STATUSES = ["queued", "retrying", "delivered", "dead", "folded"] as const;
+/** `withdrawn`: a notify step's message taken back before it was sent (its step timed out or its run was cancelled). */
+export const DELIVERY_STATUSES = ["queued", "retrying", "delivered", "dead", "folded", "withdrawn"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /**

@@ -4,3 +4,4 @@ export * from "./retry-backoff";
 export * from "./schedule-channel-delivery";
 export * from "./open-channel-credentials";
 export * from "./delivery-message";
+export * from "./withdraw-delivery";

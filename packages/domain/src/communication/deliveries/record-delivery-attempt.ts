@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { Executor } from "@ops/db";
 import type { SystemVerbArgs } from "../../context";
 import type { DeliveryStatusValue } from "../../schemas/communication-deliveries";
 import type { RetryPolicy } from "../../schemas/communication-channels";
@@ -41,11 +42,23 @@ export async function recordDeliveryAttempt({
   policy: RetryPolicy;
   outcome: DeliveryOutcome;
 }>): Promise<RecordedAttempt> {
+  return recordAttemptIn(ctx.services.db, input);
+}
+
+/**
+ * recordDeliveryAttempt's statement, in the caller's transaction (a send made under the
+ * delivery's row lock). Times are the statement's (clock_timestamp), not the transaction's:
+ * that transaction began before the send.
+ */
+export async function recordAttemptIn(
+  db: Executor,
+  input: { delivery: Pick<ClaimedDelivery, "id" | "attempts" | "eventType">; policy: RetryPolicy; outcome: DeliveryOutcome },
+): Promise<RecordedAttempt> {
   const { delivery, policy, outcome: o } = input;
   const final = o.permanent === true || delivery.eventType === TEST_EVENT_TYPE;
   const delayMs = o.ok ? 0 : retryDelayMs(delivery.attempts + 1, policy);
   const at = o.at.toISOString();
-  const [row] = await ctx.services.db.execute<{ status: DeliveryStatusValue; attempts: number; next_attempt_at: Date }>(sql`
+  const [row] = await db.execute<{ status: DeliveryStatusValue; attempts: number; next_attempt_at: Date }>(sql`
     WITH upd AS (
       UPDATE communication.notification_deliveries d SET
         attempts = d.attempts + 1,
@@ -57,10 +70,10 @@ export async function recordDeliveryAttempt({
           WHEN ${o.ok}::boolean THEN 'delivered'
           WHEN ${final}::boolean THEN 'dead'
           WHEN d.attempts + 1 >= ${policy.maxAttempts}::int
-           AND now() - coalesce(d.first_attempt_at, ${at}::timestamptz) >= make_interval(secs => ${policy.windowSeconds}::int) THEN 'dead'
+           AND clock_timestamp() - coalesce(d.first_attempt_at, ${at}::timestamptz) >= make_interval(secs => ${policy.windowSeconds}::int) THEN 'dead'
           ELSE 'retrying' END,
         delivered_at = CASE WHEN ${o.ok}::boolean THEN ${at}::timestamptz ELSE d.delivered_at END,
-        next_attempt_at = CASE WHEN ${o.ok}::boolean THEN d.next_attempt_at ELSE now() + make_interval(secs => ${delayMs / 1000}::float8) END
+        next_attempt_at = CASE WHEN ${o.ok}::boolean THEN d.next_attempt_at ELSE clock_timestamp() + make_interval(secs => ${delayMs / 1000}::float8) END
       WHERE d.id = ${delivery.id}::bigint AND d.status IN ('queued', 'retrying')
       RETURNING d.id, d.attempts, d.status, d.next_attempt_at
     ), attempt AS (

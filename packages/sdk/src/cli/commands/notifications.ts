@@ -3,9 +3,10 @@ import type { OpsClient } from "../../client";
 import { CliError, withContext } from "../context";
 import { formatDate } from "../output";
 import { positiveInt } from "./targets";
-
-const DELIVERY_STATUSES = ["queued", "retrying", "delivered", "dead", "folded"] as const;
-type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+import {
+  DELIVERY_STATUS_VALUES as DELIVERY_STATUSES,
+  type DeliveryStatusValue as DeliveryStatus,
+} from "@ops/domain/schemas/communication-deliveries";
 
 /**
  * notifications channels list|test, deliveries list|retry, rules list: what an operator

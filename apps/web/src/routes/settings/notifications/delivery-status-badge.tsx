@@ -7,6 +7,7 @@ const TONE: Record<string, string> = {
   delivered: "success",
   dead: "danger",
   folded: "light",
+  withdrawn: "light",
 };
 
 /** A delivery's status as a coloured badge (the deliveries list, a channel's last delivery). */
