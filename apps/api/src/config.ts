@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError, envBool, envInt, parseEnv } from "@ops/domain";
-import { outputSettingsEnv } from "@ops/worker";
+import { eventsRetentionEnv, outputSettingsEnv } from "@ops/worker";
 
 /** The only reader of process.env for the API process (STYLE.md 13). */
 const schema = z.object({
@@ -34,6 +34,8 @@ const schema = z.object({
   OPS_METRICS_TOKEN: z.string().optional(),
   /** Run output retention and the per-step output cap, for the in-process worker. */
   ...outputSettingsEnv,
+  /** Outbox retention, for the in-process worker. */
+  ...eventsRetentionEnv,
 });
 
 const METRICS_TOKEN_MIN = 16;

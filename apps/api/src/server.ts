@@ -106,6 +106,7 @@ export async function startServer(config: Config, log: Logger, opts: { withWorke
         discovery: { portableSockets: config.OPS_DISCOVERY_PORTABLE_SOCKETS },
         redis: config.REDIS_URL ? { url: config.REDIS_URL, prefix: config.OPS_REDIS_PREFIX } : null,
         output: outputSettingsOf(config),
+        eventsRetentionDays: config.OPS_EVENTS_RETENTION_DAYS,
       });
     }
     const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "localhost" : config.HOST;

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { ConfigError, envBool, envInt, loadMasterKeys, parseEnv, type MasterKeys } from "@ops/domain";
 import { outputSettingsEnv } from "./engine/output-settings";
+import { eventsRetentionEnv } from "./notify/events-retention";
 import { z } from "zod";
 
 /** The only reader of process.env for the worker process (STYLE.md 13). */
@@ -23,6 +24,7 @@ const schema = z.object({
   /** How often the notification dispatcher looks for new domain events (ADR 0016). */
   OPS_EVENTS_POLL_MS: envInt(10, 60_000).default(200),
   ...outputSettingsEnv,
+  ...eventsRetentionEnv,
 });
 
 export type WorkerConfig = z.infer<typeof schema> & { publicUrl: string; masterKeys: MasterKeys };

@@ -35,6 +35,7 @@ try {
     redis: config.REDIS_URL ? { url: config.REDIS_URL, prefix: config.OPS_REDIS_PREFIX } : null,
     output: outputSettingsOf(config),
     eventsPollMs: config.OPS_EVENTS_POLL_MS,
+    eventsRetentionDays: config.OPS_EVENTS_RETENTION_DAYS,
   });
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -11,6 +11,7 @@ import type { DiscoverySettings } from "./tasks/types";
 import { DEFAULT_OUTPUT_SETTINGS, type OutputSettings } from "./engine/output-settings";
 import { startDispatcher } from "./notify/dispatcher";
 import { createEmailSender } from "./notify/email-sender";
+import { DEFAULT_EVENTS_RETENTION_DAYS } from "./notify/events-retention";
 
 export type WorkerHandle = { id: string; stop: () => Promise<void> };
 
@@ -31,6 +32,8 @@ export async function startWorker(opts: {
   output?: OutputSettings;
   /** How often the notification dispatcher polls the outbox (OPS_EVENTS_POLL_MS). */
   eventsPollMs?: number;
+  /** Delivered domain events older than this many days are deleted (OPS_EVENTS_RETENTION_DAYS). */
+  eventsRetentionDays?: number;
 }): Promise<WorkerHandle> {
   const id = `worker-${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const log = opts.log.child({ workerId: id });
@@ -85,12 +88,15 @@ export async function startWorker(opts: {
         discovery: opts.discovery,
         live,
         output: opts.output ?? DEFAULT_OUTPUT_SETTINGS,
+        events: { retentionDays: opts.eventsRetentionDays ?? DEFAULT_EVENTS_RETENTION_DAYS },
         notify,
       }),
       crontab: [
         "*/5 * * * * identity:sessions-cleanup ?max=1&jobKey=sessions-cleanup",
         // Partitions a few days ahead and retention (ADR 0012, "Output"); hourly, so a missed tick costs nothing.
         "17 * * * * automation:output-maintenance ?max=1&jobKey=output-maintenance",
+        // Delivered domain events past OPS_EVENTS_RETENTION_DAYS (ADR 0016); hourly, in bounded chunks.
+        "47 * * * * communication:events-retention ?max=1&jobKey=events-retention",
       ].join("\n"),
     });
     if (lockIdsRecorded.length === 0) throw new Error("graphile-worker started without reporting its worker pool");

@@ -11,6 +11,7 @@ import * as automationRunScope from "./automation-run-scope";
 // communication tasks
 import * as communicationDigest from "./communication-digest";
 import * as communicationDeliver from "./communication-deliver";
+import * as communicationEventsRetention from "./communication-events-retention";
 import type { JobAttempt, TaskDeps } from "./types";
 
 type TaskModule = {
@@ -29,6 +30,7 @@ export const tasks = [
   automationRunScope,
   communicationDigest,
   communicationDeliver,
+  communicationEventsRetention,
 ] as const satisfies readonly TaskModule[];
 
 export type TaskIdentifier = (typeof tasks)[number]["identifier"];

@@ -15,6 +15,8 @@ export type TaskDeps = {
   /** Live messages out; verbs given a system context built from these deps publish after they commit. */
   live?: LivePublisher;
   output?: OutputSettings;
+  /** Outbox retention (OPS_EVENTS_RETENTION_DAYS). */
+  events?: { retentionDays: number };
   /** Notification senders kept across jobs (pooled SMTP transports), closed when the worker stops. */
   notify?: { email: EmailSender };
 };

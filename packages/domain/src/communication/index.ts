@@ -5,6 +5,7 @@ export * from "./notifications/mark-read";
 export * from "./notifications/notifications-since";
 export * from "./events/event-catalogue";
 export * from "./events/event-visibility";
+export * from "./events/prune-delivered-events";
 export * from "./channels/channel-view";
 export * from "./channels/check-channel";
 export * from "./channels/save-channel";

@@ -19,6 +19,8 @@ export const QUEUE_TASKS = {
   "communication:deliver": z.object({ channelId: z.uuid() }),
   /** Folds a rule's throttled deliveries of one window into one digest message, when the window ends. */
   "communication:digest": z.object({ ruleId: z.uuid(), channelId: z.uuid(), windowStart: z.iso.datetime({ offset: true }) }),
+  /** Outbox retention (ADR 0016): delivered domain events past their age go; `retentionDays` overrides the worker's setting. */
+  "communication:events-retention": z.object({ retentionDays: z.number().int().min(1).max(3650).optional() }),
 } as const;
 
 export type QueueTaskIdentifier = keyof typeof QUEUE_TASKS;

@@ -5,7 +5,8 @@ import { communication } from "./audit-log";
 
 /**
  * Domain events outbox: written in the transaction of the change, delivered to
- * notifications later (DESIGN.md data flow). `deliveredAt` is set by the dispatcher.
+ * notifications later (DESIGN.md data flow). `deliveredAt` is set by the dispatcher;
+ * delivered rows are removed after OPS_EVENTS_RETENTION_DAYS (ADR 0016).
  */
 export const domainEvents = communication.table(
   "domain_events",
@@ -23,5 +24,9 @@ export const domainEvents = communication.table(
     index("domain_events_undelivered_idx")
       .on(t.id)
       .where(sql`${t.deliveredAt} IS NULL`),
+    // Retention deletes the oldest delivered events first (pruneDeliveredEvents).
+    index("domain_events_delivered_idx")
+      .on(t.deliveredAt)
+      .where(sql`${t.deliveredAt} IS NOT NULL`),
   ],
 );

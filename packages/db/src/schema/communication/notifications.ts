@@ -184,5 +184,7 @@ export const notifications = communication.table(
       .on(t.userId)
       .where(sql`${t.readAt} IS NULL`),
     uniqueIndex("notifications_user_event_key").on(t.userId, t.eventId),
+    // Removing an old event nulls its notifications' link (events retention): found by this index, not a scan per event.
+    index("notifications_event_idx").on(t.eventId),
   ],
 );

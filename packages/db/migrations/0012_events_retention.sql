@@ -1,0 +1,2 @@
+CREATE INDEX "domain_events_delivered_idx" ON "communication"."domain_events" USING btree ("delivered_at") WHERE "communication"."domain_events"."delivered_at" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "notifications_event_idx" ON "communication"."notifications" USING btree ("event_id");
