@@ -50,7 +50,7 @@ describe("opsctl notifications", () => {
   });
 
   it("lists deliveries by status and channel, and retries a dead one", async () => {
-    const [dead, delivered] = await app.db
+    const [dead, delivered, withdrawn] = await app.db
       .insert(notificationDeliveries)
       .values([
         {
@@ -70,6 +70,15 @@ describe("opsctl notifications", () => {
           message: { to: ["a@example.test"], subject: "Run failed", text: "t", html: "" },
           attempts: 1,
         },
+        {
+          eventType: "automation.notify_step",
+          channelId: hook.id,
+          idempotencyKey: "cli-withdrawn",
+          status: "withdrawn",
+          message: { body: "{}" },
+          attempts: 2,
+          lastError: "answered 503",
+        },
       ])
       .returning();
     const deadList = await opsctl(["notifications", "deliveries", "list", "--status", "dead"]);
@@ -80,13 +89,19 @@ describe("opsctl notifications", () => {
       ),
     );
     expect(deadList.stdout).not.toContain("CLI mail");
+    // A notify step's message taken back before it was sent (its step timed out or its run was cancelled).
+    const withdrawnList = await opsctl(["notifications", "deliveries", "list", "--status", "withdrawn"]);
+    expect(withdrawnList.stdout).toMatch(
+      new RegExp(`${withdrawn!.id}\\s+\\S+ \\S+\\s+withdrawn\\s+CLI hook\\s+automation.notify_step\\s+2\\s+`),
+    );
+    expect(withdrawnList.stdout).not.toContain("automation.run.failed");
     const all = JSON.parse((await opsctl(["notifications", "deliveries", "list", "--channel", "cli mail", "--json"])).stdout);
     expect(all.items.map((d: { id: number; summary: string }) => [d.id, d.summary])).toEqual([
       [delivered!.id, "a@example.test: Run failed"],
     ]);
     const badStatus = await opsctl(["notifications", "deliveries", "list", "--status", "lost"]);
     expect(badStatus.code).toBe(1);
-    expect(badStatus.stderr).toContain('--status must be one of queued, retrying, delivered, dead, folded, not "lost"');
+    expect(badStatus.stderr).toContain('--status must be one of queued, retrying, delivered, dead, folded, withdrawn, not "lost"');
 
     const retried = await opsctl(["notifications", "deliveries", "retry", String(dead!.id)]);
     expect(retried.stdout).toContain(`delivery ${dead!.id} queued again on CLI hook`);
