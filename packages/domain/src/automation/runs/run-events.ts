@@ -1,32 +1,45 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Executor } from "@ops/db";
 import { emitEvent } from "../../communication/emit-event";
 import type { DomainEventPayload } from "../../communication/events";
 
 type RunFacts = Omit<DomainEventPayload<"automation.run.started">, "state" | "error">;
 
-async function runFacts(tx: Executor, runId: string): Promise<(RunFacts & { state: string; workflow: unknown }) | null> {
-  const [r] = await tx.execute<{
-    title: string;
-    state: string;
-    workflow: unknown;
-    job_id: string | null;
-    job_name: string | null;
-    job_version: number | null;
-    launched_by: string | null;
-    email: string | null;
-    hosts_total: number;
-    hosts_failed: number;
-    host_steps_done: number;
-    host_steps_total: number;
-  }>(sql`
-    SELECT r.title, r.state, r.workflow, r.job_id, j.name AS job_name, r.job_version, r.launched_by, u.email,
+/** A run's facts as `runFactsOf` selects them. */
+export type RunFactsRow = {
+  title: string;
+  state: string;
+  workflow: unknown;
+  job_id: string | null;
+  job_name: string | null;
+  job_version: number | null;
+  launched_by: string | null;
+  email: string | null;
+  hosts_total: number;
+  hosts_failed: number;
+  host_steps_done: number;
+  host_steps_total: number;
+};
+
+/**
+ * The columns of RunFactsRow over `rows`: a table or a CTE of automation.runs rows
+ * (`UPDATE ... RETURNING r.*`), so a statement that moves a run can answer its facts too
+ * and the transition's event needs no second read.
+ */
+export function runFactsOf(rows: SQL): SQL {
+  return sql`SELECT r.title, r.state, r.workflow, r.job_id, j.name AS job_name, r.job_version, r.launched_by, u.email,
       r.hosts_total, r.hosts_failed, r.host_steps_done, r.host_steps_total
-    FROM automation.runs r
+    FROM ${rows} r
     LEFT JOIN automation.jobs j ON j.id = r.job_id
-    LEFT JOIN identity.users u ON u.id = r.launched_by
-    WHERE r.id = ${runId}`);
-  if (!r) return null;
+    LEFT JOIN identity.users u ON u.id = r.launched_by`;
+}
+
+async function runFacts(tx: Executor, runId: string): Promise<RunFactsRow | null> {
+  const [r] = await tx.execute<RunFactsRow>(sql`${runFactsOf(sql`automation.runs`)} WHERE r.id = ${runId}`);
+  return r ?? null;
+}
+
+function factsOf(runId: string, r: RunFactsRow): RunFacts & { state: string; workflow: unknown } {
   return {
     runId,
     title: r.title,
@@ -47,10 +60,16 @@ async function runFacts(tx: Executor, runId: string): Promise<(RunFacts & { stat
  * Writes the run's transition event (automation.run.<state>) in the caller's transaction,
  * right after the statement that moved it: the event says the state the run is now in.
  */
-export async function emitRunTransition(tx: Executor, runId: string, error: string | null = null): Promise<void> {
-  const facts = await runFacts(tx, runId);
-  if (!facts) return;
-  const { state, workflow: _, ...payload } = facts;
+export async function emitRunTransition(
+  tx: Executor,
+  runId: string,
+  error: string | null = null,
+  /** The run's facts as the statement that moved it answered them (`runFactsOf`). */
+  known?: RunFactsRow,
+): Promise<void> {
+  const row = known ?? (await runFacts(tx, runId));
+  if (!row) return;
+  const { state, workflow: _, ...payload } = factsOf(runId, row);
   if (state === "queued") return;
   const type = `automation.run.${state === "running" ? "started" : state}` as
     | "automation.run.started"
@@ -76,9 +95,9 @@ export async function emitRunTransition(tx: Executor, runId: string, error: stri
  */
 export async function emitHostStepsFailed(tx: Executor, runId: string, which: { ordinal: number; stepId: string }[]): Promise<void> {
   if (which.length === 0) return;
-  const facts = await runFacts(tx, runId);
-  if (!facts) return;
-  const { state: _s, workflow, ...run } = facts;
+  const row = await runFacts(tx, runId);
+  if (!row) return;
+  const { state: _s, workflow, ...run } = factsOf(runId, row);
   const names = new Map(((workflow as { steps?: { id: string; name: string }[] }).steps ?? []).map((s) => [s.id, s.name]));
   const rows = await tx.execute<{
     ordinal: number;
