@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { RUN_SCOPE_ORDINAL, type Executor } from "@ops/db";
-import { emitRunTransition, runFactsOf, type RunFactsRow } from "./run-events";
+import { runTransitionEvents } from "./run-events";
 import { enqueueRunScope } from "./write-run";
 
 /**
@@ -64,14 +64,22 @@ export async function releaseBarrierIfReady(tx: Executor, runId: string): Promis
  * Ends a run whose hosts are all finished: failed if any host failed, cancelled if asked.
  * Run-scope steps it never reached are recorded as skipped and its host locks released.
  * `runStepFailed`: a run without hosts ended on a run-scope step's unhandled failure.
- * One statement moves the run, settles its run steps and answers the facts its event
- * needs; the event follows in the same transaction.
+ * `lease`: end it only while this run lease holds it (a run without hosts ending on its
+ * own walk, outside a transaction that locked the run row).
+ * One statement: the run ends, its run steps are settled, its locks released and its
+ * transition event written.
  */
-export async function finishRunIfDone(tx: Executor, runId: string, runStepFailed = false): Promise<boolean> {
-  const [row] = await tx.execute<RunFactsRow>(sql`
+export async function finishRunIfDone(
+  tx: Executor,
+  runId: string,
+  runStepFailed = false,
+  lease?: { epoch: number; workerId: string },
+): Promise<boolean> {
+  const rows = await tx.execute(sql`
     WITH finishing AS (
       SELECT r.id, r.cancel_requested_at IS NOT NULL AS cancelling FROM automation.runs r
       WHERE r.id = ${runId} AND r.state IN ('queued', 'running')
+        ${lease ? sql`AND r.epoch = ${lease.epoch} AND r.lease_owner = ${lease.workerId}` : sql``}
         AND NOT EXISTS (SELECT 1 FROM automation.run_hosts h WHERE h.run_id = r.id AND h.state IN ('pending', 'running', 'waiting'))
     ), steps AS (
       -- Run steps never reached are skipped. A run step still running when a cancel ends the
@@ -92,10 +100,9 @@ export async function finishRunIfDone(tx: Executor, runId: string, runStepFailed
       RETURNING r.*
     ), locks AS (
       DELETE FROM automation.host_locks WHERE run_id IN (SELECT id FROM done)
+    ), event AS (
+      ${runTransitionEvents(sql`done`)}
     )
-    ${runFactsOf(sql`done`)}`);
-  if (!row) return false;
-  // The transition's event goes to the outbox in the same transaction.
-  await emitRunTransition(tx, runId, null, row);
-  return true;
+    SELECT id FROM done`);
+  return rows.length > 0;
 }

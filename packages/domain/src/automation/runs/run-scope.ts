@@ -4,7 +4,7 @@ import type { SystemVerbArgs } from "../../context";
 import type { WorkflowDocument } from "../../schemas/automation-workflow";
 import { LEASE_MS, type HostLease } from "./host-lease";
 import type { HostStepResult } from "./record-host-step";
-import { emitRunTransition, runFactsOf, type RunFactsRow } from "./run-events";
+import { emitRunTransition, runTransitionEvents } from "./run-events";
 import { finishRunIfDone } from "./run-flow";
 import { emitRunTargetUnreachable } from "./run-target-unreachable";
 import { dispatchRunHosts } from "./write-run";
@@ -53,18 +53,16 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
   // being cancelled; a run step a lost worker left running is settled in the same
   // statement (pending again if idempotent, else interrupted). Otherwise, the full path.
   // A run that leaves the queue here (a worker-only run) writes automation.run.started
-  // in the same transaction, as claimRunHosts does for runs with hosts.
-  const fast = await ctx.services.db.transaction(async (tx) => {
-    const [row] = await tx.execute<
-      RunFactsRow & {
-        epoch: number;
-        params: Record<string, unknown>;
-        kind: "job" | "adhoc";
-        workflow: WorkflowDocument;
-        just_started: boolean;
-        run_steps: RecordedStepRow[] | null;
-      }
-    >(sql`
+  // in the same statement, as claimRunHosts does in its transaction for runs with hosts.
+  const [fast] = await ctx.services.db.execute<{
+    epoch: number;
+    params: Record<string, unknown>;
+    kind: "job" | "adhoc";
+    title: string;
+    hosts_total: number;
+    workflow: WorkflowDocument;
+    run_steps: RecordedStepRow[] | null;
+  }>(sql`
     WITH taken AS (
       UPDATE automation.runs r SET lease_owner = ${input.workerId}, lease_expires_at = now() + make_interval(secs => ${LEASE_MS / 1000}),
         epoch = r.epoch + 1, state = 'running', started_at = coalesce(r.started_at, now())
@@ -81,10 +79,11 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
         finished_at = CASE WHEN s.step_id IN (SELECT id FROM idempotent) THEN NULL ELSE now() END
       WHERE s.run_id = ${input.runId} AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.state = 'running' AND EXISTS (SELECT 1 FROM taken)
       RETURNING s.step_id, s.state, s.exit_code, s.captured, s.error
+    ), started AS (
+      -- now() is this statement's start: equal only when this statement set started_at.
+      ${runTransitionEvents(sql`taken`, { where: sql`r.started_at = now()` })}
     )
-    SELECT f.*, t.epoch, t.params, t.kind,
-      -- now() is this transaction's start: equal only when this statement set started_at.
-      t.started_at = now() AS just_started,
+    SELECT t.epoch, t.params, t.kind, t.title, t.hosts_total, t.workflow,
       -- The run steps as they stand after this claim (what readRunScope would answer).
       (SELECT json_agg(x) FROM (
         SELECT * FROM settled
@@ -92,11 +91,7 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
         SELECT s.step_id, s.state, s.exit_code, s.captured, s.error FROM automation.run_host_steps s
         WHERE s.run_id = ${input.runId} AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.step_id NOT IN (SELECT step_id FROM settled)
       ) x) AS run_steps
-    FROM (${runFactsOf(sql`taken`)}) f, taken t`);
-    // A run leaving the queue here says so in the same transaction, from the facts just read.
-    if (row?.just_started) await emitRunTransition(tx, input.runId, null, row);
-    return row;
-  });
+    FROM taken t`);
   if (fast)
     return {
       lease: { runId: input.runId, ordinal: RUN_SCOPE_ORDINAL, epoch: fast.epoch, workerId: input.workerId },
@@ -284,6 +279,13 @@ export async function wakeRunHosts({
   held: boolean;
 }> {
   const { lease } = input;
+  const order = runScopeSteps(input.workflow).map((s) => s.id);
+  const last = order.indexOf(input.stepId) === order.length - 1;
+  // A run without hosts after its last run step: one statement ends it while this lease
+  // holds it (cancelled if asked meanwhile). Otherwise, the path below.
+  if (input.hostless && last && (await finishRunIfDone(ctx.services.db, lease.runId, input.runFailed, lease))) {
+    return { next: null, held: true };
+  }
   return ctx.services.db.transaction(async (tx) => {
     const [run] = await tx.execute<{ cancelled: boolean; parallelism: number }>(
       sql`SELECT r.cancel_requested_at IS NOT NULL AS cancelled, r.parallelism FROM automation.runs r WHERE ${holdsRun(lease)} FOR UPDATE`,
@@ -309,10 +311,7 @@ export async function wakeRunHosts({
       : await tx.execute(sql`
       SELECT 1 FROM automation.run_hosts WHERE run_id = ${lease.runId} AND state IN ('pending', 'running', 'waiting') LIMIT 1`);
     let next: string | null = null;
-    if (!active && !run.cancelled) {
-      const order = runScopeSteps(input.workflow).map((s) => s.id);
-      next = order[order.indexOf(input.stepId) + 1] ?? null;
-    }
+    if (!active && !run.cancelled) next = order[order.indexOf(input.stepId) + 1] ?? null;
     if (next) {
       return { next, held: true };
     }
