@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
+import { appendAudit } from "@ops/domain";
 import { startTestApp, trpcHttp, type TestApp } from "./helpers/harness";
 
 const run = promisify(execFile);
@@ -119,5 +120,48 @@ describe("audit log", () => {
     expect(broken).toMatchObject({ ok: false, firstBrokenId: target!.id });
     const cliBroken = await auditVerifyCli();
     expect(cliBroken).toEqual({ code: 1, stdout: `audit chain BROKEN at entry #${target!.id}\n` });
+
+    // Put back what was there: the chain verifies again (and the next test starts from a sound log).
+    await app.db.execute(sql`ALTER TABLE communication.audit_log DISABLE TRIGGER audit_log_no_update`);
+    await app.db.execute(sql`UPDATE communication.audit_log SET action = 'identity.roles.create' WHERE id = ${target!.id}`);
+    await app.db.execute(sql`ALTER TABLE communication.audit_log ENABLE TRIGGER audit_log_no_update`);
+    expect(await admin.communication.audit.verify()).toMatchObject({ ok: true });
+  }, 60_000);
+
+  it("lets audited changes of separate transactions proceed at once, each into its own chain, all verifiable; a removed entry is found", async () => {
+    const OPEN = 8;
+    const admin = await app.adminCaller();
+    const ctx = { principal: null, meta: { ip: null, userAgent: "test", requestId: null } };
+    // Eight transactions each write two entries and stay open until all eight have written:
+    // with one chain (one lock held to commit) the second would wait for the first forever.
+    let arrived = 0;
+    let allArrived!: () => void;
+    const together = new Promise<void>((r) => (allArrived = r));
+    const tooLong = new Promise<"waited">((r) => setTimeout(() => r("waited"), 20_000).unref());
+    const writers = Array.from({ length: OPEN }, (_, i) =>
+      app.db.transaction(async (tx) => {
+        await appendAudit(tx, ctx, { action: "test.chains", objectId: `w${i}-a` });
+        await appendAudit(tx, ctx, { action: "test.chains", objectId: `w${i}-b` });
+        if (++arrived === OPEN) allArrived();
+        if ((await Promise.race([together, tooLong])) === "waited") throw new Error(`only ${arrived} of ${OPEN} writers got in`);
+      }),
+    );
+    await Promise.all(writers);
+    const rows = await app.db.execute<{ object_id: string; chain: number }>(
+      sql`SELECT object_id, chain FROM communication.audit_log WHERE action = 'test.chains' ORDER BY id`,
+    );
+    const chainOf = new Map(rows.map((r) => [r.object_id, r.chain]));
+    expect(new Set(chainOf.values()).size).toBe(OPEN);
+    for (let i = 0; i < OPEN; i++) expect(chainOf.get(`w${i}-a`)).toBe(chainOf.get(`w${i}-b`));
+    expect(await admin.communication.audit.verify()).toMatchObject({ ok: true, firstBrokenId: null });
+
+    // Removing an entry from the middle of a chain breaks the link of the next one in that chain.
+    const [pair] = await app.db.execute<{ gone: number; next: number }>(sql`
+      SELECT a.id::int AS gone, (SELECT min(b.id)::int FROM communication.audit_log b WHERE b.chain = a.chain AND b.id > a.id) AS next
+        FROM communication.audit_log a WHERE a.object_id = 'w3-a'`);
+    await app.db.execute(sql`ALTER TABLE communication.audit_log DISABLE TRIGGER audit_log_no_update`);
+    await app.db.execute(sql`DELETE FROM communication.audit_log WHERE id = ${pair!.gone}`);
+    await app.db.execute(sql`ALTER TABLE communication.audit_log ENABLE TRIGGER audit_log_no_update`);
+    expect(await admin.communication.audit.verify()).toMatchObject({ ok: false, firstBrokenId: pair!.next });
   }, 60_000);
 });

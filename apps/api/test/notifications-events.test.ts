@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { domainEvents } from "@ops/db";
-import { LOGIN_LIMITS, type DomainEventType } from "@ops/domain";
+import { DOMAIN_EVENTS, LOGIN_LIMITS, type DomainEventType } from "@ops/domain";
 import { freePort } from "../../../tooling/test/sshd";
 import { startTestApp, type TestApp } from "./helpers/harness";
 import { createRunFarm, createTestRun, finishedRun, commandStep, type RunFarm } from "./helpers/run-farm";
@@ -38,6 +38,8 @@ async function eventsOf(type: DomainEventType, objectId?: string | null) {
       ),
     )
     .orderBy(asc(domainEvents.id));
+  // Each is what the catalogue promises for its type (run events are built in SQL: run-events.ts).
+  for (const r of rows) DOMAIN_EVENTS[type].parse(r.payload);
   return rows.map((r) => ({ objectType: r.objectType, objectId: r.objectId, payload: r.payload as Record<string, any> }));
 }
 

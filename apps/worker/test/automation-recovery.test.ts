@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { domainEvents, targets, workers } from "@ops/db";
-import { claimRunHosts, startHostStep, systemContext } from "@ops/domain";
+import { claimRunHosts, DOMAIN_EVENTS, startHostStep, systemContext, type DomainEventType } from "@ops/domain";
 import { startTestApp, type TestApp } from "../../api/test/helpers/harness";
 import { ensureTestUser, startSshd, type TestSshd, type TestUsers } from "../../../tooling/test/sshd";
 import { commandStep, createTestRun, finishedRun } from "../../api/test/helpers/run-farm";
@@ -109,6 +109,8 @@ async function events(runId: string) {
     .from(domainEvents)
     .where(and(eq(domainEvents.objectType, "run"), eq(domainEvents.objectId, runId)))
     .orderBy(asc(domainEvents.id));
+  // Each is what the catalogue promises for its type (the engine builds them in SQL: run-events.ts).
+  for (const r of rows) DOMAIN_EVENTS[r.type as DomainEventType].parse(r.payload);
   return rows.map((r) => ({ type: r.type, payload: r.payload as Record<string, any> }));
 }
 

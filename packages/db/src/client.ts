@@ -21,8 +21,35 @@ export function createDb(url: string, options: { max?: number; connectTimeoutSec
     // connection is only retried when a query needs it, so a short, capped wait is enough.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.25),
   });
-  const db = drizzle(sql, { schema, casing: "snake_case" });
+  const db = drizzle(preparing(sql), { schema, casing: "snake_case" });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+/**
+ * The client drizzle queries through, with every parameterised query prepared (named) on
+ * its connection. drizzle asks postgres.js for unnamed statements unless a query is given
+ * a name, and postgres.js then sends each one as Parse + Describe, waits for the answer,
+ * then Bind + Execute: two round trips and a fresh plan per query. Prepared, a query costs
+ * one round trip and reuses its plan after the first run on that connection. postgres.js
+ * keeps one statement per query text per connection until the connection is recycled
+ * (`max_lifetime`, 30-60 min by default), as it does for its own tagged templates.
+ * Transactions and savepoints hand out clients that prepare too.
+ */
+function preparing<T extends postgres.Sql>(client: T): T {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === "unsafe")
+        return (query: string, args?: unknown[], options?: Record<string, unknown>) =>
+          target.unsafe(query, args as never, { ...options, prepare: Array.isArray(args) && args.length > 0 });
+      if (prop === "begin" || prop === "savepoint")
+        return (...a: unknown[]) => {
+          const fn = a.pop() as (tx: postgres.Sql) => unknown;
+          const open = Reflect.get(target, prop, target) as (...x: unknown[]) => unknown;
+          return open.apply(target, [...a, (tx: postgres.Sql) => fn(preparing(tx))]);
+        };
+      return Reflect.get(target, prop, receiver);
+    },
+  });
 }
 
 /**

@@ -33,6 +33,8 @@ import type { TaskDeps } from "./types";
 export const identifier = "automation:run-scope";
 export const payload = z.object({ runId: z.uuid(), stepId: z.string().min(1) });
 
+type RunScopeView = Awaited<ReturnType<typeof readRunScope>>;
+
 const FINAL = new Set(["succeeded", "failed", "timed_out", "cancelled", "skipped", "interrupted"]);
 
 /**
@@ -78,11 +80,15 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
       .catch((e: Error) => deps.log.warn({ runId, err: e.message }, "run lease renewal failed"));
   }, LEASE_RENEW_MS);
   try {
+    // A run without hosts: its run steps change only under this lease, so the ones the
+    // claim read, with each result recorded here, stay its whole view (no re-reads).
+    const alone: RunScopeView | null =
+      hostless && claimed.runSteps ? { runSteps: claimed.runSteps, aggregates: {}, waitingHosts: new Map() } : null;
     let current: string | null = stepId;
     while (current) {
       const step = workflow.steps.find((s) => s.id === current);
       if (!step) return;
-      const view = await readRunScope({ ctx, input: { runId, waitingOn: step.id, hostless } });
+      const view = alone ?? (await readRunScope({ ctx, input: { runId, waitingOn: step.id, hostless } }));
       const done = view.runSteps.get(step.id);
       if (!done || !FINAL.has(done.state)) {
         const eligible = await eligibleFor(workflow, step, params, view);
@@ -92,11 +98,15 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
             : await skipStep(ctx, lease, step);
         await output.flush();
         if (!recorded) return; // the run's lease was taken over
+        alone?.runSteps.set(step.id, recorded);
       }
       const order = runScopeSteps(workflow);
       const last = order[order.length - 1]?.id === step.id;
       // Only a run with no host to wake ends here, on its own walk.
-      const runFailed = last && view.waitingHosts.size === 0 ? await aloneFails(ctx, runId, workflow, params, hostless) : false;
+      const runFailed =
+        last && view.waitingHosts.size === 0
+          ? await aloneFails(workflow, params, alone ?? (await readRunScope({ ctx, input: { runId, hostless } })))
+          : false;
       const woke = await wakeRunHosts({ ctx, input: { lease, stepId: step.id, workflow, runFailed, hostless } });
       current = woke.held ? woke.next : null;
     }
@@ -115,7 +125,7 @@ async function eligibleFor(
   workflow: WorkflowDocument,
   step: WorkflowStep,
   params: Record<string, unknown>,
-  view: Awaited<ReturnType<typeof readRunScope>>,
+  view: RunScopeView,
 ): Promise<boolean> {
   const replays = view.waitingHosts.size ? [...view.waitingHosts.values()] : [new Map()];
   for (const recorded of replays) {
@@ -125,12 +135,7 @@ async function eligibleFor(
   return false;
 }
 
-function replayWalk(
-  recorded: Map<string, RecordedStep>,
-  view: Awaited<ReturnType<typeof readRunScope>>,
-  params: Record<string, unknown>,
-  stopAt?: string,
-): HostWalk {
+function replayWalk(recorded: Map<string, RecordedStep>, view: RunScopeView, params: Record<string, unknown>, stopAt?: string): HostWalk {
   const never: StepOutcome = { state: "skipped", exitCode: null, output: "" };
   return {
     params,
@@ -150,14 +155,7 @@ function replayWalk(
 }
 
 /** A run without hosts to wake ends on its own walk: failed when a run step's failure was not handled. */
-async function aloneFails(
-  ctx: SystemContext,
-  runId: string,
-  workflow: WorkflowDocument,
-  params: Record<string, unknown>,
-  hostless: boolean,
-) {
-  const view = await readRunScope({ ctx, input: { runId, hostless } });
+async function aloneFails(workflow: WorkflowDocument, params: Record<string, unknown>, view: RunScopeView) {
   const r = await planHost(workflow, replayWalk(new Map(), view, params));
   return r?.state === "failed";
 }
@@ -170,7 +168,7 @@ async function runStep(
   output: OutputBuffer,
   signal: AbortSignal,
   template: { title: string; params: Record<string, unknown> } | null,
-): Promise<boolean> {
+): Promise<RecordedStep | null> {
   // A job's step is a template over its params and the run (no target, no per-host results).
   if (template) {
     try {
@@ -183,7 +181,7 @@ async function runStep(
       step = { ...step, config: renderStepConfig(step.kind, step.config, scope, step.id) };
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
-      if (!(await startRunStep({ ctx, input: { lease, stepId: step.id } }))) return false;
+      if (!(await startRunStep({ ctx, input: { lease, stepId: step.id } }))) return null;
       output.push(lease, step.id, 3, `[${e.message}]`);
       const result: HostStepResult = {
         state: "failed",
@@ -194,7 +192,7 @@ async function runStep(
         truncated: false,
         captured: null,
       };
-      return finishRunStep({ ctx, input: { lease, stepId: step.id, result } });
+      return recordedAs(step, result, await finishRunStep({ ctx, input: { lease, stepId: step.id, result } }));
     }
   }
   const session =
@@ -218,13 +216,26 @@ async function runStep(
       start: () => startRunStep({ ctx, input: { lease, stepId: step.id } }),
       finish: (result) => finishRunStep({ ctx, input: { lease, stepId: step.id, result } }),
     });
-    return outcome !== null;
+    return (
+      outcome && {
+        stepId: step.id,
+        state: outcome.state,
+        exitCode: outcome.exitCode,
+        captured: outcome.output,
+        error: outcome.error ?? null,
+      }
+    );
   } finally {
     session?.close();
   }
 }
 
-async function skipStep(ctx: SystemContext, lease: RunLease, step: WorkflowStep): Promise<boolean> {
+/** The step as recorded, or null when the run's lease was lost before it could be. */
+function recordedAs(step: WorkflowStep, r: HostStepResult, stored: boolean): RecordedStep | null {
+  return stored ? { stepId: step.id, state: r.state, exitCode: r.exitCode, captured: r.captured, error: r.error } : null;
+}
+
+async function skipStep(ctx: SystemContext, lease: RunLease, step: WorkflowStep): Promise<RecordedStep | null> {
   const result: HostStepResult = {
     state: "skipped",
     exitCode: null,
@@ -234,7 +245,7 @@ async function skipStep(ctx: SystemContext, lease: RunLease, step: WorkflowStep)
     truncated: false,
     captured: null,
   };
-  return finishRunStep({ ctx, input: { lease, stepId: step.id, result } });
+  return recordedAs(step, result, await finishRunStep({ ctx, input: { lease, stepId: step.id, result } }));
 }
 
 /** A step on "one" target: the one it names, or the run's first host. */

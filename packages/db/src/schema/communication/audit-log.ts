@@ -1,11 +1,13 @@
-import { bigint, index, jsonb, pgSchema, text, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, jsonb, pgSchema, smallint, text, uuid } from "drizzle-orm/pg-core";
 import { bytea, tstz } from "../columns";
 
 export const communication = pgSchema("communication");
 
 /**
- * Append-only: triggers (migration 0001) refuse UPDATE, DELETE and TRUNCATE, assign
- * `id` under a lock and chain `hash = sha256(prev_hash || payload)`.
+ * Append-only: triggers (migration 0001) refuse UPDATE, DELETE and TRUNCATE. The insert
+ * trigger (migration 0012, ADR 0004) picks one of AUDIT_CHAINS chains that no other open
+ * transaction holds, assigns `id` under that chain's lock and links the row to the chain's
+ * previous one: `hash = sha256(prev_hash || payload)`.
  */
 export const auditLog = communication.table(
   "audit_log",
@@ -25,11 +27,14 @@ export const auditLog = communication.table(
     changes: jsonb("changes").$type<Record<string, unknown>>(),
     prevHash: bytea("prev_hash"),
     hash: bytea("hash"),
+    /** Which chain the row links into; rows before migration 0012 are all chain 0. */
+    chain: smallint("chain").notNull().default(0),
   },
   (t) => [
     index("audit_log_at_idx").on(t.at),
     index("audit_log_actor_idx").on(t.actorUserId, t.id),
     index("audit_log_action_idx").on(t.action, t.id),
     index("audit_log_object_idx").on(t.objectType, t.objectId),
+    index("audit_log_chain_idx").on(t.chain, t.id),
   ],
 );

@@ -46,6 +46,27 @@ export async function loadJobVersion(
   return { ...row.v, savedByName: row.savedByName };
 }
 
+/**
+ * A job with one of its versions (`version`, or its latest) in one read: what a launch
+ * and `jobs.get` need. NotFound names the job or the version, as the two reads would.
+ */
+export async function loadJobAt(
+  db: Executor,
+  jobId: string,
+  version?: number,
+): Promise<{ job: JobRow; version: JobVersionRow & { savedByName: string | null } }> {
+  const [row] = await db
+    .select({ job: jobs, v: jobVersions, savedByName: users.displayName })
+    .from(jobs)
+    .leftJoin(jobVersions, and(eq(jobVersions.jobId, jobs.id), eq(jobVersions.version, version ?? jobs.latestVersion)))
+    .leftJoin(users, eq(users.id, jobVersions.savedBy))
+    .where(and(eq(jobs.id, jobId), isNull(jobs.deletedAt)))
+    .limit(1);
+  if (!row) throw new NotFound("Job");
+  if (!row.v) throw new NotFound("Job version", `Job version ${version ?? row.job.latestVersion} not found`);
+  return { job: row.job, version: { ...row.v, savedByName: row.savedByName } };
+}
+
 export function toJobView(job: JobRow, version: JobVersionRow & { savedByName: string | null }): JobView {
   return {
     id: job.id,

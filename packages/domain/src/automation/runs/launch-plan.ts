@@ -3,7 +3,7 @@ import { Invalid } from "../../errors";
 import type { JobDefinition } from "../../schemas/automation-jobs";
 import { describeSelector, type LaunchSelector } from "../../schemas/automation-selector";
 import { stepPlacement } from "../../schemas/automation-workflow";
-import { loadJobRow, loadJobVersion } from "../jobs/job-rules";
+import { loadJobAt } from "../jobs/job-rules";
 import { expandWorkflow } from "../workflow/expand-workflow";
 import { workflowUsesBecome } from "./credential-use";
 import { resolveSelector, type SelectedTarget } from "./resolve-selector";
@@ -31,8 +31,7 @@ export async function planLaunch(
   input: { jobId: string; version?: number; targets?: LaunchSelector },
 ): Promise<LaunchPlan> {
   const db = ctx.services.db;
-  const job = await loadJobRow(db, input.jobId);
-  const version = await loadJobVersion(db, job.id, input.version ?? job.latestVersion);
+  const { job, version } = await loadJobAt(db, input.jobId, input.version);
   const saved = version.definition as unknown as JobDefinition;
   // Template and job steps become the plain steps they stand for (the library may have moved on since the save).
   const workflow = await expandWorkflow(db, saved.workflow, { params: saved.params, job: { id: job.id, name: saved.name } });

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { RUN_SCOPE_ORDINAL, type Executor } from "@ops/db";
-import { emitRunTransition } from "./run-events";
+import { runTransitionEvents } from "./run-events";
 import { enqueueRunScope } from "./write-run";
 
 /**
@@ -64,35 +64,45 @@ export async function releaseBarrierIfReady(tx: Executor, runId: string): Promis
  * Ends a run whose hosts are all finished: failed if any host failed, cancelled if asked.
  * Run-scope steps it never reached are recorded as skipped and its host locks released.
  * `runStepFailed`: a run without hosts ended on a run-scope step's unhandled failure.
+ * `lease`: end it only while this run lease holds it (a run without hosts ending on its
+ * own walk, outside a transaction that locked the run row).
+ * One statement: the run ends, its run steps are settled, its locks released and its
+ * transition event written.
  */
-export async function finishRunIfDone(tx: Executor, runId: string, runStepFailed = false): Promise<boolean> {
+export async function finishRunIfDone(
+  tx: Executor,
+  runId: string,
+  runStepFailed = false,
+  lease?: { epoch: number; workerId: string },
+): Promise<boolean> {
   const rows = await tx.execute(sql`
-    WITH done AS (
+    WITH finishing AS (
+      SELECT r.id, r.cancel_requested_at IS NOT NULL AS cancelling FROM automation.runs r
+      WHERE r.id = ${runId} AND r.state IN ('queued', 'running')
+        ${lease ? sql`AND r.epoch = ${lease.epoch} AND r.lease_owner = ${lease.workerId}` : sql``}
+        AND NOT EXISTS (SELECT 1 FROM automation.run_hosts h WHERE h.run_id = r.id AND h.state IN ('pending', 'running', 'waiting'))
+    ), steps AS (
+      -- Run steps never reached are skipped. A run step still running when a cancel ends the
+      -- run: its worker has lost the run's lease with the run and cannot record it any
+      -- more; it stops at its next renewal.
+      UPDATE automation.run_host_steps s SET state = CASE WHEN s.state = 'pending' THEN 'skipped' ELSE 'cancelled' END,
+        error = CASE WHEN s.state = 'running' THEN 'cancelled: the run was cancelled while this step ran' END, finished_at = now()
+      FROM finishing f
+      WHERE s.run_id = f.id AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND (s.state = 'pending' OR (s.state = 'running' AND f.cancelling))
+      RETURNING 1
+    ), done AS (
       UPDATE automation.runs r SET finished_at = now(),
         state = CASE WHEN r.cancel_requested_at IS NOT NULL THEN 'cancelled'
                      WHEN r.hosts_failed > 0 OR ${runStepFailed} THEN 'failed' ELSE 'succeeded' END,
-        lease_owner = NULL, lease_expires_at = NULL
-      WHERE r.id = ${runId} AND r.state IN ('queued', 'running')
-        AND NOT EXISTS (SELECT 1 FROM automation.run_hosts h WHERE h.run_id = r.id AND h.state IN ('pending', 'running', 'waiting'))
-      RETURNING r.id
+        lease_owner = NULL, lease_expires_at = NULL,
+        host_steps_done = r.host_steps_done + (SELECT count(*) FROM steps)
+      WHERE r.id IN (SELECT id FROM finishing) AND r.state IN ('queued', 'running')
+      RETURNING r.*
     ), locks AS (
       DELETE FROM automation.host_locks WHERE run_id IN (SELECT id FROM done)
+    ), event AS (
+      ${runTransitionEvents(sql`done`)}
     )
     SELECT id FROM done`);
-  if (rows.length === 0) return false;
-  await tx.execute(sql`
-    WITH s AS (
-      -- A run step still running when a cancel ends the run: its worker has lost the run's
-      -- lease with the run and cannot record it any more; it stops at its next renewal.
-      UPDATE automation.run_host_steps SET state = CASE WHEN state = 'pending' THEN 'skipped' ELSE 'cancelled' END,
-        error = CASE WHEN state = 'running' THEN 'cancelled: the run was cancelled while this step ran' END, finished_at = now()
-      WHERE run_id = ${runId} AND ordinal = ${RUN_SCOPE_ORDINAL}
-        AND (state = 'pending' OR (state = 'running' AND EXISTS (SELECT 1 FROM automation.runs WHERE id = ${runId} AND cancel_requested_at IS NOT NULL)))
-      RETURNING 1
-    )
-    UPDATE automation.runs SET host_steps_done = host_steps_done + (SELECT count(*) FROM s)
-    WHERE id = ${runId} AND EXISTS (SELECT 1 FROM s)`);
-  // The transition's event goes to the outbox in the same transaction.
-  await emitRunTransition(tx, runId);
-  return true;
+  return rows.length > 0;
 }

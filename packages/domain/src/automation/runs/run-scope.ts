@@ -4,7 +4,7 @@ import type { SystemVerbArgs } from "../../context";
 import type { WorkflowDocument } from "../../schemas/automation-workflow";
 import { LEASE_MS, type HostLease } from "./host-lease";
 import type { HostStepResult } from "./record-host-step";
-import { emitRunTransition } from "./run-events";
+import { emitRunTransition, runTransitionEvents } from "./run-events";
 import { finishRunIfDone } from "./run-flow";
 import { emitRunTargetUnreachable } from "./run-target-unreachable";
 import { dispatchRunHosts } from "./write-run";
@@ -46,30 +46,29 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
   title: string;
   /** The run has no hosts: nothing to wake, no aggregates (a worker-only job). */
   hostless: boolean;
+  /** The run steps recorded so far, when the claim read them (else null: read them with readRunScope). */
+  runSteps: Map<string, RecordedStep> | null;
 } | null> {
   // The common case in one statement: the run is free (or its lease expired) and not
   // being cancelled; a run step a lost worker left running is settled in the same
   // statement (pending again if idempotent, else interrupted). Otherwise, the full path.
   // A run that leaves the queue here (a worker-only run) writes automation.run.started
-  // in the same transaction, as claimRunHosts does for runs with hosts.
-  const fast = await ctx.services.db.transaction(async (tx) => {
-    const [row] = await tx.execute<{
-      epoch: number;
-      params: Record<string, unknown>;
-      kind: "job" | "adhoc";
-      title: string;
-      hosts_total: number;
-      workflow: WorkflowDocument;
-      just_started: boolean;
-    }>(sql`
+  // in the same statement, as claimRunHosts does in its transaction for runs with hosts.
+  const [fast] = await ctx.services.db.execute<{
+    epoch: number;
+    params: Record<string, unknown>;
+    kind: "job" | "adhoc";
+    title: string;
+    hosts_total: number;
+    workflow: WorkflowDocument;
+    run_steps: RecordedStepRow[] | null;
+  }>(sql`
     WITH taken AS (
       UPDATE automation.runs r SET lease_owner = ${input.workerId}, lease_expires_at = now() + make_interval(secs => ${LEASE_MS / 1000}),
         epoch = r.epoch + 1, state = 'running', started_at = coalesce(r.started_at, now())
       WHERE r.id = ${input.runId} AND r.state IN ('queued', 'running') AND r.cancel_requested_at IS NULL
         AND (r.lease_owner IS NULL OR r.lease_owner = ${input.workerId} OR r.lease_expires_at <= now())
-      RETURNING r.epoch, r.params, r.kind, r.title, r.hosts_total, r.workflow,
-        -- now() is this transaction's start: equal only when this statement set started_at.
-        r.started_at = now() AS just_started
+      RETURNING r.*
     ), idempotent AS (
       SELECT st->>'id' AS id FROM taken, jsonb_array_elements(taken.workflow->'steps') st
       WHERE coalesce((st->>'idempotent')::boolean, false)
@@ -79,11 +78,20 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
         error = CASE WHEN s.step_id IN (SELECT id FROM idempotent) THEN NULL ELSE 'interrupted: the worker running it was lost' END,
         finished_at = CASE WHEN s.step_id IN (SELECT id FROM idempotent) THEN NULL ELSE now() END
       WHERE s.run_id = ${input.runId} AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.state = 'running' AND EXISTS (SELECT 1 FROM taken)
+      RETURNING s.step_id, s.state, s.exit_code, s.captured, s.error
+    ), started AS (
+      -- now() is this statement's start: equal only when this statement set started_at.
+      ${runTransitionEvents(sql`taken`, { where: sql`r.started_at = now()` })}
     )
-    SELECT * FROM taken`);
-    if (row?.just_started) await emitRunTransition(tx, input.runId);
-    return row;
-  });
+    SELECT t.epoch, t.params, t.kind, t.title, t.hosts_total, t.workflow,
+      -- The run steps as they stand after this claim (what readRunScope would answer).
+      (SELECT json_agg(x) FROM (
+        SELECT * FROM settled
+        UNION ALL
+        SELECT s.step_id, s.state, s.exit_code, s.captured, s.error FROM automation.run_host_steps s
+        WHERE s.run_id = ${input.runId} AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.step_id NOT IN (SELECT step_id FROM settled)
+      ) x) AS run_steps
+    FROM taken t`);
   if (fast)
     return {
       lease: { runId: input.runId, ordinal: RUN_SCOPE_ORDINAL, epoch: fast.epoch, workerId: input.workerId },
@@ -92,6 +100,7 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
       kind: fast.kind,
       title: fast.title,
       hostless: fast.hosts_total === 0,
+      runSteps: new Map((fast.run_steps ?? []).map((r) => [r.step_id, recordedStep(r)])),
     };
   return ctx.services.db.transaction(async (tx) => {
     const [run] = await tx.execute<{
@@ -141,6 +150,7 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
       kind: taken!.kind,
       title: taken!.title,
       hostless: taken!.hosts_total === 0,
+      runSteps: null,
     };
   });
 }
@@ -155,6 +165,12 @@ export async function renewRunLease({ ctx, input }: SystemVerbArgs<{ lease: RunL
 }
 
 export type RecordedStep = { stepId: string; state: string; exitCode: number | null; captured: string | null; error: string | null };
+
+type RecordedStepRow = { step_id: string; state: string; exit_code: number | null; captured: string | null; error: string | null };
+
+function recordedStep(r: RecordedStepRow): RecordedStep {
+  return { stepId: r.step_id, state: r.state, exitCode: r.exit_code, captured: r.captured, error: r.error };
+}
 
 /** What the barrier needs to decide: run steps recorded so far, aggregates, and the parked hosts' results. */
 export async function readRunScope({ ctx, input }: SystemVerbArgs<{ runId: string; waitingOn?: string; hostless?: boolean }>) {
@@ -179,13 +195,7 @@ export async function readRunScope({ ctx, input }: SystemVerbArgs<{ runId: strin
           WHERE h.run_id = ${input.runId} AND h.state = 'waiting' AND h.waiting_on = ${input.waitingOn}`)
       : Promise.resolve([]),
   ]);
-  const rec = (r: { step_id: string; state: string; exit_code: number | null; captured: string | null; error: string | null }) => ({
-    stepId: r.step_id,
-    state: r.state,
-    exitCode: r.exit_code,
-    captured: r.captured,
-    error: r.error,
-  });
+  const rec = recordedStep;
   const hosts = new Map<number, Map<string, RecordedStep>>();
   for (const r of waiting) (hosts.get(r.ordinal) ?? hosts.set(r.ordinal, new Map()).get(r.ordinal)!).set(r.step_id, rec(r));
   return { runSteps: new Map(runSteps.map((r) => [r.step_id, rec(r)])), aggregates, waitingHosts: hosts };
@@ -269,6 +279,13 @@ export async function wakeRunHosts({
   held: boolean;
 }> {
   const { lease } = input;
+  const order = runScopeSteps(input.workflow).map((s) => s.id);
+  const last = order.indexOf(input.stepId) === order.length - 1;
+  // A run without hosts after its last run step: one statement ends it while this lease
+  // holds it (cancelled if asked meanwhile). Otherwise, the path below.
+  if (input.hostless && last && (await finishRunIfDone(ctx.services.db, lease.runId, input.runFailed, lease))) {
+    return { next: null, held: true };
+  }
   return ctx.services.db.transaction(async (tx) => {
     const [run] = await tx.execute<{ cancelled: boolean; parallelism: number }>(
       sql`SELECT r.cancel_requested_at IS NOT NULL AS cancelled, r.parallelism FROM automation.runs r WHERE ${holdsRun(lease)} FOR UPDATE`,
@@ -294,15 +311,13 @@ export async function wakeRunHosts({
       : await tx.execute(sql`
       SELECT 1 FROM automation.run_hosts WHERE run_id = ${lease.runId} AND state IN ('pending', 'running', 'waiting') LIMIT 1`);
     let next: string | null = null;
-    if (!active && !run.cancelled) {
-      const order = runScopeSteps(input.workflow).map((s) => s.id);
-      next = order[order.indexOf(input.stepId) + 1] ?? null;
-    }
+    if (!active && !run.cancelled) next = order[order.indexOf(input.stepId) + 1] ?? null;
     if (next) {
       return { next, held: true };
     }
+    // A run that ends here gives its lease back in the statement that ends it.
+    if (!active && (await finishRunIfDone(tx, lease.runId, input.runFailed))) return { next: null, held: true };
     await tx.execute(sql`UPDATE automation.runs r SET lease_owner = NULL, lease_expires_at = NULL WHERE ${holdsRun(lease)}`);
-    if (!active) await finishRunIfDone(tx, lease.runId, input.runFailed);
     return { next: null, held: true };
   });
 }

@@ -103,6 +103,11 @@ export async function checkExpandedWorkflow(
   const problems: WorkflowProblem[] = [];
   const chain: Chain = options.job ? [options.job] : [];
   const lib = new Library(db);
+  // Without template or job steps there is nothing to expand, and nothing new to check.
+  if (!parsed.document.steps.some((s) => s.kind === "template" || s.kind === "job")) {
+    const references = await checkNotifySteps(lib.db, parsed.document, parsed.document);
+    return references.length ? { document: null, problems: references } : { document: parsed.document, problems: [] };
+  }
   const expanded = await expand(lib, parsed.document, chain, [], problems);
   if (problems.length) return { document: null, problems };
   const checked = checkWorkflow(expanded, options.params ?? []);
