@@ -5,7 +5,7 @@ export const communication = pgSchema("communication");
 
 /**
  * Append-only: triggers (migration 0001) refuse UPDATE, DELETE and TRUNCATE. The insert
- * trigger (migration 0012, ADR 0004) picks one of AUDIT_CHAINS chains that no other open
+ * trigger (migration 0013, ADR 0004) picks one of 16 chains that no other open
  * transaction holds, assigns `id` under that chain's lock and links the row to the chain's
  * previous one: `hash = sha256(prev_hash || payload)`.
  */
@@ -27,7 +27,7 @@ export const auditLog = communication.table(
     changes: jsonb("changes").$type<Record<string, unknown>>(),
     prevHash: bytea("prev_hash"),
     hash: bytea("hash"),
-    /** Which chain the row links into; rows before migration 0012 are all chain 0. */
+    /** Which chain the row links into; rows before migration 0013 are all chain 0. */
     chain: smallint("chain").notNull().default(0),
   },
   (t) => [
