@@ -83,10 +83,13 @@ export async function appendRunOutput({
   return { lost, lastSeq };
 }
 
-/** Postgres' "no partition of relation found for row" (check_violation on a partitioned table). */
+/**
+ * Postgres' "no partition of relation found for row" is a check_violation; the code alone
+ * is checked (messages follow lc_messages). Any other check failure fails the retry again.
+ */
 function lacksPartition(e: unknown): boolean {
-  for (let x = e as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; x && depth < 5; depth++) {
-    if (x.code === "23514" && typeof x.message === "string" && x.message.includes("no partition")) return true;
+  for (let x = e as { code?: unknown; cause?: unknown } | undefined, depth = 0; x && depth < 5; depth++) {
+    if (x.code === "23514") return true;
     x = x.cause as typeof x;
   }
   return false;
