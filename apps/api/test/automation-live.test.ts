@@ -1,3 +1,6 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { targets } from "@ops/db";
@@ -274,6 +277,32 @@ describe("search, download, retention and the per-step cap", () => {
     // Today's runs keep theirs.
     expect((await admin.automation.runs.get({ runId: keep })).outputExpired).toBeUndefined();
     expect((await admin.automation.runs.output({ runId: keep })).lines.map((l) => l.text)).toEqual(["fresh"]);
+  });
+
+  it("stores a run's lines when its day has no partition yet: the writer makes it", async () => {
+    const gate = mkdtempSync(join(tmpdir(), "ops-gate-"));
+    chmodSync(gate, 0o777);
+    const { runId: late } = await admin.automation.runs.exec({
+      targetIds: [(await makeTargets(1))[0]!.id],
+      command: `until [ -e ${gate}/go ]; do sleep 0.05; done; echo late-one; echo late-two`,
+    });
+    // Nothing is written before the gate opens: move the run to a day no maintenance made.
+    const [far] = await app.db.execute<{ day: string }>(sql`SELECT ((now() AT TIME ZONE 'UTC')::date + 60)::text AS day`);
+    const partition = `automation.run_output_p${far!.day.replaceAll("-", "")}`;
+    expect((await app.db.execute<{ r: string | null }>(sql`SELECT to_regclass(${partition})::text AS r`))[0]!.r).toBeNull();
+    await app.db.execute(sql`UPDATE automation.run_output_cursors SET day = ${far!.day}::date WHERE run_id = ${late}`);
+    writeFileSync(join(gate, "go"), "");
+    try {
+      const items = await collect(late);
+      expect(linesOf(items).map((l) => [l.seq, l.text])).toEqual([
+        [1, "late-one"],
+        [2, "late-two"],
+      ]);
+      expect(items.at(-1)).toEqual({ type: "end", state: "succeeded" });
+      expect((await app.db.execute<{ r: string | null }>(sql`SELECT to_regclass(${partition})::text AS r`))[0]!.r).toBe(partition);
+    } finally {
+      rmSync(gate, { recursive: true, force: true });
+    }
   });
 
   it("caps a step's output, and says so in the output and on the host-step", async () => {

@@ -86,8 +86,9 @@ export function createOutputBuffer(opts: {
           if (n) inFlight.set(h, n);
           else inFlight.delete(h);
         }
-        // Lines that gathered during the writes go in the next one.
-        if (inFlight.size === 0 && pending.size > 0) schedule(FLUSH_SOON_MS);
+        // Lines that gathered during the writes go in the next one, at once: they have
+        // waited a write already (a retry's timer, when set, is kept).
+        if (inFlight.size === 0 && pending.size > 0) schedule(0);
       }
     });
     return flushing;

@@ -3,17 +3,15 @@ import { RUN_SCOPE_ORDINAL } from "@ops/db";
 import type { SystemVerbArgs } from "../../context";
 import type { HostLease } from "./host-lease";
 
-/** Per database, days whose output partition this process has seen (one statement saved per flush). */
-const partitionDaysOf = new WeakMap<object, Set<string>>();
-
 export type OutputChunk = { lease: HostLease; stepId: string; streams: number[]; lines: string[] };
 
 /**
- * Stores buffered lines of one run in one transaction (ADR 0012): the hosts' leases are
+ * Stores buffered lines of one run in one statement (ADR 0012): the hosts' leases are
  * checked (and held against takeover with FOR SHARE until commit), sequence numbers are
  * reserved under the run's cursor row lock, so chunks become visible in sequence order,
- * and all chunks go in with one multi-row INSERT. Answers the ordinals whose lease was
- * lost: their lines were dropped and their work must stop.
+ * and all chunks go in with one multi-row INSERT. One statement is one round trip: a
+ * transaction of five took most of a live line's way under load. Answers the ordinals
+ * whose lease was lost: their lines were dropped and their work must stop.
  */
 export async function appendRunOutput({
   ctx,
@@ -21,69 +19,78 @@ export async function appendRunOutput({
 }: SystemVerbArgs<{ runId: string; chunks: OutputChunk[] }>): Promise<{ lost: number[]; lastSeq: number }> {
   const chunks = input.chunks.filter((c) => c.lines.length > 0);
   if (chunks.length === 0) return { lost: [], lastSeq: 0 };
-  const partitionDays = partitionDaysOf.get(ctx.services.db) ?? partitionDaysOf.set(ctx.services.db, new Set()).get(ctx.services.db)!;
-  let day: string | null = null;
-  const store = ctx.services.db.transaction(async (tx) => {
-    // Run-scope steps write at RUN_SCOPE_ORDINAL under the run's own lease (runs.epoch);
-    // the run row is locked before host rows, in the order finishRunHost takes them.
-    let runHeld = false;
-    const runLease = chunks.find((c) => c.lease.ordinal === RUN_SCOPE_ORDINAL)?.lease;
-    if (runLease) {
-      const [r] = await tx.execute(sql`
-        SELECT 1 FROM automation.runs r
-        WHERE r.id = ${input.runId} AND r.epoch = ${runLease.epoch} AND r.lease_owner = ${runLease.workerId}
-        FOR SHARE`);
-      runHeld = !!r;
-    }
-    const keys = JSON.stringify([
-      ...new Map(chunks.map((c) => [c.lease.ordinal, [c.lease.ordinal, c.lease.epoch, c.lease.workerId]])).values(),
-    ]);
-    const held = await tx.execute<{ ordinal: number }>(sql`
-      SELECT h.ordinal FROM automation.run_hosts h, json_array_elements(${keys}::json) k
-      WHERE h.run_id = ${input.runId} AND h.ordinal = (k->>0)::int AND h.epoch = (k->>1)::int AND h.lease_owner = k->>2
-      FOR SHARE OF h`);
-    const holding = new Set(held.map((h) => h.ordinal));
-    if (runHeld) holding.add(RUN_SCOPE_ORDINAL);
-    const kept = chunks.filter((c) => holding.has(c.lease.ordinal));
-    const lost = [...new Set(chunks.filter((c) => !holding.has(c.lease.ordinal)).map((c) => c.lease.ordinal))];
-    if (kept.length === 0) return { lost, lastSeq: 0 };
-    const total = kept.reduce((n, c) => n + c.lines.length, 0);
-    const [cursor] = await tx.execute<{ first: number; day: string }>(sql`
-      UPDATE automation.run_output_cursors SET next_seq = next_seq + ${total} WHERE run_id = ${input.runId}
-      RETURNING (next_seq - ${total})::bigint AS first, day::text`);
-    day = cursor!.day;
-    // The run's day normally has its partition (made ahead by automation:output-maintenance);
-    // a run older than the partitions made so far, or a stopped maintenance, is not a lost line.
-    if (!partitionDays.has(day)) {
-      await tx.execute(sql`SELECT automation.ensure_run_output_partition(${day}::date)`);
-      partitionDays.add(day);
-    }
-    let seq = Number(cursor!.first);
-    const rows = kept.map((c) => {
-      const row = {
-        seqFrom: seq,
-        seqTo: seq + c.lines.length - 1,
-        ordinal: c.lease.ordinal,
-        stepId: c.stepId,
-        streams: c.streams,
-        lines: c.lines,
-      };
-      seq += c.lines.length;
-      return row;
-    });
-    await tx.execute(sql`
-      INSERT INTO automation.run_output (run_id, day, seq_from, seq_to, ordinal, step_id, streams, lines)
-      SELECT ${input.runId}, ${day}::date, (r->>'seqFrom')::bigint, (r->>'seqTo')::bigint, (r->>'ordinal')::int, r->>'stepId',
-        ARRAY(SELECT json_array_elements_text(r->'streams')::smallint), ARRAY(SELECT json_array_elements_text(r->'lines'))
-      FROM json_array_elements(${JSON.stringify(rows)}::json) r`);
-    return { lost, lastSeq: seq - 1 };
-  });
-  // A partition dropped under a very long run: look again next time.
-  const stored = await store.catch((e: unknown) => {
-    if (day) partitionDays.delete(day);
-    throw e;
-  });
+  // Run-scope steps write at RUN_SCOPE_ORDINAL under the run's own lease (runs.epoch).
+  const runLease = chunks.find((c) => c.lease.ordinal === RUN_SCOPE_ORDINAL)?.lease ?? null;
+  const hostKeys = JSON.stringify([
+    ...new Map(
+      chunks
+        .filter((c) => c.lease.ordinal !== RUN_SCOPE_ORDINAL)
+        .map((c) => [c.lease.ordinal, [c.lease.ordinal, c.lease.epoch, c.lease.workerId]]),
+    ).values(),
+  ]);
+  const rows = JSON.stringify(chunks.map((c) => ({ ordinal: c.lease.ordinal, stepId: c.stepId, streams: c.streams, lines: c.lines })));
+  const store = () =>
+    ctx.services.db.execute<{ held: number[]; last_seq: number }>(sql`
+      WITH run_held AS (
+        SELECT ${RUN_SCOPE_ORDINAL}::int AS ordinal FROM automation.runs r
+        WHERE ${runLease !== null}::boolean AND r.id = ${input.runId} AND r.epoch = ${runLease?.epoch ?? 0}::int
+          AND r.lease_owner = ${runLease?.workerId ?? ""}
+        FOR SHARE
+      ), held AS (
+        -- The run row is locked before host rows, in the order finishRunHost takes them:
+        -- the one-time filter on run_held runs before any host row is locked.
+        SELECT h.ordinal FROM automation.run_hosts h, json_array_elements(${hostKeys}::json) k
+        WHERE (SELECT count(*) FROM run_held) >= 0
+          AND h.run_id = ${input.runId} AND h.ordinal = (k->>0)::int AND h.epoch = (k->>1)::int AND h.lease_owner = k->>2
+        FOR SHARE OF h
+      ), holding AS (
+        SELECT ordinal FROM run_held UNION ALL SELECT ordinal FROM held
+      ), kept AS (
+        SELECT c.i, c.r, json_array_length(c.r->'lines') AS n
+        FROM json_array_elements(${rows}::json) WITH ORDINALITY c(r, i)
+        WHERE (c.r->>'ordinal')::int IN (SELECT ordinal FROM holding)
+      ), placed AS (
+        SELECT r, n, sum(n) OVER (ORDER BY i) AS upto FROM kept
+      ), cursor AS (
+        UPDATE automation.run_output_cursors SET next_seq = next_seq + (SELECT sum(n) FROM kept)
+        WHERE run_id = ${input.runId} AND EXISTS (SELECT 1 FROM kept)
+        RETURNING next_seq - (SELECT sum(n) FROM kept) AS first, day
+      ), stored AS (
+        INSERT INTO automation.run_output (run_id, day, seq_from, seq_to, ordinal, step_id, streams, lines)
+        SELECT ${input.runId}, cursor.day, cursor.first + p.upto - p.n, cursor.first + p.upto - 1, (p.r->>'ordinal')::int,
+          p.r->>'stepId', ARRAY(SELECT json_array_elements_text(p.r->'streams')::smallint), ARRAY(SELECT json_array_elements_text(p.r->'lines'))
+        FROM placed p, cursor
+        RETURNING seq_to
+      )
+      SELECT coalesce((SELECT json_agg(ordinal) FROM holding), '[]'::json) AS held,
+        coalesce((SELECT max(seq_to) FROM stored), 0)::bigint AS last_seq`);
+  let result;
+  try {
+    [result] = await store();
+  } catch (e) {
+    if (!lacksPartition(e)) throw e;
+    // The run's day has no partition (a run older than the partitions made so far, a
+    // stopped maintenance, a partition dropped under a very long run): make it, not lose lines.
+    await ctx.services.db.execute(sql`
+      SELECT automation.ensure_run_output_partition(day) FROM automation.run_output_cursors WHERE run_id = ${input.runId}`);
+    [result] = await store();
+  }
+  const holding = new Set(result!.held);
+  const lost = [...new Set(chunks.filter((c) => !holding.has(c.lease.ordinal)).map((c) => c.lease.ordinal))];
+  const lastSeq = Number(result!.last_seq);
   // After the commit: a subscriber woken now finds the lines (ADR 0012, "Live delivery").
-  if (stored.lastSeq > 0) ctx.services.live?.publish("run.output", { runId: input.runId, seq: stored.lastSeq });
-  return stored;
+  if (lastSeq > 0) ctx.services.live?.publish("run.output", { runId: input.runId, seq: lastSeq });
+  return { lost, lastSeq };
+}
+
+/**
+ * Postgres' "no partition of relation found for row" is a check_violation; the code alone
+ * is checked (messages follow lc_messages). Any other check failure fails the retry again.
+ */
+function lacksPartition(e: unknown): boolean {
+  for (let x = e as { code?: unknown; cause?: unknown } | undefined, depth = 0; x && depth < 5; depth++) {
+    if (x.code === "23514") return true;
+    x = x.cause as typeof x;
+  }
+  return false;
 }

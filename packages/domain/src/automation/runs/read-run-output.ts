@@ -41,6 +41,13 @@ type Chunk = typeof runOutput.$inferSelect;
  * partition, and only the chunks they return (plus their headers, for a filtered position).
  */
 export async function readRunOutput({ ctx, input }: VerbArgs<OutputReadInput>): Promise<OutputRead> {
+  const plain =
+    input.ordinal === undefined &&
+    input.stepId === undefined &&
+    input.beforeSeq === undefined &&
+    input.position === undefined &&
+    input.query === undefined;
+  if (plain) return readAfter(ctx, input.runId, input.afterSeq, input.limit);
   const db = ctx.services.db;
   const [run] = await db
     .select({ state: runs.state, day: runOutputCursors.day })
@@ -91,6 +98,62 @@ export async function readRunOutput({ ctx, input }: VerbArgs<OutputReadInput>): 
         .limit(1)
     : [{ one: 1 }];
   return { lines, lastSeq, ...(position === undefined ? {} : { position }), complete: finished && more.length === 0, state: run.state };
+}
+
+/**
+ * The run's lines after `afterSeq`, unfiltered, in one statement (a live feed reads this
+ * after every message; four round trips were most of a live line's wait under load).
+ * Sequence numbers are dense, so the chunks that hold lines afterSeq+1 .. afterSeq+limit
+ * are exactly those that end after afterSeq and start at or before afterSeq+limit; the
+ * run's state and its cursor come from the same snapshot, so `complete` is exact.
+ */
+async function readAfter(ctx: VerbArgs<unknown>["ctx"], runId: string, afterSeq: number, limit: number): Promise<OutputRead> {
+  const until = afterSeq + limit;
+  const [run] = await ctx.services.db.execute<{
+    state: OutputRead["state"];
+    day: string | null;
+    next_seq: number | null;
+    expired_before: string | null;
+    chunks: { seq_from: number; ordinal: number; step_id: string; streams: number[]; lines: string[] }[];
+  }>(sql`
+    SELECT r.state, c.day::text AS day, c.next_seq, x.expired_before::text AS expired_before,
+      coalesce((
+        SELECT json_agg(t ORDER BY t.seq_from) FROM (
+          SELECT o.seq_from, o.ordinal, o.step_id, o.streams, o.lines FROM automation.run_output o
+          WHERE o.run_id = r.id AND o.day = c.day AND o.seq_to > ${afterSeq} AND o.seq_from <= ${until}
+        ) t
+      ), '[]'::json) AS chunks
+    FROM automation.runs r
+    LEFT JOIN automation.run_output_cursors c ON c.run_id = r.id
+    LEFT JOIN automation.run_output_retention x ON true
+    WHERE r.id = ${runId}`);
+  if (!run) throw new NotFound("Run");
+  const finished = (TERMINAL_RUN_STATES as readonly string[]).includes(run.state);
+  if (!run.day || (run.expired_before && run.day < run.expired_before)) {
+    return { lines: [], lastSeq: afterSeq, complete: finished, state: run.state, ...(run.day ? { outputExpired: true } : {}) };
+  }
+  const lines: OutputLine[] = [];
+  for (const c of run.chunks) {
+    const from = Number(c.seq_from);
+    for (let i = Math.max(0, afterSeq + 1 - from); i < c.lines.length && from + i <= until; i++) {
+      lines.push({
+        seq: from + i,
+        ordinal: c.ordinal,
+        stepId: c.step_id,
+        stream: STREAM_NAMES[(c.streams[i] ?? 1) as 1 | 2 | 3],
+        text: c.lines[i]!,
+      });
+    }
+  }
+  const lastSeq = lines.at(-1)?.seq ?? afterSeq;
+  const head = Number(run.next_seq) - 1;
+  return {
+    lines,
+    lastSeq,
+    ...(lines.length ? { position: lines[0]!.seq - 1 } : {}),
+    complete: finished && lastSeq >= head,
+    state: run.state,
+  };
 }
 
 const lineOf = (c: Chunk, i: number): OutputLine => ({
