@@ -51,15 +51,15 @@ export class LogStore {
 
   /** Lines after `lastSeq` as they are written (all hosts, or the filtered host): the filter's go to the end. */
   append(lines: readonly OutputLine[]) {
-    let added = false;
+    const added: OutputLine[] = [];
     for (const l of lines) {
       if (l.seq <= this.lastSeq) continue;
       this.lastSeq = l.seq;
       if (!this.keeps(l)) continue;
       this.set(this.total++, l);
-      added = true;
+      added.push(l);
     }
-    if (added) this.bump();
+    if (added.length) this.bump();
   }
 
   finish() {
@@ -102,6 +102,8 @@ export class LogStore {
     return () => void this.listeners.delete(listener);
   };
   getVersion = () => this.version;
+  /** What a count of the lines shows: it changes with new lines, not with pages read into view. */
+  getStatus = () => `${this.total} ${this.ready} ${this.complete}`;
 
   private set(position: number, l: OutputLine) {
     const page = Math.floor(position / PAGE);
