@@ -81,6 +81,7 @@ export function LogPane(props: {
       {query && (
         <SearchResults
           runId={props.runId}
+          store={store}
           query={query}
           ordinal={props.ordinal}
           step={props.step}
@@ -146,9 +147,11 @@ const LogView = memo(function LogView(props: {
   for (let n = first; n < last; n++) {
     const l = store.line(n);
     if (!l) {
+      // The same elements as a line's (empty host and step): a page arriving fills them in place.
       rows.push(
         <div key={n % SLOTS} className="log-line text-body-tertiary" style={{ top: rowTop(n) }} data-testid="log-line-pending">
-          …
+          <span className="log-host" />
+          <span className="log-step" />…
         </div>,
       );
       continue;

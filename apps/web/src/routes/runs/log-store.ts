@@ -28,6 +28,7 @@ export class LogStore {
   /** The page touched last (the Map's last key): touching it again moves nothing. */
   private newest = -1;
   private listeners = new Set<() => void>();
+  private appendListeners = new Set<(lines: readonly OutputLine[]) => void>();
 
   constructor(readonly filter: LogFilter = {}) {}
 
@@ -59,7 +60,9 @@ export class LogStore {
       this.set(this.total++, l);
       added.push(l);
     }
-    if (added.length) this.bump();
+    if (!added.length) return;
+    for (const l of this.appendListeners) l(added);
+    this.bump();
   }
 
   finish() {
@@ -104,6 +107,12 @@ export class LogStore {
   getVersion = () => this.version;
   /** What a count of the lines shows: it changes with new lines, not with pages read into view. */
   getStatus = () => `${this.total} ${this.ready} ${this.complete}`;
+
+  /** Calls `listener` with each batch of new lines the filter keeps, as they arrive live. */
+  onAppend = (listener: (lines: readonly OutputLine[]) => void) => {
+    this.appendListeners.add(listener);
+    return () => void this.appendListeners.delete(listener);
+  };
 
   private set(position: number, l: OutputLine) {
     const page = Math.floor(position / PAGE);
