@@ -69,6 +69,13 @@ describe("run page log store", () => {
     expect(store.line(0)?.text).toBe("line 1");
   });
 
+  it("asks for no page while the rows in view are held, even when their page has holes elsewhere", () => {
+    const store = new LogStore();
+    store.putTail(10 * PAGE - 200, lines(10 * PAGE - 199, 10 * PAGE), 10 * PAGE);
+    expect(store.missing(10 * PAGE - 67, 10 * PAGE)).toEqual([]);
+    expect(store.missing(10 * PAGE - 250, 10 * PAGE)).toEqual([9]);
+  });
+
   it("tells a live search each new line its filter keeps, once, and nothing about pages read", () => {
     const store = new LogStore({ ordinal: 1 });
     store.putTail(0, [line(1), line(3)], 3);

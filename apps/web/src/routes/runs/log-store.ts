@@ -84,11 +84,15 @@ export class LogStore {
     return end;
   }
 
-  /** Pages between two positions with a line not held, nearest `centre` first. */
+  /** Pages with a line not held between two positions (not elsewhere in the page), nearest `centre` first. */
   missing(from: number, to: number, centre = from): number[] {
     const pages: number[] = [];
-    for (let page = Math.floor(from / PAGE); page * PAGE < Math.min(to, this.total); page++) {
-      if (this.firstHole(page) < Math.min(this.total, (page + 1) * PAGE)) pages.push(page);
+    const end = Math.min(to, this.total);
+    for (let page = Math.floor(from / PAGE); page * PAGE < end; page++) {
+      const held = this.pages.get(page);
+      let hole = false;
+      for (let p = Math.max(from, page * PAGE); p < Math.min(end, (page + 1) * PAGE) && !hole; p++) hole = !held?.[p % PAGE];
+      if (hole) pages.push(page);
       else this.touch(page);
     }
     const c = Math.floor(centre / PAGE);
