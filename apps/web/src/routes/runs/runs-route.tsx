@@ -30,7 +30,8 @@ export const runRoute = createRoute({
     // The log's tail and the grid's first page are read beside the run, not after it: the
     // page's first paint waits for the slowest of the three, not for their sum.
     void context.queryClient.prefetchQuery(runTailOptions(params.runId, deps));
-    void context.queryClient.prefetchQuery(context.trpc.automation.runs.hosts.queryOptions(hostsPageInput(params.runId)));
+    // Only when not held: a filter change re-runs the loader, and must not re-read the grid.
+    void context.queryClient.ensureQueryData(context.trpc.automation.runs.hosts.queryOptions(hostsPageInput(params.runId))).catch(() => {});
     await context.queryClient.ensureQueryData(context.trpc.automation.runs.get.queryOptions({ runId: params.runId }));
   },
   component: requiring("runs.read", RunPage),
