@@ -57,6 +57,22 @@ async function lineVisibleAt(page: Page, text: string, timeout = TIMEOUT): Promi
   return handle ? ((await handle.jsonValue()) as number) : NaN;
 }
 
+/** A load slower than this prints its API calls (what it waited for). */
+const SLOW_LOAD_MS = 5000;
+
+/** The page's API calls so far: start and end (ms from navigation) and procedure, one a line. */
+const apiCalls = (page: Page) =>
+  page.evaluate(() =>
+    performance
+      .getEntriesByType("resource")
+      .filter((e) => e.name.includes("/trpc/"))
+      .map((e) => {
+        const r = e as PerformanceResourceTiming;
+        return `    ${Math.round(r.startTime)}-${Math.round(r.responseEnd)} ms ${decodeURIComponent(new URL(r.name).pathname).slice(6, 120)}`;
+      })
+      .join("\n"),
+  );
+
 /** Navigation to the moment the run's last line is in view; a fresh page each time (nothing cached). */
 async function timeToLastLine(browser: Browser, api: BenchApi, runId: string, lastLine: string) {
   const times: number[] = [];
@@ -76,6 +92,7 @@ async function timeToLastLine(browser: Browser, api: BenchApi, runId: string, la
       });
       shell.push((await title.jsonValue()) as number);
       times.push(await lineVisibleAt(p, lastLine));
+      if (!(times.at(-1)! < SLOW_LOAD_MS)) console.log(`  load ${i + 1}: ${fmt(times.at(-1)!)} ms; its API calls:\n${await apiCalls(p)}`);
       await p.close();
       if (Number.isNaN(times.at(-1)!)) break; // once is enough to know it does not get there
     }
@@ -295,6 +312,7 @@ export async function runPage() {
       value: `${fmt(pct(base, 50))} / ${fmt(pct(base, 95))} ms`,
     });
     const { times: tail } = await timeToLastLine(browser, api, big.runId, bigLast);
+    console.log(`  (2M run, each load: ${tail.map((t) => fmt(t)).join(", ")} ms)`);
     record({
       bench: "run-page",
       metric: "2,000,000-line run: navigation to last line visible, p50 / p95 of 5",

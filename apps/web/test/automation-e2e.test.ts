@@ -156,9 +156,17 @@ describe("automation dashboard", () => {
       await expect.poll(() => log.getByTestId("log-line").filter({ hasText: "started-" }).count(), { timeout: 60_000 }).toBe(2);
       expect(await runState(page)).toBe("running");
       expect(await log.textContent()).not.toContain("finished");
+      // A search while the run is live: nothing matches yet, and the lines that match as they arrive join the results.
+      await page.getByLabel("Search output").fill("finished");
+      await expect.poll(() => page.getByTestId("search-count").textContent()).toContain('0 lines match "finished"');
       gate.release();
       await expect.poll(() => runState(page), { timeout: 60_000 }).toBe("succeeded");
       await expect.poll(() => log.getByTestId("log-line").filter({ hasText: "finished" }).count()).toBe(2);
+      await expect
+        .poll(() => page.getByTestId("search-result").allTextContents())
+        .toEqual([expect.stringContaining("finished"), expect.stringContaining("finished")]);
+      expect(await page.getByTestId("search-count").textContent()).toContain('2 lines match "finished"');
+      await page.getByLabel("Search output").fill("");
       expect(await page.getByTestId("run-progress-text").textContent()).toContain("2 / 2 done");
       await expect
         .poll(() => page.getByTestId("grid-cell").evaluateAll((cells) => cells.map((c) => c.getAttribute("data-state"))))

@@ -68,4 +68,24 @@ describe("run page log store", () => {
     store.put(0, lines(1, PAGE));
     expect(store.line(0)?.text).toBe("line 1");
   });
+
+  it("asks for no page while the rows in view are held, even when their page has holes elsewhere", () => {
+    const store = new LogStore();
+    store.putTail(10 * PAGE - 200, lines(10 * PAGE - 199, 10 * PAGE), 10 * PAGE);
+    expect(store.missing(10 * PAGE - 67, 10 * PAGE)).toEqual([]);
+    expect(store.missing(10 * PAGE - 250, 10 * PAGE)).toEqual([9]);
+  });
+
+  it("tells a live search each new line its filter keeps, once, and nothing about pages read", () => {
+    const store = new LogStore({ ordinal: 1 });
+    store.putTail(0, [line(1), line(3)], 3);
+    const told: number[] = [];
+    const stop = store.onAppend((added) => told.push(...added.map((l) => l.seq)));
+    store.append(lines(2, 7)); // 2 and 3 are known; 4 and 6 are another host's
+    store.put(0, [line(1)]);
+    expect(told).toEqual([5, 7]);
+    stop();
+    store.append(lines(8, 9));
+    expect(told).toEqual([5, 7]);
+  });
 });

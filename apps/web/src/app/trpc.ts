@@ -1,5 +1,5 @@
 import { QueryClient } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 // Type-only: the server code never reaches the bundle.
 import type { AppRouter } from "@ops/api";
@@ -22,19 +22,23 @@ export const queryClient = new QueryClient({
   },
 });
 
+const sameOrigin = (url: URL | RequestInfo, init?: RequestInit) => fetch(url, { ...init, credentials: "same-origin" });
+
 export const trpcClient = createTRPCClient<AppRouter>({
   // No transformer: dates travel as ISO strings. Cookies carry the session.
   // A burst of queries is split under the API's batch limit rather than refused whole.
   // Subscriptions (live run output and progress) over SSE: the browser's EventSource sends
   // the session cookie and resumes from Last-Event-ID by itself.
+  // Run output reads go alone: a batch answers when its slowest call does, and the run
+  // page's log must not wait for a 1,000-host run view or grid page read beside it.
   links: [
     splitLink({
       condition: (op) => op.type === "subscription",
       true: httpSubscriptionLink({ url: "/trpc" }),
-      false: httpBatchLink({
-        url: "/trpc",
-        maxItems: TRPC_MAX_BATCH,
-        fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }),
+      false: splitLink({
+        condition: (op) => op.path === "automation.runs.output",
+        true: httpLink({ url: "/trpc", fetch: sameOrigin }),
+        false: httpBatchLink({ url: "/trpc", maxItems: TRPC_MAX_BATCH, fetch: sameOrigin }),
       }),
     }),
   ],

@@ -1,6 +1,6 @@
 import { RUN_HOST_STATES } from "@ops/domain/schemas/automation-runs";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { memo, useEffect, useState } from "react";
 import { trpc } from "../../app/trpc";
 import { Pager } from "../../components/pager";
 import { RunStateBadge, STATE_TONE, stateLabel } from "../../components/run-state-badge";
@@ -9,12 +9,21 @@ import type { RunStep } from "./run-steps";
 const PAGE_SIZE = 100;
 type HostState = (typeof RUN_HOST_STATES)[number];
 
+/** The `runs.hosts` input of one page of the grid (the route loader reads the first one beside the run). */
+export const hostsPageInput = (runId: string, page = 1, states: HostState[] = [], search = "") => ({
+  runId,
+  page,
+  pageSize: PAGE_SIZE,
+  state: states.length ? states : undefined,
+  search: search.trim() || undefined,
+});
+
 /**
  * Task x host: one cell per host-step coloured by its state; a click opens that host's
  * output for that step. A page of hosts at a time (`runs.hosts`), filterable by host state
  * and name, so a run on a thousand hosts stays light.
  */
-export function HostGrid(props: {
+export const HostGrid = memo(function HostGrid(props: {
   runId: string;
   live: boolean;
   /** Poll while live progress does not refresh the pages. */
@@ -27,13 +36,7 @@ export function HostGrid(props: {
   const [states, setStates] = useState<HostState[]>([]);
   const [search, setSearch] = useState("");
   const hosts = useQuery({
-    ...trpc.automation.runs.hosts.queryOptions({
-      runId: props.runId,
-      page,
-      pageSize: PAGE_SIZE,
-      state: states.length ? states : undefined,
-      search: search.trim() || undefined,
-    }),
+    ...trpc.automation.runs.hosts.queryOptions(hostsPageInput(props.runId, page, states, search)),
     placeholderData: keepPreviousData,
     refetchInterval: props.live && props.polling ? 1000 : false,
   });
@@ -119,4 +122,4 @@ export function HostGrid(props: {
       {hosts.data?.total === 0 && <div className="small text-body-secondary">No host matches.</div>}
     </div>
   );
-}
+});

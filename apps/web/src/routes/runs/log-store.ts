@@ -28,6 +28,7 @@ export class LogStore {
   /** The page touched last (the Map's last key): touching it again moves nothing. */
   private newest = -1;
   private listeners = new Set<() => void>();
+  private appendListeners = new Set<(lines: readonly OutputLine[]) => void>();
 
   constructor(readonly filter: LogFilter = {}) {}
 
@@ -51,15 +52,17 @@ export class LogStore {
 
   /** Lines after `lastSeq` as they are written (all hosts, or the filtered host): the filter's go to the end. */
   append(lines: readonly OutputLine[]) {
-    let added = false;
+    const added: OutputLine[] = [];
     for (const l of lines) {
       if (l.seq <= this.lastSeq) continue;
       this.lastSeq = l.seq;
       if (!this.keeps(l)) continue;
       this.set(this.total++, l);
-      added = true;
+      added.push(l);
     }
-    if (added) this.bump();
+    if (!added.length) return;
+    for (const l of this.appendListeners) l(added);
+    this.bump();
   }
 
   finish() {
@@ -81,11 +84,15 @@ export class LogStore {
     return end;
   }
 
-  /** Pages between two positions with a line not held, nearest `centre` first. */
+  /** Pages with a line not held between two positions (not elsewhere in the page), nearest `centre` first. */
   missing(from: number, to: number, centre = from): number[] {
     const pages: number[] = [];
-    for (let page = Math.floor(from / PAGE); page * PAGE < Math.min(to, this.total); page++) {
-      if (this.firstHole(page) < Math.min(this.total, (page + 1) * PAGE)) pages.push(page);
+    const end = Math.min(to, this.total);
+    for (let page = Math.floor(from / PAGE); page * PAGE < end; page++) {
+      const held = this.pages.get(page);
+      let hole = false;
+      for (let p = Math.max(from, page * PAGE); p < Math.min(end, (page + 1) * PAGE) && !hole; p++) hole = !held?.[p % PAGE];
+      if (hole) pages.push(page);
       else this.touch(page);
     }
     const c = Math.floor(centre / PAGE);
@@ -102,6 +109,14 @@ export class LogStore {
     return () => void this.listeners.delete(listener);
   };
   getVersion = () => this.version;
+  /** What a count of the lines shows: it changes with new lines, not with pages read into view. */
+  getStatus = () => `${this.total} ${this.ready} ${this.complete}`;
+
+  /** Calls `listener` with each batch of new lines the filter keeps, as they arrive live. */
+  onAppend = (listener: (lines: readonly OutputLine[]) => void) => {
+    this.appendListeners.add(listener);
+    return () => void this.appendListeners.delete(listener);
+  };
 
   private set(position: number, l: OutputLine) {
     const page = Math.floor(position / PAGE);

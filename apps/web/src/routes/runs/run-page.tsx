@@ -2,7 +2,7 @@ import { TERMINAL_RUN_STATES, type RunView } from "@ops/domain/schemas/automatio
 import { useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { ArrowLeft } from "lucide-react";
-import { useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { allows } from "../../app/access";
 import { trpc } from "../../app/trpc";
 import { useFormatDate } from "../../app/use-format-date";
@@ -47,12 +47,18 @@ function RunOf({ runId }: { runId: string }) {
   const output = useRunOutput(runId, search.ordinal, search.step);
   const live = useRunProgress(runId, !run.data || isFinished(run.data));
   useEffect(() => setProgressLive(live), [live]);
-  const steps = useMemo(() => (run.data ? runSteps(run.data, job.data?.version.definition.workflow ?? null) : []), [run.data, job.data]);
+  const workflow = job.data?.version.definition.workflow ?? null;
+  // Kept the same while they do not change, so a poll or a progress event does not re-render
+  // the grid's header, the log's filters or its thousand host options.
+  const steps = useSame(useMemo(() => (run.data ? runSteps(run.data, workflow) : []), [run.data?.hosts, workflow]));
+  const hosts = useSame(useMemo(() => run.data?.hosts.map((h) => ({ ordinal: h.ordinal, name: h.targetName })) ?? [], [run.data?.hosts]));
+  const stepIds = useMemo(() => steps.map((s) => s.id), [steps]);
+  const setFilter = useCallback((f: { ordinal?: number; step?: string }) => navigate({ search: f, replace: true }), [navigate]);
+  const onCell = useCallback((ordinal: number, step: string) => setFilter({ ordinal, step }), [setFilter]);
   if (run.isPending) return <Loading />;
   if (run.isError) return <LoadError error={run.error} />;
   const r = run.data;
   const finished = isFinished(r);
-  const setFilter = (f: { ordinal?: number; step?: string }) => navigate({ search: f, replace: true });
 
   return (
     <div>
@@ -88,14 +94,7 @@ function RunOf({ runId }: { runId: string }) {
         </div>
       </div>
       <StepGraph run={r} steps={steps} onStep={(step) => setFilter({ ordinal: search.ordinal, step })} />
-      <HostGrid
-        runId={runId}
-        live={!finished}
-        polling={!live}
-        steps={steps}
-        selected={search}
-        onCell={(ordinal, step) => setFilter({ ordinal, step })}
-      />
+      <HostGrid runId={runId} live={!finished} polling={!live} steps={steps} selected={search} onCell={onCell} />
       {output.error != null && <LoadError error={output.error} />}
       {r.outputExpired && (
         <div className="alert alert-info py-2" data-testid="output-expired">
@@ -105,12 +104,20 @@ function RunOf({ runId }: { runId: string }) {
       <LogPane
         runId={runId}
         output={output}
-        hosts={r.hosts.map((h) => ({ ordinal: h.ordinal, name: h.targetName }))}
-        steps={steps.map((s) => s.id)}
+        hosts={hosts}
+        steps={stepIds}
         ordinal={search.ordinal}
         step={search.step}
         onFilter={setFilter}
       />
     </div>
   );
+}
+
+/** `value`, or the one given before when it holds the same data (compared as JSON). */
+function useSame<T>(value: T): T {
+  const kept = useRef<{ value: T; json: string } | null>(null);
+  const json = JSON.stringify(value);
+  if (kept.current?.json !== json) kept.current = { value, json };
+  return kept.current.value;
 }

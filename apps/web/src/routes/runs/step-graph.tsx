@@ -1,11 +1,12 @@
 import type { RunView } from "@ops/domain/schemas/automation-runs";
 import { ArrowRight } from "lucide-react";
+import { useMemo } from "react";
 import { STATE_TONE, stateLabel } from "../../components/run-state-badge";
 import { stepCounts, type RunStep } from "./run-steps";
 
 /** The workflow's steps in layers (left to right), each with its per-host state counts. */
 export function StepGraph(props: { run: RunView; steps: RunStep[]; onStep: (stepId: string) => void }) {
-  const counts = stepCounts(props.run);
+  const counts = useMemo(() => stepCounts(props.run), [props.run.hosts]);
   const layers: RunStep[][] = [];
   for (const s of props.steps) (layers[s.layer] ??= []).push(s);
   return (

@@ -1,17 +1,44 @@
+import type { OutputLine } from "@ops/domain/schemas/automation-runs";
+import type { QueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { trpcClient } from "../../app/trpc";
-import { LogStore, PAGE } from "./log-store";
+import { trpc, trpcClient } from "../../app/trpc";
+import { LogStore, PAGE, type LogFilter } from "./log-store";
 
 const IDLE_MS = 1000;
-/** The tail read when the page opens: a screenful and then some, so scrolling up a little reads nothing. */
-const TAIL_LINES = 2 * PAGE;
+/**
+ * The tail read when the page opens: the rows the pane renders (a screenful and its margin)
+ * and as many again, so scrolling up a little reads nothing. Not more: it is the read the
+ * first paint waits for, and a page of 1,000 lines cost it 4-6x the run view's time.
+ */
+const TAIL_LINES = 200;
 /** Page reads in flight at once: a drag across a 2M-line log reads the few pages it stops at, not every one it passes. */
 const PARALLEL_READS = 2;
 /** Past the end of any run: the `beforeSeq` of a tail read. */
 const END = Number.MAX_SAFE_INTEGER;
 const POLL_LINES = 10_000;
 
+/**
+ * How long a tail read stays good for the pane that opens next: the loader's read is the
+ * pane's (and a remount's) read, not a second one. A tail may be a little old: live lines
+ * resume after its `lastSeq`, so the log is whole either way.
+ */
+const TAIL_FRESH_MS = 10_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The read of a filter's last lines, as a query: the route loader starts it, the pane takes its answer. */
+export const runTailOptions = (runId: string, filter: LogFilter) => ({
+  ...trpc.automation.runs.output.queryOptions({
+    runId,
+    ordinal: filter.ordinal,
+    stepId: filter.step,
+    beforeSeq: END,
+    limit: TAIL_LINES,
+  }),
+  staleTime: TAIL_FRESH_MS,
+  gcTime: TAIL_FRESH_MS,
+});
 
 type Reader = { want(pages: number[]): void; locate(seq: number): Promise<number | undefined>; stop(): void };
 
@@ -24,28 +51,48 @@ type Reader = { want(pages: number[]): void; locate(seq: number): Promise<number
  * in the browser whole. Filters are applied by the server over the whole run.
  */
 export function useRunOutput(runId: string, ordinal: number | undefined, step: string | undefined) {
-  const store = useMemo(() => new LogStore({ ordinal, step }), [runId, ordinal, step]);
+  const queryClient = useQueryClient();
+  const store = useMemo(() => {
+    const s = new LogStore({ ordinal, step });
+    // The loader's tail read has answered already: the pane's first paint shows the lines.
+    const tail = queryClient.getQueryState(runTailOptions(runId, s.filter).queryKey);
+    if (tail?.data && Date.now() - tail.dataUpdatedAt < TAIL_FRESH_MS) putTail(s, tail.data);
+    return s;
+  }, [runId, ordinal, step]);
   const [error, setError] = useState<unknown>(null);
   const [live, setLive] = useState(false);
   const reader = useRef<Reader | null>(null);
   useEffect(() => {
-    const r = startReading(runId, store, setError, setLive);
+    const r = startReading(queryClient, runId, store, setError, setLive);
     reader.current = r;
     return () => r.stop();
   }, [runId, store]);
   // Not subscribed here: new lines re-render the log pane (useSyncExternalStore there), not the whole run page.
-  return {
-    store,
-    error,
-    live,
-    /** The pages the pane shows but does not hold, nearest first: read them (and forget those asked for before). */
-    want: (pages: number[]) => reader.current?.want(pages),
-    /** Reads the page holding line `seq` (one the filter keeps) and answers its position. */
-    locate: (seq: number) => reader.current?.locate(seq) ?? Promise.resolve(undefined),
-  };
+  // Stable functions: the pane's memoised parts do not re-render when the run page does.
+  const calls = useMemo(
+    () => ({
+      /** The pages the pane shows but does not hold, nearest first: read them (and forget those asked for before). */
+      want: (pages: number[]) => reader.current?.want(pages),
+      /** Reads the page holding line `seq` (one the filter keeps) and answers its position. */
+      locate: (seq: number) => reader.current?.locate(seq) ?? Promise.resolve(undefined),
+    }),
+    [],
+  );
+  return { store, error, live, ...calls };
 }
 
-function startReading(runId: string, store: LogStore, setError: (e: unknown) => void, setLive: (live: boolean) => void): Reader {
+function putTail(store: LogStore, tail: { position?: number; lines: OutputLine[]; lastSeq: number; complete: boolean }) {
+  store.putTail(tail.position ?? 0, tail.lines, tail.lastSeq);
+  if (tail.complete) store.finish();
+}
+
+function startReading(
+  queryClient: QueryClient,
+  runId: string,
+  store: LogStore,
+  setError: (e: unknown) => void,
+  setLive: (live: boolean) => void,
+): Reader {
   const { ordinal, step: stepId } = store.filter;
   let stopped = false;
   let wanted: number[] = [];
@@ -96,12 +143,27 @@ function startReading(runId: string, store: LogStore, setError: (e: unknown) => 
     }
   };
 
+  /** The tail: the loader's read when it is in flight or fresh (one request, however often the pane mounts). */
+  const readTail = async () => {
+    for (;;) {
+      try {
+        const page = await queryClient.fetchQuery(runTailOptions(runId, store.filter));
+        setError(null);
+        return page;
+      } catch (e) {
+        if (stopped) throw e;
+        setError(e);
+        await sleep(IDLE_MS * 3);
+      }
+    }
+  };
+
   void (async () => {
-    const tail = await read({ beforeSeq: END, limit: TAIL_LINES });
+    const tail = store.ready ? null : await readTail();
     if (stopped) return;
-    store.putTail(tail.position ?? 0, tail.lines, tail.lastSeq);
+    if (tail) putTail(store, tail);
     pump();
-    if (tail.complete) return store.finish();
+    if (store.complete) return;
     subscription = trpcClient.automation.runs.onOutput.subscribe(
       { runId, ordinal, lastEventId: store.lastSeq > 0 ? String(store.lastSeq) : undefined },
       {

@@ -23,10 +23,18 @@ export async function getRun({ ctx, input }: VerbArgs<{ runId: string }>): Promi
     outputExpiredBefore(db),
   ]);
   const { run } = row;
+  // Each host's steps picked from a map, not by filtering every step of the run per host:
+  // on 1,000 hosts of 10 steps that was 10 million comparisons per read (the page polls it).
+  const stepsOf = new Map<number, typeof steps>();
+  for (const s of steps) {
+    const of = stepsOf.get(s.ordinal);
+    if (of) of.push(s);
+    else stepsOf.set(s.ordinal, [s]);
+  }
   return {
     ...runHeadView(run, row.launcherName),
     ...(row.day && expiredBefore && row.day < expiredBefore ? { outputExpired: true } : {}),
-    hosts: hosts.map((h) => runHostView(h, steps)),
+    hosts: hosts.map((h) => runHostView(h, stepsOf.get(h.ordinal) ?? [])),
     runSteps: steps.filter((s) => s.ordinal === RUN_SCOPE_ORDINAL).map(hostStepView),
   };
 }
