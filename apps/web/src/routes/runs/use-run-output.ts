@@ -100,10 +100,10 @@ function startReading(
   let subscription: { unsubscribe(): void } | null = null;
 
   /** A read, retried while it fails (the API restarting, the network gone for a moment). */
-  const read = async (input: { afterSeq?: number; beforeSeq?: number; position?: number; limit: number }) => {
+  const retrying = async <T>(fetch: () => Promise<T>): Promise<T> => {
     for (;;) {
       try {
-        const page = await trpcClient.automation.runs.output.query({ runId, ordinal, stepId, ...input });
+        const page = await fetch();
         setError(null);
         return page;
       } catch (e) {
@@ -113,6 +113,9 @@ function startReading(
       }
     }
   };
+
+  const read = (input: { afterSeq?: number; beforeSeq?: number; position?: number; limit: number }) =>
+    retrying(() => trpcClient.automation.runs.output.query({ runId, ordinal, stepId, ...input }));
 
   const pump = () => {
     while (reading.size < PARALLEL_READS && !stopped && store.ready) {
@@ -144,19 +147,7 @@ function startReading(
   };
 
   /** The tail: the loader's read when it is in flight or fresh (one request, however often the pane mounts). */
-  const readTail = async () => {
-    for (;;) {
-      try {
-        const page = await queryClient.fetchQuery(runTailOptions(runId, store.filter));
-        setError(null);
-        return page;
-      } catch (e) {
-        if (stopped) throw e;
-        setError(e);
-        await sleep(IDLE_MS * 3);
-      }
-    }
-  };
+  const readTail = () => retrying(() => queryClient.fetchQuery(runTailOptions(runId, store.filter)));
 
   void (async () => {
     const tail = store.ready ? null : await readTail();
