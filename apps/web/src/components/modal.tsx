@@ -62,3 +62,29 @@ export function Modal(props: {
     </>
   );
 }
+
+/**
+ * A form modal's footer: Cancel, and the submit button of the form `formId` (it shows
+ * "Saving…" while `busy`). Read-only, only a Close button.
+ */
+export function FormModalFooter(props: {
+  formId: string;
+  submitLabel: string;
+  busy: boolean;
+  onCancel: () => void;
+  testId?: string;
+  readOnly?: boolean;
+}) {
+  return (
+    <>
+      <button type="button" className="btn btn-outline-secondary" onClick={props.onCancel}>
+        {props.readOnly ? "Close" : "Cancel"}
+      </button>
+      {!props.readOnly && (
+        <button type="submit" form={props.formId} className="btn btn-primary" disabled={props.busy} data-testid={props.testId}>
+          {props.busy ? "Saving…" : props.submitLabel}
+        </button>
+      )}
+    </>
+  );
+}

@@ -6,7 +6,7 @@ import { useFormErrors, validate } from "../../app/errors";
 import { credentialSchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { ErrorAlert, Field, inputClass, InputField, TextareaField } from "../../components/form";
-import { Modal } from "../../components/modal";
+import { FormModalFooter, Modal } from "../../components/modal";
 import { StaleEditAlert } from "../../components/stale-edit-alert";
 
 type Kind = credentialSchemas.CredentialKindValue;
@@ -84,14 +84,13 @@ export function CredentialModal(props: { credential?: CredentialView; onClose: (
       onClose={props.onClose}
       dirty={dirty}
       footer={
-        <>
-          <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="credential-form" className="btn btn-primary" disabled={busy} data-testid="credential-submit">
-            {busy ? "Saving…" : editing ? "Save" : "Create credential"}
-          </button>
-        </>
+        <FormModalFooter
+          formId="credential-form"
+          submitLabel={editing ? "Save" : "Create credential"}
+          busy={busy}
+          onCancel={props.onClose}
+          testId="credential-submit"
+        />
       }
     >
       <form id="credential-form" onSubmit={submit} noValidate autoComplete="off">

@@ -6,7 +6,7 @@ import { targetSchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { GroupSelect, type FlatGroup } from "../../components/asset-pickers";
 import { ErrorAlert, Field, InputField } from "../../components/form";
-import { Modal } from "../../components/modal";
+import { FormModalFooter, Modal } from "../../components/modal";
 import { StaleEditAlert } from "../../components/stale-edit-alert";
 
 /** Create a group (under a parent), or rename / move / describe one (sending only what changed). */
@@ -53,14 +53,13 @@ export function GroupModal(props: {
       onClose={props.onClose}
       dirty={dirty}
       footer={
-        <>
-          <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="group-form" className="btn btn-primary" disabled={busy} data-testid="group-submit">
-            {g ? "Save" : "Create group"}
-          </button>
-        </>
+        <FormModalFooter
+          formId="group-form"
+          submitLabel={g ? "Save" : "Create group"}
+          busy={busy}
+          onCancel={props.onClose}
+          testId="group-submit"
+        />
       }
     >
       <form id="group-form" onSubmit={submit} noValidate>

@@ -7,7 +7,7 @@ import { trpc } from "../../app/trpc";
 import { GroupChecklist } from "../../components/asset-pickers";
 import { EventTypeChecklist } from "../../components/event-type-picker";
 import { ErrorAlert, Field, InputField, SelectField } from "../../components/form";
-import { Modal } from "../../components/modal";
+import { FormModalFooter, Modal } from "../../components/modal";
 import { formErrors } from "../../app/form-values";
 
 type Draft = {
@@ -78,14 +78,13 @@ export function SubscriptionModal(props: { subscription?: SubscriptionView; onCl
       onClose={props.onClose}
       dirty={JSON.stringify(draft) !== JSON.stringify(initial)}
       footer={
-        <>
-          <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="subscription-form" className="btn btn-primary" disabled={busy} data-testid="subscription-submit">
-            {busy ? "Saving…" : editing ? "Save" : "Subscribe"}
-          </button>
-        </>
+        <FormModalFooter
+          formId="subscription-form"
+          submitLabel={editing ? "Save" : "Subscribe"}
+          busy={busy}
+          onCancel={props.onClose}
+          testId="subscription-submit"
+        />
       }
     >
       <form id="subscription-form" onSubmit={submit} noValidate autoComplete="off">

@@ -7,7 +7,7 @@ import { useFormErrors, validate } from "../../app/errors";
 import { identitySchemas } from "../../app/schemas";
 import { trpc } from "../../app/trpc";
 import { ErrorAlert, InputField } from "../../components/form";
-import { Modal } from "../../components/modal";
+import { FormModalFooter, Modal } from "../../components/modal";
 import { PermissionChecklist } from "../../components/permission-checklist";
 import { StaleEditAlert } from "../../components/stale-edit-alert";
 
@@ -70,18 +70,7 @@ export function RoleModal(props: {
       size="lg"
       onClose={props.onClose}
       dirty={dirty}
-      footer={
-        <>
-          <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
-            {props.readOnly ? "Close" : "Cancel"}
-          </button>
-          {!props.readOnly && (
-            <button type="submit" form="role-form" className="btn btn-primary" disabled={pending}>
-              {pending ? "Saving…" : "Save"}
-            </button>
-          )}
-        </>
-      }
+      footer={<FormModalFooter formId="role-form" submitLabel="Save" busy={pending} onCancel={props.onClose} readOnly={props.readOnly} />}
     >
       <form id="role-form" onSubmit={submit} noValidate>
         <StaleEditAlert message={stale} onReload={() => props.onReload?.()} />

@@ -10,7 +10,7 @@ import { useMe } from "../../app/use-me";
 import { CredentialSelect, GroupChecklist } from "../../components/asset-pickers";
 import { ErrorAlert, Field, InputField, TextareaField, SelectField } from "../../components/form";
 import { LabelsEditor, type Labels } from "../../components/labels-editor";
-import { Modal } from "../../components/modal";
+import { FormModalFooter, Modal } from "../../components/modal";
 import { StaleEditAlert } from "../../components/stale-edit-alert";
 import { showToast } from "../../components/toasts";
 
@@ -171,14 +171,13 @@ export function TargetFormModal(props: {
       onClose={props.onClose}
       dirty={dirty}
       footer={
-        <>
-          <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="target-form" className="btn btn-primary" disabled={busy} data-testid="target-submit">
-            {busy ? "Saving…" : editing ? "Save" : "Add target"}
-          </button>
-        </>
+        <FormModalFooter
+          formId="target-form"
+          submitLabel={editing ? "Save" : "Add target"}
+          busy={busy}
+          onCancel={props.onClose}
+          testId="target-submit"
+        />
       }
     >
       <form id="target-form" onSubmit={submit} noValidate>

@@ -9,7 +9,7 @@ import { useMe } from "../../../app/use-me";
 import { GroupChecklist } from "../../../components/asset-pickers";
 import { EventTypeChecklist } from "../../../components/event-type-picker";
 import { ErrorAlert, Field, InputField, SelectField, TextareaField } from "../../../components/form";
-import { Modal } from "../../../components/modal";
+import { FormModalFooter, Modal } from "../../../components/modal";
 import { formErrors } from "../../../app/form-values";
 import { CHANNELS_LIST_INPUT, TEMPLATES_LIST_INPUT } from "./notification-lists";
 import { PickList } from "./pick-list";
@@ -64,14 +64,13 @@ export function RuleModal(props: { rule?: RuleView; onClose: () => void; onSaved
       onClose={props.onClose}
       dirty={JSON.stringify(draft) !== JSON.stringify(initial)}
       footer={
-        <>
-          <button type="button" className="btn btn-outline-secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="rule-form" className="btn btn-primary" disabled={busy} data-testid="rule-submit">
-            {busy ? "Saving…" : editing ? "Save" : "Create rule"}
-          </button>
-        </>
+        <FormModalFooter
+          formId="rule-form"
+          submitLabel={editing ? "Save" : "Create rule"}
+          busy={busy}
+          onCancel={props.onClose}
+          testId="rule-submit"
+        />
       }
     >
       <form id="rule-form" onSubmit={submit} noValidate autoComplete="off">
