@@ -31,52 +31,28 @@ export function DeliveriesPage() {
     <div>
       <SettingsTabs section="notifications" />
       <div className="row g-2 mb-3">
-        <div className="col-6 col-md-3">
-          <select
-            className="form-select form-select-sm"
-            aria-label="Status"
-            value={search.status ?? ""}
-            onChange={(e) => setSearch({ status: (e.target.value || undefined) as DeliveriesSearch["status"] })}
-            data-testid="filter-status"
-          >
-            <option value="">Any status</option>
-            {DELIVERY_STATUS_VALUES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="col-6 col-md-3">
-          <select
-            className="form-select form-select-sm"
-            aria-label="Channel"
-            value={search.channelId ?? ""}
-            onChange={(e) => setSearch({ channelId: e.target.value || undefined })}
-          >
-            <option value="">Any channel</option>
-            {(channels.data?.items ?? []).map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="col-6 col-md-3">
-          <select
-            className="form-select form-select-sm"
-            aria-label="Rule"
-            value={search.ruleId ?? ""}
-            onChange={(e) => setSearch({ ruleId: e.target.value || undefined })}
-          >
-            <option value="">Any rule</option>
-            {(rules.data?.items ?? []).map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          label="Status"
+          any="Any status"
+          value={search.status}
+          options={DELIVERY_STATUS_VALUES.map((s) => ({ value: s, label: s }))}
+          onChange={(v) => setSearch({ status: v as DeliveriesSearch["status"] })}
+          testId="filter-status"
+        />
+        <FilterSelect
+          label="Channel"
+          any="Any channel"
+          value={search.channelId}
+          options={(channels.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))}
+          onChange={(v) => setSearch({ channelId: v })}
+        />
+        <FilterSelect
+          label="Rule"
+          any="Any rule"
+          value={search.ruleId}
+          options={(rules.data?.items ?? []).map((r) => ({ value: r.id, label: r.name }))}
+          onChange={(v) => setSearch({ ruleId: v })}
+        />
       </div>
       <QueryTable
         query={list}
@@ -118,6 +94,35 @@ export function DeliveriesPage() {
         )}
         onPage={(page) => setSearch({ page })}
       />
+    </div>
+  );
+}
+
+/** One of the list's filters: a select whose empty choice ("Any ...") means no filter. */
+function FilterSelect(props: {
+  label: string;
+  any: string;
+  value: string | undefined;
+  options: { value: string; label: string }[];
+  onChange: (value: string | undefined) => void;
+  testId?: string;
+}) {
+  return (
+    <div className="col-6 col-md-3">
+      <select
+        className="form-select form-select-sm"
+        aria-label={props.label}
+        value={props.value ?? ""}
+        onChange={(e) => props.onChange(e.target.value || undefined)}
+        data-testid={props.testId}
+      >
+        <option value="">{props.any}</option>
+        {props.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
     </div>
   );
 }
