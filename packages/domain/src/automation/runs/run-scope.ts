@@ -176,29 +176,21 @@ function recordedStep(r: RecordedStepRow): RecordedStep {
 export async function readRunScope({ ctx, input }: SystemVerbArgs<{ runId: string; waitingOn?: string; hostless?: boolean }>) {
   const db = ctx.services.db;
   const [runSteps, aggregates, waiting] = await Promise.all([
-    db.execute<{ step_id: string; state: string; exit_code: number | null; captured: string | null; error: string | null }>(sql`
+    db.execute<RecordedStepRow>(sql`
       SELECT step_id, state, exit_code, captured, error FROM automation.run_host_steps
       WHERE run_id = ${input.runId} AND ordinal = ${RUN_SCOPE_ORDINAL}`),
     // A run without hosts has no host-steps to count and no host parked.
     input.hostless ? Promise.resolve({} as Aggregates) : runAggregates({ ctx, input: { runId: input.runId } }),
     input.waitingOn && !input.hostless
-      ? db.execute<{
-          ordinal: number;
-          step_id: string;
-          state: string;
-          exit_code: number | null;
-          captured: string | null;
-          error: string | null;
-        }>(sql`
+      ? db.execute<RecordedStepRow & { ordinal: number }>(sql`
           SELECT s.ordinal, s.step_id, s.state, s.exit_code, s.captured, s.error
           FROM automation.run_hosts h JOIN automation.run_host_steps s ON s.run_id = h.run_id AND s.ordinal = h.ordinal
           WHERE h.run_id = ${input.runId} AND h.state = 'waiting' AND h.waiting_on = ${input.waitingOn}`)
       : Promise.resolve([]),
   ]);
-  const rec = recordedStep;
   const hosts = new Map<number, Map<string, RecordedStep>>();
-  for (const r of waiting) (hosts.get(r.ordinal) ?? hosts.set(r.ordinal, new Map()).get(r.ordinal)!).set(r.step_id, rec(r));
-  return { runSteps: new Map(runSteps.map((r) => [r.step_id, rec(r)])), aggregates, waitingHosts: hosts };
+  for (const r of waiting) (hosts.get(r.ordinal) ?? hosts.set(r.ordinal, new Map()).get(r.ordinal)!).set(r.step_id, recordedStep(r));
+  return { runSteps: new Map(runSteps.map((r) => [r.step_id, recordedStep(r)])), aggregates, waitingHosts: hosts };
 }
 
 export type Aggregates = Record<string, { succeeded: number; failed: number; failedPercent: number }>;
