@@ -192,6 +192,65 @@ describe("live output over SSE", () => {
     expect(done).toEqual([...done].sort((a, b) => a - b));
   });
 
+  it("carries a write's lines on its live message exactly as stored; one too big for NOTIFY goes as its hint", async () => {
+    const stored = async (runId: string) =>
+      linesOf(await collect(runId)).map((l) => [l.seq, l.ordinal, l.stepId, l.stream, l.text] as const);
+    /** The lines the run's `run.output` messages carried, as [seq, ordinal, stepId, stream, text]; and their seqs. */
+    const heard = async (command: (gate: string) => string) => {
+      const gate = mkdtempSync(join(tmpdir(), "ops-gate-"));
+      chmodSync(gate, 0o777);
+      try {
+        const [host] = await makeTargets(1);
+        const { runId } = await admin.automation.runs.exec({ targetIds: [host!.id], command: command(gate) });
+        const carried: (readonly [number, number, string, string, string])[] = [];
+        const seqs: number[] = [];
+        const off = app.services.liveEvents!.on("run.output", runId, (m) => {
+          seqs.push(m.seq);
+          let seq = m.lines?.from ?? 0;
+          const names = { 1: "stdout", 2: "stderr", 3: "engine" } as const;
+          for (const [ordinal, stepId, streams, texts] of m.lines?.chunks ?? [])
+            texts.forEach((t, i) => carried.push([seq++, ordinal, stepId, names[streams[i] as 1 | 2 | 3], t]));
+        });
+        writeFileSync(join(gate, "go"), "");
+        const lines = await stored(runId);
+        off();
+        return { lines, carried, seqs };
+      } finally {
+        rmSync(gate, { recursive: true, force: true });
+      }
+    };
+    // Small writes through Redis: every line arrives on a message, each as stored.
+    const small = await heard(
+      (gate) => `until [ -e ${gate}/go ]; do sleep 0.05; done; for i in 1 2 3; do echo small-$i; echo err-$i >&2; sleep 0.2; done`,
+    );
+    expect(small.lines.filter((l) => l[4].startsWith("small-") || l[4].startsWith("err-"))).toHaveLength(6);
+    expect(small.carried).toEqual(small.lines.filter((l) => small.carried.some((c) => c[0] === l[0])));
+    expect(small.carried.map((c) => c[4])).toEqual(expect.arrayContaining(["small-1", "err-1", "small-3", "err-3"]));
+    // A write too big for NOTIFY (its 8,000-byte limit), with Redis gone: the hint alone
+    // goes (the step cap here is 4 KB, so the message is published as a big write's would be).
+    await redis.stop();
+    try {
+      const runId = crypto.randomUUID();
+      const got: unknown[] = [];
+      const off = app.services.liveEvents!.on("run.output", runId, (m) => got.push(m));
+      const lines = Array.from({ length: 300 }, () => "x".repeat(100));
+      app.services.live!.publish("run.output", {
+        runId,
+        seq: 300,
+        lines: { from: 1, chunks: [[0, "command", lines.map(() => 1), lines]] },
+      });
+      app.services.live!.publish("run.output", { runId, seq: 301, lines: { from: 301, chunks: [[0, "command", [2], ["tail"]]] } });
+      await expect.poll(() => got.length, { timeout: 30_000 }).toBe(2);
+      off();
+      expect(got).toEqual([
+        { runId, seq: 300 },
+        { runId, seq: 301, lines: { from: 301, chunks: [[0, "command", [2], ["tail"]]] } },
+      ]);
+    } finally {
+      await redis.start();
+    }
+  });
+
   it("still delivers live output with Redis gone, through Postgres NOTIFY", async () => {
     await redis.stop();
     try {

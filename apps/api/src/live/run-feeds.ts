@@ -1,4 +1,12 @@
-import { automationRunSchemas as s, getRun, readRunOutput, runOutputHead, type DomainContext, type LiveTopic } from "@ops/domain";
+import {
+  automationRunSchemas as s,
+  getRun,
+  readRunOutput,
+  runOutputHead,
+  type DomainContext,
+  type LivePayload,
+  type LiveTopic,
+} from "@ops/domain";
 
 type OutputLine = s.OutputLine;
 type ProgressEvent = s.ProgressEvent;
@@ -16,6 +24,7 @@ export const EVENT_LINES = 1_000;
 const PROGRESS_MIN_MS = 250;
 
 const TERMINAL = new Set<string>(s.TERMINAL_RUN_STATES);
+const STREAM_NAMES = { 1: "stdout", 2: "stderr", 3: "engine" } as const;
 
 type Waiters = Set<() => void>;
 const wakeAll = (w: Waiters) => {
@@ -55,6 +64,8 @@ type Feed = {
 
 /** One run's output on this node: one reader, however many subscribers (ADR 0012, "Live delivery"). */
 type OutputFeed = Feed & {
+  /** The head was read: messages' lines may join the window. */
+  started: boolean;
   /** Every line with seq <= head was read; those >= windowStart are in `window`. */
   head: number;
   windowStart: number;
@@ -89,12 +100,14 @@ export function createRunFeeds(ctx: DomainContext) {
   /**
    * The run's feed in `feeds` with one more subscriber, or a new one (`created`) made of
    * `fields`, woken by the live messages of `topics` and dropped from `feeds` once stopped.
+   * `take` may use a message's data itself: when it answers true, the reader is not woken.
    */
   function acquire<F extends Feed>(
     feeds: Map<string, F>,
     runId: string,
     topics: LiveTopic[],
     fields: Omit<F, keyof Feed>,
+    take?: (feed: F, topic: LiveTopic, payload: LivePayload<LiveTopic>) => boolean,
   ): { feed: F; created: boolean } {
     const existing = feeds.get(runId);
     if (existing) {
@@ -107,7 +120,11 @@ export function createRunFeeds(ctx: DomainContext) {
       feed.dirty = true;
       wakeAll(feed.wake);
     };
-    const offs = topics.map((topic) => live?.on(topic, runId, poke));
+    const offs = topics.map((topic) =>
+      live?.on(topic, runId, (payload: LivePayload<LiveTopic>) => {
+        if (!take?.(feed, topic, payload)) poke();
+      }),
+    );
     feed.stop = () => {
       offs.forEach((off) => off?.());
       feeds.delete(runId);
@@ -118,19 +135,16 @@ export function createRunFeeds(ctx: DomainContext) {
   }
 
   function acquireOutput(runId: string): OutputFeed {
-    const { feed, created } = acquire(outputs, runId, ["run.output", "run.progress"], {
-      head: 0,
-      windowStart: 1,
-      window: [],
-      ended: null,
-      failure: null,
-      ready: Promise.resolve(),
-    });
+    const fields = { started: false, head: 0, windowStart: 1, window: [], ended: null, failure: null, ready: Promise.resolve() };
+    const { feed, created } = acquire(outputs, runId, ["run.output", "run.progress"], fields, (feed, topic, payload) =>
+      topic === "run.output" ? takeLines(feed, payload as LivePayload<"run.output">) : false,
+    );
     if (!created) return feed;
     feed.ready = runOutputHead({ ctx, input: { runId } }).then(
       (head) => {
         feed.head = head;
         feed.windowStart = head + 1;
+        feed.started = true;
         void readOutput(feed);
       },
       (e: unknown) => {
@@ -140,20 +154,45 @@ export function createRunFeeds(ctx: DomainContext) {
     return feed;
   }
 
+  /** Lines after the feed's head join its window (those at or before it were had already, by a read or a message). */
+  function append(feed: OutputFeed, lines: OutputLine[]) {
+    const fresh = lines[0] && lines[0].seq <= feed.head ? lines.filter((l) => l.seq > feed.head) : lines;
+    if (fresh.length === 0) return;
+    if (feed.window.length === 0) feed.windowStart = fresh[0]!.seq;
+    feed.window.push(...fresh);
+    feed.head = fresh.at(-1)!.seq;
+    if (feed.window.length > WINDOW_LINES) {
+      feed.window = feed.window.slice(-WINDOW_LINES);
+      feed.windowStart = feed.window[0]!.seq;
+    }
+  }
+
+  /**
+   * A `run.output` message that carries its lines and follows on from the head: they join
+   * the window at once, no read (ADR 0012, "Live delivery"). Anything else (no lines, a gap:
+   * another worker's write announced first, a lost message) wakes the reader.
+   */
+  function takeLines(feed: OutputFeed, m: LivePayload<"run.output">): boolean {
+    if (!feed.started) return false;
+    if (m.seq <= feed.head) return true;
+    if (!m.lines || m.lines.from > feed.head + 1 || feed.ended) return false;
+    const lines: OutputLine[] = [];
+    let seq = m.lines.from;
+    for (const [ordinal, stepId, streams, texts] of m.lines.chunks)
+      for (let i = 0; i < texts.length; i++)
+        lines.push({ seq: seq++, ordinal, stepId, stream: STREAM_NAMES[streams[i] as 1 | 2 | 3] ?? "stdout", text: texts[i]! });
+    append(feed, lines);
+    wakeAll(feed.changed);
+    return true;
+  }
+
   async function readOutput(feed: OutputFeed) {
     while (feed.subscribers > 0 && !closed) {
       feed.dirty = false;
       try {
         const page = await readRunOutput({ ctx, input: { runId: feed.runId, afterSeq: feed.head, limit: READ_LIMIT } });
-        if (page.lines.length) {
-          if (feed.window.length === 0) feed.windowStart = page.lines[0]!.seq;
-          feed.window.push(...page.lines);
-          feed.head = page.lastSeq;
-          if (feed.window.length > WINDOW_LINES) {
-            feed.window = feed.window.slice(-WINDOW_LINES);
-            feed.windowStart = feed.window[0]!.seq;
-          }
-        }
+        append(feed, page.lines);
+        if (page.lines.length) feed.head = Math.max(feed.head, page.lastSeq);
         if (page.complete) feed.ended = page.state;
         if (page.lines.length || page.complete) wakeAll(feed.changed);
         if (page.complete) return;

@@ -1,9 +1,17 @@
 import { sql } from "drizzle-orm";
 import { RUN_SCOPE_ORDINAL } from "@ops/db";
 import type { SystemVerbArgs } from "../../context";
+import type { LivePayload } from "../../live/topics";
 import type { HostLease } from "./host-lease";
 
 export type OutputChunk = { lease: HostLease; stepId: string; streams: number[]; lines: string[] };
+
+/**
+ * A write's lines ride on its `run.output` message up to this much text (ADR 0012, "Live
+ * delivery"): a feed at the head appends them without reading them back. A bigger write
+ * announces its seq alone and feeds read it.
+ */
+const LIVE_LINES_MAX_BYTES = 64 * 1024;
 
 /**
  * Stores buffered lines of one run in one statement (ADR 0012): the hosts' leases are
@@ -79,8 +87,23 @@ export async function appendRunOutput({
   const lost = [...new Set(chunks.filter((c) => !holding.has(c.lease.ordinal)).map((c) => c.lease.ordinal))];
   const lastSeq = Number(result!.last_seq);
   // After the commit: a subscriber woken now finds the lines (ADR 0012, "Live delivery").
-  if (lastSeq > 0) ctx.services.live?.publish("run.output", { runId: input.runId, seq: lastSeq });
+  if (lastSeq > 0 && ctx.services.live) {
+    const kept = chunks.filter((c) => holding.has(c.lease.ordinal));
+    ctx.services.live.publish("run.output", { runId: input.runId, seq: lastSeq, ...liveLines(kept, lastSeq) });
+  }
   return { lost, lastSeq };
+}
+
+/** The stored chunks as a `run.output` message carries them (in seq order), or nothing when they are too big. */
+function liveLines(kept: OutputChunk[], lastSeq: number): Pick<LivePayload<"run.output">, "lines"> {
+  let bytes = 0;
+  let count = 0;
+  for (const c of kept) {
+    count += c.lines.length;
+    for (const l of c.lines) bytes += l.length;
+    if (bytes > LIVE_LINES_MAX_BYTES) return {};
+  }
+  return { lines: { from: lastSeq - count + 1, chunks: kept.map((c) => [c.lease.ordinal, c.stepId, c.streams, c.lines]) } };
 }
 
 /**
