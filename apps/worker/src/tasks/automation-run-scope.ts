@@ -3,6 +3,7 @@ import { z } from "zod";
 import { runHosts, runs, users } from "@ops/db";
 import {
   claimRunLease,
+  finishLastRunStep,
   finishRunStep,
   LEASE_RENEW_MS,
   openParamsOf,
@@ -84,24 +85,39 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
     // claim read, with each result recorded here, stay its whole view (no re-reads).
     const alone: RunScopeView | null =
       hostless && claimed.runSteps ? { runSteps: claimed.runSteps, aggregates: {}, waitingHosts: new Map() } : null;
+    const order = runScopeSteps(workflow);
     let current: string | null = stepId;
     while (current) {
       const step = workflow.steps.find((s) => s.id === current);
       if (!step) return;
       const view = alone ?? (await readRunScope({ ctx, input: { runId, waitingOn: step.id, hostless } }));
+      const last = order[order.length - 1]?.id === step.id;
       const done = view.runSteps.get(step.id);
       if (!done || !FINAL.has(done.state)) {
+        let ended = false;
+        // A run without hosts ends with its last run step's result, in the same statement:
+        // its output is stored first (the run's end gives its lease back).
+        const record: RecordResult =
+          alone && last
+            ? async (result) => {
+                await output.flush();
+                alone.runSteps.set(step.id, asRecorded(step, result));
+                const runFailed = await aloneFails(workflow, params, alone);
+                const r = await finishLastRunStep({ ctx, input: { lease, stepId: step.id, result, runFailed } });
+                ended = r.ended;
+                return r.recorded;
+              }
+            : (result) => finishRunStep({ ctx, input: { lease, stepId: step.id, result } });
         const eligible = await eligibleFor(workflow, step, params, view);
         const recorded =
           eligible && !step.disabled
-            ? await runStep(ctx, deps, lease, step, output, abort.signal, template)
-            : await skipStep(ctx, lease, step);
+            ? await runStep(ctx, deps, lease, step, output, abort.signal, template, record)
+            : await skipStep(step, record);
         await output.flush();
         if (!recorded) return; // the run's lease was taken over
         alone?.runSteps.set(step.id, recorded);
+        if (ended) return;
       }
-      const order = runScopeSteps(workflow);
-      const last = order[order.length - 1]?.id === step.id;
       // Only a run with no host to wake ends here, on its own walk.
       const runFailed =
         last && view.waitingHosts.size === 0
@@ -168,6 +184,7 @@ async function runStep(
   output: OutputBuffer,
   signal: AbortSignal,
   template: { title: string; params: Record<string, unknown> } | null,
+  record: RecordResult,
 ): Promise<RecordedStep | null> {
   // A job's step is a template over its params and the run (no target, no per-host results).
   if (template) {
@@ -192,7 +209,7 @@ async function runStep(
         truncated: false,
         captured: null,
       };
-      return recordedAs(step, result, await finishRunStep({ ctx, input: { lease, stepId: step.id, result } }));
+      return recordedAs(step, result, await record(result));
     }
   }
   const session =
@@ -214,7 +231,7 @@ async function runStep(
       signal,
       session,
       start: () => startRunStep({ ctx, input: { lease, stepId: step.id } }),
-      finish: (result) => finishRunStep({ ctx, input: { lease, stepId: step.id, result } }),
+      finish: record,
     });
     return (
       outcome && {
@@ -230,12 +247,19 @@ async function runStep(
   }
 }
 
+/** Stores a run step's result; false when the run's lease was lost before it could be. */
+type RecordResult = (result: HostStepResult) => Promise<boolean>;
+
 /** The step as recorded, or null when the run's lease was lost before it could be. */
 function recordedAs(step: WorkflowStep, r: HostStepResult, stored: boolean): RecordedStep | null {
-  return stored ? { stepId: step.id, state: r.state, exitCode: r.exitCode, captured: r.captured, error: r.error } : null;
+  return stored ? asRecorded(step, r) : null;
 }
 
-async function skipStep(ctx: SystemContext, lease: RunLease, step: WorkflowStep): Promise<RecordedStep | null> {
+function asRecorded(step: WorkflowStep, r: HostStepResult): RecordedStep {
+  return { stepId: step.id, state: r.state, exitCode: r.exitCode, captured: r.captured, error: r.error };
+}
+
+async function skipStep(step: WorkflowStep, record: RecordResult): Promise<RecordedStep | null> {
   const result: HostStepResult = {
     state: "skipped",
     exitCode: null,
@@ -245,7 +269,7 @@ async function skipStep(ctx: SystemContext, lease: RunLease, step: WorkflowStep)
     truncated: false,
     captured: null,
   };
-  return recordedAs(step, result, await finishRunStep({ ctx, input: { lease, stepId: step.id, result } }));
+  return recordedAs(step, result, await record(result));
 }
 
 /** A step on "one" target: the one it names, or the run's first host. */

@@ -5,7 +5,7 @@ import type { WorkflowDocument } from "../../schemas/automation-workflow";
 import { LEASE_MS, type HostLease } from "./host-lease";
 import type { HostStepResult } from "./record-host-step";
 import { emitRunTransition, runTransitionEvents } from "./run-events";
-import { finishRunIfDone } from "./run-flow";
+import { finishRunIfDone, finishRunStatement } from "./run-flow";
 import { emitRunTargetUnreachable } from "./run-target-unreachable";
 import { dispatchRunHosts } from "./write-run";
 import { runScopeSteps } from "./workflow-order";
@@ -225,6 +225,18 @@ export async function startRunStep({ ctx, input }: SystemVerbArgs<{ lease: RunLe
   return rows.length === 1;
 }
 
+/** The fenced UPDATE that records a run step's result (RETURNING 1 when it did). */
+function recordRunStep(lease: RunLease, stepId: string, r: HostStepResult): SQL {
+  return sql`
+      UPDATE automation.run_host_steps s SET state = ${r.state}, exit_code = ${r.exitCode}, error = ${r.error},
+        output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated}, captured = ${r.captured},
+        finished_at = now()
+      FROM automation.runs ru
+      WHERE ru.id = s.run_id AND ru.id = ${lease.runId} AND ru.epoch = ${lease.epoch} AND ru.lease_owner = ${lease.workerId}
+        AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.step_id = ${stepId} AND s.state IN ('pending', 'running')
+      RETURNING 1`;
+}
+
 /** Records a run step's result once (fenced on the run's epoch). False: the lease is gone. */
 export async function finishRunStep({
   ctx,
@@ -234,14 +246,7 @@ export async function finishRunStep({
   // One statement: the fenced result and the run's counter commit together (with the
   // unreachable event when there is one).
   const record = sql`
-    WITH s AS (
-      UPDATE automation.run_host_steps s SET state = ${r.state}, exit_code = ${r.exitCode}, error = ${r.error},
-        output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated}, captured = ${r.captured},
-        finished_at = now()
-      FROM automation.runs ru
-      WHERE ru.id = s.run_id AND ru.id = ${input.lease.runId} AND ru.epoch = ${input.lease.epoch} AND ru.lease_owner = ${input.lease.workerId}
-        AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.step_id = ${input.stepId} AND s.state IN ('pending', 'running')
-      RETURNING 1
+    WITH s AS (${recordRunStep(input.lease, input.stepId, r)}
     ), counted AS (
       UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${input.lease.runId} AND EXISTS (SELECT 1 FROM s)
     )
@@ -254,6 +259,28 @@ export async function finishRunStep({
     await emitRunTargetUnreachable(tx, input.lease.runId, unreachable);
     return true;
   });
+}
+
+/**
+ * A run without hosts, at its last run step: the step's result and the run's end (failed
+ * when `runFailed`, cancelled if asked) in one statement, fenced on the run's lease.
+ * `recorded` false: the lease is gone. `ended` false with `recorded`: the run goes on
+ * (wakeRunHosts ends it). A result that carries an unreachable target goes through
+ * finishRunStep (its event is written in the same transaction), and the run ends after.
+ */
+export async function finishLastRunStep({
+  ctx,
+  input,
+}: SystemVerbArgs<{ lease: RunLease; stepId: string; result: HostStepResult; runFailed: boolean }>): Promise<{
+  recorded: boolean;
+  ended: boolean;
+}> {
+  const { lease, stepId, result } = input;
+  if (result.state === "failed" && result.unreachable) return { recorded: await finishRunStep({ ctx, input }), ended: false };
+  const [row] = await ctx.services.db.execute<{ ended: number; recorded: number }>(
+    finishRunStatement(lease.runId, input.runFailed, lease, { cte: recordRunStep(lease, stepId, result), stepId }),
+  );
+  return { recorded: row?.recorded === 1, ended: (row?.ended ?? 0) > 0 };
 }
 
 /**
