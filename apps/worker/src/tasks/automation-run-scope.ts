@@ -50,7 +50,7 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
   const ctx = systemContext(deps, `worker ${deps.workerId}`);
   let claimed;
   try {
-    claimed = await claimRunLease({ ctx, input: { runId, workerId: deps.workerId } });
+    claimed = await claimRunLease({ ctx, input: { runId, workerId: deps.workerId, stepId } });
   } catch (e) {
     if (e instanceof RunLeaseBusy) deps.log.info({ runId, stepId }, e.message);
     throw e;
@@ -86,6 +86,8 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
     const alone: RunScopeView | null =
       hostless && claimed.runSteps ? { runSteps: claimed.runSteps, aggregates: {}, waitingHosts: new Map() } : null;
     const order = runScopeSteps(workflow);
+    // The step whose first attempt the claim has recorded as started.
+    let begun = claimed.started ? stepId : null;
     let current: string | null = stepId;
     while (current) {
       const step = workflow.steps.find((s) => s.id === current);
@@ -108,10 +110,15 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
                 return r.recorded;
               }
             : (result) => finishRunStep({ ctx, input: { lease, stepId: step.id, result } });
+        const start = () => {
+          if (begun !== step.id) return startRunStep({ ctx, input: { lease, stepId: step.id } });
+          begun = null;
+          return Promise.resolve(true);
+        };
         const eligible = await eligibleFor(workflow, step, params, view);
         const recorded =
           eligible && !step.disabled
-            ? await runStep(ctx, deps, lease, step, output, abort.signal, template, record)
+            ? await runStep(ctx, deps, lease, step, output, abort.signal, template, start, record)
             : await skipStep(step, record);
         await output.flush();
         if (!recorded) return; // the run's lease was taken over
@@ -184,6 +191,7 @@ async function runStep(
   output: OutputBuffer,
   signal: AbortSignal,
   template: { title: string; params: Record<string, unknown> } | null,
+  start: () => Promise<boolean>,
   record: RecordResult,
 ): Promise<RecordedStep | null> {
   // A job's step is a template over its params and the run (no target, no per-host results).
@@ -198,7 +206,7 @@ async function runStep(
       step = { ...step, config: renderStepConfig(step.kind, step.config, scope, step.id) };
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
-      if (!(await startRunStep({ ctx, input: { lease, stepId: step.id } }))) return null;
+      if (!(await start())) return null;
       output.push(lease, step.id, 3, `[${e.message}]`);
       const result: HostStepResult = {
         state: "failed",
@@ -230,7 +238,7 @@ async function runStep(
       output,
       signal,
       session,
-      start: () => startRunStep({ ctx, input: { lease, stepId: step.id } }),
+      start,
       finish: record,
     });
     return (

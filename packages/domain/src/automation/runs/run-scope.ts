@@ -38,7 +38,19 @@ export class RunLeaseBusy extends Error {
  * over an expired lease: a run step left running re-runs only if it is idempotent,
  * otherwise it is interrupted, as for hosts.
  */
-export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: string; workerId: string }>): Promise<{
+export async function claimRunLease({
+  ctx,
+  input,
+}: SystemVerbArgs<{
+  runId: string;
+  workerId: string;
+  /**
+   * The run step this task is for: in a run without hosts, a fresh start step that is not
+   * disabled always runs (nothing before it can make it ineligible), so the claim records
+   * its start too (`started`).
+   */
+  stepId?: string;
+}>): Promise<{
   lease: RunLease;
   workflow: WorkflowDocument;
   params: Record<string, unknown>;
@@ -48,6 +60,8 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
   hostless: boolean;
   /** The run steps recorded so far, when the claim read them (else null: read them with readRunScope). */
   runSteps: Map<string, RecordedStep> | null;
+  /** The claim recorded the start of `stepId` (its first attempt): the task runs it without startRunStep. */
+  started: boolean;
 } | null> {
   // The common case in one statement: the run is free (or its lease expired) and not
   // being cancelled; a run step a lost worker left running is settled in the same
@@ -62,6 +76,7 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
     hosts_total: number;
     workflow: WorkflowDocument;
     run_steps: RecordedStepRow[] | null;
+    started: boolean;
   }>(sql`
     WITH taken AS (
       UPDATE automation.runs r SET lease_owner = ${input.workerId}, lease_expires_at = now() + make_interval(secs => ${LEASE_MS / 1000}),
@@ -79,6 +94,17 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
         finished_at = CASE WHEN s.step_id IN (SELECT id FROM idempotent) THEN NULL ELSE now() END
       WHERE s.run_id = ${input.runId} AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.state = 'running' AND EXISTS (SELECT 1 FROM taken)
       RETURNING s.step_id, s.state, s.exit_code, s.captured, s.error
+    ), begun AS (
+      -- A fresh start step of a run without hosts, not disabled: its first attempt starts here
+      -- (rows left running are the settled ones, so the two never touch the same row).
+      UPDATE automation.run_host_steps s SET state = 'running', attempts = 1, started_at = now(), error = NULL
+      FROM taken t
+      WHERE ${input.stepId !== undefined} AND t.hosts_total = 0 AND s.run_id = t.id AND s.ordinal = ${RUN_SCOPE_ORDINAL}
+        AND s.step_id = ${input.stepId ?? null}::text AND s.state = 'pending' AND s.attempts = 0
+        AND coalesce(t.workflow->'start', jsonb_build_array(t.workflow->'steps'->0->'id')) @> jsonb_build_array(s.step_id)
+        AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(t.workflow->'steps') st
+          WHERE st->>'id' = s.step_id AND coalesce((st->>'disabled')::boolean, false))
+      RETURNING s.step_id
     ), started AS (
       -- now() is this statement's start: equal only when this statement set started_at.
       ${runTransitionEvents(sql`taken`, { where: sql`r.started_at = now()` })}
@@ -88,9 +114,11 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
       (SELECT json_agg(x) FROM (
         SELECT * FROM settled
         UNION ALL
-        SELECT s.step_id, s.state, s.exit_code, s.captured, s.error FROM automation.run_host_steps s
+        SELECT s.step_id, CASE WHEN s.step_id IN (SELECT step_id FROM begun) THEN 'running' ELSE s.state END,
+          s.exit_code, s.captured, s.error FROM automation.run_host_steps s
         WHERE s.run_id = ${input.runId} AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.step_id NOT IN (SELECT step_id FROM settled)
-      ) x) AS run_steps
+      ) x) AS run_steps,
+      EXISTS (SELECT 1 FROM begun) AS started
     FROM taken t`);
   if (fast)
     return {
@@ -101,6 +129,7 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
       title: fast.title,
       hostless: fast.hosts_total === 0,
       runSteps: new Map((fast.run_steps ?? []).map((r) => [r.step_id, recordedStep(r)])),
+      started: fast.started,
     };
   return ctx.services.db.transaction(async (tx) => {
     const [run] = await tx.execute<{
@@ -151,6 +180,7 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
       title: taken!.title,
       hostless: taken!.hosts_total === 0,
       runSteps: null,
+      started: false,
     };
   });
 }
