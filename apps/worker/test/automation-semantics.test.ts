@@ -419,4 +419,29 @@ describe("run-scope steps", () => {
       next: ["skipped", null],
     });
   });
+
+  it("a run without hosts records each worker step's attempt once, counts every step done, and writes started and succeeded once", async () => {
+    const { runId } = await createTestRun(app, {
+      targets: [],
+      workflow: { steps: [waitStep("a", 0), waitStep("b", 0)], edges: [{ from: "a", to: "b" }] },
+    });
+    const run = await finishedRun(admin, runId);
+    expect(run.state).toBe("succeeded");
+    expect(run.progress).toEqual({ done: 2, total: 2 });
+    const steps = Object.fromEntries(run.runSteps!.map((s) => [s.stepId, [s.state, s.attempts, s.startedAt !== null]]));
+    expect(steps).toEqual({ a: ["succeeded", 1, true], b: ["succeeded", 1, true] });
+    const events = await app.db.execute<{ type: string; state: string; done: number }>(sql`
+      SELECT type, payload->>'state' AS state, (payload->'counts'->>'hostStepsDone')::int AS done
+      FROM communication.domain_events WHERE object_id = ${runId} ORDER BY id`);
+    expect(events.map((e) => [e.type, e.state, e.done])).toEqual([
+      ["automation.run.started", "running", 0],
+      ["automation.run.succeeded", "succeeded", 2],
+    ]);
+    // A disabled start step is skipped: never started, no attempt.
+    const off = await finishedRun(
+      admin,
+      (await createTestRun(app, { targets: [], workflow: { steps: [waitStep("off", 0, { disabled: true })] } })).runId,
+    );
+    expect(off.runSteps!.map((s) => [s.stepId, s.state, s.attempts, s.startedAt])).toEqual([["off", "skipped", 0, null]]);
+  });
 });

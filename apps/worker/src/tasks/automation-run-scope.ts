@@ -3,6 +3,7 @@ import { z } from "zod";
 import { runHosts, runs, users } from "@ops/db";
 import {
   claimRunLease,
+  finishLastRunStep,
   finishRunStep,
   LEASE_RENEW_MS,
   openParamsOf,
@@ -49,7 +50,7 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
   const ctx = systemContext(deps, `worker ${deps.workerId}`);
   let claimed;
   try {
-    claimed = await claimRunLease({ ctx, input: { runId, workerId: deps.workerId } });
+    claimed = await claimRunLease({ ctx, input: { runId, workerId: deps.workerId, stepId } });
   } catch (e) {
     if (e instanceof RunLeaseBusy) deps.log.info({ runId, stepId }, e.message);
     throw e;
@@ -84,24 +85,46 @@ export async function handler({ runId, stepId }: z.infer<typeof payload>, deps: 
     // claim read, with each result recorded here, stay its whole view (no re-reads).
     const alone: RunScopeView | null =
       hostless && claimed.runSteps ? { runSteps: claimed.runSteps, aggregates: {}, waitingHosts: new Map() } : null;
+    const order = runScopeSteps(workflow);
+    // The step whose first attempt the claim has recorded as started.
+    let begun = claimed.started ? stepId : null;
     let current: string | null = stepId;
     while (current) {
       const step = workflow.steps.find((s) => s.id === current);
       if (!step) return;
       const view = alone ?? (await readRunScope({ ctx, input: { runId, waitingOn: step.id, hostless } }));
+      const last = order[order.length - 1]?.id === step.id;
       const done = view.runSteps.get(step.id);
       if (!done || !FINAL.has(done.state)) {
+        let ended = false;
+        // A run without hosts ends with its last run step's result, in the same statement:
+        // its output is stored first (the run's end gives its lease back).
+        const record: RecordResult =
+          alone && last
+            ? async (result) => {
+                await output.flush();
+                alone.runSteps.set(step.id, asRecorded(step, result));
+                const runFailed = await aloneFails(workflow, params, alone);
+                const r = await finishLastRunStep({ ctx, input: { lease, stepId: step.id, result, runFailed } });
+                ended = r.ended;
+                return r.recorded;
+              }
+            : (result) => finishRunStep({ ctx, input: { lease, stepId: step.id, result } });
+        const start = () => {
+          if (begun !== step.id) return startRunStep({ ctx, input: { lease, stepId: step.id } });
+          begun = null;
+          return Promise.resolve(true);
+        };
         const eligible = await eligibleFor(workflow, step, params, view);
         const recorded =
           eligible && !step.disabled
-            ? await runStep(ctx, deps, lease, step, output, abort.signal, template)
-            : await skipStep(ctx, lease, step);
+            ? await runStep(ctx, deps, lease, step, output, abort.signal, template, start, record)
+            : await skipStep(step, record);
         await output.flush();
         if (!recorded) return; // the run's lease was taken over
         alone?.runSteps.set(step.id, recorded);
+        if (ended) return;
       }
-      const order = runScopeSteps(workflow);
-      const last = order[order.length - 1]?.id === step.id;
       // Only a run with no host to wake ends here, on its own walk.
       const runFailed =
         last && view.waitingHosts.size === 0
@@ -168,6 +191,8 @@ async function runStep(
   output: OutputBuffer,
   signal: AbortSignal,
   template: { title: string; params: Record<string, unknown> } | null,
+  start: () => Promise<boolean>,
+  record: RecordResult,
 ): Promise<RecordedStep | null> {
   // A job's step is a template over its params and the run (no target, no per-host results).
   if (template) {
@@ -181,7 +206,7 @@ async function runStep(
       step = { ...step, config: renderStepConfig(step.kind, step.config, scope, step.id) };
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
-      if (!(await startRunStep({ ctx, input: { lease, stepId: step.id } }))) return null;
+      if (!(await start())) return null;
       output.push(lease, step.id, 3, `[${e.message}]`);
       const result: HostStepResult = {
         state: "failed",
@@ -192,7 +217,7 @@ async function runStep(
         truncated: false,
         captured: null,
       };
-      return recordedAs(step, result, await finishRunStep({ ctx, input: { lease, stepId: step.id, result } }));
+      return recordedAs(step, result, await record(result));
     }
   }
   const session =
@@ -213,8 +238,8 @@ async function runStep(
       output,
       signal,
       session,
-      start: () => startRunStep({ ctx, input: { lease, stepId: step.id } }),
-      finish: (result) => finishRunStep({ ctx, input: { lease, stepId: step.id, result } }),
+      start,
+      finish: record,
     });
     return (
       outcome && {
@@ -230,12 +255,19 @@ async function runStep(
   }
 }
 
+/** Stores a run step's result; false when the run's lease was lost before it could be. */
+type RecordResult = (result: HostStepResult) => Promise<boolean>;
+
 /** The step as recorded, or null when the run's lease was lost before it could be. */
 function recordedAs(step: WorkflowStep, r: HostStepResult, stored: boolean): RecordedStep | null {
-  return stored ? { stepId: step.id, state: r.state, exitCode: r.exitCode, captured: r.captured, error: r.error } : null;
+  return stored ? asRecorded(step, r) : null;
 }
 
-async function skipStep(ctx: SystemContext, lease: RunLease, step: WorkflowStep): Promise<RecordedStep | null> {
+function asRecorded(step: WorkflowStep, r: HostStepResult): RecordedStep {
+  return { stepId: step.id, state: r.state, exitCode: r.exitCode, captured: r.captured, error: r.error };
+}
+
+async function skipStep(step: WorkflowStep, record: RecordResult): Promise<RecordedStep | null> {
   const result: HostStepResult = {
     state: "skipped",
     exitCode: null,
@@ -245,7 +277,7 @@ async function skipStep(ctx: SystemContext, lease: RunLease, step: WorkflowStep)
     truncated: false,
     captured: null,
   };
-  return recordedAs(step, result, await finishRunStep({ ctx, input: { lease, stepId: step.id, result } }));
+  return recordedAs(step, result, await record(result));
 }
 
 /** A step on "one" target: the one it names, or the run's first host. */

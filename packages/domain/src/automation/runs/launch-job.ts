@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { appendAudit } from "../../audit/append";
+import { auditLog, type Executor } from "@ops/db";
+import { auditRow } from "../../audit/append";
 import { inTransaction, type VerbArgs } from "../../context";
 import { Invalid } from "../../errors";
 import { launchValuesSchema, secretParamNames, type ParamDefinition } from "../../schemas/automation-params";
@@ -8,7 +9,7 @@ import { eventActor } from "../../communication/emit-event";
 import { assertMayUseCredentials, emitRunCredentialsUsed } from "./credential-use";
 import { planLaunch } from "./launch-plan";
 import { sealRunParams } from "./run-params";
-import { writeRun } from "./write-run";
+import { writeRun, type RunToWrite } from "./write-run";
 
 /**
  * Launches a job (issue 7, point 4): its pinned or latest version, values checked against
@@ -31,36 +32,47 @@ export async function launchJob({ ctx, input }: VerbArgs<LaunchInput>) {
   assertMayUseCredentials(ctx.principal, plan.hosts, plan.usesBecome);
   const runId = randomUUID();
   const secrets = secretParamNames(definition.params);
+  const run: RunToWrite = {
+    id: runId,
+    kind: "job",
+    jobId: plan.jobId,
+    jobVersion: plan.version,
+    workflow: definition.workflow,
+    params: sealRunParams(ctx.services.masterKeys, runId, values, secrets),
+    title: definition.name,
+    parallelism: definition.parallelism,
+    failureThreshold: definition.failureThreshold,
+    exclusive: definition.exclusive,
+    timeoutSeconds: definition.timeoutSeconds,
+    hosts: plan.hosts,
+    launchedBy: ctx.principal?.userId ?? null,
+  };
+  // The run, its queue job and its audit entry are one statement: one round trip, one commit.
+  const audit = (db: Executor) =>
+    db
+      .insert(auditLog)
+      .values(
+        auditRow(ctx, {
+          action: "automation.runs.launch",
+          objectType: "run",
+          objectId: runId,
+          changes: {
+            job: plan.jobId,
+            version: plan.version,
+            selector: plan.selector,
+            hosts: plan.hosts.length,
+            params: auditableValues(definition.params, values),
+          },
+        }),
+      )
+      .getSQL();
+  // A run without hosts signs in nowhere: nothing else to write with it.
+  if (plan.hosts.length === 0) {
+    await writeRun(ctx.services.db, run, { also: [audit(ctx.services.db)] });
+    return { runId, hosts: 0 };
+  }
   return inTransaction(ctx, async (tx) => {
-    // The run's writes and its audit entry are sent together (one round trip).
-    const written = writeRun(tx, {
-      id: runId,
-      kind: "job",
-      jobId: plan.jobId,
-      jobVersion: plan.version,
-      workflow: definition.workflow,
-      params: sealRunParams(ctx.services.masterKeys, runId, values, secrets),
-      title: definition.name,
-      parallelism: definition.parallelism,
-      failureThreshold: definition.failureThreshold,
-      exclusive: definition.exclusive,
-      timeoutSeconds: definition.timeoutSeconds,
-      hosts: plan.hosts,
-      launchedBy: ctx.principal?.userId ?? null,
-    });
-    const audited = appendAudit(tx, ctx, {
-      action: "automation.runs.launch",
-      objectType: "run",
-      objectId: runId,
-      changes: {
-        job: plan.jobId,
-        version: plan.version,
-        selector: plan.selector,
-        hosts: plan.hosts.length,
-        params: auditableValues(definition.params, values),
-      },
-    });
-    await Promise.all([written, audited]);
+    await writeRun(tx, run, { also: [audit(tx)] });
     await emitRunCredentialsUsed(tx, {
       runId,
       title: definition.name,

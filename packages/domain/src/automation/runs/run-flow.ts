@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { RUN_SCOPE_ORDINAL, type Executor } from "@ops/db";
 import { runTransitionEvents } from "./run-events";
 import { enqueueRunScope } from "./write-run";
@@ -75,11 +75,28 @@ export async function finishRunIfDone(
   runStepFailed = false,
   lease?: { epoch: number; workerId: string },
 ): Promise<boolean> {
-  const rows = await tx.execute(sql`
-    WITH finishing AS (
+  const [row] = await tx.execute<{ ended: number }>(finishRunStatement(runId, runStepFailed, lease));
+  return (row?.ended ?? 0) > 0;
+}
+
+/**
+ * finishRunIfDone's statement. `recorded`: a CTE (named `recorded`, one row when it
+ * recorded the run step `stepId`) that records a run step's result in the same statement
+ * (a run without hosts ends with its last run step's result): the run ends only if it did,
+ * and the result is counted as done either way. Answers `ended` and `recorded` counts.
+ */
+export function finishRunStatement(
+  runId: string,
+  runStepFailed: boolean,
+  lease?: { epoch: number; workerId: string },
+  recorded?: { cte: SQL; stepId: string },
+): SQL {
+  return sql`
+    WITH ${recorded ? sql`recorded AS (${recorded.cte}), ` : sql``}finishing AS (
       SELECT r.id, r.cancel_requested_at IS NOT NULL AS cancelling FROM automation.runs r
       WHERE r.id = ${runId} AND r.state IN ('queued', 'running')
         ${lease ? sql`AND r.epoch = ${lease.epoch} AND r.lease_owner = ${lease.workerId}` : sql``}
+        ${recorded ? sql`AND EXISTS (SELECT 1 FROM recorded)` : sql``}
         AND NOT EXISTS (SELECT 1 FROM automation.run_hosts h WHERE h.run_id = r.id AND h.state IN ('pending', 'running', 'waiting'))
     ), steps AS (
       -- Run steps never reached are skipped. A run step still running when a cancel ends the
@@ -89,20 +106,28 @@ export async function finishRunIfDone(
         error = CASE WHEN s.state = 'running' THEN 'cancelled: the run was cancelled while this step ran' END, finished_at = now()
       FROM finishing f
       WHERE s.run_id = f.id AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND (s.state = 'pending' OR (s.state = 'running' AND f.cancelling))
+        ${recorded ? sql`AND s.step_id <> ${recorded.stepId}` : sql``}
       RETURNING 1
     ), done AS (
       UPDATE automation.runs r SET finished_at = now(),
         state = CASE WHEN r.cancel_requested_at IS NOT NULL THEN 'cancelled'
                      WHEN r.hosts_failed > 0 OR ${runStepFailed} THEN 'failed' ELSE 'succeeded' END,
         lease_owner = NULL, lease_expires_at = NULL,
-        host_steps_done = r.host_steps_done + (SELECT count(*) FROM steps)
+        host_steps_done = r.host_steps_done + (SELECT count(*) FROM steps)${recorded ? sql` + (SELECT count(*) FROM recorded)` : sql``}
       WHERE r.id IN (SELECT id FROM finishing) AND r.state IN ('queued', 'running')
       RETURNING r.*
-    ), locks AS (
+    ), ${
+      recorded
+        ? sql`counted AS (
+      -- Recorded, but the run goes on (not expected for a run without hosts): counted all the same.
+      UPDATE automation.runs SET host_steps_done = host_steps_done + 1
+      WHERE id = ${runId} AND EXISTS (SELECT 1 FROM recorded) AND NOT EXISTS (SELECT 1 FROM finishing)
+    ), `
+        : sql``
+    }locks AS (
       DELETE FROM automation.host_locks WHERE run_id IN (SELECT id FROM done)
     ), event AS (
       ${runTransitionEvents(sql`done`)}
     )
-    SELECT id FROM done`);
-  return rows.length > 0;
+    SELECT (SELECT count(*) FROM done)::int AS ended, ${recorded ? sql`(SELECT count(*) FROM recorded)` : sql`0`}::int AS recorded`;
 }

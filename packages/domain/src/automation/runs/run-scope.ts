@@ -5,7 +5,7 @@ import type { WorkflowDocument } from "../../schemas/automation-workflow";
 import { LEASE_MS, type HostLease } from "./host-lease";
 import type { HostStepResult } from "./record-host-step";
 import { emitRunTransition, runTransitionEvents } from "./run-events";
-import { finishRunIfDone } from "./run-flow";
+import { finishRunIfDone, finishRunStatement } from "./run-flow";
 import { emitRunTargetUnreachable } from "./run-target-unreachable";
 import { dispatchRunHosts } from "./write-run";
 import { runScopeSteps } from "./workflow-order";
@@ -38,7 +38,19 @@ export class RunLeaseBusy extends Error {
  * over an expired lease: a run step left running re-runs only if it is idempotent,
  * otherwise it is interrupted, as for hosts.
  */
-export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: string; workerId: string }>): Promise<{
+export async function claimRunLease({
+  ctx,
+  input,
+}: SystemVerbArgs<{
+  runId: string;
+  workerId: string;
+  /**
+   * The run step this task is for: in a run without hosts, a fresh start step that is not
+   * disabled always runs (nothing before it can make it ineligible), so the claim records
+   * its start too (`started`).
+   */
+  stepId?: string;
+}>): Promise<{
   lease: RunLease;
   workflow: WorkflowDocument;
   params: Record<string, unknown>;
@@ -48,6 +60,8 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
   hostless: boolean;
   /** The run steps recorded so far, when the claim read them (else null: read them with readRunScope). */
   runSteps: Map<string, RecordedStep> | null;
+  /** The claim recorded the start of `stepId` (its first attempt): the task runs it without startRunStep. */
+  started: boolean;
 } | null> {
   // The common case in one statement: the run is free (or its lease expired) and not
   // being cancelled; a run step a lost worker left running is settled in the same
@@ -62,6 +76,7 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
     hosts_total: number;
     workflow: WorkflowDocument;
     run_steps: RecordedStepRow[] | null;
+    started: boolean;
   }>(sql`
     WITH taken AS (
       UPDATE automation.runs r SET lease_owner = ${input.workerId}, lease_expires_at = now() + make_interval(secs => ${LEASE_MS / 1000}),
@@ -79,6 +94,17 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
         finished_at = CASE WHEN s.step_id IN (SELECT id FROM idempotent) THEN NULL ELSE now() END
       WHERE s.run_id = ${input.runId} AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.state = 'running' AND EXISTS (SELECT 1 FROM taken)
       RETURNING s.step_id, s.state, s.exit_code, s.captured, s.error
+    ), begun AS (
+      -- A fresh start step of a run without hosts, not disabled: its first attempt starts here
+      -- (rows left running are the settled ones, so the two never touch the same row).
+      UPDATE automation.run_host_steps s SET state = 'running', attempts = 1, started_at = now(), error = NULL
+      FROM taken t
+      WHERE ${input.stepId !== undefined} AND t.hosts_total = 0 AND s.run_id = t.id AND s.ordinal = ${RUN_SCOPE_ORDINAL}
+        AND s.step_id = ${input.stepId ?? null}::text AND s.state = 'pending' AND s.attempts = 0
+        AND coalesce(t.workflow->'start', jsonb_build_array(t.workflow->'steps'->0->'id')) @> jsonb_build_array(s.step_id)
+        AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(t.workflow->'steps') st
+          WHERE st->>'id' = s.step_id AND coalesce((st->>'disabled')::boolean, false))
+      RETURNING s.step_id
     ), started AS (
       -- now() is this statement's start: equal only when this statement set started_at.
       ${runTransitionEvents(sql`taken`, { where: sql`r.started_at = now()` })}
@@ -88,9 +114,11 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
       (SELECT json_agg(x) FROM (
         SELECT * FROM settled
         UNION ALL
-        SELECT s.step_id, s.state, s.exit_code, s.captured, s.error FROM automation.run_host_steps s
+        SELECT s.step_id, CASE WHEN s.step_id IN (SELECT step_id FROM begun) THEN 'running' ELSE s.state END,
+          s.exit_code, s.captured, s.error FROM automation.run_host_steps s
         WHERE s.run_id = ${input.runId} AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.step_id NOT IN (SELECT step_id FROM settled)
-      ) x) AS run_steps
+      ) x) AS run_steps,
+      EXISTS (SELECT 1 FROM begun) AS started
     FROM taken t`);
   if (fast)
     return {
@@ -101,6 +129,7 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
       title: fast.title,
       hostless: fast.hosts_total === 0,
       runSteps: new Map((fast.run_steps ?? []).map((r) => [r.step_id, recordedStep(r)])),
+      started: fast.started,
     };
   return ctx.services.db.transaction(async (tx) => {
     const [run] = await tx.execute<{
@@ -151,6 +180,7 @@ export async function claimRunLease({ ctx, input }: SystemVerbArgs<{ runId: stri
       title: taken!.title,
       hostless: taken!.hosts_total === 0,
       runSteps: null,
+      started: false,
     };
   });
 }
@@ -225,6 +255,18 @@ export async function startRunStep({ ctx, input }: SystemVerbArgs<{ lease: RunLe
   return rows.length === 1;
 }
 
+/** The fenced UPDATE that records a run step's result (RETURNING 1 when it did). */
+function recordRunStep(lease: RunLease, stepId: string, r: HostStepResult): SQL {
+  return sql`
+      UPDATE automation.run_host_steps s SET state = ${r.state}, exit_code = ${r.exitCode}, error = ${r.error},
+        output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated}, captured = ${r.captured},
+        finished_at = now()
+      FROM automation.runs ru
+      WHERE ru.id = s.run_id AND ru.id = ${lease.runId} AND ru.epoch = ${lease.epoch} AND ru.lease_owner = ${lease.workerId}
+        AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.step_id = ${stepId} AND s.state IN ('pending', 'running')
+      RETURNING 1`;
+}
+
 /** Records a run step's result once (fenced on the run's epoch). False: the lease is gone. */
 export async function finishRunStep({
   ctx,
@@ -234,14 +276,7 @@ export async function finishRunStep({
   // One statement: the fenced result and the run's counter commit together (with the
   // unreachable event when there is one).
   const record = sql`
-    WITH s AS (
-      UPDATE automation.run_host_steps s SET state = ${r.state}, exit_code = ${r.exitCode}, error = ${r.error},
-        output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated}, captured = ${r.captured},
-        finished_at = now()
-      FROM automation.runs ru
-      WHERE ru.id = s.run_id AND ru.id = ${input.lease.runId} AND ru.epoch = ${input.lease.epoch} AND ru.lease_owner = ${input.lease.workerId}
-        AND s.ordinal = ${RUN_SCOPE_ORDINAL} AND s.step_id = ${input.stepId} AND s.state IN ('pending', 'running')
-      RETURNING 1
+    WITH s AS (${recordRunStep(input.lease, input.stepId, r)}
     ), counted AS (
       UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${input.lease.runId} AND EXISTS (SELECT 1 FROM s)
     )
@@ -254,6 +289,28 @@ export async function finishRunStep({
     await emitRunTargetUnreachable(tx, input.lease.runId, unreachable);
     return true;
   });
+}
+
+/**
+ * A run without hosts, at its last run step: the step's result and the run's end (failed
+ * when `runFailed`, cancelled if asked) in one statement, fenced on the run's lease.
+ * `recorded` false: the lease is gone. `ended` false with `recorded`: the run goes on
+ * (wakeRunHosts ends it). A result that carries an unreachable target goes through
+ * finishRunStep (its event is written in the same transaction), and the run ends after.
+ */
+export async function finishLastRunStep({
+  ctx,
+  input,
+}: SystemVerbArgs<{ lease: RunLease; stepId: string; result: HostStepResult; runFailed: boolean }>): Promise<{
+  recorded: boolean;
+  ended: boolean;
+}> {
+  const { lease, stepId, result } = input;
+  if (result.state === "failed" && result.unreachable) return { recorded: await finishRunStep({ ctx, input }), ended: false };
+  const [row] = await ctx.services.db.execute<{ ended: number; recorded: number }>(
+    finishRunStatement(lease.runId, input.runFailed, lease, { cte: recordRunStep(lease, stepId, result), stepId }),
+  );
+  return { recorded: row?.recorded === 1, ended: (row?.ended ?? 0) > 0 };
 }
 
 /**

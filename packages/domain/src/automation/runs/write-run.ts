@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { RUN_SCOPE_ORDINAL, runHosts, runHostSteps, runOutputCursors, runs, type Executor } from "@ops/db";
-import { enqueueTask, enqueueTasks } from "../../queue/enqueue";
+import { addJobCall, addJobsCall, enqueueTask, enqueueTasks } from "../../queue/enqueue";
 import { isRunScope, type WorkflowDocument } from "../../schemas/automation-workflow";
 import { runScopeSteps } from "./workflow-order";
 
@@ -38,13 +38,15 @@ export type RunToWrite = {
 export type RecordedHostStep = Omit<typeof runHostSteps.$inferSelect, "runId">;
 
 /**
- * Writes a run with its hosts and host-steps and dispatches it, in the caller's
- * transaction (DESIGN.md decision 4): shared by ad-hoc commands, launches, reruns and
- * resumes. Per-host steps get one host-step row per host; run-scope steps (ADR 0012) get
- * one row at RUN_SCOPE_ORDINAL. A run without hosts starts at its first run-scope step
- * directly (a worker-only job), with no claim at all.
+ * Writes a run with its hosts and host-steps and dispatches it, in one statement (DESIGN.md
+ * decision 4: the run and its queue job commit together), in the caller's transaction if
+ * it has one: shared by ad-hoc commands, launches, reruns and resumes. Per-host steps get
+ * one host-step row per host; run-scope steps (ADR 0012) get one row at RUN_SCOPE_ORDINAL.
+ * A run without hosts starts at its first run-scope step directly (a worker-only job), with
+ * no claim at all. `also`: more INSERTs that commit with the run (a launch's audit entry),
+ * so a launch is one statement and one commit.
  */
-export async function writeRun(tx: Executor, input: RunToWrite): Promise<{ runId: string }> {
+export async function writeRun(tx: Executor, input: RunToWrite, opts: { also?: SQL[] } = {}): Promise<{ runId: string }> {
   const runId = input.id ?? randomUUID();
   const doc = input.workflow;
   const scoped = doc.steps.filter((s) => isRunScope(doc, s.id)).map((s) => s.id);
@@ -52,51 +54,68 @@ export async function writeRun(tx: Executor, input: RunToWrite): Promise<{ runId
   const hostCount = input.hosts.length;
   const barriers = runScopeSteps(doc);
   const nothingToDo = hostCount === 0 && barriers.length === 0;
-  // Sent together (pipelined, in this order, one round trip): each statement is issued
-  // here, in order, and awaited at the end.
-  const writes: Promise<unknown>[] = [];
-  const issue = (q: PromiseLike<unknown>) => void writes.push(Promise.resolve(q.then((r) => r)));
-  issue(
-    tx.insert(runs).values({
-      id: runId,
-      kind: input.kind,
-      jobId: input.jobId ?? null,
-      jobVersion: input.jobVersion ?? null,
-      parentRunId: input.parentRunId ?? null,
-      workflow: doc as unknown as Record<string, unknown>,
-      params: input.params ?? {},
-      title: input.title,
-      parallelism: input.parallelism,
-      failureThreshold: input.failureThreshold ?? null,
-      exclusive: input.exclusive ?? "off",
-      hostsTotal: hostCount,
-      hostStepsTotal: hostCount * perHost.length + scoped.length,
-      hostStepsDone: input.recorded?.length ?? 0,
-      launchedBy: input.launchedBy,
-      deadlineAt: input.timeoutSeconds === null ? null : sql`now() + make_interval(secs => ${input.timeoutSeconds})`,
-      ...(nothingToDo ? { state: "succeeded" as const, startedAt: sql`now()`, finishedAt: sql`now()` } : {}),
-    }),
-  );
+  // Resumed host-steps are copied over the fresh rows, so the job goes after that copy.
+  const recorded = hostCount > 0 && (input.recorded?.length ?? 0) > 0;
+  const ctes: SQL[] = [
+    sql`run AS (${tx
+      .insert(runs)
+      .values({
+        id: runId,
+        kind: input.kind,
+        jobId: input.jobId ?? null,
+        jobVersion: input.jobVersion ?? null,
+        parentRunId: input.parentRunId ?? null,
+        workflow: doc as unknown as Record<string, unknown>,
+        params: input.params ?? {},
+        title: input.title,
+        parallelism: input.parallelism,
+        failureThreshold: input.failureThreshold ?? null,
+        exclusive: input.exclusive ?? "off",
+        hostsTotal: hostCount,
+        hostStepsTotal: hostCount * perHost.length + scoped.length,
+        hostStepsDone: input.recorded?.length ?? 0,
+        launchedBy: input.launchedBy,
+        deadlineAt: input.timeoutSeconds === null ? null : sql`now() + make_interval(secs => ${input.timeoutSeconds})`,
+        ...(nothingToDo ? { state: "succeeded" as const, startedAt: sql`now()`, finishedAt: sql`now()` } : {}),
+      })
+      .getSQL()})`,
+    sql`cursor AS (INSERT INTO ${runOutputCursors} (run_id) VALUES (${runId}))`,
+  ];
   if (hostCount > 0) {
-    issue(tx.insert(runHosts).values(input.hosts.map((t, ordinal) => ({ runId, ordinal, targetId: t.id, targetName: t.name }))));
-    // hosts x steps rows can pass the bind-parameter limit: let Postgres make them.
+    const hosts = JSON.stringify(input.hosts.map((t) => ({ id: t.id, name: t.name })));
+    ctes.push(sql`hosts AS (INSERT INTO ${runHosts} (run_id, ordinal, target_id, target_name)
+      SELECT ${runId}::uuid, (h.n - 1)::int, (h.t->>'id')::uuid, h.t->>'name' FROM json_array_elements(${hosts}::json) WITH ORDINALITY AS h(t, n))`);
+    // hosts x steps rows: Postgres makes them (a VALUES list can pass the bind-parameter limit).
     if (perHost.length)
-      issue(
-        tx.execute(sql`INSERT INTO ${runHostSteps} (run_id, ordinal, step_id)
-        SELECT ${runId}::uuid, o, s FROM generate_series(0, ${hostCount - 1}::int) o,
-          json_array_elements_text(${JSON.stringify(perHost)}::json) s`),
-      );
-    if (input.recorded?.length) {
-      await Promise.all(writes.splice(0));
-      await markRecorded(tx, runId, input.recorded);
-    }
+      ctes.push(sql`host_steps AS (INSERT INTO ${runHostSteps} (run_id, ordinal, step_id)
+        SELECT ${runId}::uuid, o, s FROM generate_series(0, ${hostCount - 1}::int) o, json_array_elements_text(${JSON.stringify(perHost)}::json) s)`);
   }
-  if (scoped.length) issue(tx.insert(runHostSteps).values(scoped.map((stepId) => ({ runId, ordinal: RUN_SCOPE_ORDINAL, stepId }))));
-  issue(tx.insert(runOutputCursors).values({ runId }));
-  if (hostCount > 0) writes.push(dispatchRunHosts(tx, runId, hostCount, input.parallelism));
-  else if (barriers.length > 0) writes.push(enqueueRunScope(tx, runId, barriers[0]!.id));
-  await Promise.all(writes);
+  if (scoped.length)
+    ctes.push(sql`run_steps AS (INSERT INTO ${runHostSteps} (run_id, ordinal, step_id)
+      SELECT ${runId}::uuid, ${RUN_SCOPE_ORDINAL}::int, s FROM json_array_elements_text(${JSON.stringify(scoped)}::json) s)`);
+  (opts.also ?? []).forEach((q, i) => ctes.push(sql`also_${sql.raw(String(i))} AS (${q})`));
+  const dispatch = recorded ? null : dispatchCall(runId, input, barriers[0]?.id ?? null);
+  await tx.execute(sql`WITH ${sql.join(ctes, sql`, `)}
+    SELECT ${dispatch ? sql`(SELECT count(*) FROM ${dispatch} AS queued)` : sql`0`}::int AS queued`);
+  if (recorded) {
+    await markRecorded(tx, runId, input.recorded!);
+    await dispatchRunHosts(tx, runId, hostCount, input.parallelism);
+  }
   return { runId };
+}
+
+/** The queue job(s) a new run starts with: host workers, or its first run-scope step; null for none. */
+function dispatchCall(runId: string, input: RunToWrite, firstBarrier: string | null): SQL | null {
+  if (input.hosts.length > 0)
+    return addJobsCall("automation:run-hosts", runHostsPayloads(runId, input.hosts.length, input.parallelism), RUN_JOB);
+  if (firstBarrier) return addJobCall("automation:run-scope", { runId, stepId: firstBarrier }, runScopeJob(runId, firstBarrier));
+  return null;
+}
+
+const RUN_JOB = { maxAttempts: 5 };
+
+function runScopeJob(runId: string, stepId: string) {
+  return { ...RUN_JOB, jobKey: `run-scope:${runId}:${stepId}` };
 }
 
 /**
@@ -104,19 +123,19 @@ export async function writeRun(tx: Executor, input: RunToWrite): Promise<{ runId
  * and no more than the run's parallelism can keep busy: a task beyond that finds no free
  * slot and only polls, taking the run row lock each time.
  */
-export async function dispatchRunHosts(tx: Executor, runId: string, hosts: number, parallelism: number): Promise<void> {
+function runHostsPayloads(runId: string, hosts: number, parallelism: number) {
   const dispatch = Math.max(1, Math.min(MAX_DISPATCH, Math.ceil(Math.min(hosts, parallelism) / RUN_HOST_BATCH)));
-  await enqueueTasks(
-    tx,
-    "automation:run-hosts",
-    Array.from({ length: dispatch }, () => ({ runId })),
-    { maxAttempts: 5 },
-  );
+  return Array.from({ length: dispatch }, () => ({ runId }));
+}
+
+/** Host workers for `hosts` hosts of a run (runHostsPayloads says how many). */
+export async function dispatchRunHosts(tx: Executor, runId: string, hosts: number, parallelism: number): Promise<void> {
+  await enqueueTasks(tx, "automation:run-hosts", runHostsPayloads(runId, hosts, parallelism), RUN_JOB);
 }
 
 /** One run-scope task per (run, step): the job key makes a second enqueue a no-op. */
 export async function enqueueRunScope(tx: Executor, runId: string, stepId: string): Promise<void> {
-  await enqueueTask(tx, "automation:run-scope", { runId, stepId }, { maxAttempts: 5, jobKey: `run-scope:${runId}:${stepId}` });
+  await enqueueTask(tx, "automation:run-scope", { runId, stepId }, runScopeJob(runId, stepId));
 }
 
 /** Copies finished host-steps (resume) over the fresh rows, 2,000 at a time. */
