@@ -443,5 +443,20 @@ describe("run-scope steps", () => {
       (await createTestRun(app, { targets: [], workflow: { steps: [waitStep("off", 0, { disabled: true })] } })).runId,
     );
     expect(off.runSteps!.map((s) => [s.stepId, s.state, s.attempts, s.startedAt])).toEqual([["off", "skipped", 0, null]]);
+    // ...and passed through: the step after it runs, as after a disabled step on a host.
+    const through = await finishedRun(
+      admin,
+      (
+        await createTestRun(app, {
+          targets: [],
+          workflow: { steps: [waitStep("off", 0, { disabled: true }), waitStep("then", 0)], edges: [{ from: "off", to: "then" }] },
+        })
+      ).runId,
+    );
+    expect(through.state).toBe("succeeded");
+    expect(through.runSteps!.map((s) => [s.stepId, s.state, s.attempts]).sort()).toEqual([
+      ["off", "skipped", 0],
+      ["then", "succeeded", 1],
+    ]);
   });
 });

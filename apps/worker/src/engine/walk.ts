@@ -135,9 +135,12 @@ export async function planHost(doc: WorkflowDocument, walk: HostWalk): Promise<W
     if (!cancelled) aggregates ??= (await walk.aggregates?.()) ?? {};
     const eligible = eligibleNow(step);
     if (walk.stopAt === step.id) return { state: "at", stepId: step.id, eligible };
+    // A disabled run step's recorded result is its skip: the flow still goes on through it.
     outcomes.set(
       step.id,
-      eligible && recorded ? recorded : { state: "skipped", exitCode: null, output: "", passThrough: eligible && step.disabled },
+      eligible && recorded && !step.disabled
+        ? recorded
+        : { state: "skipped", exitCode: null, output: "", passThrough: eligible && step.disabled },
     );
   }
   await runSegment(segment);
