@@ -50,7 +50,9 @@ export async function startServer(config: Config, log: Logger, opts: { withWorke
   // checkpoint: as long as the disk takes, many seconds on a busy one) is waited for
   // after them, whatever it takes, so a slow disk neither fails a clean stop nor leaves
   // an orphaned Postgres. Resolves false when our part ran late.
+  let stopping = false;
   const stop = async (): Promise<boolean> => {
+    stopping = true;
     const t0 = Date.now();
     const ours = (async () => {
       // Open SSE streams would hold server.close() until the timeout: end them first.
@@ -96,7 +98,24 @@ export async function startServer(config: Config, log: Logger, opts: { withWorke
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     if (opts.withWorker) {
-      worker = await startWorker({
+      const startEmbeddedWorker = (): Promise<WorkerHandle> =>
+        startWorker({
+          ...workerSettings,
+          // Its job queue stopped by itself (a fatal error): a fresh worker takes over, as a
+          // supervisor would restart a worker process.
+          onFatal: (e) => {
+            if (stopping) return;
+            log.error({ err: e.message }, "the embedded worker's job queue stopped; starting a new worker");
+            const old = worker;
+            worker = null;
+            void (async () => {
+              await old?.stop().catch(() => {});
+              if (stopping) return;
+              worker = await startEmbeddedWorker();
+            })().catch((err: Error) => log.fatal({ err: err.message }, "the embedded worker could not be started again"));
+          },
+        });
+      const workerSettings = {
         databaseUrl,
         db: services.db,
         identity: services.identity,
@@ -107,7 +126,8 @@ export async function startServer(config: Config, log: Logger, opts: { withWorke
         redis: config.REDIS_URL ? { url: config.REDIS_URL, prefix: config.OPS_REDIS_PREFIX } : null,
         output: outputSettingsOf(config),
         eventsRetentionDays: config.OPS_EVENTS_RETENTION_DAYS,
-      });
+      };
+      worker = await startEmbeddedWorker();
     }
     const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "localhost" : config.HOST;
     const url = `http://${host}:${port}`;

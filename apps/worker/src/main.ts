@@ -36,9 +36,15 @@ try {
     output: outputSettingsOf(config),
     eventsPollMs: config.OPS_EVENTS_POLL_MS,
     eventsRetentionDays: config.OPS_EVENTS_RETENTION_DAYS,
+    onFatal: (e) => {
+      // Exit non-zero: the supervisor (compose's restart policy, systemd) starts a fresh worker.
+      log.fatal({ err: e.message }, "the job queue stopped; exiting so this worker is restarted");
+      process.exitCode = 1;
+      setImmediate(() => shutdown("fatal")); // after `worker` below is set
+    },
   });
   let stopping = false;
-  const shutdown = (signal: string) => {
+  function shutdown(signal: string) {
     if (stopping) return;
     stopping = true;
     log.info({ signal, workerId: worker.id }, "shutting down");
@@ -49,13 +55,13 @@ try {
       .stop()
       .then(() => close())
       .then(
-        () => process.exit(0),
+        () => process.exit(), // 0, or 1 after a fatal error
         (e: Error) => {
           log.error({ err: e.message }, "stop failed");
           process.exit(1);
         },
       );
-  };
+  }
   // The graceful stop decides the exit code.
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => shutdown(signal));
 } catch (e) {

@@ -34,6 +34,8 @@ export async function startWorker(opts: {
   eventsPollMs?: number;
   /** Delivered domain events older than this many days are deleted (OPS_EVENTS_RETENTION_DAYS). */
   eventsRetentionDays?: number;
+  /** The job queue stopped by itself: this worker takes no more jobs and should exit. */
+  onFatal?: (e: Error) => void;
 }): Promise<WorkerHandle> {
   const id = `worker-${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const log = opts.log.child({ workerId: id });
@@ -113,6 +115,14 @@ export async function startWorker(opts: {
     throw e;
   }
   const started = runner;
+  let stopping = false;
+  // graphile-worker's pool ends by itself only on a fatal error (completions it still could
+  // not write after ~5 minutes of retries). A worker that went on beating without taking jobs
+  // would keep the jobs it locked from the sweeper: it is told to stop instead.
+  void started.promise.then(
+    () => !stopping && opts.onFatal?.(new Error("the job queue stopped by itself")),
+    (e: unknown) => !stopping && opts.onFatal?.(e instanceof Error ? e : new Error(String(e))),
+  );
   const reaperCtx = systemContext({ db: opts.db, masterKeys: opts.masterKeys, live }, `worker ${id} (run reaper)`);
   let lastBeatAt = performance.now(); // the registration was the first write
   const timer = setInterval(() => {
@@ -142,6 +152,7 @@ export async function startWorker(opts: {
   return {
     id,
     async stop() {
+      stopping = true;
       clearInterval(timer);
       await dispatcher.stop();
       await started.stop();
