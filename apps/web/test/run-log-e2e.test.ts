@@ -2,7 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestApp } from "../../api/test/helpers/harness";
 import { createFinishedRun, fixtureLine } from "../../api/test/helpers/run-fixture";
-import { signIn, startDashboard } from "./helpers/browser";
+import { fillSignIn, signIn, startDashboard } from "./helpers/browser";
 
 /**
  * The run page's log on a big run (issue 7): it opens at the run's end without reading
@@ -129,5 +129,21 @@ describe("run page log, 300,000 lines", () => {
       .poll(() => page.getByTestId("search-result").allTextContents(), { timeout: 60_000 })
       .toEqual([expect.stringContaining(fixtureLine("big", 4, 20_000))]);
     await page.context().close();
+  });
+
+  it("a link to a host's log opened signed out goes to sign-in, then back to that host's last lines", async () => {
+    // The page's reads start before the dashboard runs (early-reads): signed out they answer
+    // 401, and the page must still go to sign-in and come back with its filter.
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/runs/${runId}?ordinal=4`);
+    await page.waitForURL(/\/login\?redirect=/);
+    await fillSignIn(page, app.admin.email, app.admin.password);
+    await page.waitForURL((url) => url.pathname === `/runs/${runId}` && url.search.includes("ordinal=4"));
+    await expect
+      .poll(() => linesInView(page), { timeout: 60_000 })
+      .toContainEqual(expect.stringContaining(fixtureLine("big", 4, PER_HOST)));
+    expect((await linesInView(page)).every((t) => t.startsWith("big-4"))).toBe(true);
+    await context.close();
   });
 });
