@@ -1,16 +1,9 @@
 import "bootstrap/dist/css/bootstrap.min.css";
 import "./app/app.css";
-import { QueryClientProvider } from "@tanstack/react-query";
-import { RouterProvider } from "@tanstack/react-router";
-import { StrictMode } from "react";
-import { createRoot } from "react-dom/client";
-import { router } from "./router";
-import { queryClient } from "./app/trpc";
+import { startEarlyReads } from "./app/early-reads";
 
-createRoot(document.getElementById("root")!).render(
-  <StrictMode>
-    <QueryClientProvider client={queryClient}>
-      <RouterProvider router={router} />
-    </QueryClientProvider>
-  </StrictMode>,
-);
+// The page's first reads leave before the dashboard's code is evaluated: they travel while
+// it runs. The dashboard is its own chunk, downloaded beside this one (a modulepreload in
+// index.html, vite.config.ts) and evaluated once this script has ended and the reads are out.
+startEarlyReads(window.location);
+void import("./app/mount");

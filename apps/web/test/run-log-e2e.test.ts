@@ -2,7 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestApp } from "../../api/test/helpers/harness";
 import { createFinishedRun, fixtureLine } from "../../api/test/helpers/run-fixture";
-import { signIn, startDashboard } from "./helpers/browser";
+import { fillSignIn, signIn, startDashboard } from "./helpers/browser";
 
 /**
  * The run page's log on a big run (issue 7): it opens at the run's end without reading
@@ -26,14 +26,14 @@ afterAll(async () => {
   await dashboard?.close();
 });
 
-/** The run page, signed in, with the output reads it makes from its first one. */
-async function runPage(): Promise<{ page: Page; reads: Record<string, unknown>[] }> {
+/** The run page, signed in, with the output reads (and every API call) it makes from its first one. */
+async function runPage(): Promise<{ page: Page; reads: Record<string, unknown>[]; calls: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
   await signIn(page, app.url, app.admin.email, app.admin.password);
-  const reads = watchReads(page);
+  const { reads, calls } = watchReads(page);
   await page.goto(`${app.url}/runs/${runId}`);
-  return { page, reads };
+  return { page, reads, calls };
 }
 
 /** The texts of the log lines inside the log box's visible area, top to bottom. */
@@ -47,29 +47,35 @@ const linesInView = (page: Page): Promise<string[]> =>
       .map((r) => r.text);
   });
 
-/** The inputs of the `runs.output` reads the page makes. */
+/** The inputs of the `runs.output` reads the page makes, and the procedures of all its API calls. */
 function watchReads(page: Page) {
   const reads: Record<string, unknown>[] = [];
+  const calls: string[] = [];
   page.on("request", (req) => {
     const url = new URL(req.url());
     // A batch: /trpc/a,b?batch=1&input={"0": ..., "1": ...}; one call: /trpc/a?input=...
     const paths = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf("/") + 1)).split(",");
     const raw = JSON.parse(url.searchParams.get("input") ?? "{}") as Record<string, unknown>;
     const input = (url.searchParams.has("batch") ? raw : { 0: raw }) as Record<string, Record<string, unknown> | undefined>;
+    if (url.pathname.startsWith("/trpc/")) calls.push(...paths);
     paths.forEach((path, i) => {
       const v = input[String(i)];
       if (path === "automation.runs.output" && v) reads.push((v.json as Record<string, unknown> | undefined) ?? v);
     });
   });
-  return reads;
+  return { reads, calls };
 }
 
 describe("run page log, 300,000 lines", () => {
   it("opens at the last line, and reads the lines a jump to the top lands on", async () => {
-    const { page, reads } = await runPage();
+    const { page, reads, calls } = await runPage();
     await expect
       .poll(() => linesInView(page), { timeout: 60_000 })
       .toContainEqual(expect.stringContaining(fixtureLine("big", 9, PER_HOST)));
+    // Opened fresh, the page asks for the session and the run once each: the reads started
+    // before the dashboard's code ran (early-reads) are the ones its router waits for.
+    expect(calls.filter((p) => p === "identity.auth.me")).toHaveLength(1);
+    expect(calls.filter((p) => p === "automation.runs.get")).toHaveLength(1);
     expect(await page.getByTestId("log-count").textContent()).toContain("300,000 lines");
     // Only the tail was read to get there, nothing from the run's start.
     expect(reads.length).toBeGreaterThan(0);
@@ -123,5 +129,21 @@ describe("run page log, 300,000 lines", () => {
       .poll(() => page.getByTestId("search-result").allTextContents(), { timeout: 60_000 })
       .toEqual([expect.stringContaining(fixtureLine("big", 4, 20_000))]);
     await page.context().close();
+  });
+
+  it("a link to a host's log opened signed out goes to sign-in, then back to that host's last lines", async () => {
+    // The page's reads start before the dashboard runs (early-reads): signed out they answer
+    // 401, and the page must still go to sign-in and come back with its filter.
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/runs/${runId}?ordinal=4`);
+    await page.waitForURL(/\/login\?redirect=/);
+    await fillSignIn(page, app.admin.email, app.admin.password);
+    await page.waitForURL((url) => url.pathname === `/runs/${runId}` && url.search.includes("ordinal=4"));
+    await expect
+      .poll(() => linesInView(page), { timeout: 60_000 })
+      .toContainEqual(expect.stringContaining(fixtureLine("big", 4, PER_HOST)));
+    expect((await linesInView(page)).every((t) => t.startsWith("big-4"))).toBe(true);
+    await context.close();
   });
 });

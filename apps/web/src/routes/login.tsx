@@ -1,4 +1,4 @@
-import { identitySchemas } from "../app/schemas";
+import { loginInput, loginMfaInput } from "@ops/domain/schemas/identity";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { createRoute, useNavigate, useRouter } from "@tanstack/react-router";
 import { useEffect, useState, type FormEvent } from "react";
@@ -66,7 +66,7 @@ function LoginPage() {
   const submitPassword = (e: FormEvent) => {
     e.preventDefault();
     setError(null);
-    const checked = validate(identitySchemas.loginInput, { email, password });
+    const checked = validate(loginInput, { email, password });
     if (!checked.ok) return setErrors(checked.errors);
     setErrors({});
     login.mutate(checked.data);
@@ -75,7 +75,7 @@ function LoginPage() {
     e.preventDefault();
     if (!challenge) return;
     setError(null);
-    const checked = validate(identitySchemas.loginMfaInput, { challenge, code });
+    const checked = validate(loginMfaInput, { challenge, code });
     if (!checked.ok) return setErrors(checked.errors);
     setErrors({});
     loginMfa.mutate(checked.data);

@@ -1,9 +1,9 @@
+import { completeSetupInput } from "@ops/domain/schemas/identity";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { createRoute, useNavigate } from "@tanstack/react-router";
 import { useState, type FormEvent } from "react";
 import { z } from "zod";
 import { describeError, useFormErrors, validate } from "../app/errors";
-import { identitySchemas } from "../app/schemas";
 import { trpc } from "../app/trpc";
 import { ErrorAlert } from "../components/form";
 import { NewPasswordFields } from "../components/new-password-fields";
@@ -35,7 +35,7 @@ function SetupPage() {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setError(null);
-    const checked = validate(identitySchemas.completeSetupInput, { token, password });
+    const checked = validate(completeSetupInput, { token, password });
     if (!checked.ok) return setErrors(checked.errors);
     if (password !== confirm) return setErrors({ confirm: ["The passwords do not match"] });
     setErrors({});

@@ -1,9 +1,11 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { allows } from "../../app/access";
 import { requiring } from "../../app/guard";
 import { appLayoutRoute } from "../app-layout";
-import { AuditPage } from "./audit-page";
 import { auditListInput, auditSearch } from "./audit-search";
+
+// Each page is its own chunk, fetched beside its loader (the bundle holds the routes only).
+const AuditPage = lazyRouteComponent(() => import("./audit-page"), "AuditPage");
 
 export const auditRoute = createRoute({
   getParentRoute: () => appLayoutRoute,

@@ -1,9 +1,11 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { allows } from "../../app/access";
 import { requiring } from "../../app/guard";
 import { appLayoutRoute } from "../app-layout";
-import { CredentialsPage } from "./credentials-page";
 import { credentialsListInput, credentialsSearch } from "./credentials-search";
+
+// Each page is its own chunk, fetched beside its loader (the bundle holds the routes only).
+const CredentialsPage = lazyRouteComponent(() => import("./credentials-page"), "CredentialsPage");
 
 export const credentialsRoute = createRoute({
   getParentRoute: () => appLayoutRoute,

@@ -1,10 +1,12 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { allows } from "../../app/access";
 import { requiring } from "../../app/guard";
 import { appLayoutRoute } from "../app-layout";
-import { DiscoveryPage } from "./discovery-page";
 import { discoverySearch, SCANS_PAGE_SIZE, scanSearch } from "./discovery-search";
-import { ScanPage } from "./scan-page";
+
+// Each page is its own chunk, fetched beside its loader (the bundle holds the routes only).
+const DiscoveryPage = lazyRouteComponent(() => import("./discovery-page"), "DiscoveryPage");
+const ScanPage = lazyRouteComponent(() => import("./scan-page"), "ScanPage");
 
 export const discoveryRoute = createRoute({
   getParentRoute: () => appLayoutRoute,

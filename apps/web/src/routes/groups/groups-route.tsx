@@ -1,8 +1,10 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { allows } from "../../app/access";
 import { requiring } from "../../app/guard";
 import { appLayoutRoute } from "../app-layout";
-import { GroupsPage } from "./groups-page";
+
+// Each page is its own chunk, fetched beside its loader (the bundle holds the routes only).
+const GroupsPage = lazyRouteComponent(() => import("./groups-page"), "GroupsPage");
 
 export const groupsRoute = createRoute({
   getParentRoute: () => appLayoutRoute,

@@ -1,12 +1,15 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { allows } from "../../app/access";
 import { requiring } from "../../app/guard";
 import { appLayoutRoute } from "../app-layout";
-import { JobDetailPage } from "./job-detail-page";
-import { EditJobPage, NewJobPage } from "./job-editor-page";
-import { JobsPage } from "./jobs-page";
 import { jobsListInput, jobsSearch } from "./jobs-search";
-import { LaunchPage } from "./launch/launch-page";
+
+// Each page is its own chunk, fetched beside its loader (the bundle holds the routes only).
+const JobDetailPage = lazyRouteComponent(() => import("./job-detail-page"), "JobDetailPage");
+const EditJobPage = lazyRouteComponent(() => import("./job-editor-page"), "EditJobPage");
+const NewJobPage = lazyRouteComponent(() => import("./job-editor-page"), "NewJobPage");
+const JobsPage = lazyRouteComponent(() => import("./jobs-page"), "JobsPage");
+const LaunchPage = lazyRouteComponent(() => import("./launch/launch-page"), "LaunchPage");
 
 export const jobsRoute = createRoute({
   getParentRoute: () => appLayoutRoute,

@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { targetSchemas } from "../../app/schemas";
+import { labelPair } from "@ops/domain/schemas/assets-targets";
 
 export const JOBS_PAGE_SIZE = 25;
 
 export const jobsSearch = z.object({
   page: z.number().int().min(1).catch(1).default(1),
   search: z.string().trim().max(200).optional().catch(undefined),
-  labels: z.array(targetSchemas.labelPair).max(20).optional().catch(undefined),
+  labels: z.array(labelPair).max(20).optional().catch(undefined),
 });
 export type JobsSearch = z.infer<typeof jobsSearch>;
 

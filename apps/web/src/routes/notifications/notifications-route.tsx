@@ -1,7 +1,9 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { appLayoutRoute } from "../app-layout";
-import { NotificationsPage } from "./notifications-page";
 import { notificationsListInput, notificationsSearch } from "./notifications-search";
+
+// Each page is its own chunk, fetched beside its loader (the bundle holds the routes only).
+const NotificationsPage = lazyRouteComponent(() => import("./notifications-page"), "NotificationsPage");
 
 /** The caller's own in-app notifications (the bell's full list); no permission beyond signing in. */
 export const notificationsRoute = createRoute({

@@ -1,11 +1,13 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { allows } from "../../app/access";
 import { requiring } from "../../app/guard";
 import { appLayoutRoute } from "../app-layout";
-import { ProfileNotificationsPage } from "./notifications-page";
-import { MfaPage } from "./mfa-page";
-import { ProfilePage } from "./profile-page";
-import { SessionsPage } from "./sessions-page";
+
+// Each page is its own chunk, fetched beside its loader (the bundle holds the routes only).
+const ProfileNotificationsPage = lazyRouteComponent(() => import("./notifications-page"), "ProfileNotificationsPage");
+const MfaPage = lazyRouteComponent(() => import("./mfa-page"), "MfaPage");
+const ProfilePage = lazyRouteComponent(() => import("./profile-page"), "ProfilePage");
+const SessionsPage = lazyRouteComponent(() => import("./sessions-page"), "SessionsPage");
 
 export const profileRoute = createRoute({
   getParentRoute: () => appLayoutRoute,

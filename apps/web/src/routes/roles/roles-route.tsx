@@ -1,8 +1,10 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { allows } from "../../app/access";
 import { requiring } from "../../app/guard";
 import { appLayoutRoute } from "../app-layout";
-import { RolesPage } from "./roles-page";
+
+// Each page is its own chunk, fetched beside its loader (the bundle holds the routes only).
+const RolesPage = lazyRouteComponent(() => import("./roles-page"), "RolesPage");
 
 export const rolesRoute = createRoute({
   getParentRoute: () => appLayoutRoute,

@@ -4,19 +4,8 @@ import { memo, useEffect, useState } from "react";
 import { trpc } from "../../app/trpc";
 import { Pager } from "../../components/pager";
 import { RunStateBadge, STATE_TONE, stateLabel } from "../../components/run-state-badge";
+import { HOSTS_PAGE_SIZE, hostsPageInput, type HostState } from "./run-queries";
 import type { RunStep } from "./run-steps";
-
-const PAGE_SIZE = 100;
-type HostState = (typeof RUN_HOST_STATES)[number];
-
-/** The `runs.hosts` input of one page of the grid (the route loader reads the first one beside the run). */
-export const hostsPageInput = (runId: string, page = 1, states: HostState[] = [], search = "") => ({
-  runId,
-  page,
-  pageSize: PAGE_SIZE,
-  state: states.length ? states : undefined,
-  search: search.trim() || undefined,
-});
 
 /**
  * Task x host: one cell per host-step coloured by its state; a click opens that host's
@@ -116,7 +105,7 @@ export const HostGrid = memo(function HostGrid(props: {
           </tbody>
         </table>
       </div>
-      {hosts.data && hosts.data.total > PAGE_SIZE && (
+      {hosts.data && hosts.data.total > HOSTS_PAGE_SIZE && (
         <Pager page={hosts.data.page} pageSize={hosts.data.pageSize} total={hosts.data.total} onPage={setPage} />
       )}
       {hosts.data?.total === 0 && <div className="small text-body-secondary">No host matches.</div>}

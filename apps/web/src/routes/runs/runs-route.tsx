@@ -1,12 +1,13 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { allows } from "../../app/access";
 import { requiring } from "../../app/guard";
 import { appLayoutRoute } from "../app-layout";
-import { hostsPageInput } from "./host-grid";
-import { RunPage } from "./run-page";
-import { RunsPage } from "./runs-page";
+import { startRunReads } from "./run-queries";
 import { runSearch, runsListInput, runsSearch } from "./runs-search";
-import { runTailOptions } from "./use-run-output";
+
+// Each page is its own chunk, fetched beside its loader (the bundle holds the routes only).
+const RunPage = lazyRouteComponent(() => import("./run-page"), "RunPage");
+const RunsPage = lazyRouteComponent(() => import("./runs-page"), "RunsPage");
 
 export const runsRoute = createRoute({
   getParentRoute: () => appLayoutRoute,
@@ -29,10 +30,7 @@ export const runRoute = createRoute({
     if (!allows(context.me, "runs.read")) return;
     // The log's tail and the grid's first page are read beside the run, not after it: the
     // page's first paint waits for the slowest of the three, not for their sum.
-    void context.queryClient.prefetchQuery(runTailOptions(params.runId, deps));
-    // Only when not held: a filter change re-runs the loader, and must not re-read the grid.
-    void context.queryClient.ensureQueryData(context.trpc.automation.runs.hosts.queryOptions(hostsPageInput(params.runId))).catch(() => {});
-    await context.queryClient.ensureQueryData(context.trpc.automation.runs.get.queryOptions({ runId: params.runId }));
+    await startRunReads(context.queryClient, params.runId, deps);
   },
   component: requiring("runs.read", RunPage),
 });

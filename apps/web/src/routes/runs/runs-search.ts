@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { runSchemas } from "../../app/schemas";
+import { RUN_STATES } from "@ops/domain/schemas/automation-runs";
 
 export const RUNS_PAGE_SIZE = 25;
-export const { RUN_STATES } = runSchemas;
+export { RUN_STATES };
 export type RunState = (typeof RUN_STATES)[number];
 
 export const runsSearch = z.object({

@@ -4,41 +4,14 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { trpc, trpcClient } from "../../app/trpc";
 import { LogStore, PAGE, type LogFilter } from "./log-store";
+import { runTailOptions, TAIL_FRESH_MS } from "./run-queries";
 
 const IDLE_MS = 1000;
-/**
- * The tail read when the page opens: the rows the pane renders (a screenful and its margin)
- * and as many again, so scrolling up a little reads nothing. Not more: it is the read the
- * first paint waits for, and a page of 1,000 lines cost it 4-6x the run view's time.
- */
-const TAIL_LINES = 200;
 /** Page reads in flight at once: a drag across a 2M-line log reads the few pages it stops at, not every one it passes. */
 const PARALLEL_READS = 2;
-/** Past the end of any run: the `beforeSeq` of a tail read. */
-const END = Number.MAX_SAFE_INTEGER;
 const POLL_LINES = 10_000;
 
-/**
- * How long a tail read stays good for the pane that opens next: the loader's read is the
- * pane's (and a remount's) read, not a second one. A tail may be a little old: live lines
- * resume after its `lastSeq`, so the log is whole either way.
- */
-const TAIL_FRESH_MS = 10_000;
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The read of a filter's last lines, as a query: the route loader starts it, the pane takes its answer. */
-export const runTailOptions = (runId: string, filter: LogFilter) => ({
-  ...trpc.automation.runs.output.queryOptions({
-    runId,
-    ordinal: filter.ordinal,
-    stepId: filter.step,
-    beforeSeq: END,
-    limit: TAIL_LINES,
-  }),
-  staleTime: TAIL_FRESH_MS,
-  gcTime: TAIL_FRESH_MS,
-});
 
 type Reader = { want(pages: number[]): void; locate(seq: number): Promise<number | undefined>; stop(): void };
 

@@ -1,8 +1,10 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { allows } from "../../app/access";
 import { requiring } from "../../app/guard";
 import { appLayoutRoute } from "../app-layout";
-import { OutboundNetworksPage } from "./outbound-networks-page";
+
+// Each page is its own chunk, fetched beside its loader (the bundle holds the routes only).
+const OutboundNetworksPage = lazyRouteComponent(() => import("./outbound-networks-page"), "OutboundNetworksPage");
 
 /** Settings > Outbound networks: where http.request steps and webhooks may connect despite the address rules. */
 export const outboundNetworksRoute = createRoute({

@@ -1,10 +1,12 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { allows } from "../../app/access";
 import { requiring } from "../../app/guard";
 import { appLayoutRoute } from "../app-layout";
-import { TargetDetailPage } from "./target-detail-page";
 import { targetsListInput, targetsSearch } from "./targets-search";
-import { TargetsPage } from "./targets-page";
+
+// Each page is its own chunk, fetched beside its loader (the bundle holds the routes only).
+const TargetDetailPage = lazyRouteComponent(() => import("./target-detail-page"), "TargetDetailPage");
+const TargetsPage = lazyRouteComponent(() => import("./targets-page"), "TargetsPage");
 
 export const targetsRoute = createRoute({
   getParentRoute: () => appLayoutRoute,

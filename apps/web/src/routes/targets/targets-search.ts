@@ -1,14 +1,14 @@
 import type { TargetFilters } from "@ops/domain/schemas/assets-targets";
 import { z } from "zod";
-import { targetSchemas } from "../../app/schemas";
+import { labelPair, TARGET_SORTS, TARGET_STATUSES } from "@ops/domain/schemas/assets-targets";
 
-export const { TARGET_STATUSES, TARGET_SORTS } = targetSchemas;
+export { TARGET_SORTS, TARGET_STATUSES };
 export type TargetStatus = (typeof TARGET_STATUSES)[number];
 
 export const targetsSearch = z.object({
   page: z.number().int().min(1).catch(1).default(1),
   search: z.string().trim().max(200).optional().catch(undefined),
-  labels: z.array(targetSchemas.labelPair).max(20).optional().catch(undefined),
+  labels: z.array(labelPair).max(20).optional().catch(undefined),
   groupId: z.uuid().optional().catch(undefined),
   status: z.array(z.enum(TARGET_STATUSES)).optional().catch(undefined),
   sort: z.enum(TARGET_SORTS).catch("name").default("name"),

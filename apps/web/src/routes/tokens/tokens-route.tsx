@@ -1,6 +1,8 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { appLayoutRoute } from "../app-layout";
-import { TokensPage } from "./tokens-page";
+
+// Each page is its own chunk, fetched beside its loader (the bundle holds the routes only).
+const TokensPage = lazyRouteComponent(() => import("./tokens-page"), "TokensPage");
 
 export const tokensRoute = createRoute({
   getParentRoute: () => appLayoutRoute,

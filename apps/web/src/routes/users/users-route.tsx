@@ -1,9 +1,11 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { allows } from "../../app/access";
 import { requiring } from "../../app/guard";
 import { appLayoutRoute } from "../app-layout";
-import { UsersPage } from "./users-page";
 import { usersListInput, usersSearch } from "./users-search";
+
+// Each page is its own chunk, fetched beside its loader (the bundle holds the routes only).
+const UsersPage = lazyRouteComponent(() => import("./users-page"), "UsersPage");
 
 export const usersRoute = createRoute({
   getParentRoute: () => appLayoutRoute,

@@ -2,13 +2,14 @@ import { createRoute, lazyRouteComponent, redirect } from "@tanstack/react-route
 import { allows } from "../../../app/access";
 import { requiring } from "../../../app/guard";
 import { appLayoutRoute } from "../../app-layout";
-import { ChannelsPage } from "./channels-page";
-import { DeliveriesPage } from "./deliveries-page";
 import { deliveriesListInput, deliveriesSearch } from "./deliveries-search";
-import { DeliveryPage } from "./delivery-page";
 import { CHANNELS_LIST_INPUT, RULES_LIST_INPUT, TEMPLATES_LIST_INPUT } from "./notification-lists";
-import { RulesPage } from "./rules-page";
-import { TemplatesPage } from "./templates-page";
+
+const ChannelsPage = lazyRouteComponent(() => import("./channels-page"), "ChannelsPage");
+const DeliveriesPage = lazyRouteComponent(() => import("./deliveries-page"), "DeliveriesPage");
+const DeliveryPage = lazyRouteComponent(() => import("./delivery-page"), "DeliveryPage");
+const RulesPage = lazyRouteComponent(() => import("./rules-page"), "RulesPage");
+const TemplatesPage = lazyRouteComponent(() => import("./templates-page"), "TemplatesPage");
 
 /** Settings > Notifications (issue 8): channels, templates, rules and deliveries; reading needs notifications.read. */
 const READ = "notifications.read" as const;
