@@ -1,3 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { get as httpGet, type IncomingHttpHeaders } from "node:http";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, configWarnings, loadConfig } from "../src/config";
 import { NUL_MESSAGE } from "../src/trpc";
@@ -69,6 +74,45 @@ describe("platform endpoints", () => {
     expect(made.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
     expect(made.headers.get("x-content-type-options")).toBe("nosniff");
     expect(made.headers.get("x-powered-by")).toBeNull();
+  });
+});
+
+describe("the dashboard's files", () => {
+  it("go gzipped; hashed assets are cached for good, index.html is asked for again; the API is not compressed", async () => {
+    const dist = mkdtempSync(join(tmpdir(), "ops-web-dist-"));
+    mkdirSync(join(dist, "assets"));
+    const script = `export const pages = ${JSON.stringify(Array.from({ length: 2000 }, (_, i) => `page-${i}`))};\n`;
+    writeFileSync(join(dist, "assets", "index-3fa9c1d2.js"), script);
+    writeFileSync(join(dist, "index.html"), `<!doctype html><title>OpsConductor</title>${"<!-- padding -->".repeat(100)}`);
+    const web = await startTestApp({ webDist: dist });
+    try {
+      // Raw bytes (fetch would decompress them): node's http client.
+      const asset = await new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((ok, fail) =>
+        httpGet(`${web.url}/assets/index-3fa9c1d2.js`, { headers: { "accept-encoding": "gzip" } }, (res) => {
+          const parts: Buffer[] = [];
+          res.on("data", (b: Buffer) => parts.push(b));
+          res.on("end", () => ok({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts) }));
+        }).on("error", fail),
+      );
+      expect(asset.status).toBe(200);
+      expect(asset.headers["content-encoding"]).toBe("gzip");
+      expect(asset.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+      const body = asset.body;
+      expect(body.length).toBeLessThan(script.length / 3);
+      expect(gunzipSync(body).toString()).toBe(script);
+      // A page's address: index.html, compressed, never cached without asking.
+      const page = await fetch(`${web.url}/runs/3f1c`, { headers: { "accept-encoding": "gzip" } });
+      expect(page.status).toBe(200);
+      expect(page.headers.get("cache-control")).toBe("no-cache");
+      expect(page.headers.get("content-encoding")).toBe("gzip");
+      expect(await page.text()).toContain("<title>OpsConductor</title>");
+      // The API answers as before, uncompressed.
+      const api = await fetch(`${web.url}/healthz`, { headers: { "accept-encoding": "gzip" } });
+      expect(api.headers.get("content-encoding")).toBeNull();
+    } finally {
+      await web.close();
+      rmSync(dist, { recursive: true, force: true });
+    }
   });
 });
 
