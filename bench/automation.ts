@@ -32,8 +32,8 @@ async function startFarm(daemons: number, perDaemon: number, block: number): Pro
   return { sshds, endpoints };
 }
 
-/** Connect, sign in, run `command`, read its output, disconnect: per endpoint, `concurrency` at a time. */
-async function bareRun(endpoints: Endpoint[], command: string, concurrency: number): Promise<{ ms: number; lines: number }> {
+/** Connect, sign in, run `command` (`execs` times, one after the other, on the one connection), read its output, disconnect: per endpoint, `concurrency` at a time. */
+async function bareRun(endpoints: Endpoint[], command: string, concurrency: number, execs = 1): Promise<{ ms: number; lines: number }> {
   const u = await ensureTestUser();
   const t0 = performance.now();
   let next = 0;
@@ -45,16 +45,17 @@ async function bareRun(endpoints: Endpoint[], command: string, concurrency: numb
         const e = endpoints[next++]!;
         await new Promise<void>((resolve) => {
           const c = new ssh2.Client();
-          c.on("ready", () =>
+          let left = execs;
+          const exec = () =>
             c.exec(command, (err, stream) => {
               if (err) return (failures.push(err.message), c.end());
               stream.on("data", (d: Buffer) => {
                 for (let i = d.indexOf(10); i !== -1; i = d.indexOf(10, i + 1)) lines++;
               });
               stream.stderr.resume();
-              stream.on("close", () => c.end());
-            }),
-          );
+              stream.on("close", () => (--left > 0 ? exec() : c.end()));
+            });
+          c.on("ready", exec);
           c.on("error", (err) => failures.push(`${e.address}:${e.port}: ${err.message}`));
           c.on("close", () => resolve());
           c.connect({ host: e.address, port: e.port, username: u.user, privateKey: u.privateKey, readyTimeout: 30_000 });
@@ -134,6 +135,10 @@ export async function automationSteps() {
   const farm = await startFarm(10, 10, 24);
   let stack: BenchStack | null = null;
   try {
+    // The floor sshd sets: the same 5 execs on one connection per host, without an engine.
+    await bareRun(farm.endpoints.slice(0, 10), "true", CONCURRENCY);
+    const bare1 = await bareRun(farm.endpoints, "true", CONCURRENCY);
+    const bare5 = await bareRun(farm.endpoints, "true", CONCURRENCY, 5);
     stack = await startBenchStack("runsteps", { workerConcurrency: 10 });
     const ids = await stack.createTargets(farm.endpoints);
     const ids5 = ["a", "b", "c", "d", "e"];
@@ -161,6 +166,11 @@ export async function automationSteps() {
       value: fmt(ratio, 2),
       target: "<= 1.5",
       pass: ratio <= 1.5 && r5.state === "succeeded",
+    });
+    record({
+      bench: "automation",
+      metric: "bare ssh2, 5 execs / 1 exec per connection (the floor, diagnostic)",
+      value: `${fmt(bare5.ms / bare1.ms, 2)} (${fmt(bare5.ms)} / ${fmt(bare1.ms)} ms)`,
     });
   } finally {
     await stack?.stop();

@@ -214,6 +214,8 @@ describe("leases and fencing", () => {
       expect(step).toEqual({ state: "interrupted", error: "interrupted: the worker running it was lost" });
       const result = createStepResult();
       expect(await finishHostStep({ ctx, input: { lease: stale, stepId: "command", result } })).toBe(false);
+      // Nor a result written with the next step's start (one statement): neither is written.
+      expect(await startHostStep({ ctx, input: { lease: stale, stepId: "command", after: { stepId: "command", result } } })).toBe(false);
       const appended = await appendRunOutput({
         ctx,
         input: { runId, chunks: [{ lease: stale, stepId: "command", streams: [1], lines: ["late"] }] },

@@ -19,6 +19,7 @@ import { atDeadline, pastDeadline } from "./deadline";
 import { hostSession } from "./host-session";
 import type { OutputBuffer } from "./output-buffer";
 import { runStepAttempts } from "./step-runner";
+import { hostStepWrites } from "./step-writes";
 import { planHost, type StepOutcome } from "./walk";
 
 /** A host's end, or "parked" at a run-scope step (its lease already given up). */
@@ -68,9 +69,9 @@ export async function runHost(run: HostRun): Promise<HostOutcome | null> {
   if (run.template) run.output.addSecrets(run.lease.ordinal, run.template.secrets);
   // Earlier steps' results on this host, for later steps' templates.
   const results: Record<string, { exitCode: number | null; output: string; state: string }> = {};
-  const start = (stepId: string) => whileUnreachable(() => startHostStep({ ctx, input: { lease: run.lease, stepId } }));
-  const finish = (stepId: string, result: HostStepResult) =>
-    whileUnreachable(() => finishHostStep({ ctx, input: { lease: run.lease, stepId, result } }));
+  const writes = hostStepWrites(ctx, run.lease);
+  const start = (stepId: string) => writes.start(stepId);
+  const finish = (stepId: string, result: HostStepResult) => writes.finish(stepId, result);
 
   let templateTarget: TemplateScope["target"] | undefined;
   /** The step with its templated fields rendered for this host (ADR 0012), or why it cannot be. */
@@ -175,13 +176,20 @@ export async function runHost(run: HostRun): Promise<HostOutcome | null> {
     });
   }
 
+  // Results held for the next step's start are stored before anything reads results or
+  // this host gives up its lease (parking) or ends.
+  const barrier = barrierHooks(ctx, run.lease, () => run.output.flush());
+  const settled = async <T>(then: () => Promise<T>): Promise<T | null> => ((await writes.settle()) ? then() : null);
   try {
     const outcome = await planHost(run.workflow, {
       execute,
       skip,
       params: run.template?.params ?? {},
-      ...barrierHooks(ctx, run.lease, () => run.output.flush()),
+      runScope: (step) => settled(() => barrier.runScope(step)).then((r) => r ?? undefined),
+      aggregates: () => settled(() => barrier.aggregates()).then((a) => a ?? {}),
+      park: async (step) => (await settled(() => barrier.park(step))) === true,
     });
+    if (!(await writes.settle())) return null;
     if (outcome === null || outcome.state === "at") return null;
     if (outcome.state === "parked") return outcome;
     if (pastDeadline(run.signal)) return { state: "failed", error: RUN_TIMED_OUT_ERROR };

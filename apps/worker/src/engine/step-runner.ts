@@ -28,8 +28,12 @@ export async function runStepAttempts(opts: {
 }): Promise<StepOutcome | null> {
   const { step, lease, output } = opts;
   for (let tryNo = 0; ; tryNo++) {
-    if (!(await opts.start())) return null;
-    const result = await attempt(tryNo + 1);
+    // The start is recorded while the attempt gets ready (a connection, a channel); nothing
+    // runs on the target before it is (StepContext.started).
+    const started = opts.start();
+    started.catch(() => {}); // awaited below
+    const result = await attempt(tryNo + 1, started);
+    if (!(await started)) return null;
     const retry = result.state === "failed" && tryNo < step.retries.count && !opts.session?.connectFailed() && !opts.signal.aborted;
     if (retry) {
       const wait = step.retries.backoffSeconds * step.retries.factor ** tryNo;
@@ -42,7 +46,7 @@ export async function runStepAttempts(opts: {
   }
 
   /** One attempt, dispatched to its kind's handler (apps/worker/src/steps/). */
-  async function attempt(attemptNo: number): Promise<HostStepResult> {
+  async function attempt(attemptNo: number, started: Promise<boolean>): Promise<HostStepResult> {
     let lines = 0;
     let bytes = 0;
     const context: StepContext = {
@@ -62,6 +66,7 @@ export async function runStepAttempts(opts: {
       ordinal: lease.ordinal === RUN_SCOPE_ORDINAL ? null : lease.ordinal,
       attempt: attemptNo,
       system: opts.ctx,
+      started,
     };
     const r = await executeStep(step.kind, step.config, context);
     // One engine line says how much was dropped at the cap; nothing is cut silently.

@@ -18,6 +18,14 @@ const MARKER_WAIT_MS = 2000;
  * `signal` request (TERM), then over a second channel of the same connection the whole
  * group gets TERM and, if anything of it is left after a grace period, KILL (through
  * sudo when the command ran through sudo). The promise settles once that is done.
+ *
+ * With `gate` (ADR 0012 "SSH on a run"), the channel is opened and the remote shell
+ * started while the caller records the step's start: the shell first reads one line of
+ * stdin, and the command runs only once the gate resolves true and that line is sent.
+ * False (the lease is gone), an abort or a timeout before then closes the channel: the
+ * shell reads end-of-file and exits, and the command never ran (`aborted`, or
+ * `timedOut`). A worker lost meanwhile closes the connection, with the same end. Not
+ * with a pty: a terminal would echo the line.
  */
 export function streamCommand(
   client: Client,
@@ -32,18 +40,30 @@ export function streamCommand(
     /** Run through sudo with this password (sent on stdin, never on the command line). */
     become?: string;
     graceMs?: number;
+    /** Resolves true when the command may run (its step's start is recorded); false: it must not. */
+    gate?: Promise<boolean>;
   },
 ): Promise<StreamResult> {
   const cap = opts.capBytes ?? 16 * 1024 * 1024;
   const marker = `@@ops-pgid-${randomBytes(6).toString("hex")}`;
   const wrapped = processGroupWrapper(command, marker);
-  const remote = opts.become === undefined ? wrapped : `sudo -S -p '' -- sh -c ${shellQuote(wrapped)}`;
+  if (opts.gate && opts.pty) {
+    // A terminal would echo the go line: the gate is waited for before the channel opens.
+    const gate = opts.gate;
+    return gate.then((go) => (go ? streamCommand(client, command, { ...opts, gate: undefined }) : NEVER_RAN));
+  }
+  const run = opts.become === undefined ? wrapped : `sudo -S -p '' -- sh -c ${shellQuote(wrapped)}`;
+  const gate = opts.gate;
+  // `read` takes the go line byte by byte, so sudo still reads the password after it.
+  const remote = gate ? `${GATE}\n${run}` : run;
   return new Promise((resolve, reject) => {
     let bytes = 0;
     let dropped = 0;
     let settled = false;
     let stopping = false;
     let channel: ClientChannel | null = null;
+    /** The command may run (no gate, or the gate opened and the go line was sent). */
+    let released = !gate;
     let exitCode: number | null = null;
     let exitSignal: string | null = null;
     const partial: Record<1 | 2, string> = { 1: "", 2: "" };
@@ -91,7 +111,11 @@ export function streamCommand(
       if (settled || stopping) return;
       stopping = true;
       clearTimeout(timer);
-      if (channel) void stopStarted(channel, how);
+      if (channel && !released) {
+        // Still at the gate: the command never ran; end-of-file makes the shell exit.
+        channel.close();
+        settle(how);
+      } else if (channel) void stopStarted(channel, how);
       else pendingStop = how;
     };
     const stopStarted = async (ch: ClientChannel, how: { timedOut?: boolean; aborted?: boolean }) => {
@@ -107,7 +131,10 @@ export function streamCommand(
       settle(how);
     };
     const onAbort = () => stop({ aborted: true });
-    const timer = setTimeout(() => stop({ timedOut: true }), opts.timeoutMs);
+    // The step's time counts from when its command may run.
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => (timer = setTimeout(() => stop({ timedOut: true }), opts.timeoutMs));
+    if (!gate) arm();
     if (opts.signal?.aborted) return settle({ aborted: true });
     opts.signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -131,12 +158,39 @@ export function streamCommand(
         reportGroup(null);
         if (!stopping) settle({});
       });
-      if (opts.become !== undefined) ch.end(opts.become + "\n");
-      else ch.end();
-      if (pendingStop) void stopStarted(ch, pendingStop);
+      const release = (go: string) => {
+        released = true;
+        if (opts.become !== undefined) ch.end(go + opts.become + "\n");
+        else if (go) ch.end(go);
+        else ch.end();
+      };
+      if (!gate) {
+        release("");
+        if (pendingStop) void stopStarted(ch, pendingStop);
+        return;
+      }
+      if (pendingStop) {
+        // Stopped before the channel opened, and the command never ran.
+        ch.close();
+        return settle(pendingStop);
+      }
+      gate.then(
+        (go) => {
+          if (settled || stopping) return;
+          if (!go) return stop({ aborted: true });
+          arm();
+          release("\n");
+        },
+        () => stop({ aborted: true }),
+      );
     });
   });
 }
+
+const NEVER_RAN: StreamResult = { exitCode: null, signal: null, timedOut: false, aborted: true, droppedBytes: 0 };
+
+/** A gated command's first line: wait for the go line; end-of-file (the channel closed) exits. */
+const GATE = "read -r ops_go || exit 125";
 
 /**
  * The wrapper every command runs under (ADR 0012 "SSH on a run"), in POSIX sh so the

@@ -35,6 +35,7 @@ export async function executeStep(kind: string, config: unknown, ctx: StepContex
   if (ctx.signal.aborted) return { state: "cancelled", exitCode: null, error: "cancelled", captured: "" };
   try {
     const handler = STEP_HANDLERS[kind] as StepHandler<StepKind>;
+    if (!handler.preparesBeforeStart && !(await ctx.started)) return LEASE_LOST;
     // Worker-placed kinds never touch the target's connection.
     const placed = STEP_KINDS[kind].runsOn === "target" ? ctx : { ...ctx, ssh: null };
     return await handler.run(parsed.data as never, placed);
@@ -42,6 +43,9 @@ export async function executeStep(kind: string, config: unknown, ctx: StepContex
     return note(ctx, failed(e instanceof Error ? e.message : String(e)));
   }
 }
+
+/** Never recorded: the attempt's start was not, and its host stops here. */
+const LEASE_LOST: StepRunResult = { state: "cancelled", exitCode: null, error: "cancelled: the lease was lost", captured: "" };
 
 function note(ctx: StepContext, r: StepRunResult): StepRunResult {
   if (r.error) ctx.line(3, `[${r.error}]`);

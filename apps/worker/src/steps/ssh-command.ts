@@ -5,11 +5,17 @@ import { keepTail, shellQuote, type StepContext, type StepHandler, type StepRunR
 /** A command over the host's SSH connection, in its own process group; become runs it through `sudo -S`. */
 export const sshCommand: StepHandler<"ssh.command"> = {
   kind: "ssh.command",
+  // The connection and the command's channel open while the start is recorded; the command waits for it.
+  preparesBeforeStart: true,
   async run(config, ctx) {
     const c = await requireSsh(ctx)();
     const command = withEnv(inDirectory(config.command, config.workingDirectory), config.env);
     // Through sudo, the remote kill on cancel or timeout goes through sudo too (stream-exec).
-    return streamToResult(c.client, command, ctx, { pty: config.pty, become: config.become ? await ctx.becomePassword() : undefined });
+    return streamToResult(c.client, command, ctx, {
+      pty: config.pty,
+      become: config.become ? await ctx.becomePassword() : undefined,
+      gate: ctx.started,
+    });
   },
 };
 
@@ -28,7 +34,7 @@ export async function streamToResult(
   client: Parameters<typeof streamCommand>[0],
   command: string,
   ctx: StepContext,
-  opts: { pty?: boolean; become?: string },
+  opts: { pty?: boolean; become?: string; gate?: Promise<boolean> },
 ): Promise<StepRunResult> {
   let captured = "";
   const r = await streamCommand(client, command, {
@@ -36,6 +42,7 @@ export async function streamToResult(
     signal: ctx.signal,
     pty: opts.pty,
     become: opts.become,
+    gate: opts.gate,
     // The per-step cap is the output buffer's (OPS_STEP_OUTPUT_CAP_BYTES), which says so in the output.
     capBytes: Number.MAX_SAFE_INTEGER,
     onLine: (stream, text) => {

@@ -30,6 +30,13 @@ export type StepContext = {
   attempt: number;
   /** The worker's system context, for domain verbs a step needs (the outbound allow-list). */
   system: SystemContext;
+  /**
+   * Resolves true once this attempt's start is recorded, false when the lease was lost
+   * (ADR 0012): nothing may run before it is true, or a worker lost meanwhile would leave
+   * a step that ran but looks never started, and it would run again. `executeStep` waits
+   * for it before calling a handler, unless the handler `preparesBeforeStart`.
+   */
+  started: Promise<boolean>;
 };
 
 export type StepRunResult = {
@@ -44,6 +51,11 @@ export type StepRunResult = {
 
 export type StepHandler<K extends StepKind> = {
   kind: K;
+  /**
+   * The handler gets ready (opens its channel) while the attempt's start is being recorded,
+   * and itself waits for `ctx.started` before anything runs on the target.
+   */
+  preparesBeforeStart?: true;
   run(config: StepConfig<K>, ctx: StepContext): Promise<StepRunResult>;
 };
 

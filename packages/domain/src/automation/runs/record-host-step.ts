@@ -5,16 +5,46 @@ import { holds, type HostLease } from "./host-lease";
 import { emitHostStepsFailed } from "./run-events";
 import { emitRunTargetUnreachable } from "./run-target-unreachable";
 
-/** A host-step begins (another attempt). False: the lease is gone, stop this host. */
-export async function startHostStep({ ctx, input }: SystemVerbArgs<{ lease: HostLease; stepId: string }>): Promise<boolean> {
-  const rows = await ctx.services.db.execute(sql`
-    UPDATE automation.run_host_steps s SET state = 'running', attempts = s.attempts + 1, started_at = now(), error = NULL
-    FROM automation.run_hosts h
-    WHERE ${holds(input.lease)} AND s.run_id = h.run_id AND s.ordinal = h.ordinal AND s.step_id = ${input.stepId}
-      AND s.state IN ('pending', 'running')
-    RETURNING 1`);
-  if (rows.length !== 1) return false;
-  ctx.services.live?.publish("run.progress", { runId: input.lease.runId });
+/**
+ * A host-step begins (another attempt). `after`, when given, is the result of the host's
+ * step that just ended, recorded in the same statement (one round trip per step instead
+ * of two, ADR 0012): the start is made only if that result is recorded (by this
+ * statement, or by an earlier try of it whose answer was lost, so a retry is safe). Only
+ * results that write no event may ride along (not failed or timed out). False: the lease
+ * is gone, stop this host (nothing was written).
+ */
+export async function startHostStep({
+  ctx,
+  input,
+}: SystemVerbArgs<{ lease: HostLease; stepId: string; after?: { stepId: string; result: HostStepResult } }>): Promise<boolean> {
+  const { lease, after } = input;
+  if (!after) {
+    const rows = await ctx.services.db.execute(sql`
+      UPDATE automation.run_host_steps s SET state = 'running', attempts = s.attempts + 1, started_at = now(), error = NULL
+      FROM automation.run_hosts h
+      WHERE ${holds(lease)} AND s.run_id = h.run_id AND s.ordinal = h.ordinal AND s.step_id = ${input.stepId}
+        AND s.state IN ('pending', 'running')
+      RETURNING 1`);
+    if (rows.length !== 1) return false;
+    ctx.services.live?.publish("run.progress", { runId: lease.runId });
+    return true;
+  }
+  if (writesEvent(after.result)) throw new Error(`a ${after.result.state} host-step result is recorded on its own, with its event`);
+  const [row] = await ctx.services.db.execute<{ n: number }>(sql`
+    WITH recorded AS (${recordResult(lease, after.stepId, after.result)}), counted AS (${countDone(lease)}), started AS (
+      UPDATE automation.run_host_steps s SET state = 'running', attempts = s.attempts + 1, started_at = now(), error = NULL
+      FROM automation.run_hosts h
+      WHERE ${holds(lease)} AND s.run_id = h.run_id AND s.ordinal = h.ordinal AND s.step_id = ${input.stepId}
+        AND s.state IN ('pending', 'running')
+        -- Recorded now, or already (this statement committed once and its answer was lost: a retry goes on).
+        AND (EXISTS (SELECT 1 FROM recorded) OR EXISTS (
+          SELECT 1 FROM automation.run_host_steps p WHERE p.run_id = h.run_id AND p.ordinal = h.ordinal
+            AND p.step_id = ${after.stepId} AND p.state NOT IN ('pending', 'running')))
+      RETURNING 1
+    )
+    SELECT count(*)::int AS n FROM started`);
+  if (row?.n !== 1) return false;
+  ctx.services.live?.publish("run.progress", { runId: lease.runId });
   return true;
 }
 
@@ -45,21 +75,9 @@ export async function finishHostStep({
   // locked only while it runs). A failure also writes its event, in the same transaction.
   const record = (tx: Executor) =>
     tx.execute<{ n: number }>(sql`
-      WITH s AS (
-        UPDATE automation.run_host_steps s SET state = ${r.state}, exit_code = ${r.exitCode}, error = ${r.error},
-          output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated},
-          output_dropped_bytes = ${r.droppedBytes ?? 0}, captured = ${r.captured},
-          finished_at = now()
-        FROM automation.run_hosts h
-        WHERE ${holds(input.lease)} AND s.run_id = h.run_id AND s.ordinal = h.ordinal AND s.step_id = ${input.stepId}
-          AND s.state IN ('pending', 'running')
-        RETURNING 1
-      ), counted AS (
-        UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${input.lease.runId} AND EXISTS (SELECT 1 FROM s)
-      )
-      SELECT count(*)::int AS n FROM s`);
-  const failed = r.state === "failed" || r.state === "timed_out";
-  const recorded = failed
+      WITH recorded AS (${recordResult(input.lease, input.stepId, r)}), counted AS (${countDone(input.lease)})
+      SELECT count(*)::int AS n FROM recorded`);
+  const recorded = writesEvent(r)
     ? await ctx.services.db.transaction(async (tx) => {
         const [row] = await record(tx);
         if (row?.n !== 1) return false;
@@ -70,4 +88,25 @@ export async function finishHostStep({
     : (await record(ctx.services.db))[0]?.n === 1;
   if (recorded) ctx.services.live?.publish("run.progress", { runId: input.lease.runId });
   return recorded;
+}
+
+/** A failed or timed-out host-step writes its event, in the result's transaction. */
+const writesEvent = (r: HostStepResult) => r.state === "failed" || r.state === "timed_out";
+
+/** The fenced UPDATE recording a host-step's result (the CTE `recorded`: one row when recorded). */
+function recordResult(lease: HostLease, stepId: string, r: HostStepResult) {
+  return sql`
+    UPDATE automation.run_host_steps s SET state = ${r.state}, exit_code = ${r.exitCode}, error = ${r.error},
+      output_lines = ${r.outputLines}, output_bytes = ${r.outputBytes}, truncated = ${r.truncated},
+      output_dropped_bytes = ${r.droppedBytes ?? 0}, captured = ${r.captured},
+      finished_at = now()
+    FROM automation.run_hosts h
+    WHERE ${holds(lease)} AND s.run_id = h.run_id AND s.ordinal = h.ordinal AND s.step_id = ${stepId}
+      AND s.state IN ('pending', 'running')
+    RETURNING 1`;
+}
+
+/** The run's `host_steps_done`, counted when the CTE `recorded` holds a result. */
+function countDone(lease: HostLease) {
+  return sql`UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${lease.runId} AND EXISTS (SELECT 1 FROM recorded)`;
 }
