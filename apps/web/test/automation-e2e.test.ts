@@ -205,7 +205,8 @@ describe("automation dashboard", () => {
       await page.getByTestId("launch-job").click();
       await page.waitForURL(/\/launch$/);
       // One control per parameter type; the secret is a password field; defaults are filled in.
-      expect(await page.getByTestId("launch-param").count()).toBe(7);
+      // The launch page is its own chunk: its form shows once that has loaded.
+      await expect.poll(() => page.getByTestId("launch-param").count()).toBe(7);
       expect(await page.locator("#param-token").getAttribute("type")).toBe("password");
       expect(await page.locator("#param-color").inputValue()).toBe("red");
       expect(await page.locator("#param-count").inputValue()).toBe("2");
