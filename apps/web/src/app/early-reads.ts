@@ -36,4 +36,8 @@ export function startEarlyReads(where: Pick<Location, "pathname" | "search">) {
   const filter = runSearch.parse({ ordinal: searchParam(where.search, "ordinal"), step: searchParam(where.search, "step") });
   // A run the user may not read answers 403 here; the page then says so, as it would have.
   startRunReads(queryClient, decodeURIComponent(run[1]!), filter).catch(() => {});
+  // The page's own code too: the router asks for it only once the session check has
+  // answered, and it was then fetched and evaluated after the reads (a profile: ~0.4 s
+  // later). The route's lazy component finds it loaded. A failed fetch is retried there.
+  import("../routes/runs/run-page").catch(() => {});
 }
