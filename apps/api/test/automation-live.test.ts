@@ -213,6 +213,8 @@ describe("live output over SSE", () => {
         });
         writeFileSync(join(gate, "go"), "");
         const lines = await stored(runId);
+        // A write's message is sent after its commit and may arrive after the run's end.
+        await expect.poll(() => Math.max(0, ...seqs), { timeout: 30_000 }).toBe(Math.max(...lines.map((l) => l[0])));
         off();
         return { lines, carried, seqs };
       } finally {
@@ -242,7 +244,8 @@ describe("live output over SSE", () => {
       app.services.live!.publish("run.output", { runId, seq: 301, lines: { from: 301, chunks: [[0, "command", [2], ["tail"]]] } });
       await expect.poll(() => got.length, { timeout: 30_000 }).toBe(2);
       off();
-      expect(got).toEqual([
+      // Two NOTIFYs from two pooled connections: in either order.
+      expect(got.sort((a, b) => (a as { seq: number }).seq - (b as { seq: number }).seq)).toEqual([
         { runId, seq: 300 },
         { runId, seq: 301, lines: { from: 301, chunks: [[0, "command", [2], ["tail"]]] } },
       ]);
