@@ -28,7 +28,11 @@ export async function createServices(config: Config, databaseUrl: string, log: L
   const redis = config.REDIS_URL
     ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: false })
     : null;
-  const subscriber = redis?.duplicate() ?? null;
+  // Subscriber connections subscribe again on every "ready" themselves (below, and in the
+  // live subscriber). ioredis' own re-subscribe has no catch: Redis going away again right
+  // after coming back rejected it unhandled, which ends a Node process.
+  const subscriberConnection = () => redis?.duplicate({ autoResubscribe: false }) ?? null;
+  const subscriber = subscriberConnection();
   const PRINCIPALS_CHANNEL = `${config.OPS_REDIS_PREFIX}principals-changed`;
   // Invalidations other nodes published while this one was cut off are lost: drop the
   // whole principal cache when Redis is back rather than serve them up to its TTL.
@@ -52,7 +56,7 @@ export async function createServices(config: Config, databaseUrl: string, log: L
   services.live = createLivePublisher({ db, redis, prefix: config.OPS_REDIS_PREFIX });
   services.liveEvents = createLiveSubscriber({
     listen: (channel, onNotify) => sql.listen(channel, onNotify),
-    redis: redis?.duplicate() ?? null,
+    redis: subscriberConnection(),
     prefix: config.OPS_REDIS_PREFIX,
     onError: (e) => log.warn({ err: e.message }, "live messages: listen failed; subscriptions poll until it works"),
   });

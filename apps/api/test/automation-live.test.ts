@@ -271,6 +271,28 @@ describe("live output over SSE", () => {
       await redis.start();
     }
   });
+
+  it("hears live messages through Redis again once Redis is back (the node subscribes anew)", async () => {
+    // The tests above stopped and started Redis; the API's live subscriber subscribes again
+    // on every reconnection by itself (ioredis' own re-subscribe is off: it had no catch).
+    const runId = crypto.randomUUID();
+    const got: number[] = [];
+    const off = app.services.liveEvents!.on("run.output", runId, (m) => got.push(m.seq));
+    try {
+      const before = app.services.liveEvents!.received().redis;
+      await expect
+        .poll(
+          () => {
+            app.services.live!.publish("run.output", { runId, seq: got.length + 1 });
+            return app.services.liveEvents!.received().redis > before && got.length > 0;
+          },
+          { timeout: 30_000, interval: 200 },
+        )
+        .toBe(true);
+    } finally {
+      off();
+    }
+  });
 });
 
 describe("search, download, retention and the per-step cap", () => {
