@@ -1,5 +1,6 @@
 import {
   automationRunSchemas as s,
+  chunkLines,
   getRun,
   readRunOutput,
   runOutputHead,
@@ -24,7 +25,6 @@ export const EVENT_LINES = 1_000;
 const PROGRESS_MIN_MS = 250;
 
 const TERMINAL = new Set<string>(s.TERMINAL_RUN_STATES);
-const STREAM_NAMES = { 1: "stdout", 2: "stderr", 3: "engine" } as const;
 
 type Waiters = Set<() => void>;
 const wakeAll = (w: Waiters) => {
@@ -176,12 +176,11 @@ export function createRunFeeds(ctx: DomainContext) {
     if (!feed.started) return false;
     if (m.seq <= feed.head) return true;
     if (!m.lines || m.lines.from > feed.head + 1 || feed.ended) return false;
-    const lines: OutputLine[] = [];
-    let seq = m.lines.from;
-    for (const [ordinal, stepId, streams, texts] of m.lines.chunks)
-      for (let i = 0; i < texts.length; i++)
-        lines.push({ seq: seq++, ordinal, stepId, stream: STREAM_NAMES[streams[i] as 1 | 2 | 3] ?? "stdout", text: texts[i]! });
-    append(feed, lines);
+    let seqFrom = m.lines.from;
+    for (const [ordinal, stepId, streams, lines] of m.lines.chunks) {
+      append(feed, chunkLines({ seqFrom, ordinal, stepId, streams, lines }));
+      seqFrom += lines.length;
+    }
     wakeAll(feed.changed);
     return true;
   }

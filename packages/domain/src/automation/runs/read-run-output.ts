@@ -156,7 +156,14 @@ async function readAfter(ctx: VerbArgs<unknown>["ctx"], runId: string, afterSeq:
   };
 }
 
-const lineOf = (c: Chunk, i: number): OutputLine => ({
+type ChunkLines = Pick<Chunk, "seqFrom" | "ordinal" | "stepId" | "streams" | "lines">;
+
+/** A stored chunk's lines (or those a `run.output` message carries), numbered from its seqFrom. */
+export function chunkLines(c: ChunkLines): OutputLine[] {
+  return c.lines.map((_, i) => lineOf(c, i));
+}
+
+const lineOf = (c: ChunkLines, i: number): OutputLine => ({
   seq: c.seqFrom + i,
   ordinal: c.ordinal,
   stepId: c.stepId,
