@@ -30,6 +30,11 @@ export async function maintainRunOutput({ ctx, input }: SystemVerbArgs<{ retenti
     sql`SELECT ((now() AT TIME ZONE 'UTC')::date - ${input.retentionDays}::int)::text AS day`,
   );
   const cutoff = cut!.day;
+  // The cut-off is recorded before any partition goes: a reader never finds a run's output
+  // gone without its run saying it expired.
+  await db.execute(sql`
+    INSERT INTO automation.run_output_retention (id, expired_before) VALUES (true, ${cutoff}::date)
+    ON CONFLICT (id) DO UPDATE SET expired_before = greatest(automation.run_output_retention.expired_before, excluded.expired_before)`);
   const partitions = await db.execute<{ name: string }>(sql`
     SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
     WHERE i.inhparent = 'automation.run_output'::regclass`);
@@ -44,8 +49,5 @@ export async function maintainRunOutput({ ctx, input }: SystemVerbArgs<{ retenti
     });
     dropped.push(`${m[1]}-${m[2]}-${m[3]}`);
   }
-  await db.execute(sql`
-    INSERT INTO automation.run_output_retention (id, expired_before) VALUES (true, ${cutoff}::date)
-    ON CONFLICT (id) DO UPDATE SET expired_before = greatest(automation.run_output_retention.expired_before, excluded.expired_before)`);
   return { created: made.filter((r) => r.created).map((r) => r.day), dropped: dropped.sort(), expiredBefore: cutoff };
 }
