@@ -32,8 +32,21 @@ async function startFarm(daemons: number, perDaemon: number, block: number): Pro
   return { sshds, endpoints };
 }
 
-/** Connect, sign in, run `command` (`execs` times, one after the other, on the one connection), read its output, disconnect: per endpoint, `concurrency` at a time. */
-async function bareRun(endpoints: Endpoint[], command: string, concurrency: number, execs = 1): Promise<{ ms: number; lines: number }> {
+/**
+ * Connect, sign in, run `command` (`execs` times, one after the other, on the one
+ * connection), read its output, disconnect: per endpoint, `concurrency` at a time. With
+ * ssh2's defaults, as a bare script is written, unless `noDelay`: then the socket sends
+ * without Nagle's delay, as the engine's connections do (ssh2 leaves it on, and OpenSSH's
+ * sshd turns it off only for sessions with a terminal, so each request of a channel,
+ * open then exec, can wait for the peer's delayed ACK: ~40 ms each on Linux).
+ */
+async function bareRun(
+  endpoints: Endpoint[],
+  command: string,
+  concurrency: number,
+  execs = 1,
+  opts: { noDelay?: boolean } = {},
+): Promise<{ ms: number; lines: number }> {
   const u = await ensureTestUser();
   const t0 = performance.now();
   let next = 0;
@@ -59,6 +72,7 @@ async function bareRun(endpoints: Endpoint[], command: string, concurrency: numb
           c.on("error", (err) => failures.push(`${e.address}:${e.port}: ${err.message}`));
           c.on("close", () => resolve());
           c.connect({ host: e.address, port: e.port, username: u.user, privateKey: u.privateKey, readyTimeout: 30_000 });
+          if (opts.noDelay) c.setNoDelay(true);
         });
       }
     }),
@@ -139,6 +153,8 @@ export async function automationSteps() {
     await bareRun(farm.endpoints.slice(0, 10), "true", CONCURRENCY);
     const bare1 = await bareRun(farm.endpoints, "true", CONCURRENCY);
     const bare5 = await bareRun(farm.endpoints, "true", CONCURRENCY, 5);
+    const fast1 = await bareRun(farm.endpoints, "true", CONCURRENCY, 1, { noDelay: true });
+    const fast5 = await bareRun(farm.endpoints, "true", CONCURRENCY, 5, { noDelay: true });
     stack = await startBenchStack("runsteps", { workerConcurrency: 10 });
     const ids = await stack.createTargets(farm.endpoints);
     const ids5 = ["a", "b", "c", "d", "e"];
@@ -158,6 +174,12 @@ export async function automationSteps() {
     const r1 = await launchAndWait(stack.ctx, one, ids);
     const r5 = await launchAndWait(stack.ctx, five, ids);
     const ratio = r5.ms / r1.ms;
+    // A host's chain: from the end of its first step to the end of its last, per step after the first.
+    const [chain] = await stack.db.$client<{ p50: number; p95: number }[]>`
+      WITH h AS (SELECT ordinal, (max(finished_at) - min(finished_at)) / (count(*) - 1) AS per_step
+                   FROM automation.run_host_steps WHERE run_id = ${r5.runId} GROUP BY ordinal)
+      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM per_step)) * 1000 AS p50,
+             percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM per_step)) * 1000 AS p95 FROM h`;
     record({ bench: "automation", metric: "job of 1 `true` step on 100 targets (baseline)", value: `${fmt(r1.ms)} ms (${r1.state})` });
     record({ bench: "automation", metric: "job of 5 `true` steps on 100 targets", value: `${fmt(r5.ms)} ms (${r5.state})` });
     record({
@@ -171,6 +193,16 @@ export async function automationSteps() {
       bench: "automation",
       metric: "bare ssh2, 5 execs / 1 exec per connection (the floor, diagnostic)",
       value: `${fmt(bare5.ms / bare1.ms, 2)} (${fmt(bare5.ms)} / ${fmt(bare1.ms)} ms)`,
+    });
+    record({
+      bench: "automation",
+      metric: "the same without Nagle's delay (TCP_NODELAY, as the engine's sockets), diagnostic",
+      value: `${fmt(fast5.ms / fast1.ms, 2)} (${fmt(fast5.ms)} / ${fmt(fast1.ms)} ms)`,
+    });
+    record({
+      bench: "automation",
+      metric: "a host's steps after the first, end to end, each: p50 (p95), diagnostic",
+      value: `${fmt(chain!.p50, 1)} ms (${fmt(chain!.p95, 1)} ms)`,
     });
   } finally {
     await stack?.stop();
@@ -375,6 +407,7 @@ export async function automationTrue() {
     const bareCpu0 = process.cpuUsage();
     const bare = await bareRun(farm.endpoints, "true", CONCURRENCY);
     const bareCpu = process.cpuUsage(bareCpu0);
+    const fast = await bareRun(farm.endpoints, "true", CONCURRENCY, 1, { noDelay: true });
     stack = await startBenchStack("runtrue", { workerConcurrency: 10 });
     const ids = await stack.createTargets(farm.endpoints);
     await execAndWait(stack.ctx, ids, "true", CONCURRENCY); // pins host keys, warms the pools
@@ -396,6 +429,11 @@ export async function automationTrue() {
       value: fmt(ratio, 2),
       target: "<= 1.15",
       pass: ratio <= 1.15 && ours.state === "succeeded",
+    });
+    record({
+      bench: "automation",
+      metric: "ours / bare ssh2 without Nagle's delay (TCP_NODELAY, as the engine's sockets), diagnostic",
+      value: `${fmt(ours.ms / fast.ms, 2)} (bare ${fmt(fast.ms)} ms)`,
     });
     record({
       bench: "automation",
