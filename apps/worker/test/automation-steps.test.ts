@@ -142,6 +142,39 @@ const always = (...ids: string[]) => ids.slice(1).map((id, i) => ({ from: ids[i]
 const ours = () => readdirSync("/tmp").filter((f) => f.startsWith("opsconductor."));
 const uidOf = (name: string) => Number(execFileSync("id", ["-u", name]).toString().trim());
 
+describe("ssh.command", () => {
+  // Every step after the first runs in a shell started while the one before ran (ADR 0012 "SSH on a run").
+  it("runs a chain of commands on the host's one connection, each with its env, directory and sudo, and leaves nothing behind", async () => {
+    const runId = await startRun({
+      targetIds: [target],
+      steps: [
+        { id: "first", kind: "ssh.command", config: { command: "echo $PPID" } },
+        {
+          id: "env",
+          kind: "ssh.command",
+          config: { command: 'echo "$GREETING from $(pwd)"', env: { GREETING: "it's me" }, workingDirectory: scratch },
+        },
+        { id: "sudo", kind: "ssh.command", config: { command: "id -u; cat; echo read all", become: true } },
+        { id: "fails", kind: "ssh.command", config: { command: "echo multi\necho line >&2\nexit 4" } },
+        // Never runs: the shell started for it while "fails" ran exits with the connection, having run nothing.
+        { id: "after", kind: "ssh.command", config: { command: `touch ${scratch}/after-ran` } },
+      ],
+    });
+    const steps = await stepsOf(runId);
+    expect(steps.first).toMatchObject({ state: "succeeded", exitCode: 0 });
+    expect(await linesOf(runId, "env")).toEqual([`it's me from ${scratch}`]);
+    expect(await linesOf(runId, "sudo")).toEqual(["0", "read all"]);
+    expect(steps.fails).toMatchObject({ state: "failed", exitCode: 4 });
+    expect(await linesOf(runId, "fails")).toEqual(["multi"]);
+    expect(await linesOf(runId, "fails", "stderr")).toEqual(["line"]);
+    expect(steps.after).toMatchObject({ state: "skipped" });
+    expect(existsSync(join(scratch, "after-ran"))).toBe(false);
+    // The connection's sshd process (every command's parent) is gone: the host's connection closed with it.
+    const session = Number((await linesOf(runId, "first"))[0]);
+    await expect.poll(() => existsSync(`/proc/${session}`), { timeout: 20_000 }).toBe(false);
+  }, 120_000);
+});
+
 describe("ssh.script", () => {
   it("runs with its interpreter, args, env and working directory from a private temp file that is gone afterwards", async () => {
     const runId = await startRun({

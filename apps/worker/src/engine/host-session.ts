@@ -5,6 +5,7 @@ import { adoptKnownHostKey, openCredentialForUse, pinHostKeyOnFirstUse, recordHo
 import { connectSsh, type SshConnection } from "../ssh/connect";
 import { failureOf, SshFailure } from "../ssh/failure";
 import { openLogin } from "../ssh/login";
+import { startWarmShell, type ShellSource, type WarmShell } from "../ssh/stream-exec";
 
 const jumpHosts = alias(targets, "jump_host");
 const TARGET_DELETED = "target deleted";
@@ -14,6 +15,9 @@ const TARGET_DELETED = "target deleted";
  * jump host, pinned host keys enforced, trust on first use) and reused by every step; a
  * failed opening is remembered, so later steps fail at once with the same reason. Used by
  * a host's walk and by run-scope steps placed on one target.
+ *
+ * While a command runs alone on the connection and more may follow (`commands`: how many
+ * the host's workflow can run), the next one's shell is started (ADR 0012 "SSH on a run").
  */
 export function hostSession(opts: {
   ctx: SystemContext;
@@ -22,6 +26,8 @@ export function hostSession(opts: {
   runId: string;
   /** Values to mask in everything stored (passwords opened for this session). */
   addSecrets: (values: string[]) => void;
+  /** How many commands the host's steps may run here; a shell is started ahead for all but the first. */
+  commands?: number;
 }) {
   const { db, masterKeys } = opts.ctx.services;
   let conn: SshConnection | null = null;
@@ -105,9 +111,32 @@ export function hostSession(opts: {
     return c.secret;
   }
 
+  let spare: WarmShell | null = null;
+  let commandsOpened = 0;
+  let running = 0;
+  const shells: ShellSource = {
+    take() {
+      const s = spare;
+      spare = null;
+      return s?.take() ?? null;
+    },
+    opened() {
+      commandsOpened++;
+      running++;
+      // One at a time: commands in parallel branches hold sessions enough (sshd's MaxSessions).
+      if (!spare && conn && running === 1 && commandsOpened < (opts.commands ?? 0)) spare = startWarmShell(conn.client);
+      let ended = false;
+      return () => {
+        if (!ended) running--;
+        ended = true;
+      };
+    },
+  };
+
   return {
     connect,
     becomePassword,
+    shells,
     connectFailed: () => connectFailure !== null,
     /** The target when its connection could not be opened at all (network, timeout; not a sign-in or host-key refusal). */
     unreachable(): { targetId: string; cause: string } | null {
@@ -116,6 +145,7 @@ export function hostSession(opts: {
       return { targetId: opts.targetId, cause: f.message };
     },
     close() {
+      spare?.close();
       conn?.close();
       jumpConn?.close();
     },

@@ -5,6 +5,7 @@ import {
   RUN_TIMED_OUT_ERROR,
   renderStepConfig,
   startHostStep,
+  stepPlacement,
   TemplateError,
   type HostLease,
   type HostStepResult,
@@ -64,6 +65,9 @@ export async function runHost(run: HostRun): Promise<HostOutcome | null> {
     actor: run.actor,
     runId: run.lease.runId,
     addSecrets: (values) => run.output.addSecrets(run.lease.ordinal, values),
+    commands: run.workflow.steps.filter(
+      (s) => s.kind === "ssh.command" && !s.disabled && stepPlacement(s) === "each" && (s.config as { pty?: boolean }).pty !== true,
+    ).length,
   });
   // Secret launch values never reach stored or streamed output.
   if (run.template) run.output.addSecrets(run.lease.ordinal, run.template.secrets);

@@ -26,6 +26,11 @@ const MARKER_WAIT_MS = 2000;
  * shell reads end-of-file and exits, and the command never ran (`aborted`, or
  * `timedOut`). A worker lost meanwhile closes the connection, with the same end. Not
  * with a pty: a terminal would echo the line.
+ *
+ * With `shells` (ADR 0012 "SSH on a run"), a shell started ahead of the command, while
+ * the one before it ran, is used instead of opening a channel: it waits for the command
+ * on stdin, so the command, not a go line, is what the gate releases. Not with a pty,
+ * `env` or a command over `WARM_SCRIPT_MAX` bytes; without a shell at hand, as above.
  */
 export function streamCommand(
   client: Client,
@@ -42,6 +47,8 @@ export function streamCommand(
     graceMs?: number;
     /** Resolves true when the command may run (its step's start is recorded); false: it must not. */
     gate?: Promise<boolean>;
+    /** Shells started ahead of their commands, on this connection. */
+    shells?: ShellSource;
   },
 ): Promise<StreamResult> {
   const cap = opts.capBytes ?? 16 * 1024 * 1024;
@@ -56,6 +63,7 @@ export function streamCommand(
   const gate = opts.gate;
   // `read` takes the go line byte by byte, so sudo still reads the password after it.
   const remote = gate ? `${GATE}\n${run}` : run;
+  const warm = opts.shells && !opts.pty && !opts.env && Buffer.byteLength(run) <= WARM_SCRIPT_MAX ? opts.shells.take() : null;
   return new Promise((resolve, reject) => {
     let bytes = 0;
     let dropped = 0;
@@ -71,6 +79,8 @@ export function streamCommand(
     let reportGroup: (pgid: number | null) => void = () => {};
     const group = new Promise<number | null>((r) => (reportGroup = r));
     let markerSeen = false;
+    /** Said to `shells` when the channel has ended. */
+    let ended = () => {};
 
     const emit = (stream: 1 | 2, text: string) => {
       if (stream === 1 && !markerSeen && text.startsWith(marker + " ")) {
@@ -101,6 +111,7 @@ export function streamCommand(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      ended();
       opts.signal?.removeEventListener("abort", onAbort);
       for (const s of [1, 2] as const) if (partial[s]) emit(s, partial[s]);
       resolve({ exitCode, signal: exitSignal, timedOut: !!how.timedOut, aborted: !!how.aborted, droppedBytes: dropped });
@@ -135,10 +146,14 @@ export function streamCommand(
     let timer: NodeJS.Timeout | undefined;
     const arm = () => (timer = setTimeout(() => stop({ timedOut: true }), opts.timeoutMs));
     if (!gate) arm();
-    if (opts.signal?.aborted) return settle({ aborted: true });
+    if (opts.signal?.aborted) {
+      void warm?.then((ch) => ch?.close());
+      return settle({ aborted: true });
+    }
     opts.signal?.addEventListener("abort", onAbort, { once: true });
 
-    client.exec(remote, { env: opts.env, pty: opts.pty ? { term: "dumb", cols: 200, rows: 50 } : undefined }, (err, ch) => {
+    const execOpts = { env: opts.env, pty: opts.pty ? { term: "dumb" as const, cols: 200, rows: 50 } : undefined };
+    const opened = (err: Error | undefined, ch: ClientChannel, warmed: boolean) => {
       if (err) {
         if (stopping) return settle(pendingStop ?? { aborted: true });
         if (settled) return;
@@ -148,6 +163,7 @@ export function streamCommand(
       }
       if (settled) return void ch.close();
       channel = ch;
+      if (opts.shells) ended = opts.shells.opened();
       ch.on("data", take(1));
       ch.stderr.on("data", take(2));
       ch.on("exit", (code: number | null, sig?: string) => {
@@ -158,14 +174,15 @@ export function streamCommand(
         reportGroup(null);
         if (!stopping) settle({});
       });
-      const release = (go: string) => {
+      // A warm shell reads the command itself; a gated one the go line; sudo then the password.
+      const release = () => {
         released = true;
-        if (opts.become !== undefined) ch.end(go + opts.become + "\n");
-        else if (go) ch.end(go);
+        const input = (warmed ? warmInput(run) : gate ? "\n" : "") + (opts.become !== undefined ? opts.become + "\n" : "");
+        if (input) ch.end(input);
         else ch.end();
       };
       if (!gate) {
-        release("");
+        release();
         if (pendingStop) void stopStarted(ch, pendingStop);
         return;
       }
@@ -179,12 +196,86 @@ export function streamCommand(
           if (settled || stopping) return;
           if (!go) return stop({ aborted: true });
           arm();
-          release("\n");
+          release();
         },
         () => stop({ aborted: true }),
       );
-    });
+    };
+    const exec = () => client.exec(remote, execOpts, (err, ch) => opened(err, ch, false));
+    if (!warm) return void exec();
+    // A shell that could not be started, or has ended since, is not used: the command opens its own.
+    void warm.then((ch) => (ch ? opened(undefined, ch, true) : settled ? undefined : exec()));
   });
+}
+
+/**
+ * Shells started ahead of the commands that will use them, one connection's (ADR 0012
+ * "SSH on a run"): a host's next command skips the channel open and the session's fork,
+ * which on a short step are most of its time.
+ */
+export type ShellSource = {
+  /** A shell started ahead (it answers null if it could not be started or has ended), or null: none at hand. */
+  take(): Promise<ClientChannel | null> | null;
+  /** A command has its channel; the answer is called once it has ended. */
+  opened(): () => void;
+};
+
+/** Longer commands go in the exec request: the warm shell reads its input a byte at a time. */
+export const WARM_SCRIPT_MAX = 16 * 1024;
+
+/**
+ * What a warm shell runs: it reads a line count, then that many lines, and evaluates
+ * them as the command's script, in the login shell as an exec request's command would
+ * be. End-of-file first (the channel closed: not needed, lease lost, worker gone) exits
+ * without running anything.
+ */
+const WARM_SHELL = [
+  "IFS= read -r ops_n || exit 125",
+  "ops_s=",
+  `while [ "$ops_n" -gt 0 ] 2>/dev/null && IFS= read -r ops_l; do ops_s="$ops_s$ops_l`,
+  `"; ops_n=$((ops_n - 1)); done`,
+  `[ "$ops_n" = 0 ] || exit 125`,
+  "unset ops_n ops_l",
+  `eval "$ops_s"`,
+].join("\n");
+
+function warmInput(script: string): string {
+  return `${script.split("\n").length}\n${script}\n`;
+}
+
+export type WarmShell = {
+  /** The shell's channel, or null if it could not be started or has ended since. */
+  take(): Promise<ClientChannel | null>;
+  /** Not needed after all: end-of-file, and the shell exits. */
+  close(): void;
+};
+
+/** Starts a warm shell on `client`, to be taken by `streamCommand` through a `ShellSource`. */
+export function startWarmShell(client: Client): WarmShell {
+  let channel: ClientChannel | null = null;
+  let closed = false;
+  const ready = new Promise<void>((resolve) => {
+    try {
+      client.exec(WARM_SHELL, (err, ch) => {
+        if (!err) {
+          channel = ch;
+          // Unread, a channel says "close" only once read to its end; "exit" comes as it happens.
+          ch.once("exit", () => (closed = true));
+          ch.once("close", () => (closed = true));
+        }
+        resolve();
+      });
+    } catch {
+      resolve(); // the connection is gone
+    }
+  });
+  return {
+    take: () => ready.then(() => (channel && !closed ? channel : null)),
+    close() {
+      closed = true;
+      void ready.then(() => channel?.close());
+    },
+  };
 }
 
 const NEVER_RAN: StreamResult = { exitCode: null, signal: null, timedOut: false, aborted: true, droppedBytes: 0 };
