@@ -30,6 +30,11 @@ export const runs = automation.table(
     parallelism: integer("parallelism").notNull(),
     hostsTotal: integer("hosts_total").notNull(),
     hostStepsTotal: integer("host_steps_total").notNull(),
+    /**
+     * Host-steps ended other than by their host's own results: run-scope steps, and steps
+     * closed in bulk (cancel, run timeout, interrupted, a rerun's carried results). A host's
+     * own results count on its row (`run_hosts.steps_done`): the run's progress is the sum.
+     */
     hostStepsDone: integer("host_steps_done").notNull().default(0),
     hostsFailed: integer("hosts_failed").notNull().default(0),
     launchedBy: uuid("launched_by").references(() => users.id, { onDelete: "set null" }),
@@ -82,6 +87,11 @@ export const runHosts = automation.table(
     error: text("error"),
     /** The run-scope step this host is parked at while `waiting` (ADR 0012, barriers). */
     waitingOn: text("waiting_on"),
+    /**
+     * This host's results recorded by its own walk (ADR 0012, "Progress"): counted here, on
+     * the row its lease already holds, not on the run's row, which every host would queue for.
+     */
+    stepsDone: integer("steps_done").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.runId, t.ordinal] }), index("run_hosts_claim_idx").on(t.runId, t.state)],
 );

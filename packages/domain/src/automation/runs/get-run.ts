@@ -32,7 +32,11 @@ export async function getRun({ ctx, input }: VerbArgs<{ runId: string }>): Promi
     else stepsOf.set(s.ordinal, [s]);
   }
   return {
-    ...runHeadView(run, row.launcherName),
+    ...runHeadView(
+      run,
+      row.launcherName,
+      hosts.reduce((n, h) => n + h.stepsDone, 0),
+    ),
     ...(row.day && expiredBefore && row.day < expiredBefore ? { outputExpired: true } : {}),
     hosts: hosts.map((h) => runHostView(h, stepsOf.get(h.ordinal) ?? [])),
     runSteps: steps.filter((s) => s.ordinal === RUN_SCOPE_ORDINAL).map(hostStepView),

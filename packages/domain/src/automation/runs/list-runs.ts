@@ -6,6 +6,9 @@ import type { ListRunsInput, RunSummary } from "../../schemas/automation-runs";
 import type { Page } from "../../schemas/common";
 import { runHeadView } from "./run-views";
 
+/** The run's hosts' own results (ADR 0012, "Progress"), summed over its primary key's range. */
+const HOSTS_STEPS_DONE = sql<number>`(SELECT coalesce(sum(h.steps_done), 0)::int FROM automation.run_hosts h WHERE h.run_id = ${runs.id})`;
+
 /** One page of runs, newest first, filtered by job, state, kind, launcher, time and title. */
 export async function listRuns({ ctx, input }: VerbArgs<ListRunsInput>): Promise<Page<RunSummary>> {
   const db = ctx.services.db;
@@ -20,7 +23,7 @@ export async function listRuns({ ctx, input }: VerbArgs<ListRunsInput>): Promise
   const where = conds.length ? and(...conds) : undefined;
   const [rows, [total]] = await Promise.all([
     db
-      .select({ run: runs, launcherName: users.displayName })
+      .select({ run: runs, launcherName: users.displayName, hostsStepsDone: HOSTS_STEPS_DONE })
       .from(runs)
       .leftJoin(users, eq(users.id, runs.launchedBy))
       .where(where)
@@ -33,7 +36,10 @@ export async function listRuns({ ctx, input }: VerbArgs<ListRunsInput>): Promise
       .where(where),
   ]);
   return {
-    items: rows.map(({ run, launcherName }) => ({ ...runHeadView(run, launcherName), parentRunId: run.parentRunId })),
+    items: rows.map(({ run, launcherName, hostsStepsDone }) => ({
+      ...runHeadView(run, launcherName, hostsStepsDone),
+      parentRunId: run.parentRunId,
+    })),
     total: total?.n ?? 0,
     page: input.page,
     pageSize: input.pageSize,

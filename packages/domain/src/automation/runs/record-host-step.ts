@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Executor } from "@ops/db";
+import { RUN_SCOPE_ORDINAL, type Executor } from "@ops/db";
 import type { SystemVerbArgs } from "../../context";
 import { holds, type HostLease } from "./host-lease";
 import { emitHostStepsFailed } from "./run-events";
@@ -106,7 +106,15 @@ function recordResult(lease: HostLease, stepId: string, r: HostStepResult) {
     RETURNING 1`;
 }
 
-/** The run's `host_steps_done`, counted when the CTE `recorded` holds a result. */
+/**
+ * The host's `steps_done`, counted when the CTE `recorded` holds a result: on the host's
+ * row, which its lease holder alone writes, so hosts do not queue for the run's row lock
+ * (ADR 0012, "Progress"). A run-scope step's host-step has no host row: it counts on the run.
+ */
 function countDone(lease: HostLease) {
-  return sql`UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${lease.runId} AND EXISTS (SELECT 1 FROM recorded)`;
+  if (lease.ordinal === RUN_SCOPE_ORDINAL) {
+    return sql`UPDATE automation.runs SET host_steps_done = host_steps_done + 1 WHERE id = ${lease.runId} AND EXISTS (SELECT 1 FROM recorded)`;
+  }
+  return sql`UPDATE automation.run_hosts SET steps_done = steps_done + 1
+    WHERE run_id = ${lease.runId} AND ordinal = ${lease.ordinal} AND EXISTS (SELECT 1 FROM recorded)`;
 }

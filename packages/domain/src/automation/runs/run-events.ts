@@ -22,7 +22,8 @@ const RUN_FACTS = sql`jsonb_build_object(
     'launchedBy', CASE WHEN r.launched_by IS NOT NULL
            THEN jsonb_build_object('userId', r.launched_by, 'email', coalesce(u.email, 'deleted user')) END,
     'counts', jsonb_build_object('hosts', r.hosts_total, 'hostsFailed', r.hosts_failed,
-           'hostStepsDone', r.host_steps_done, 'hostStepsTotal', r.host_steps_total))`;
+           'hostStepsDone', r.host_steps_done + (SELECT coalesce(sum(h.steps_done), 0)::int FROM automation.run_hosts h WHERE h.run_id = r.id),
+           'hostStepsTotal', r.host_steps_total))`;
 
 /** `rows` (aliased r) with the job and the launching user each run event names. */
 function runEventFrom(rows: SQL): SQL {

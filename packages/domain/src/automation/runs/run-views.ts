@@ -7,8 +7,11 @@ type RunHeadView = Omit<RunView, "hosts" | "outputExpired" | "runSteps">;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-/** A run row as the run list and the run page show it; `launcherName` from the users join. */
-export function runHeadView(run: typeof runs.$inferSelect, launcherName: string | null): RunHeadView {
+/**
+ * A run row as the run list and the run page show it; `launcherName` from the users join,
+ * `hostsStepsDone` the sum of its hosts' `steps_done` (ADR 0012, "Progress").
+ */
+export function runHeadView(run: typeof runs.$inferSelect, launcherName: string | null, hostsStepsDone: number): RunHeadView {
   return {
     id: run.id,
     kind: run.kind,
@@ -16,7 +19,7 @@ export function runHeadView(run: typeof runs.$inferSelect, launcherName: string 
     jobId: run.jobId,
     jobVersion: run.jobVersion,
     state: run.state,
-    progress: { done: run.hostStepsDone, total: run.hostStepsTotal },
+    progress: { done: run.hostStepsDone + hostsStepsDone, total: run.hostStepsTotal },
     hostsTotal: run.hostsTotal,
     hostsFailed: run.hostsFailed,
     launchedBy: run.launchedBy ? { id: run.launchedBy, displayName: launcherName ?? "" } : null,
