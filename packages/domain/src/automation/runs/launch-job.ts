@@ -3,7 +3,7 @@ import { auditLog, type Executor } from "@ops/db";
 import { auditRow } from "../../audit/append";
 import { inTransaction, type VerbArgs } from "../../context";
 import { Invalid } from "../../errors";
-import { launchValuesSchema, secretParamNames, type ParamDefinition } from "../../schemas/automation-params";
+import { secretParamNames, type ParamDefinition } from "../../schemas/automation-params";
 import type { LaunchInput } from "../../schemas/automation-runs";
 import { eventActor } from "../../communication/emit-event";
 import { assertMayUseCredentials, emitRunCredentialsUsed } from "./credential-use";
@@ -20,7 +20,7 @@ import { writeRun, type RunToWrite } from "./write-run";
 export async function launchJob({ ctx, input }: VerbArgs<LaunchInput>) {
   const plan = await planLaunch(ctx, input);
   const { definition } = plan;
-  const parsed = launchValuesSchema(definition.params).safeParse(input.params ?? {});
+  const parsed = plan.values.safeParse(input.params ?? {});
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => ({ field: ["params", ...i.path.map(String)].join("."), message: i.message }));
     throw new Invalid(problems.map((p) => `${p.field}: ${p.message}`).join("; "), problems[0]!.field);
