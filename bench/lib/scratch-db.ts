@@ -11,6 +11,8 @@ export async function createScratchDb(label: string): Promise<ScratchDb> {
   const admin = createDb(ADMIN_URL, { max: 1 });
   try {
     await admin.sql.unsafe(`CREATE DATABASE ${name}`);
+    // Diagnostic: every statement of this database in the server's log, with its duration.
+    if (process.env.BENCH_LOG_STATEMENTS) await admin.sql.unsafe(`ALTER DATABASE ${name} SET log_min_duration_statement = 0`);
   } finally {
     await admin.close();
   }

@@ -131,6 +131,43 @@ describe("launching a job", () => {
     expect(await runCount()).toBe(before);
   });
 
+  it("launches a job's new version with its own parameters and steps, and a pinned older version as it was saved", async () => {
+    // Launches keep what they derive from a saved version (its checked workflow, its
+    // parameters' schema): a save must never be answered with the version before it.
+    const wait = (id: string) => ({ id, name: id, kind: "wait", config: { seconds: 0 } });
+    const v1 = {
+      name: `versions ${++seq}`,
+      selector: { mode: "labels", expression: "nothing=matches" },
+      workflow: { steps: [wait("first")] },
+    } as JobDefinitionInput;
+    const { job } = await admin.automation.jobs.create(v1);
+    const workflowOf = async (runId: string) => {
+      const [r] = await app.db.select({ workflow: runs.workflow, version: runs.jobVersion }).from(runs).where(eq(runs.id, runId));
+      return { steps: (r!.workflow as { steps: { id: string }[] }).steps.map((st) => st.id), version: r!.version };
+    };
+    expect(await workflowOf((await admin.automation.runs.launch({ jobId: job.id })).runId)).toEqual({ steps: ["first"], version: 1 });
+    await admin.automation.jobs.update({
+      id: job.id,
+      expectedVersion: 1,
+      comment: "a second step and a parameter",
+      definition: {
+        ...v1,
+        params: [{ name: "reason", type: "string", required: true }],
+        workflow: { steps: [wait("first"), wait("second")], edges: [{ from: "first", to: "second" }] },
+      },
+    } as never);
+    await expect(admin.automation.runs.launch({ jobId: job.id })).rejects.toMatchObject({
+      message: expect.stringContaining("params.reason"),
+    });
+    const latest = await admin.automation.runs.launch({ jobId: job.id, params: { reason: "check" } });
+    expect(await workflowOf(latest.runId)).toEqual({ steps: ["first", "second"], version: 2 });
+    await expect(admin.automation.runs.launch({ jobId: job.id, version: 1, params: { reason: "check" } })).rejects.toMatchObject({
+      message: expect.stringContaining("Unknown parameter: reason"),
+    });
+    const pinned = await admin.automation.runs.launch({ jobId: job.id, version: 1 });
+    expect(await workflowOf(pinned.runId)).toEqual({ steps: ["first"], version: 1 });
+  });
+
   it("fails a step whose template reads something that is not there, naming the step and field", async () => {
     const job = await createJob({
       selector: { mode: "targets", targetIds: [farm.hosts[0]!.id] },

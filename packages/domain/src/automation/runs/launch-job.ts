@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { auditLog, type Executor } from "@ops/db";
-import { auditRow } from "../../audit/append";
+import { auditInsert } from "../../audit/append";
 import { inTransaction, type VerbArgs } from "../../context";
 import { Invalid } from "../../errors";
-import { launchValuesSchema, secretParamNames, type ParamDefinition } from "../../schemas/automation-params";
+import { secretParamNames, type ParamDefinition } from "../../schemas/automation-params";
 import type { LaunchInput } from "../../schemas/automation-runs";
 import { eventActor } from "../../communication/emit-event";
 import { assertMayUseCredentials, emitRunCredentialsUsed } from "./credential-use";
@@ -20,7 +19,7 @@ import { writeRun, type RunToWrite } from "./write-run";
 export async function launchJob({ ctx, input }: VerbArgs<LaunchInput>) {
   const plan = await planLaunch(ctx, input);
   const { definition } = plan;
-  const parsed = launchValuesSchema(definition.params).safeParse(input.params ?? {});
+  const parsed = plan.values.safeParse(input.params ?? {});
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => ({ field: ["params", ...i.path.map(String)].join("."), message: i.message }));
     throw new Invalid(problems.map((p) => `${p.field}: ${p.message}`).join("; "), problems[0]!.field);
@@ -48,31 +47,25 @@ export async function launchJob({ ctx, input }: VerbArgs<LaunchInput>) {
     launchedBy: ctx.principal?.userId ?? null,
   };
   // The run, its queue job and its audit entry are one statement: one round trip, one commit.
-  const audit = (db: Executor) =>
-    db
-      .insert(auditLog)
-      .values(
-        auditRow(ctx, {
-          action: "automation.runs.launch",
-          objectType: "run",
-          objectId: runId,
-          changes: {
-            job: plan.jobId,
-            version: plan.version,
-            selector: plan.selector,
-            hosts: plan.hosts.length,
-            params: auditableValues(definition.params, values),
-          },
-        }),
-      )
-      .getSQL();
+  const audit = auditInsert(ctx, {
+    action: "automation.runs.launch",
+    objectType: "run",
+    objectId: runId,
+    changes: {
+      job: plan.jobId,
+      version: plan.version,
+      selector: plan.selector,
+      hosts: plan.hosts.length,
+      params: auditableValues(definition.params, values),
+    },
+  });
   // A run without hosts signs in nowhere: nothing else to write with it.
   if (plan.hosts.length === 0) {
-    await writeRun(ctx.services.db, run, { also: [audit(ctx.services.db)] });
+    await writeRun(ctx.services.db, run, { also: [audit] });
     return { runId, hosts: 0 };
   }
   return inTransaction(ctx, async (tx) => {
-    await writeRun(tx, run, { also: [audit(tx)] });
+    await writeRun(tx, run, { also: [audit] });
     await emitRunCredentialsUsed(tx, {
       runId,
       title: definition.name,

@@ -4,6 +4,7 @@ import type { JobDefinition } from "../../schemas/automation-jobs";
 import { describeSelector, type LaunchSelector } from "../../schemas/automation-selector";
 import { stepPlacement } from "../../schemas/automation-workflow";
 import { loadJobAt } from "../jobs/job-rules";
+import { savedVersionOf, type SavedVersion } from "../jobs/saved-versions";
 import { expandWorkflow } from "../workflow/expand-workflow";
 import { workflowUsesBecome } from "./credential-use";
 import { resolveSelector, type SelectedTarget } from "./resolve-selector";
@@ -19,6 +20,8 @@ export type LaunchPlan = {
   workerOnly: boolean;
   /** Some step runs through sudo with the target's become credential. */
   usesBecome: boolean;
+  /** The schema launch values are checked with (kept per version). */
+  values: SavedVersion["values"];
 };
 
 /**
@@ -33,8 +36,13 @@ export async function planLaunch(
   const db = ctx.services.db;
   const { job, version } = await loadJobAt(db, input.jobId, input.version);
   const saved = version.definition as unknown as JobDefinition;
+  const kept = savedVersionOf(version);
   // Template and job steps become the plain steps they stand for (the library may have moved on since the save).
-  const workflow = await expandWorkflow(db, saved.workflow, { params: saved.params, job: { id: job.id, name: saved.name } });
+  const workflow = await expandWorkflow(db, saved.workflow, {
+    params: saved.params,
+    job: { id: job.id, name: saved.name },
+    checked: kept.workflow,
+  });
   const definition: JobDefinition = { ...saved, workflow };
   let selector: LaunchSelector;
   if (definition.selector.mode === "atLaunch") {
@@ -59,5 +67,6 @@ export async function planLaunch(
     selector: describeSelector(selector),
     workerOnly: steps.every((s) => stepPlacement(s) === "worker"),
     usesBecome: workflowUsesBecome(definition.workflow),
+    values: kept.values,
   };
 }

@@ -40,6 +40,8 @@ export type ExpandOptions = {
   job?: { id: string; name: string } | null;
   /** The including job's parameters, for checking the expanded document's conditions. */
   params?: readonly ParamDefinition[];
+  /** `checkWorkflow(document, params)`, when the caller has it already (a saved version's: saved-versions.ts). */
+  checked?: ReturnType<typeof checkWorkflow>;
 };
 
 /** The jobs being expanded, outermost first (the saved job itself, when known): a repeat is a cycle. */
@@ -98,7 +100,7 @@ export async function checkExpandedWorkflow(
   input: unknown,
   options: ExpandOptions = {},
 ): Promise<{ document: WorkflowDocument | null; problems: WorkflowProblem[] }> {
-  const parsed = checkWorkflow(input, options.params ?? []);
+  const parsed = options.checked ?? checkWorkflow(input, options.params ?? []);
   if (!parsed.document || parsed.problems.length) return { document: null, problems: parsed.problems };
   const problems: WorkflowProblem[] = [];
   const chain: Chain = options.job ? [options.job] : [];
