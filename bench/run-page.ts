@@ -102,6 +102,27 @@ async function timeToLastLine(browser: Browser, api: BenchApi, runId: string, la
   return { times, shell };
 }
 
+/**
+ * Diagnostic: the same, loaded again and again in one tab (page.goto), as the 1,000-host
+ * measure loads. A new tab starts a new renderer process (scripts compiled cold, the first
+ * Intl formatter, and Chromium's own per-tab work beside it); one tab keeps its process.
+ */
+async function sameTabLastLine(browser: Browser, api: BenchApi, runId: string, lastLine: string) {
+  const times: number[] = [];
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    await signIn(page, api.url, ADMIN.email, ADMIN.password);
+    for (let i = 0; i < LOADS; i++) {
+      await page.goto(`${api.url}/runs/${runId}`, { waitUntil: "commit" });
+      times.push(await lineVisibleAt(page, lastLine));
+    }
+  } finally {
+    await context.close();
+  }
+  return times;
+}
+
 /** rAF gaps and long tasks while `work` runs in the page. */
 async function watchFrames(page: Page, work: () => Promise<void>) {
   await page.evaluate(() => {
@@ -319,6 +340,13 @@ export async function runPage() {
       value: `${fmt(pct(tail, 50))} / ${fmt(pct(tail, 95))} ms`,
       target: "< 1 s",
       pass: pct(tail, 95) < 1000,
+    });
+
+    const same = await sameTabLastLine(browser, api, big.runId, bigLast);
+    record({
+      bench: "run-page",
+      metric: "2M run, diagnostic: the same loads in one tab (page.goto, no new renderer), last line visible p50 / p95 of 5",
+      value: `${fmt(pct(same, 50))} / ${fmt(pct(same, 95))} ms`,
     });
 
     const b = browser;

@@ -7,3 +7,8 @@ import { startEarlyReads } from "./app/early-reads";
 // index.html, vite.config.ts) and evaluated once this script has ended and the reads are out.
 startEarlyReads(window.location);
 void import("./app/mount");
+// The first Intl formatter a fresh renderer makes loads the locale's data: 50-170 ms in a
+// new tab here, against 0.3-7 ms for the next one. Made now, while the dashboard's code is
+// still on its way, the pages' own formatters (dates, counts) do not pay it in their first
+// render.
+new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(0);

@@ -131,6 +131,20 @@ describe("run page log, 300,000 lines", () => {
     await page.context().close();
   });
 
+  it("a run that is not there, opened fresh, says so", async () => {
+    // The first reads go out before the dashboard's code (early-reads, plain fetch): their
+    // error answers must reach the page as the tRPC client's own errors would. (An error is
+    // not kept by the query cache: the loader asks again, so the run view is read twice.)
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    await signIn(page, app.url, app.admin.email, app.admin.password);
+    const { calls } = watchReads(page);
+    await page.goto(`${app.url}/runs/00000000-0000-4000-8000-000000000000`);
+    await page.getByRole("alert").filter({ hasText: "Run not found" }).waitFor({ timeout: 60_000 });
+    expect(calls.filter((p) => p === "identity.auth.me")).toHaveLength(1);
+    await context.close();
+  });
+
   it("a link to a host's log opened signed out goes to sign-in, then back to that host's last lines", async () => {
     // The page's reads start before the dashboard runs (early-reads): signed out they answer
     // 401, and the page must still go to sign-in and come back with its filter.

@@ -3,7 +3,10 @@ import { RouterProvider } from "@tanstack/react-router";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { router } from "../router";
+import { adoptEarlyReads } from "./early-answers";
 import { queryClient } from "./trpc";
+
+adoptEarlyReads(queryClient);
 
 /** The dashboard itself: React, the router and its routes (each page a chunk of its own). */
 createRoot(document.getElementById("root")!).render(

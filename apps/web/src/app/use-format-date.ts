@@ -1,25 +1,33 @@
-import { useMemo } from "react";
 import { useMe } from "./use-me";
 
-/** Formats ISO instants in the user's chosen time zone (profile), not the browser's. */
-export function useFormatDate() {
-  const me = useMe();
-  return useMemo(() => {
-    const zone = safeZone(me.timeZone);
-    const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone: zone });
-    const date = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: zone });
-    return {
-      dateTime: (iso: string) => dateTime.format(new Date(iso)),
-      date: (iso: string) => date.format(new Date(iso)),
-    };
-  }, [me.timeZone]);
+type DateFormat = { dateTime: (iso: string) => string; date: (iso: string) => string };
+
+/** One pair of formatters per time zone, for every page: an Intl formatter costs to make. */
+const formats = new Map<string, DateFormat>();
+
+function formatIn(zone: string): DateFormat {
+  let format = formats.get(zone);
+  if (!format) {
+    const timeZone = knownZone(zone);
+    const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone });
+    const date = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone });
+    format = { dateTime: (iso) => dateTime.format(new Date(iso)), date: (iso) => date.format(new Date(iso)) };
+    formats.set(zone, format);
+  }
+  return format;
 }
 
-function safeZone(zone: string): string | undefined {
+/** The zone, if this browser knows it (else the browser's own). */
+function knownZone(zone: string): string | undefined {
   try {
     new Intl.DateTimeFormat(undefined, { timeZone: zone });
     return zone;
   } catch {
     return undefined;
   }
+}
+
+/** Formats ISO instants in the user's chosen time zone (profile), not the browser's. */
+export function useFormatDate(): DateFormat {
+  return formatIn(useMe().timeZone);
 }

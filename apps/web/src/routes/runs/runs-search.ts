@@ -32,9 +32,4 @@ export function runsListInput(s: RunsSearch) {
   };
 }
 
-/** The run page: the log pane's host and step filter (a grid cell click sets both). */
-export const runSearch = z.object({
-  ordinal: z.number().int().min(0).optional().catch(undefined),
-  step: z.string().max(63).optional().catch(undefined),
-});
-export type RunSearch = z.infer<typeof runSearch>;
+export { runSearch, type RunSearch } from "./run-inputs";
