@@ -246,6 +246,10 @@ describe("selectors", () => {
     const [row] = await app.db.select().from(runs).where(eq(runs.id, runId));
     expect(row).toMatchObject({ failureThreshold: { kind: "percent", value: 50 }, exclusive: "queue", parallelism: 20 });
     expect(row!.deadlineAt!.getTime() - row!.createdAt.getTime()).toBeCloseTo(600_000, -3);
+    // Every launch reads the hosts anew (the second one with the job's read, in one statement).
+    const late = await farm.makeTarget({ labels: { env: tag, role: "web" } });
+    const again = await admin.automation.runs.launch({ jobId: job.id });
+    expect((await finishedRun(admin, again.runId)).hosts.map((h) => h.targetName).sort()).toEqual([web.name, bare.name, late.name].sort());
 
     const parent = await admin.assets.groups.create({ name: `${tag}-parent` });
     const child = await admin.assets.groups.create({ name: `${tag}-child`, parentId: parent.id });

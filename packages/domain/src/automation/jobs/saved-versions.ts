@@ -13,6 +13,10 @@ import { checkWorkflow } from "../../schemas/automation-workflow";
  * credentials and permissions.
  */
 export type SavedVersion = {
+  version: number;
+  hash: string;
+  /** The version's own selector (a launch may guess its hosts' query from it: launch-plan.ts). */
+  selector: JobDefinition["selector"];
   /** checkWorkflow of the saved workflow; frozen, shared by every launch of the version. */
   workflow: ReturnType<typeof checkWorkflow>;
   values: ReturnType<typeof launchValuesSchema>;
@@ -21,6 +25,8 @@ export type SavedVersion = {
 /** Versions kept per process: a bound, not a working set any real fleet reaches. */
 const KEEP = 500;
 const kept = new Map<string, SavedVersion>();
+/** The version each job was last launched (or previewed) at, here. */
+const lastPlanned = new Map<string, SavedVersion>();
 
 export function savedVersionOf(row: { jobId: string; version: number; hash: string; definition: unknown }): SavedVersion {
   const key = `${row.jobId}:${row.version}:${row.hash}`;
@@ -33,12 +39,26 @@ export function savedVersionOf(row: { jobId: string; version: number; hash: stri
   }
   const definition = row.definition as JobDefinition;
   const entry: SavedVersion = {
+    version: row.version,
+    hash: row.hash,
+    selector: deepFreeze(structuredClone(definition.selector)),
     workflow: deepFreeze(checkWorkflow(definition.workflow, definition.params)),
     values: launchValuesSchema(definition.params),
   };
   kept.set(key, entry);
   if (kept.size > KEEP) kept.delete(kept.keys().next().value!);
   return entry;
+}
+
+/** The version this process last planned a launch of the job at: a guess at its latest, checked by the read that uses it. */
+export function lastPlannedVersion(jobId: string): SavedVersion | undefined {
+  return lastPlanned.get(jobId);
+}
+
+export function rememberPlanned(jobId: string, version: SavedVersion): void {
+  lastPlanned.delete(jobId);
+  lastPlanned.set(jobId, version);
+  if (lastPlanned.size > KEEP) lastPlanned.delete(lastPlanned.keys().next().value!);
 }
 
 /** Shared between launches, so nothing may change it in place. */
