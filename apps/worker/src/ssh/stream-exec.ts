@@ -210,8 +210,8 @@ export function streamCommand(
 
 /**
  * Shells started ahead of the commands that will use them, one connection's (ADR 0012
- * "SSH on a run"): a host's next command skips the channel open and the session's fork,
- * which on a short step are most of its time.
+ * "SSH on a run"): the channel open and the session's start leave a host's next command's
+ * path (their CPU is still spent, while the command before it runs).
  */
 export type ShellSource = {
   /** A shell started ahead (it answers null if it could not be started or has ended), or null: none at hand. */
