@@ -28,6 +28,33 @@ function Card(props: { title: string; testId?: string; children: ReactNode }) {
   );
 }
 
+/** A card listing recent work: each item's status badge, what it was about, and when it ended (or began). */
+function RecentCard(props: {
+  title: string;
+  testId: string;
+  empty: string;
+  items: { id: string; status: string; at: string; body: ReactNode }[];
+}) {
+  const fmt = useFormatDate();
+  return (
+    <Card title={props.title} testId={props.testId}>
+      {props.items.length === 0 ? (
+        <div className="small text-body-secondary">{props.empty}</div>
+      ) : (
+        <ul className="list-unstyled small mb-0">
+          {props.items.map((item) => (
+            <li key={item.id} className="d-flex flex-wrap align-items-center gap-2 py-1 border-bottom">
+              <span className={`badge ${TEST_BADGE[item.status] ?? "text-bg-secondary"}`}>{item.status}</span>
+              {item.body}
+              <span className="ms-auto text-body-secondary text-nowrap">{fmt.dateTime(item.at)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
 function CheckItem(props: { done: boolean; id: string; children: ReactNode }) {
   return (
     <li className="d-flex align-items-start gap-2 py-1" data-testid={`check-${props.id}`} data-done={props.done}>
@@ -43,7 +70,6 @@ function CheckItem(props: { done: boolean; id: string; children: ReactNode }) {
 
 function Overview() {
   const me = useMe();
-  const fmt = useFormatDate();
   const summary = useQuery(trpc.assets.summary.get.queryOptions());
   if (summary.isPending) return <Loading />;
   if (summary.isError) return <LoadError error={summary.error} />;
@@ -129,49 +155,49 @@ function Overview() {
 
       <div className="row g-3">
         <div className={s.scans ? "col-12 col-lg-7" : "col-12"}>
-          <Card title="Recent connection tests" testId="recent-tests">
-            {s.connectionTests.recent.length === 0 ? (
-              <div className="small text-body-secondary">No tests yet.</div>
-            ) : (
-              <ul className="list-unstyled small mb-0">
-                {s.connectionTests.recent.map((t) => (
-                  <li key={t.id} className="d-flex flex-wrap align-items-center gap-2 py-1 border-bottom">
-                    <span className={`badge ${TEST_BADGE[t.status] ?? "text-bg-secondary"}`}>{t.status}</span>
-                    <Link to="/targets/$id" params={{ id: t.targetId }} className="fw-medium">
-                      {t.targetName}
-                    </Link>
-                    {t.error && <span className="text-danger text-break">{t.error}</span>}
-                    <span className="ms-auto text-body-secondary text-nowrap">{fmt.dateTime(t.finishedAt ?? t.createdAt)}</span>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </Card>
+          <RecentCard
+            title="Recent connection tests"
+            testId="recent-tests"
+            empty="No tests yet."
+            items={s.connectionTests.recent.map((t) => ({
+              id: t.id,
+              status: t.status,
+              at: t.finishedAt ?? t.createdAt,
+              body: (
+                <>
+                  <Link to="/targets/$id" params={{ id: t.targetId }} className="fw-medium">
+                    {t.targetName}
+                  </Link>
+                  {t.error && <span className="text-danger text-break">{t.error}</span>}
+                </>
+              ),
+            }))}
+          />
         </div>
         {s.scans && (
           <div className="col-12 col-lg-5">
-            <Card title="Recent discovery scans" testId="recent-scans">
-              {s.scans.recent.length === 0 ? (
-                <div className="small text-body-secondary">No scans yet.</div>
-              ) : (
-                <ul className="list-unstyled small mb-0">
-                  {s.scans.recent.map((scan) => (
-                    <li key={scan.id} className="d-flex flex-wrap align-items-center gap-2 py-1 border-bottom">
-                      <span className={`badge ${TEST_BADGE[scan.status] ?? "text-bg-secondary"}`}>{scan.status}</span>
-                      {allows(me, "discovery.read") ? (
-                        <Link to="/discovery/$scanId" params={{ scanId: scan.id }} className="font-monospace text-break">
-                          {scan.spec}
-                        </Link>
-                      ) : (
-                        <span className="font-monospace text-break">{scan.spec}</span>
-                      )}
-                      <span>{scan.found} found</span>
-                      <span className="ms-auto text-body-secondary text-nowrap">{fmt.dateTime(scan.finishedAt ?? scan.createdAt)}</span>
-                    </li>
-                  ))}
-                </ul>
-              )}
-            </Card>
+            <RecentCard
+              title="Recent discovery scans"
+              testId="recent-scans"
+              empty="No scans yet."
+              items={s.scans.recent.map((scan) => ({
+                id: scan.id,
+                status: scan.status,
+                at: scan.finishedAt ?? scan.createdAt,
+                body: (
+                  <>
+                    {allows(me, "discovery.read") ? (
+                      <Link to="/discovery/$scanId" params={{ scanId: scan.id }} className="font-monospace text-break">
+                        {scan.spec}
+                      </Link>
+                    ) : (
+                      <span className="font-monospace text-break">{scan.spec}</span>
+                    )}
+                    <span>{scan.found} found</span>
+                  </>
+                ),
+              }))}
+            />
           </div>
         )}
       </div>

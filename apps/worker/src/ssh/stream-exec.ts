@@ -182,6 +182,11 @@ export function streamCommand(
         else ch.end();
       };
       if (!gate) {
+        if (pendingStop && warmed) {
+          // Stopped before the warm shell was at hand: its command was never sent, so never ran.
+          ch.close();
+          return settle(pendingStop);
+        }
         release();
         if (pendingStop) void stopStarted(ch, pendingStop);
         return;

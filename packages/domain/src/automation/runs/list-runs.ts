@@ -4,10 +4,7 @@ import type { VerbArgs } from "../../context";
 import { containsPattern } from "../../like-patterns";
 import type { ListRunsInput, RunSummary } from "../../schemas/automation-runs";
 import type { Page } from "../../schemas/common";
-import { runHeadView } from "./run-views";
-
-/** The run's hosts' own results (ADR 0012, "Progress"), summed over its primary key's range. */
-const HOSTS_STEPS_DONE = sql<number>`(SELECT coalesce(sum(h.steps_done), 0)::int FROM automation.run_hosts h WHERE h.run_id = ${runs.id})`;
+import { hostsStepsDoneOf, runHeadView } from "./run-views";
 
 /** One page of runs, newest first, filtered by job, state, kind, launcher, time and title. */
 export async function listRuns({ ctx, input }: VerbArgs<ListRunsInput>): Promise<Page<RunSummary>> {
@@ -23,7 +20,7 @@ export async function listRuns({ ctx, input }: VerbArgs<ListRunsInput>): Promise
   const where = conds.length ? and(...conds) : undefined;
   const [rows, [total]] = await Promise.all([
     db
-      .select({ run: runs, launcherName: users.displayName, hostsStepsDone: HOSTS_STEPS_DONE })
+      .select({ run: runs, launcherName: users.displayName, hostsStepsDone: hostsStepsDoneOf(runs.id) })
       .from(runs)
       .leftJoin(users, eq(users.id, runs.launchedBy))
       .where(where)

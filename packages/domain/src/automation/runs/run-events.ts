@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Executor } from "@ops/db";
+import { hostsStepsDoneOf } from "./run-views";
 
 /**
  * A run's events (automation.run.<state>, automation.host_step.failed) are written by the
@@ -22,7 +23,7 @@ const RUN_FACTS = sql`jsonb_build_object(
     'launchedBy', CASE WHEN r.launched_by IS NOT NULL
            THEN jsonb_build_object('userId', r.launched_by, 'email', coalesce(u.email, 'deleted user')) END,
     'counts', jsonb_build_object('hosts', r.hosts_total, 'hostsFailed', r.hosts_failed,
-           'hostStepsDone', r.host_steps_done + (SELECT coalesce(sum(h.steps_done), 0)::int FROM automation.run_hosts h WHERE h.run_id = r.id),
+           'hostStepsDone', r.host_steps_done + ${hostsStepsDoneOf(sql`r.id`)},
            'hostStepsTotal', r.host_steps_total))`;
 
 /** `rows` (aliased r) with the job and the launching user each run event names. */

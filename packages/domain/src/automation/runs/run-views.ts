@@ -1,3 +1,5 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { runHosts, runHostSteps, runs } from "@ops/db";
 import type { RunHostView, RunView } from "../../schemas/automation-runs";
 
@@ -6,6 +8,11 @@ type HostStepView = RunHostView["steps"][number];
 type RunHeadView = Omit<RunView, "hosts" | "outputExpired" | "runSteps">;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+/** The sum of a run's hosts' `steps_done`, in SQL, for the run whose id is `runId` (ADR 0012, "Progress"). */
+export function hostsStepsDoneOf(runId: SQL | AnyPgColumn): SQL<number> {
+  return sql<number>`(SELECT coalesce(sum(h.steps_done), 0)::int FROM automation.run_hosts h WHERE h.run_id = ${runId})`;
+}
 
 /**
  * A run row as the run list and the run page show it; `launcherName` from the users join,
