@@ -1,5 +1,6 @@
 // `pnpm bench`: every benchmark in sequence, then one table to paste into README.md.
 import { automationOutput, automationSse, automationSteps, automationThousand, automationTrue, automationWaitRuns } from "./automation";
+import { commandCost } from "./command-cost";
 import { connectionTests } from "./connection-tests";
 import { dbOutage } from "./db-outage";
 import { discoveryBench } from "./discovery";
@@ -29,6 +30,7 @@ const all = [
   dbOutage,
   automationTrue,
   automationSteps,
+  commandCost,
   automationWaitRuns,
   automationOutput,
   automationSse,

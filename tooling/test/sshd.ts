@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -16,12 +17,15 @@ export const TEST_USER = "opsconductor-test";
 export const TEST_PASSWORD = "Ops-test-sshd-pass-1";
 export const NOSUDO_USER = "opsconductor-nosudo";
 export const NOSUDO_PASSWORD = "Ops-test-nosudo-pass-1";
+/** Signs in with the key (its password is random, never kept); its login shell is /bin/sh (dash on Debian), not bash. */
+export const DASH_USER = "opsconductor-dash";
 
 export type TestUsers = {
   user: string;
   password: string;
   nosudoUser: string;
   nosudoPassword: string;
+  dashUser: string;
   /** OpenSSH private key (ed25519, no passphrase) authorized for both users on every sshd started here. */
   privateKey: string;
   publicKey: string;
@@ -51,19 +55,24 @@ export function assertSshdAvailable(): void {
 export async function ensureTestUser(): Promise<TestUsers> {
   if (users) return users;
   assertSshdAvailable();
-  for (const name of [TEST_USER, NOSUDO_USER]) {
+  for (const [name, shell] of [
+    [TEST_USER, "/bin/bash"],
+    [NOSUDO_USER, "/bin/bash"],
+    [DASH_USER, "/bin/sh"],
+  ] as const) {
     const exists = await run("id", ["-u", name]).then(
       () => true,
       () => false,
     );
     if (!exists) {
       // Two test files may race here: "already exists" (exit 9) is fine.
-      await run("useradd", ["-m", "-s", "/bin/bash", name]).catch((e: { code?: number }) => {
+      await run("useradd", ["-m", "-s", shell, name]).catch((e: { code?: number }) => {
         if (e.code !== 9) throw e;
       });
     }
   }
-  await chpasswd(`${TEST_USER}:${TEST_PASSWORD}\n${NOSUDO_USER}:${NOSUDO_PASSWORD}\n`);
+  // A locked account (no password at all) may not sign in, even with a key, when sshd runs without PAM.
+  await chpasswd(`${TEST_USER}:${TEST_PASSWORD}\n${NOSUDO_USER}:${NOSUDO_PASSWORD}\n${DASH_USER}:${randomBytes(18).toString("base64")}\n`);
   mkdirSync("/etc/sudoers.d", { recursive: true });
   writeFileSync(`/etc/sudoers.d/${TEST_USER}`, `${TEST_USER} ALL=(ALL) ALL\n`, { mode: 0o440 });
   const dir = mkdtempSync(join(tmpdir(), "ops-ssh-client-"));
@@ -73,6 +82,7 @@ export async function ensureTestUser(): Promise<TestUsers> {
     password: TEST_PASSWORD,
     nosudoUser: NOSUDO_USER,
     nosudoPassword: NOSUDO_PASSWORD,
+    dashUser: DASH_USER,
     privateKey: readFileSync(join(dir, "id_ed25519"), "utf8"),
     publicKey: readFileSync(join(dir, "id_ed25519.pub"), "utf8").trim(),
   };
@@ -131,7 +141,7 @@ export async function startSshd(
       "PubkeyAuthentication yes",
       "KbdInteractiveAuthentication no",
       `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
-      `AllowUsers ${u.user} ${u.nosudoUser}`,
+      `AllowUsers ${u.user} ${u.nosudoUser} ${u.dashUser}`,
       "PermitRootLogin no",
       "AllowTcpForwarding yes",
       // ssh.script and ssh.upload steps write files over SFTP, as on a stock OpenSSH install.

@@ -148,7 +148,9 @@ describe("ssh.command", () => {
     const runId = await startRun({
       targetIds: [target],
       steps: [
-        { id: "first", kind: "ssh.command", config: { command: "echo $PPID" } },
+        // The parent of the command's shell.
+        { id: "first", kind: "ssh.command", config: { command: "read -r _ _ _ p _ </proc/$BASHPID/stat; echo $p" } },
+        { id: "parent", kind: "ssh.command", config: { command: "read -r _ _ _ p _ </proc/$BASHPID/stat; echo $p" } },
         {
           id: "env",
           kind: "ssh.command",
@@ -156,12 +158,14 @@ describe("ssh.command", () => {
         },
         { id: "sudo", kind: "ssh.command", config: { command: "id -u; cat; echo read all", become: true } },
         { id: "fails", kind: "ssh.command", config: { command: "echo multi\necho line >&2\nexit 4" } },
-        // Never runs: the shell started for it while "fails" ran exits with the connection, having run nothing.
+        // Never runs: the runner shell the others ran on exits with the connection, having run nothing more.
         { id: "after", kind: "ssh.command", config: { command: `touch ${scratch}/after-ran` } },
       ],
     });
     const steps = await stepsOf(runId);
     expect(steps.first).toMatchObject({ state: "succeeded", exitCode: 0 });
+    // One shell ran them all (ADR 0012 "SSH on a run"): no SSH session per step.
+    expect(await linesOf(runId, "parent")).toEqual(await linesOf(runId, "first"));
     expect(await linesOf(runId, "env")).toEqual([`it's me from ${scratch}`]);
     expect(await linesOf(runId, "sudo")).toEqual(["0", "read all"]);
     expect(steps.fails).toMatchObject({ state: "failed", exitCode: 4 });
@@ -169,7 +173,7 @@ describe("ssh.command", () => {
     expect(await linesOf(runId, "fails", "stderr")).toEqual(["line"]);
     expect(steps.after).toMatchObject({ state: "skipped" });
     expect(existsSync(join(scratch, "after-ran"))).toBe(false);
-    // The connection's sshd process (every command's parent) is gone: the host's connection closed with it.
+    // The runner shell (every command's parent) is gone: the host's connection closed with it.
     const session = Number((await linesOf(runId, "first"))[0]);
     await expect.poll(() => existsSync(`/proc/${session}`), { timeout: 20_000 }).toBe(false);
   }, 120_000);

@@ -5,7 +5,8 @@ import { adoptKnownHostKey, openCredentialForUse, pinHostKeyOnFirstUse, recordHo
 import { connectSsh, type SshConnection } from "../ssh/connect";
 import { failureOf, SshFailure } from "../ssh/failure";
 import { openLogin } from "../ssh/login";
-import { startWarmShell, type ShellSource, type WarmShell } from "../ssh/stream-exec";
+import { startRunnerShell, type RunnerShell } from "../ssh/runner-shell";
+import type { RunnerSource } from "../ssh/stream-exec";
 
 const jumpHosts = alias(targets, "jump_host");
 const TARGET_DELETED = "target deleted";
@@ -16,8 +17,9 @@ const TARGET_DELETED = "target deleted";
  * failed opening is remembered, so later steps fail at once with the same reason. Used by
  * a host's walk and by run-scope steps placed on one target.
  *
- * While a command runs alone on the connection and more may follow (`commands`: how many
- * the host's workflow can run), the next one's shell is started (ADR 0012 "SSH on a run").
+ * When the host's workflow has more than one command (`commands`), they go to one runner
+ * shell on the connection, one after another (ADR 0012 "SSH on a run"); a command while
+ * the runner is busy (parallel branches) gets its own exec channel.
  */
 export function hostSession(opts: {
   ctx: SystemContext;
@@ -26,7 +28,7 @@ export function hostSession(opts: {
   runId: string;
   /** Values to mask in everything stored (passwords opened for this session). */
   addSecrets: (values: string[]) => void;
-  /** How many commands the host's steps may run here; a shell is started ahead for all but the first. */
+  /** How many commands the host's steps may run here; more than one: they share a runner shell. */
   commands?: number;
 }) {
   const { db, masterKeys } = opts.ctx.services;
@@ -111,32 +113,30 @@ export function hostSession(opts: {
     return c.secret;
   }
 
-  let spare: WarmShell | null = null;
-  let commandsOpened = 0;
-  let running = 0;
-  const shells: ShellSource = {
+  // Started by the first command that can use it; one that never became ready is not tried again.
+  let runner: RunnerShell | null = null;
+  let runnerBusy = false;
+  let runnerFailed = false;
+  const runners: RunnerSource = {
     take() {
-      const s = spare;
-      spare = null;
-      return s?.take() ?? null;
+      if (!conn || runnerBusy || runnerFailed || (opts.commands ?? 0) < 2) return null;
+      if (!runner || runner.ended()) {
+        const started = startRunnerShell(conn.client);
+        void started.ready.then((ok) => (runnerFailed ||= !ok));
+        runner = started;
+      }
+      runnerBusy = true;
+      return runner;
     },
-    opened() {
-      commandsOpened++;
-      running++;
-      // One at a time: commands in parallel branches hold sessions enough (sshd's MaxSessions).
-      if (!spare && conn && running === 1 && commandsOpened < (opts.commands ?? 0)) spare = startWarmShell(conn.client);
-      let ended = false;
-      return () => {
-        if (!ended) running--;
-        ended = true;
-      };
+    give(r) {
+      if (r === runner) runnerBusy = false;
     },
   };
 
   return {
     connect,
     becomePassword,
-    shells,
+    runners,
     connectFailed: () => connectFailure !== null,
     /** The target when its connection could not be opened at all (network, timeout; not a sign-in or host-key refusal). */
     unreachable(): { targetId: string; cause: string } | null {
@@ -145,7 +145,7 @@ export function hostSession(opts: {
       return { targetId: opts.targetId, cause: f.message };
     },
     close() {
-      spare?.close();
+      runner?.close();
       conn?.close();
       jumpConn?.close();
     },

@@ -20,7 +20,7 @@ export async function runStepAttempts(opts: {
   session: {
     connect: NonNullable<StepContext["ssh"]>;
     becomePassword: () => Promise<string>;
-    shells: NonNullable<StepContext["shells"]>;
+    runners: NonNullable<StepContext["runners"]>;
     connectFailed: () => boolean;
     unreachable: () => HostStepResult["unreachable"];
   } | null;
@@ -52,7 +52,7 @@ export async function runStepAttempts(opts: {
     let bytes = 0;
     const context: StepContext = {
       ssh: opts.session?.connect ?? null,
-      shells: opts.session?.shells ?? null,
+      runners: opts.session?.runners ?? null,
       becomePassword: opts.session?.becomePassword ?? (() => Promise.reject(new Error("a step on the worker has no become password"))),
       line: (stream, text) => {
         // Past the step's cap (OPS_STEP_OUTPUT_CAP_BYTES) the buffer drops lines and counts them.

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Client, ClientChannel } from "ssh2";
+import { lineSplitter } from "./lines";
+import { RUNNER_SCRIPT_MAX, type RunnerCommand, type RunnerShell } from "./runner-shell";
 
 export type StreamResult = { exitCode: number | null; signal: string | null; timedOut: boolean; aborted: boolean; droppedBytes: number };
 
@@ -27,31 +29,13 @@ const MARKER_WAIT_MS = 2000;
  * `timedOut`). A worker lost meanwhile closes the connection, with the same end. Not
  * with a pty: a terminal would echo the line.
  *
- * With `shells` (ADR 0012 "SSH on a run"), a shell started ahead of the command, while
- * the one before it ran, is used instead of opening a channel: it waits for the command
- * on stdin, so the command, not a go line, is what the gate releases. Not with a pty,
- * `env` or a command over `WARM_SCRIPT_MAX` bytes; without a shell at hand, as above.
+ * With `runners` (ADR 0012 "SSH on a run"), the command goes to the connection's runner
+ * shell when it is free (`runner-shell.ts`): the same wrapper, output and exit status,
+ * without a new SSH session; what the gate releases is then the command itself. Not with
+ * a pty, `env` or a script over `RUNNER_SCRIPT_MAX` bytes; without a runner at hand, or
+ * one that could not start, as above.
  */
-export function streamCommand(
-  client: Client,
-  command: string,
-  opts: {
-    onLine: (stream: 1 | 2, text: string) => void;
-    timeoutMs: number;
-    signal?: AbortSignal;
-    capBytes?: number;
-    env?: Record<string, string>;
-    pty?: boolean;
-    /** Run through sudo with this password (sent on stdin, never on the command line). */
-    become?: string;
-    graceMs?: number;
-    /** Resolves true when the command may run (its step's start is recorded); false: it must not. */
-    gate?: Promise<boolean>;
-    /** Shells started ahead of their commands, on this connection. */
-    shells?: ShellSource;
-  },
-): Promise<StreamResult> {
-  const cap = opts.capBytes ?? 16 * 1024 * 1024;
+export function streamCommand(client: Client, command: string, opts: StreamOptions): Promise<StreamResult> {
   const marker = `@@ops-pgid-${randomBytes(6).toString("hex")}`;
   const wrapped = processGroupWrapper(command, marker);
   if (opts.gate && opts.pty) {
@@ -60,29 +44,59 @@ export function streamCommand(
     return gate.then((go) => (go ? streamCommand(client, command, { ...opts, gate: undefined }) : NEVER_RAN));
   }
   const run = opts.become === undefined ? wrapped : `sudo -S -p '' -- sh -c ${shellQuote(wrapped)}`;
-  const gate = opts.gate;
-  // `read` takes the go line byte by byte, so sudo still reads the password after it.
-  const remote = gate ? `${GATE}\n${run}` : run;
-  const warm = opts.shells && !opts.pty && !opts.env && Buffer.byteLength(run) <= WARM_SCRIPT_MAX ? opts.shells.take() : null;
-  return new Promise((resolve, reject) => {
-    let bytes = 0;
-    let dropped = 0;
-    let settled = false;
-    let stopping = false;
-    let channel: ClientChannel | null = null;
-    /** The command may run (no gate, or the gate opened and the go line was sent). */
-    let released = !gate;
-    let exitCode: number | null = null;
-    let exitSignal: string | null = null;
-    const partial: Record<1 | 2, string> = { 1: "", 2: "" };
-    // The process group, once the wrapper reported it (null: none to kill, or the command never started).
-    let reportGroup: (pgid: number | null) => void = () => {};
-    const group = new Promise<number | null>((r) => (reportGroup = r));
-    let markerSeen = false;
-    /** Said to `shells` when the channel has ended. */
-    let ended = () => {};
+  const runners = opts.runners;
+  const runner = runners && !opts.pty && !opts.env && Buffer.byteLength(run) <= RUNNER_SCRIPT_MAX ? runners.take() : null;
+  if (!runner) return overChannel(client, run, marker, opts);
+  return runner.ready.then((ok) => {
+    if (ok)
+      return onRunner(client, runner, { command, marker, wrapped: run, become: opts.become }, opts).finally(() => runners!.give(runner));
+    runners!.give(runner);
+    return overChannel(client, run, marker, opts);
+  });
+}
 
-    const emit = (stream: 1 | 2, text: string) => {
+type StreamOptions = {
+  onLine: (stream: 1 | 2, text: string) => void;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  capBytes?: number;
+  env?: Record<string, string>;
+  pty?: boolean;
+  /** Run through sudo with this password (sent on stdin, never on the command line). */
+  become?: string;
+  graceMs?: number;
+  /** Resolves true when the command may run (its step's start is recorded); false: it must not. */
+  gate?: Promise<boolean>;
+  /** The connection's runner shell, for commands after a host's first. */
+  runners?: RunnerSource;
+};
+
+/**
+ * A connection's runner shell for the commands run on it (ADR 0012 "SSH on a run"),
+ * kept by the host's session.
+ */
+export type RunnerSource = {
+  /** The runner, now this command's (free, or started for it), or null: none at hand, use an exec channel. */
+  take(): RunnerShell | null;
+  /** The command is done with it (it may have ended meanwhile). */
+  give(runner: RunnerShell): void;
+};
+
+type Stop = { timedOut?: boolean; aborted?: boolean };
+
+/** A command's lines, less the wrapper's marker line (its process group id) and past the cap. */
+function commandOutput(marker: string, cap: number, onLine: StreamOptions["onLine"]) {
+  let bytes = 0;
+  let dropped = 0;
+  let markerSeen = false;
+  let reportGroup: (pgid: number | null) => void = () => {};
+  const group = new Promise<number | null>((r) => (reportGroup = r));
+  return {
+    /** The process group, once the wrapper reported it (null: none to kill, or the command never started). */
+    group,
+    noGroup: () => reportGroup(null),
+    dropped: () => dropped,
+    emit(stream: 1 | 2, text: string) {
       if (stream === 1 && !markerSeen && text.startsWith(marker + " ")) {
         markerSeen = true;
         const id = Number(text.slice(marker.length + 1));
@@ -94,31 +108,38 @@ export function streamCommand(
         return;
       }
       bytes += size;
-      opts.onLine(stream, text);
-    };
-    const take = (stream: 1 | 2) => (d: Buffer) => {
-      const text = partial[stream] + d.toString("utf8");
-      const parts = text.split("\n");
-      partial[stream] = parts.pop()!;
-      for (const line of parts) emit(stream, line.endsWith("\r") ? line.slice(0, -1) : line);
-      // A runaway line without a newline is cut into 64 KiB lines rather than held forever.
-      while (partial[stream].length > 65_536) {
-        emit(stream, partial[stream].slice(0, 65_536));
-        partial[stream] = partial[stream].slice(65_536);
-      }
-    };
-    const settle = (how: { timedOut?: boolean; aborted?: boolean }) => {
+      onLine(stream, text);
+    },
+  };
+}
+
+/** The command through its own exec channel (a new SSH session). */
+function overChannel(client: Client, run: string, marker: string, opts: StreamOptions): Promise<StreamResult> {
+  const out = commandOutput(marker, opts.capBytes ?? DEFAULT_CAP, opts.onLine);
+  const gate = opts.gate;
+  // `read` takes the go line byte by byte, so sudo still reads the password after it.
+  const remote = gate ? `${GATE}\n${run}` : run;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let stopping = false;
+    let channel: ClientChannel | null = null;
+    /** The command may run (no gate, or the gate opened and the go line was sent). */
+    let released = !gate;
+    let exitCode: number | null = null;
+    let exitSignal: string | null = null;
+    const lines = lineSplitter(out.emit);
+
+    const settle = (how: Stop) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      ended();
       opts.signal?.removeEventListener("abort", onAbort);
-      for (const s of [1, 2] as const) if (partial[s]) emit(s, partial[s]);
-      resolve({ exitCode, signal: exitSignal, timedOut: !!how.timedOut, aborted: !!how.aborted, droppedBytes: dropped });
+      lines.flush();
+      resolve({ exitCode, signal: exitSignal, timedOut: !!how.timedOut, aborted: !!how.aborted, droppedBytes: out.dropped() });
     };
     // Asked to stop before the channel opened: the command may start anyway, so it is stopped once it does.
-    let pendingStop: { timedOut?: boolean; aborted?: boolean } | null = null;
-    const stop = (how: { timedOut?: boolean; aborted?: boolean }) => {
+    let pendingStop: Stop | null = null;
+    const stop = (how: Stop) => {
       if (settled || stopping) return;
       stopping = true;
       clearTimeout(timer);
@@ -129,13 +150,13 @@ export function streamCommand(
       } else if (channel) void stopStarted(channel, how);
       else pendingStop = how;
     };
-    const stopStarted = async (ch: ClientChannel, how: { timedOut?: boolean; aborted?: boolean }) => {
+    const stopStarted = async (ch: ClientChannel, how: Stop) => {
       try {
         ch.signal("TERM");
       } catch {
         /* the channel may be gone already */
       }
-      const pgid = await Promise.race([group, sleep(MARKER_WAIT_MS).then(() => null)]);
+      const pgid = await Promise.race([out.group, sleep(MARKER_WAIT_MS).then(() => null)]);
       // The leader may have exited on TERM while its children live on: the group is killed whatever happened.
       if (pgid) await killGroup(client, pgid, opts.become, opts.graceMs ?? KILL_GRACE_MS).catch(() => {});
       ch.close();
@@ -146,14 +167,11 @@ export function streamCommand(
     let timer: NodeJS.Timeout | undefined;
     const arm = () => (timer = setTimeout(() => stop({ timedOut: true }), opts.timeoutMs));
     if (!gate) arm();
-    if (opts.signal?.aborted) {
-      void warm?.then((ch) => ch?.close());
-      return settle({ aborted: true });
-    }
+    if (opts.signal?.aborted) return settle({ aborted: true });
     opts.signal?.addEventListener("abort", onAbort, { once: true });
 
     const execOpts = { env: opts.env, pty: opts.pty ? { term: "dumb" as const, cols: 200, rows: 50 } : undefined };
-    const opened = (err: Error | undefined, ch: ClientChannel, warmed: boolean) => {
+    client.exec(remote, execOpts, (err, ch) => {
       if (err) {
         if (stopping) return settle(pendingStop ?? { aborted: true });
         if (settled) return;
@@ -163,30 +181,24 @@ export function streamCommand(
       }
       if (settled) return void ch.close();
       channel = ch;
-      if (opts.shells) ended = opts.shells.opened();
-      ch.on("data", take(1));
-      ch.stderr.on("data", take(2));
+      ch.on("data", (d: Buffer) => lines.data(1, d));
+      ch.stderr.on("data", (d: Buffer) => lines.data(2, d));
       ch.on("exit", (code: number | null, sig?: string) => {
         exitCode = code;
         exitSignal = sig ?? null;
       });
       ch.on("close", () => {
-        reportGroup(null);
+        out.noGroup();
         if (!stopping) settle({});
       });
-      // A warm shell reads the command itself; a gated one the go line; sudo then the password.
+      // A gated shell reads the go line; sudo then the password.
       const release = () => {
         released = true;
-        const input = (warmed ? warmInput(run) : gate ? "\n" : "") + (opts.become !== undefined ? opts.become + "\n" : "");
+        const input = (gate ? "\n" : "") + (opts.become !== undefined ? opts.become + "\n" : "");
         if (input) ch.end(input);
         else ch.end();
       };
       if (!gate) {
-        if (pendingStop && warmed) {
-          // Stopped before the warm shell was at hand: its command was never sent, so never ran.
-          ch.close();
-          return settle(pendingStop);
-        }
         release();
         if (pendingStop) void stopStarted(ch, pendingStop);
         return;
@@ -205,83 +217,62 @@ export function streamCommand(
         },
         () => stop({ aborted: true }),
       );
-    };
-    const exec = () => client.exec(remote, execOpts, (err, ch) => opened(err, ch, false));
-    if (!warm) return void exec();
-    // A shell that could not be started, or has ended since, is not used: the command opens its own.
-    void warm.then((ch) => (ch ? opened(undefined, ch, true) : settled ? undefined : exec()));
+    });
   });
 }
 
 /**
- * Shells started ahead of the commands that will use them, one connection's (ADR 0012
- * "SSH on a run"): the channel open and the session's start leave a host's next command's
- * path (their CPU is still spent, while the command before it runs).
+ * The command on the connection's runner shell (runner-shell.ts): sent once the gate
+ * opens (a stop before then: it never ran, and the runner stays free). On timeout or
+ * abort its process group is killed as above (the channel's `signal` request would reach
+ * the runner, not the command); the runner is closed if the command's end does not follow.
  */
-export type ShellSource = {
-  /** A shell started ahead (it answers null if it could not be started or has ended), or null: none at hand. */
-  take(): Promise<ClientChannel | null> | null;
-  /** A command has its channel; the answer is called once it has ended. */
-  opened(): () => void;
-};
-
-/** Longer commands go in the exec request: the warm shell reads its input a byte at a time. */
-export const WARM_SCRIPT_MAX = 16 * 1024;
-
-/**
- * What a warm shell runs: it reads a line count, then that many lines, and evaluates
- * them as the command's script, in the login shell as an exec request's command would
- * be. End-of-file first (the channel closed: not needed, lease lost, worker gone) exits
- * without running anything.
- */
-const WARM_SHELL = [
-  "IFS= read -r ops_n || exit 125",
-  "ops_s=",
-  `while [ "$ops_n" -gt 0 ] 2>/dev/null && IFS= read -r ops_l; do ops_s="$ops_s$ops_l`,
-  `"; ops_n=$((ops_n - 1)); done`,
-  `[ "$ops_n" = 0 ] || exit 125`,
-  "unset ops_n ops_l",
-  `eval "$ops_s"`,
-].join("\n");
-
-function warmInput(script: string): string {
-  return `${script.split("\n").length}\n${script}\n`;
-}
-
-export type WarmShell = {
-  /** The shell's channel, or null if it could not be started or has ended since. */
-  take(): Promise<ClientChannel | null>;
-  /** Not needed after all: end-of-file, and the shell exits. */
-  close(): void;
-};
-
-/** Starts a warm shell on `client`, to be taken by `streamCommand` through a `ShellSource`. */
-export function startWarmShell(client: Client): WarmShell {
-  let channel: ClientChannel | null = null;
-  let closed = false;
-  const ready = new Promise<void>((resolve) => {
-    try {
-      client.exec(WARM_SHELL, (err, ch) => {
-        if (!err) {
-          channel = ch;
-          // Unread, a channel says "close" only once read to its end; "exit" comes as it happens.
-          ch.once("exit", () => (closed = true));
-          ch.once("close", () => (closed = true));
-        }
-        resolve();
-      });
-    } catch {
-      resolve(); // the connection is gone
-    }
+async function onRunner(client: Client, runner: RunnerShell, command: RunnerCommand, opts: StreamOptions): Promise<StreamResult> {
+  const out = commandOutput(command.marker, opts.capBytes ?? DEFAULT_CAP, opts.onLine);
+  const result = (exitCode: number | null, how: Stop): StreamResult => ({
+    exitCode,
+    signal: null,
+    timedOut: !!how.timedOut,
+    aborted: !!how.aborted,
+    droppedBytes: out.dropped(),
   });
-  return {
-    take: () => ready.then(() => (channel && !closed ? channel : null)),
-    close() {
-      closed = true;
-      void ready.then(() => channel?.close());
-    },
-  };
+  if (!(await released(opts.gate, opts.signal))) return NEVER_RAN;
+  const code = runner.run(`@@ops-end-${randomBytes(6).toString("hex")}`, command, out.emit);
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort = () => {};
+  const stopped = new Promise<Stop>((resolve) => {
+    timer = setTimeout(() => resolve({ timedOut: true }), opts.timeoutMs);
+    onAbort = () => resolve({ aborted: true });
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  const first = await Promise.race([code.then((c) => ({ code: c })), stopped.then((how) => ({ how }))]);
+  clearTimeout(timer);
+  opts.signal?.removeEventListener("abort", onAbort);
+  if ("code" in first) return result(first.code, {});
+  const pgid = await Promise.race([out.group, sleep(MARKER_WAIT_MS).then(() => null)]);
+  if (pgid) await killGroup(client, pgid, opts.become, opts.graceMs ?? KILL_GRACE_MS).catch(() => {});
+  // The command's end follows its group's death; without it the runner is not trusted again.
+  if ((await Promise.race([code, sleep(MARKER_WAIT_MS).then(() => undefined)])) === undefined) runner.close();
+  return result(null, first.how);
 }
+
+/** Waits for the gate (none: at once): true when the command may be sent; false on a no, or an abort first. */
+function released(gate: Promise<boolean> | undefined, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  if (!gate) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(false);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    gate
+      .then(
+        (go) => resolve(go && !signal?.aborted),
+        () => resolve(false),
+      )
+      .finally(() => signal?.removeEventListener("abort", onAbort));
+  });
+}
+
+const DEFAULT_CAP = 16 * 1024 * 1024;
 
 const NEVER_RAN: StreamResult = { exitCode: null, signal: null, timedOut: false, aborted: true, droppedBytes: 0 };
 
@@ -293,18 +284,19 @@ const GATE = "read -r ops_go || exit 125";
  * login shell (bash, dash, zsh, ksh) or sudo's sh can read it:
  * - OpenSSH starts every session with setsid(), so the shell it runs already leads its
  *   own process group; `kill -0 -$$` (a signal-0 probe of the group whose id is our pid)
- *   proves it portably, without ps or /proc.
+ *   proves it portably, without ps or /proc. In bash the pid is `$BASHPID`, which is `$$`
+ *   but in a subshell: the runner shell's job (runner-shell.ts) leads its own group.
  * - Otherwise, where util-linux `setsid` exists, it makes one (no fork: we are not a
  *   group leader, so setsid(1) keeps our pid).
  * - Otherwise "-" is reported and only the channel signal and close are left.
  * The command itself is `eval`ed in the same shell, so it keeps the login shell's
- * syntax (bash stays bash) as it had without the wrapper. `set -m` was not used:
+ * syntax (bash stays bash) as it had without the wrapper. `set -m` is not used here:
  * dash turns job control off without a terminal.
  */
 export function processGroupWrapper(command: string, marker: string): string {
   const cmd = shellQuote(command);
   return [
-    `if kill -0 -$$ 2>/dev/null; then echo "${marker} $$"`,
+    `if kill -0 -\${BASHPID:-$$} 2>/dev/null; then echo "${marker} \${BASHPID:-$$}"`,
     `elif command -v setsid >/dev/null 2>&1; then exec setsid sh -c 'echo "${marker} $$"; eval "$1"' ops-run ${cmd}`,
     `else echo "${marker} -"; fi`,
     `eval ${cmd}`,

@@ -15,7 +15,7 @@ export const sshCommand: StepHandler<"ssh.command"> = {
       pty: config.pty,
       become: config.become ? await ctx.becomePassword() : undefined,
       gate: ctx.started,
-      shells: ctx.shells ?? undefined,
+      runners: ctx.runners ?? undefined,
     });
   },
 };
@@ -35,7 +35,7 @@ export async function streamToResult(
   client: Parameters<typeof streamCommand>[0],
   command: string,
   ctx: StepContext,
-  opts: { pty?: boolean; become?: string; gate?: Promise<boolean>; shells?: StepContext["shells"] & {} },
+  opts: { pty?: boolean; become?: string; gate?: Promise<boolean>; runners?: StepContext["runners"] & {} },
 ): Promise<StepRunResult> {
   let captured = "";
   const r = await streamCommand(client, command, {
@@ -44,7 +44,7 @@ export async function streamToResult(
     pty: opts.pty,
     become: opts.become,
     gate: opts.gate,
-    shells: opts.shells,
+    runners: opts.runners,
     // The per-step cap is the output buffer's (OPS_STEP_OUTPUT_CAP_BYTES), which says so in the output.
     capBytes: Number.MAX_SAFE_INTEGER,
     onLine: (stream, text) => {

@@ -1,7 +1,7 @@
 import type { SystemContext } from "@ops/domain";
 import type { StepConfig, StepKind } from "@ops/domain/schemas/automation-steps";
 import type { SshConnection } from "../ssh/connect";
-import type { ShellSource } from "../ssh/stream-exec";
+import type { RunnerSource } from "../ssh/stream-exec";
 
 /**
  * What a step handler gets besides its config (already rendered and re-parsed): the
@@ -14,8 +14,8 @@ export type StepContext = {
    * enforced); throws an SshFailure when it cannot be opened. Null for worker-placed kinds.
    */
   ssh: (() => Promise<SshConnection>) | null;
-  /** Shells started ahead on the host's connection (ADR 0012 "SSH on a run"); null for worker-placed kinds. */
-  shells: ShellSource | null;
+  /** The runner shell of the host's connection (ADR 0012 "SSH on a run"); null for worker-placed kinds. */
+  runners: RunnerSource | null;
   /** The become (sudo) password of the target; throws a clear SshFailure when there is none. */
   becomePassword: () => Promise<string>;
   /** One line of output: 1 stdout, 2 stderr, 3 the engine's own notes. Masked before it is stored. */
