@@ -112,7 +112,7 @@ describe("dashboard guards", () => {
     // Reload re-opens the form with the label added meanwhile.
     await page.getByTestId("stale-reload").click();
     await poll(() => dialog.getByTestId("label-chip").allTextContents()).toEqual(expect.arrayContaining(["owner=ops", "tier=gold"]));
-    expect(await page.getByTestId("stale-edit").count()).toBe(0);
+    await poll(() => page.getByTestId("stale-edit").count()).toBe(0);
     await dialog.getByLabel("Description").fill("rack 12");
     await page.getByTestId("target-submit").click();
     await poll(() => page.getByRole("dialog").count()).toBe(0);
@@ -246,7 +246,7 @@ describe("dashboard guards", () => {
     await page.getByTestId("side-nav").getByRole("link", { name: "Groups" }).click();
     await page.getByTestId("nav-progress").waitFor();
     await page.locator("h1", { hasText: "Groups" }).waitFor();
-    expect(await page.getByTestId("nav-progress").count()).toBe(0);
+    await poll(() => page.getByTestId("nav-progress").count()).toBe(0);
     await page.unroute(/assets\.groups\.list/);
 
     // Placeholders read as examples, not as saved values.
@@ -264,7 +264,7 @@ describe("dashboard guards", () => {
     await page.getByTestId("target-submit").click();
     await page.getByTestId("error-port").waitFor();
     await dialog.getByLabel("Port", { exact: true }).fill("22");
-    expect(await page.getByTestId("error-port").count()).toBe(0);
+    await poll(() => page.getByTestId("error-port").count()).toBe(0);
     await page.getByTestId("target-submit").click();
     await poll(() => page.getByTestId("toast-success").textContent()).toBe('Target "dup-b" added.');
     await poll(() => page.getByTestId("toast-warning").textContent()).toContain("203.0.113.7:22");
