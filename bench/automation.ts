@@ -335,6 +335,9 @@ export async function automationWaitRuns() {
       });
     }
     const hot1 = await tableUpdates(stack);
+    // What the run row's index entries cost in space, after all the runs so far (HOT updates write none).
+    const [runIndexes] = await stack.db.$client<{ kb: number; n: number }[]>`
+      SELECT (sum(pg_relation_size(indexrelid)) / 1024)::int AS kb, count(*)::int AS n FROM pg_index WHERE indrelid = 'automation.runs'::regclass`;
     await markPhase(stack, "paced");
     // Queued to running when the engine is not saturated: one client launching a run every
     // 20 ms (50 a second, under the rate above), as runs arrive on a working day. Under the
@@ -396,6 +399,11 @@ export async function automationWaitRuns() {
       bench: "automation",
       metric: "updated rows, HOT / all, per table (pg_stat_user_tables, over the pairs), diagnostic",
       value: hotShares(hot0, hot1),
+    });
+    record({
+      bench: "automation",
+      metric: "indexes of automation.runs after the runs (all of them, warm-up included), diagnostic",
+      value: `${runIndexes!.n} indexes, ${fmt(runIndexes!.kb)} kB`,
     });
     record({
       bench: "automation",
