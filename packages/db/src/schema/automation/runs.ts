@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, date, index, integer, jsonb, primaryKey, smallint, text, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, date, index, integer, jsonb, primaryKey, smallint, text, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, tstz } from "../columns";
 import { targets } from "../assets/targets";
 import { users } from "../identity/users";
@@ -58,8 +58,18 @@ export const runs = automation.table(
   (t) => [
     index("runs_created_idx").on(t.createdAt),
     index("runs_job_idx").on(t.jobId, t.createdAt),
-    index("runs_state_idx").on(t.state),
-    index("runs_parent_idx").on(t.parentRunId),
+    // The runs the reaper looks at: not over, or ended at or past their deadline (timed out,
+    // hosts maybe still held). By columns neither the claim nor a lease renewal writes, so
+    // those updates of the run row are HOT, no index entry written (ADR 0012, "The run
+    // row"); finished_at is null exactly while the run is queued or running (check below).
+    index("runs_open_idx")
+      .on(t.createdAt)
+      .where(sql`${t.finishedAt} IS NULL OR ${t.finishedAt} >= ${t.deadlineAt}`),
+    // Reruns and resumes only: a fresh launch (most runs) writes no entry here.
+    index("runs_parent_idx")
+      .on(t.parentRunId)
+      .where(sql`${t.parentRunId} IS NOT NULL`),
+    check("runs_finished_iff_over", sql`(${t.finishedAt} IS NULL) = (${t.state} IN ('queued', 'running'))`),
   ],
 );
 

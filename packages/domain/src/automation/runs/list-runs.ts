@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from "drizzle-orm";
 import { runs, users } from "@ops/db";
 import type { VerbArgs } from "../../context";
 import { containsPattern } from "../../like-patterns";
@@ -12,6 +12,8 @@ export async function listRuns({ ctx, input }: VerbArgs<ListRunsInput>): Promise
   const conds: SQL[] = [];
   if (input.jobId) conds.push(eq(runs.jobId, input.jobId));
   if (input.state?.length) conds.push(inArray(runs.state, input.state));
+  // Runs not over are the ones without an end (runs_open_idx; state itself is not indexed).
+  if (input.state?.length && input.state.every((s) => s === "queued" || s === "running")) conds.push(isNull(runs.finishedAt));
   if (input.kind) conds.push(eq(runs.kind, input.kind));
   if (input.launchedBy) conds.push(eq(runs.launchedBy, input.launchedBy));
   if (input.from) conds.push(gte(runs.createdAt, new Date(input.from)));

@@ -20,12 +20,16 @@ const REAP_BATCH = 100;
  */
 export async function reapRuns({ ctx }: SystemVerbArgs<Record<string, never>>): Promise<{ timedOut: string[]; redispatched: string[] }> {
   const db = ctx.services.db;
+  // The runs looked at are found through runs_open_idx (migration 0015): `finished_at IS NULL`
+  // for runs not over, `finished_at >= deadline_at` for timed-out ones (a run times out only
+  // once past its deadline). State is not indexed, so that the run row's updates are HOT.
   const due = await db.execute<{ id: string }>(sql`
     SELECT r.id FROM automation.runs r
-    WHERE (r.state IN ('queued', 'running') AND r.deadline_at <= now())
+    WHERE (r.finished_at IS NULL OR r.finished_at >= r.deadline_at)
+      AND ((r.state IN ('queued', 'running') AND r.deadline_at <= now())
        OR (r.state = 'timed_out' AND EXISTS (
              SELECT 1 FROM automation.run_hosts h WHERE h.run_id = r.id
-               AND (h.state IN ('pending', 'waiting') OR (h.state = 'running' AND h.lease_expires_at <= now()))))
+               AND (h.state IN ('pending', 'waiting') OR (h.state = 'running' AND h.lease_expires_at <= now())))))
     LIMIT ${REAP_BATCH}`);
   const timedOut: string[] = [];
   for (const { id } of due) if (await timeOutRun({ ctx, input: { runId: id } })) timedOut.push(id);
@@ -33,7 +37,7 @@ export async function reapRuns({ ctx }: SystemVerbArgs<Record<string, never>>): 
   // graphile-worker 0.17's public `jobs` view has no payload: its tables are read directly.
   const lost = await db.execute<{ id: string }>(sql`
     SELECT r.id FROM automation.runs r
-    WHERE r.state IN ('queued', 'running')
+    WHERE r.finished_at IS NULL AND r.state IN ('queued', 'running')
       AND EXISTS (SELECT 1 FROM automation.run_hosts h WHERE h.run_id = r.id
                     AND (h.state = 'pending' OR (h.state = 'running' AND h.lease_expires_at <= now())))
       AND NOT EXISTS (SELECT 1 FROM graphile_worker._private_jobs j
@@ -49,7 +53,7 @@ export async function reapRuns({ ctx }: SystemVerbArgs<Record<string, never>>): 
   // Not while a run lease is live (a run-scope task goes on alone after skipped hosts).
   const stranded = await db.execute<{ id: string }>(sql`
     SELECT r.id FROM automation.runs r
-    WHERE r.state IN ('queued', 'running') AND r.hosts_total > 0
+    WHERE r.finished_at IS NULL AND r.state IN ('queued', 'running') AND r.hosts_total > 0
       AND (r.lease_owner IS NULL OR r.lease_expires_at <= now())
       AND NOT EXISTS (SELECT 1 FROM automation.run_hosts h WHERE h.run_id = r.id AND h.state IN ('pending', 'running', 'waiting'))
     LIMIT ${REAP_BATCH}`);
