@@ -143,6 +143,23 @@ async function saveJob(ctx: DomainContext, def: JobDefinitionInput) {
 
 const commandStep = (id: string) => ({ id, name: id, kind: "ssh.command", config: { command: "true" } });
 
+/** How many one-step / five-step pairs `automationSteps` runs (BENCH_STEP_PAIRS). */
+const STEP_PAIRS = Number(process.env.BENCH_STEP_PAIRS ?? 3);
+
+type Measured = { runId: string; ms: number; state: string; cpuMs: number };
+
+/** The whole machine's busy CPU time (every process: the engine, Postgres, sshd and its shells) over `run`. */
+async function measured(run: () => Promise<{ runId: string; ms: number; state: string }>): Promise<Measured> {
+  const busy = () => {
+    // /proc/stat's first line: user nice system idle iowait irq softirq steal, in clock ticks (10 ms).
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]!) * 10;
+  };
+  const before = busy();
+  const r = await run();
+  return { ...r, cpuMs: busy() - before };
+}
+
 /** 5 `ssh.command` steps on 100 targets against the one-step run: the connection is opened once per host. */
 export async function automationSteps() {
   console.log(`\n== automation-steps: 5 steps of \`true\` on 100 sshd targets against 1 step, parallelism ${CONCURRENCY}`);
@@ -171,8 +188,18 @@ export async function automationSteps() {
       workflow: { steps: ids5.map(commandStep), edges: ids5.slice(1).map((to, i) => ({ from: ids5[i]!, to })) },
     });
     await launchAndWait(stack.ctx, one, ids); // pins host keys
-    const r1 = await launchAndWait(stack.ctx, one, ids);
-    const r5 = await launchAndWait(stack.ctx, five, ids);
+    // One run of each is at the mercy of a busy moment: one step, five steps, alternated,
+    // judged on the median pair. The machine's CPU per run is a diagnostic of where it goes.
+    const pairs: { r1: Measured; r5: Measured }[] = [];
+    for (let i = 0; i < STEP_PAIRS; i++) {
+      const r1 = await measured(() => launchAndWait(stack!.ctx, one, ids));
+      const r5 = await measured(() => launchAndWait(stack!.ctx, five, ids));
+      pairs.push({ r1, r5 });
+      console.log(
+        `  pair ${i + 1}: ${fmt(r5.ms)} / ${fmt(r1.ms)} ms = ${fmt(r5.ms / r1.ms, 2)}; machine CPU ${fmt(r5.cpuMs)} / ${fmt(r1.cpuMs)} ms`,
+      );
+    }
+    const { r1, r5 } = [...pairs].sort((a, b) => a.r5.ms / a.r1.ms - b.r5.ms / b.r1.ms)[Math.floor(pairs.length / 2)]!;
     const ratio = r5.ms / r1.ms;
     // A host's chain: from the end of its first step to the end of its last, per step after the first.
     const [chain] = await stack.db.$client<{ p50: number; p95: number }[]>`
@@ -182,9 +209,16 @@ export async function automationSteps() {
              percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM per_step)) * 1000 AS p95 FROM h`;
     record({ bench: "automation", metric: "job of 1 `true` step on 100 targets (baseline)", value: `${fmt(r1.ms)} ms (${r1.state})` });
     record({ bench: "automation", metric: "job of 5 `true` steps on 100 targets", value: `${fmt(r5.ms)} ms (${r5.state})` });
+    const cpuPerHost = r1.cpuMs / ids.length;
+    const cpuPerStep = (r5.cpuMs - r1.cpuMs) / (ids.length * (ids5.length - 1));
     record({
       bench: "automation",
-      metric: "5 steps / 1 step",
+      metric: "machine CPU (all processes): per host of the one-step run; per further step (median pair, diagnostic)",
+      value: `${fmt(cpuPerHost, 1)} ms; ${fmt(cpuPerStep, 1)} ms`,
+    });
+    record({
+      bench: "automation",
+      metric: "5 steps / 1 step (median of the pairs)",
       value: fmt(ratio, 2),
       target: "<= 1.5",
       pass: ratio <= 1.5 && r5.state === "succeeded",
