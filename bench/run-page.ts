@@ -142,7 +142,7 @@ async function sameTabLastLine(browser: Browser, api: BenchApi, runId: string, l
     await signIn(page, api.url, ADMIN.email, ADMIN.password);
     for (let i = 0; i < LOADS; i++) {
       await page.goto(`${api.url}/runs/${runId}`, { waitUntil: "commit" });
-      times.push(await lineVisibleAt(page, lastLine));
+      times.push(await lineVisibleAt(page, lastLine, TIMEOUT, ANY_PANE));
     }
   } finally {
     await context.close();

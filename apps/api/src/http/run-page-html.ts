@@ -8,7 +8,7 @@ import { createCallerFactory, type Context } from "../trpc";
 // 2M-line run in under 1 s", in a new tab). A new tab spends ~1 s starting a renderer and
 // compiling the dashboard's ~550 KB before it can render anything; the run's title and last
 // lines sent in the HTML paint before that, and the early reads (apps/web early-reads.ts)
-// take their answers from the page instead of a round trip. ADR 0013.
+// take their answers from the page instead of a round trip. ADR 0007.
 //
 // What is sent is what the same tRPC calls would answer this request (the procedures
 // themselves are called, with their `runs.read` check and the session cookie's principal):
@@ -26,6 +26,12 @@ const HOSTS_PAGE_SIZE = 100;
 const ROW = 18;
 const HEIGHT = 480;
 const ROWS_IN_VIEW = Math.ceil(HEIGHT / ROW);
+/**
+ * Past this many hosts the run view is big (~390 KB at 1,000 hosts) and the page's first
+ * paint is its grid, not its log: the plain page, whose reads and code travel side by side,
+ * was faster there (run-page.ts, 1,000 hosts: grid 857 against 1,619 ms p50 inlined).
+ */
+const MAX_HOSTS = 100;
 
 type Reads = Awaited<ReturnType<typeof readRunPage>>;
 
@@ -117,6 +123,7 @@ export function runPageHtml(opts: {
     try {
       const ctx = await opts.createContext(req, res);
       if (ctx.principal) reads = await readRunPage(ctx, runId.data);
+      if (reads && reads.answers.get.hosts.length > MAX_HOSTS) reads = null;
     } catch (e) {
       // Refused (signed out, no runs.read, no such run) or failed: the page asks and reports it itself.
       const code = (e as { code?: string }).code;
