@@ -39,7 +39,9 @@ try {
     await context.addInitScript("window.__name = (f) => f");
     const page0 = await context.newPage();
     await signIn(page0, api.url, ADMIN.email, ADMIN.password);
-    await page0.close();
+    // The signed-in tab stays open, so each load is a new tab of that window (as a user's);
+    // WINDOW=new closes it, and each load is a new window with its own omnibox renderer.
+    if (process.env.WINDOW === "new") await page0.close();
     sides.push({ dist, api, runId: small.runId, context, title: [], line: [], cpu: [], after: [] });
   }
   const last = fixtureLine("small", 9, 10);

@@ -23,25 +23,35 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 };
 
+/** The dashboard's log pane; with the server's first paint (the run's last lines in the HTML) as well. */
+const LIVE_PANE = { box: '[data-testid="log-box"]', line: '[data-testid="log-line"]' };
+const ANY_PANE = {
+  box: '[data-testid="log-box"], [data-testid="first-paint-log"]',
+  line: '[data-testid="log-line"], [data-testid="first-paint-line"]',
+};
+
 /**
- * performance.now() in the page when a log line containing `text` is inside the log box's
- * visible area; NaN (and what the pane said, and a screenshot) when it never is.
+ * performance.now() in the page when a log line containing `text` is on screen inside its
+ * log box's visible area (the dashboard renders hidden under the server's first paint until
+ * it takes over: hidden does not count); NaN (and what the pane said, and a screenshot)
+ * when it never is.
  */
-async function lineVisibleAt(page: Page, text: string, timeout = TIMEOUT): Promise<number> {
+async function lineVisibleAt(page: Page, text: string, timeout = TIMEOUT, pane = LIVE_PANE): Promise<number> {
   const handle = await page
     .waitForFunction(
-      (want) => {
-        const box = document.querySelector('[data-testid="log-box"]');
-        if (!box) return false;
-        const b = box.getBoundingClientRect();
-        for (const el of box.querySelectorAll('[data-testid="log-line"]')) {
-          if (!el.textContent?.includes(want)) continue;
-          const r = el.getBoundingClientRect();
-          if (r.top >= b.top - 1 && r.bottom <= b.bottom + 1) return performance.now();
+      ({ want, pane }) => {
+        for (const box of document.querySelectorAll(pane.box)) {
+          if (!box.checkVisibility({ visibilityProperty: true })) continue;
+          const b = box.getBoundingClientRect();
+          for (const el of box.querySelectorAll(pane.line)) {
+            if (!el.textContent?.includes(want)) continue;
+            const r = el.getBoundingClientRect();
+            if (r.top >= b.top - 1 && r.bottom <= b.bottom + 1) return performance.now();
+          }
         }
         return false;
       },
-      text,
+      { want: text, pane },
       { polling: "raf", timeout },
     )
     .catch(async () => {
@@ -73,25 +83,42 @@ const apiCalls = (page: Page) =>
       .join("\n"),
   );
 
-/** Navigation to the moment the run's last line is in view; a fresh page each time (nothing cached). */
-async function timeToLastLine(browser: Browser, api: BenchApi, runId: string, lastLine: string) {
+/**
+ * Navigation to the moment the run's last line is in view, each load in a new tab (a new
+ * renderer process; the HTTP cache is the context's, as a user's would be).
+ *
+ * `window: "existing"` is what a user does: the signed-in dashboard stays open in its tab
+ * and the run is opened in a new tab of that window (middle-click, or a pasted link).
+ * `window: "new"` is how this bench measured until 2026-12-02 (kept as a diagnostic): the
+ * sign-in tab and each load's tab were closed before the next one was opened, and a closed
+ * last tab closes its window, so every load was a new tab in a new browser window, and
+ * Chromium started the window's own omnibox popup renderer (a WebUI page) beside it.
+ */
+async function timeToLastLine(browser: Browser, api: BenchApi, runId: string, lastLine: string, window: "existing" | "new") {
   const times: number[] = [];
+  /** Navigation to the dashboard's own log pane showing it (the same as `times` without a first paint). */
+  const live: number[] = [];
   /** Navigation to the run's title on screen: the page itself, whatever its log. */
   const shell: number[] = [];
   const context = await newContext(browser);
   try {
     const page = await context.newPage();
     await signIn(page, api.url, ADMIN.email, ADMIN.password);
-    await page.close();
+    if (window === "new") await page.close();
     for (let i = 0; i < LOADS; i++) {
       const p = await context.newPage();
       await p.goto(`${api.url}/runs/${runId}`, { waitUntil: "commit" });
-      const title = await p.waitForFunction(() => !!document.querySelector('[data-testid="run-title"]') && performance.now(), undefined, {
-        polling: "raf",
-        timeout: TIMEOUT,
-      });
+      const title = await p.waitForFunction(
+        () =>
+          [...document.querySelectorAll('[data-testid="run-title"], [data-testid="first-paint-title"]')].some((el) =>
+            el.checkVisibility({ visibilityProperty: true }),
+          ) && performance.now(),
+        undefined,
+        { polling: "raf", timeout: TIMEOUT },
+      );
       shell.push((await title.jsonValue()) as number);
-      times.push(await lineVisibleAt(p, lastLine));
+      times.push(await lineVisibleAt(p, lastLine, TIMEOUT, ANY_PANE));
+      live.push(await lineVisibleAt(p, lastLine));
       if (!(times.at(-1)! < SLOW_LOAD_MS)) console.log(`  load ${i + 1}: ${fmt(times.at(-1)!)} ms; its API calls:\n${await apiCalls(p)}`);
       await p.close();
       if (Number.isNaN(times.at(-1)!)) break; // once is enough to know it does not get there
@@ -99,7 +126,7 @@ async function timeToLastLine(browser: Browser, api: BenchApi, runId: string, la
   } finally {
     await context.close();
   }
-  return { times, shell };
+  return { times, live, shell };
 }
 
 /**
@@ -115,7 +142,7 @@ async function sameTabLastLine(browser: Browser, api: BenchApi, runId: string, l
     await signIn(page, api.url, ADMIN.email, ADMIN.password);
     for (let i = 0; i < LOADS; i++) {
       await page.goto(`${api.url}/runs/${runId}`, { waitUntil: "commit" });
-      times.push(await lineVisibleAt(page, lastLine));
+      times.push(await lineVisibleAt(page, lastLine, TIMEOUT, ANY_PANE));
     }
   } finally {
     await context.close();
@@ -321,7 +348,7 @@ export async function runPage() {
     browser = await launchChromium();
     const bigLast = fixtureLine("big", 9, 200_000);
 
-    const { times: base, shell } = await timeToLastLine(browser, api, small.runId, fixtureLine("small", 9, 10));
+    const { times: base, shell } = await timeToLastLine(browser, api, small.runId, fixtureLine("small", 9, 10), "existing");
     record({
       bench: "run-page",
       metric: "100-line run: navigation to the run's title on screen (the page alone), p50 / p95 of 5",
@@ -332,14 +359,30 @@ export async function runPage() {
       metric: "100-line run: navigation to last line visible (baseline), p50 / p95 of 5",
       value: `${fmt(pct(base, 50))} / ${fmt(pct(base, 95))} ms`,
     });
-    const { times: tail } = await timeToLastLine(browser, api, big.runId, bigLast);
-    console.log(`  (2M run, each load: ${tail.map((t) => fmt(t)).join(", ")} ms)`);
+    const { times: tail, live } = await timeToLastLine(browser, api, big.runId, bigLast, "existing");
+    console.log(
+      `  (2M run, each load: ${tail.map((t) => fmt(t)).join(", ")} ms; the dashboard's pane: ${live.map((t) => fmt(t)).join(", ")} ms)`,
+    );
     record({
       bench: "run-page",
-      metric: "2,000,000-line run: navigation to last line visible, p50 / p95 of 5",
+      metric: "2,000,000-line run: navigation to last line visible, new tab, p50 / p95 of 5",
       value: `${fmt(pct(tail, 50))} / ${fmt(pct(tail, 95))} ms`,
       target: "< 1 s",
       pass: pct(tail, 95) < 1000,
+    });
+    record({
+      bench: "run-page",
+      metric:
+        "2M run, the same loads: the dashboard's own log pane shows the last line (takes over from the server's first paint), p50 / p95 of 5",
+      value: `${fmt(pct(live, 50))} / ${fmt(pct(live, 95))} ms`,
+    });
+
+    const { times: windowed, shell: windowedShell } = await timeToLastLine(browser, api, big.runId, bigLast, "new");
+    record({
+      bench: "run-page",
+      metric:
+        "2M run, diagnostic: each load a new tab in a new window (this bench until 2026-12-02), last line visible / title p50 / p95 of 5",
+      value: `${fmt(pct(windowed, 50))} / ${fmt(pct(windowed, 95))} ms; title ${fmt(pct(windowedShell, 50))} / ${fmt(pct(windowedShell, 95))} ms`,
     });
 
     const same = await sameTabLastLine(browser, api, big.runId, bigLast);

@@ -101,7 +101,7 @@ describe("the dashboard's files", () => {
       expect(body.length).toBeLessThan(script.length / 3);
       expect(gunzipSync(body).toString()).toBe(script);
       // A page's address: index.html, compressed, never cached without asking.
-      const page = await fetch(`${web.url}/runs/3f1c`, { headers: { "accept-encoding": "gzip" } });
+      const page = await fetch(`${web.url}/targets/3f1c`, { headers: { "accept-encoding": "gzip" } });
       expect(page.status).toBe(200);
       expect(page.headers.get("cache-control")).toBe("no-cache");
       expect(page.headers.get("content-encoding")).toBe("gzip");

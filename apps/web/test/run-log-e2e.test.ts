@@ -72,18 +72,16 @@ describe("run page log, 300,000 lines", () => {
     await expect
       .poll(() => linesInView(page), { timeout: 60_000 })
       .toContainEqual(expect.stringContaining(fixtureLine("big", 9, PER_HOST)));
-    // Opened fresh, the page asks for the session and the run once each: the reads started
-    // before the dashboard's code ran (early-reads) are the ones its router waits for.
-    expect(calls.filter((p) => p === "identity.auth.me")).toHaveLength(1);
-    expect(calls.filter((p) => p === "automation.runs.get")).toHaveLength(1);
+    // Opened fresh and signed in, the session, the run, the grid's first page and the tail
+    // came answered in the HTML (early-reads takes them): the page asks for none of them,
+    // however often it mounts (this build runs React's StrictMode checks, which mount it twice).
+    expect(calls.filter((p) => p === "identity.auth.me")).toHaveLength(0);
+    expect(calls.filter((p) => p === "automation.runs.get")).toHaveLength(0);
     expect(await page.getByTestId("log-count").textContent()).toContain("300,000 lines");
-    // Only the tail was read to get there, nothing from the run's start.
-    expect(reads.length).toBeGreaterThan(0);
-    // One tail read, however often the page mounts (this build runs React's StrictMode
-    // checks, which mount the page twice): the route loader's read is the pane's.
-    expect(reads.filter((r) => r.beforeSeq !== undefined)).toHaveLength(1);
+    // Nothing from the run's start was read to get there.
+    expect(reads.filter((r) => r.beforeSeq !== undefined)).toHaveLength(0);
     expect(reads, JSON.stringify(reads)).toSatisfy((all: typeof reads) =>
-      all.every((r) => r.beforeSeq !== undefined || (typeof r.position === "number" && r.position > 250_000)),
+      all.every((r) => typeof r.position === "number" && r.position > 250_000),
     );
 
     await page.getByTestId("log-box").evaluate((box) => (box.scrollTop = 0));
@@ -129,6 +127,69 @@ describe("run page log, 300,000 lines", () => {
       .poll(() => page.getByTestId("search-result").allTextContents(), { timeout: 60_000 })
       .toEqual([expect.stringContaining(fixtureLine("big", 4, 20_000))]);
     await page.context().close();
+  });
+
+  it("opened in a new tab, shows the run's title and last lines before the dashboard runs, then the dashboard takes over", async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const home = await context.newPage();
+    await signIn(home, app.url, app.admin.email, app.admin.password);
+    // What the page shows at each frame until the dashboard's pane is on screen: the first
+    // paint's last line, the pane's, and whether the pane was ever shown without its lines.
+    await context.addInitScript(() => {
+      const w = window as unknown as { __frames: string[] };
+      w.__frames = [];
+      const seen = (sel: string) => [...document.querySelectorAll(sel)].filter((el) => el.checkVisibility({ visibilityProperty: true }));
+      const tick = () => {
+        const paint = seen('[data-testid="first-paint-line"]').at(-1)?.textContent ?? "";
+        const box = seen('[data-testid="log-box"]')[0];
+        const pane = box ? ([...box.querySelectorAll('[data-testid="log-line"]')].at(-1)?.textContent ?? "(empty)") : "";
+        w.__frames.push(`${paint ? `paint:${paint}` : ""}|${pane ? `pane:${pane}` : ""}`);
+        if (!pane) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    const page = await context.newPage();
+    const { calls } = watchReads(page);
+    await page.goto(`${app.url}/runs/${runId}`);
+    await expect
+      .poll(() => linesInView(page), { timeout: 60_000 })
+      .toContainEqual(expect.stringContaining(fixtureLine("big", 9, PER_HOST)));
+    await page.getByTestId("first-paint").waitFor({ state: "detached" });
+    const frames = await page.evaluate(() => (window as unknown as { __frames: string[] }).__frames);
+    const last = fixtureLine("big", 9, PER_HOST);
+    // First the server's paint with the last line, then the pane with the same line: never
+    // both, never neither once painted, never the pane without its lines.
+    expect(
+      frames.some((f) => f.startsWith(`paint:big-9command${last}|`)),
+      frames.join("\n"),
+    ).toBe(true);
+    expect(frames.at(-1)).toBe(`|pane:big-9command${last}`);
+    const firstPainted = frames.findIndex((f) => f !== "|");
+    expect(
+      frames.slice(firstPainted).every((f) => f.includes(last)),
+      frames.join("\n"),
+    ).toBe(true);
+    expect(await page.getByTestId("run-title").isVisible()).toBe(true);
+    expect(calls.filter((p) => p === "automation.runs.output")).toHaveLength(0);
+    await context.close();
+  });
+
+  it("the first paint shows a run's markup-like title and lines as text", async () => {
+    const evil = `</script><script>window.__hit = 1</script><img src=x onerror="window.__hit = 2">`;
+    const title = `<b>bold</b> </script> & "quoted"`;
+    const { runId: evilRun } = await createFinishedRun(app.db, { hosts: 1, linesPerHost: 10, chunk: 10, prefix: evil, title });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    await signIn(page, app.url, app.admin.email, app.admin.password);
+    // Stop the dashboard's code, so what is on screen is the server's HTML alone.
+    await context.route(/\/assets\/.*\.js$/, (route) => route.abort());
+    await page.goto(`${app.url}/runs/${evilRun}`);
+    await page.getByTestId("first-paint-title").waitFor();
+    expect(await page.getByTestId("first-paint-title").textContent()).toBe(title);
+    expect(await page.getByTestId("first-paint-line").last().textContent()).toBe(`${evil}-0command${fixtureLine(evil, 0, 10)}`);
+    expect(await page.locator("#first-paint b, #first-paint img, #first-paint script").count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __hit?: number }).__hit)).toBeUndefined();
+    await context.close();
   });
 
   it("a run that is not there, opened fresh, says so", async () => {

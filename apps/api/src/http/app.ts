@@ -15,6 +15,7 @@ import { DATABASE_RETRY_AFTER_SECONDS, MAX_BATCH_SIZE, refuseUnbatchable, retryA
 import { originCheck } from "./origin-check";
 import { trpcFastPath } from "./trpc-fast-path";
 import { runOutputDownload } from "./run-output-download";
+import { runPageHtml } from "./run-page-html";
 import { cookieJar, readSessionCookie } from "./session-cookie";
 
 declare global {
@@ -182,6 +183,15 @@ export function createApp(opts: { config: Config; services: ApiServices; log: Lo
         setHeaders: (res, path) => {
           if (path.includes(hashed)) res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
         },
+      }),
+    );
+    // A run's page carries its title and last lines, for whoever may read them (run-page-html.ts).
+    app.get(
+      "/runs/:runId",
+      runPageHtml({
+        indexPath: join(webDist, "index.html"),
+        createContext,
+        onError: (req, err) => log.error({ requestId: req.id, err }, "run page: first reads failed"),
       }),
     );
     app.get(/.*/, (_req, res) => {

@@ -1,6 +1,7 @@
 import type { OutputLine } from "@ops/domain/schemas/automation-runs";
 import { Download, Pause, Play } from "lucide-react";
 import { memo, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { dropFirstPaint } from "../../app/first-paint";
 import { SearchBox } from "../../components/search-box";
 import { STREAM_NAMES, type LogStore } from "./log-store";
 import { SearchResults } from "./search-results";
@@ -114,6 +115,10 @@ const LogView = memo(function LogView(props: {
   useEffect(() => {
     if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
   }, [follow, count]);
+  // Once at its end with the lines in (after the scroll above): the server's first paint showed the same.
+  useEffect(() => {
+    if (store.ready) dropFirstPaint();
+  }, [store, store.ready]);
 
   const rowsInBox = HEIGHT / ROW;
   const scaled = count * ROW > MAX_PX;

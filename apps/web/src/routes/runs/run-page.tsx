@@ -4,6 +4,7 @@ import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { ArrowLeft } from "lucide-react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { allows } from "../../app/access";
+import { dropFirstPaint } from "../../app/first-paint";
 import { trpc } from "../../app/trpc";
 import { useFormatDate } from "../../app/use-format-date";
 import { useMe } from "../../app/use-me";
@@ -55,6 +56,11 @@ function RunOf({ runId }: { runId: string }) {
   const stepIds = useMemo(() => steps.map((s) => s.id), [steps]);
   const setFilter = useCallback((f: { ordinal?: number; step?: string }) => navigate({ search: f, replace: true }), [navigate]);
   const onCell = useCallback((ordinal: number, step: string) => setFilter({ ordinal, step }), [setFilter]);
+  // An error replaces the server's first paint at once (the log pane takes over from it otherwise).
+  const failed = run.isError || output.error != null;
+  useEffect(() => {
+    if (failed) dropFirstPaint();
+  }, [failed]);
   if (run.isPending) return <Loading />;
   if (run.isError) return <LoadError error={run.error} />;
   const r = run.data;
