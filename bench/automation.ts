@@ -143,6 +143,9 @@ async function saveJob(ctx: DomainContext, def: JobDefinitionInput) {
 
 const commandStep = (id: string) => ({ id, name: id, kind: "ssh.command", config: { command: "true" } });
 
+/** How many bare / ours pairs `automationTrue` runs (BENCH_TRUE_PAIRS). */
+const TRUE_PAIRS = Number(process.env.BENCH_TRUE_PAIRS ?? 3);
+
 /** How many one-step / five-step pairs `automationSteps` runs (BENCH_STEP_PAIRS). */
 const STEP_PAIRS = Number(process.env.BENCH_STEP_PAIRS ?? 3);
 
@@ -541,17 +544,30 @@ export async function automationTrue() {
   let stack: BenchStack | null = null;
   try {
     await bareRun(farm.endpoints.slice(0, 10), "true", CONCURRENCY);
-    const bareCpu0 = process.cpuUsage();
-    const bare = await bareRun(farm.endpoints, "true", CONCURRENCY);
-    const bareCpu = process.cpuUsage(bareCpu0);
     const fast = await bareRun(farm.endpoints, "true", CONCURRENCY, 1, { noDelay: true });
     stack = await startBenchStack("runtrue", { workerConcurrency: 10 });
     const ids = await stack.createTargets(farm.endpoints);
     await execAndWait(stack.ctx, ids, "true", CONCURRENCY); // pins host keys, warms the pools
-    const cpu0 = process.cpuUsage();
-    const ours = await execAndWait(stack.ctx, ids, "true", CONCURRENCY);
-    const cpu = process.cpuUsage(cpu0);
-    const cpuPerHost = (cpu.user + cpu.system) / 1000 / ids.length;
+    // One pair swung 1.01-1.34 on the same tree within minutes: bare and ours alternate,
+    // with the stack up for both, and the median pair is judged.
+    const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+    const pairs: { bare: { ms: number }; bareCpu: number; ours: Awaited<ReturnType<typeof execAndWait>>; cpu: number }[] = [];
+    for (let i = 0; i < TRUE_PAIRS; i++) {
+      const bareCpu0 = process.cpuUsage();
+      const bare = await bareRun(farm.endpoints, "true", CONCURRENCY);
+      const bareCpu = cpuMs(process.cpuUsage(bareCpu0));
+      const cpu0 = process.cpuUsage();
+      const ours = await execAndWait(stack.ctx, ids, "true", CONCURRENCY);
+      const cpu = cpuMs(process.cpuUsage(cpu0));
+      pairs.push({ bare, bareCpu, ours, cpu });
+      console.log(
+        `  pair ${i + 1}: ${fmt(ours.ms)} / ${fmt(bare.ms)} ms = ${fmt(ours.ms / bare.ms, 2)}; CPU per host ${fmt(cpu / ids.length, 1)} ms`,
+      );
+    }
+    const { bare, bareCpu, ours, cpu } = [...pairs].sort((a, b) => a.ours.ms / a.bare.ms - b.ours.ms / b.bare.ms)[
+      Math.floor(pairs.length / 2)
+    ]!;
+    const cpuPerHost = cpu / ids.length;
     await explain(stack, ours.runId);
     const ratio = ours.ms / bare.ms;
     record({ bench: "automation", metric: "bare ssh2 connect + `true`, 100 hosts (baseline)", value: `${fmt(bare.ms)} ms` });
@@ -562,7 +578,7 @@ export async function automationTrue() {
     });
     record({
       bench: "automation",
-      metric: "`true` x 100: ours / bare",
+      metric: "`true` x 100: ours / bare (median of the pairs)",
       value: fmt(ratio, 2),
       target: "<= 1.15",
       pass: ratio <= 1.15 && ours.state === "succeeded",
@@ -574,7 +590,7 @@ export async function automationTrue() {
     });
     record({
       bench: "automation",
-      metric: "API + worker process CPU per host",
+      metric: "API + worker process CPU per host (the median pair's)",
       value: `${fmt(cpuPerHost, 1)} ms`,
       target: "<= 25 ms",
       pass: cpuPerHost <= 25,
@@ -582,7 +598,7 @@ export async function automationTrue() {
     record({
       bench: "automation",
       metric: "bare ssh2 script CPU per host (diagnostic)",
-      value: `${fmt((bareCpu.user + bareCpu.system) / 1000 / ids.length, 1)} ms`,
+      value: `${fmt(bareCpu / ids.length, 1)} ms`,
     });
   } finally {
     await stack?.stop();
