@@ -237,7 +237,9 @@ async function onRunner(client: Client, runner: RunnerShell, command: RunnerComm
     droppedBytes: out.dropped(),
   });
   if (!(await released(opts.gate, opts.signal))) return NEVER_RAN;
-  const code = runner.run(`@@ops-end-${randomBytes(6).toString("hex")}`, command, out.emit);
+  // Lines the runner hands over after the step's result (a runner closed after a stop flushes its last) are not the step's.
+  let over = false;
+  const code = runner.run(`@@ops-end-${randomBytes(6).toString("hex")}`, command, (stream, text) => void (over || out.emit(stream, text)));
   let timer: NodeJS.Timeout | undefined;
   let onAbort = () => {};
   const stopped = new Promise<Stop>((resolve) => {
@@ -252,7 +254,9 @@ async function onRunner(client: Client, runner: RunnerShell, command: RunnerComm
   const pgid = await Promise.race([out.group, sleep(MARKER_WAIT_MS).then(() => null)]);
   if (pgid) await killGroup(client, pgid, opts.become, opts.graceMs ?? KILL_GRACE_MS).catch(() => {});
   // The command's end follows its group's death; without it the runner is not trusted again.
-  if ((await Promise.race([code, sleep(MARKER_WAIT_MS).then(() => undefined)])) === undefined) runner.close();
+  const ended = await Promise.race([code, sleep(MARKER_WAIT_MS).then(() => undefined)]);
+  over = true;
+  if (ended === undefined) runner.close();
   return result(null, first.how);
 }
 
