@@ -195,6 +195,8 @@ describe("commands on the connection's runner shell", () => {
       ["printf '\\n'", [""]],
       ["true", []],
       ["printf 'out'; printf 'err' >&2", ["out", "err"]],
+      // The runner's own first line, written by a command, is the command's output.
+      ["echo ops-runner-ready 0", ["ops-runner-ready 0"]],
     ];
     for (const [command, lines] of cases) {
       const r = run(command, { runners: source });

@@ -108,6 +108,8 @@ export function startRunnerShell(client: Client): RunnerShell {
   let channel: ClientChannel | null = null;
   let over = false;
   let current: Current | null = null;
+  /** The shell said it is ready (its first line; later, such a line is a command's output). */
+  let started = false;
   /** Commands run as bash jobs, each leading its own process group, which the runner reports. */
   let jobs = false;
   let sayReady: (ok: boolean) => void = () => {};
@@ -119,7 +121,8 @@ export function startRunnerShell(client: Client): RunnerShell {
     c?.resolve(code);
   };
   const lines = lineSplitter((stream, text) => {
-    if (stream === 1 && text.startsWith(READY)) {
+    if (!started && stream === 1 && text.startsWith(READY)) {
+      started = true;
       jobs = text === `${READY} 1`;
       return sayReady(true);
     }
